@@ -1,0 +1,177 @@
+"""The projection: costs, funding, partner, place and system positions, risk share, gap bridge.
+
+Equations (SPEC section 4), for cost line ``c`` and funding stream ``f``, year ``t = 1..H``::
+
+    demand_growth[c,t] = (1 + driver_growth[c,t]) * (1 + direct_growth[c,t]) - 1
+    cost[c,t] = cost[c,t-1] * (1 + demand_growth[c,t]) * (1 + inflation[c,t]) * (1 - efficiency[c,t])
+    fund[f,t] = fund[f,t-1] * (1 + funding_growth[f,t])
+    income[p,t]      = funding of p + cost lines of other partners with payee p
+    expenditure[p,t] = cost lines of p + net cost of selected investment options funded by p
+    surplus[p,t]     = income[p,t] - expenditure[p,t]         (surplus +, gap = -surplus)
+
+System and place figures eliminate internal flows. Every function takes arrays with any leading
+batch shape (Monte Carlo draws); there is no Python loop over lines, years or draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from finmodel.domain.model import RiskShareMethod
+from finmodel.engine.inputs import FloatArray, ProjectionInputs
+
+#: Gap-bridge steps, in the order they are applied (SPEC section 4).
+BRIDGE_STEPS = ("Funding growth", "Demand", "Inflation", "Efficiency", "Investments")
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Every projected array of one run (or a batch of draws). Money in £k, shapes noted."""
+
+    cost: FloatArray  # (..., L, T)
+    funding: FloatArray  # (..., F, T)
+    income: FloatArray  # (..., P, T)
+    expenditure: FloatArray  # (..., P, T)
+    surplus: FloatArray  # (..., P, T)
+    control_total: FloatArray  # (..., P, T) NaN where none
+    variance: FloatArray  # (..., P, T) NaN where none
+    risk_shares: FloatArray  # (..., P) share of the system variance borne by each partner
+    surplus_after_risk_share: FloatArray  # (..., P, T) NaN where none
+    system_income: FloatArray  # (..., T)
+    system_expenditure: FloatArray  # (..., T)
+    system_surplus: FloatArray  # (..., T)
+    system_eliminations: FloatArray  # (..., T)
+    system_control_total: FloatArray  # (..., T) NaN in the base year
+    system_variance: FloatArray  # (..., T) NaN in the base year
+    place_income: FloatArray  # (..., Q, T)
+    place_expenditure: FloatArray  # (..., Q, T)
+    place_surplus: FloatArray  # (..., Q, T)
+    place_eliminations: FloatArray  # (..., Q, T)
+    bridge: FloatArray  # (..., 5, T): step effects on the system surplus from the base year to t
+
+
+def _cumulative(factors: FloatArray) -> FloatArray:
+    """Cumulative product over years with 1 prepended for the base year: (..., n, H) -> (..., n, T)."""
+    ones = np.ones(factors.shape[:-1] + (1,))
+    return np.concatenate([ones, np.cumprod(factors, axis=-1)], axis=-1)
+
+
+def one_hot(index: np.ndarray, size: int) -> FloatArray:
+    """A (size, len(index)) matrix with 1 where row == index[column]; index -1 gives a zero column.
+
+    >>> one_hot(np.array([0, 1, -1]), 2).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    return (np.arange(size)[:, None] == np.asarray(index)[None, :]).astype(float)
+
+
+def project_arrays(inputs: ProjectionInputs) -> Projection:
+    """Project every line, partner, place and the system, for one run or a batch of draws.
+
+    Example
+    -------
+    >>> from finmodel.io.yaml_io import load_model
+    >>> from finmodel.engine.inputs import compile_model
+    >>> result = project_arrays(compile_model(load_model("models/minimal.yaml")))
+    >>> round(float(result.system_surplus[0]), 3)
+    -20.0
+    """
+    n_partners = len(inputs.partner_ids)
+    demand = (1 + inputs.driver_growth) * (1 + inputs.direct_growth)
+    cum_demand = _cumulative(demand)
+    cum_inflation = _cumulative(1 + inputs.inflation)
+    cum_efficiency = _cumulative(1 - inputs.efficiency)
+    base = inputs.cost_baseline[..., None]
+    cost_demand = base * cum_demand
+    cost_demand_inflation = cost_demand * cum_inflation
+    cost = cost_demand_inflation * cum_efficiency
+    funding = inputs.fund_baseline[..., None] * _cumulative(1 + inputs.funding_growth)
+
+    payer = one_hot(inputs.line_partner, n_partners)
+    payee = one_hot(inputs.line_payee, n_partners)
+    funder = one_hot(inputs.fund_partner, n_partners)
+    internal = (inputs.line_payee >= 0).astype(float)
+    external = 1.0 - internal
+
+    expenditure = payer @ cost + inputs.investment_expenditure
+    income = funder @ funding + payee @ cost
+    surplus = income - expenditure
+
+    system_eliminations = internal @ cost
+    system_income = income.sum(axis=-2) - system_eliminations
+    system_expenditure = expenditure.sum(axis=-2) - system_eliminations
+    system_surplus = system_income - system_expenditure
+
+    place_of = np.array([inputs.place_names.index(p) for p in inputs.partner_places])
+    in_place = one_hot(place_of, len(inputs.place_names))
+    payer_place = place_of[inputs.line_partner]
+    payee_place = np.where(inputs.line_payee >= 0, place_of[np.maximum(inputs.line_payee, 0)], -1)
+    same_place = np.where(payer_place == payee_place, payer_place, -1)
+    place_eliminations = one_hot(same_place, len(inputs.place_names)) @ cost
+    place_income = in_place @ income - place_eliminations
+    place_expenditure = in_place @ expenditure - place_eliminations
+
+    control_total = np.broadcast_to(inputs.control_total, surplus.shape)
+    variance = surplus - control_total
+    in_ct = inputs.in_control_total
+    has_ct = in_ct[:, None] & ~np.isnan(inputs.control_total)
+    system_variance = np.where(has_ct, variance, 0.0).sum(axis=-2)
+    system_control_total = np.where(has_ct, control_total, 0.0).sum(axis=-2)
+    projected = np.arange(len(inputs.years)) > 0
+    system_variance = np.where(projected, system_variance, np.nan)
+    system_control_total = np.where(projected, system_control_total, np.nan)
+
+    shares = risk_shares(inputs, expenditure)
+    if inputs.risk_method == RiskShareMethod.none:
+        after = np.where(has_ct, surplus, np.nan)
+    else:
+        after = np.where(has_ct, control_total + shares[..., None] * system_variance[..., None, :], np.nan)
+
+    external_funding = funding.sum(axis=-2)
+    steps = [
+        external_funding - external_funding[..., :1],
+        -(external @ cost_demand - (external @ cost)[..., :1]),
+        -(external @ (cost_demand_inflation - cost_demand)),
+        -(external @ (cost - cost_demand_inflation)),
+        -(inputs.investment_expenditure.sum(axis=-2) - inputs.investment_expenditure.sum(axis=-2)[..., :1]),
+    ]
+    return Projection(
+        cost=cost,
+        funding=funding,
+        income=income,
+        expenditure=expenditure,
+        surplus=surplus,
+        control_total=np.where(has_ct, control_total, np.nan),
+        variance=np.where(has_ct, variance, np.nan),
+        risk_shares=shares,
+        surplus_after_risk_share=after,
+        system_income=system_income,
+        system_expenditure=system_expenditure,
+        system_surplus=system_surplus,
+        system_eliminations=system_eliminations,
+        system_control_total=system_control_total,
+        system_variance=system_variance,
+        place_income=place_income,
+        place_expenditure=place_expenditure,
+        place_surplus=place_income - place_expenditure,
+        place_eliminations=place_eliminations,
+        bridge=np.stack(steps, axis=-2),
+    )
+
+
+def risk_shares(inputs: ProjectionInputs, expenditure: FloatArray) -> FloatArray:
+    """Each partner's share of the system variance (zero outside the control total).
+
+    ``proportional_to_baseline_expenditure``: base-year expenditure over the sum for partners in
+    the control total; ``fixed_shares``: as given; ``none``: zeros.
+    """
+    in_ct = inputs.in_control_total.astype(float)
+    if inputs.risk_method == RiskShareMethod.proportional_to_baseline_expenditure:
+        weights = expenditure[..., 0] * in_ct
+        total = weights.sum(axis=-1, keepdims=True)
+        return np.divide(weights, total, out=np.zeros_like(weights), where=total != 0)
+    if inputs.risk_method == RiskShareMethod.fixed_shares:
+        return np.broadcast_to(inputs.fixed_shares, expenditure.shape[:-1]).copy()
+    return np.zeros(expenditure.shape[:-1])

@@ -1,0 +1,209 @@
+"""The result of a projection: the JSON of SPEC section 8 and a tidy data frame.
+
+Example
+-------
+>>> from finmodel import load_model, project
+>>> result = project(load_model("models/minimal.yaml"))
+>>> result.to_json()["system"]["surplus"][0]
+-20.0
+>>> list(result.to_frame().columns)
+['year', 'partner', 'line', 'measure', 'value']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from finmodel.domain.model import Model
+from finmodel.domain.validation import apply_scenario
+from finmodel.engine.inputs import FloatArray, ProjectionInputs, compile_model
+from finmodel.engine.investment_effects import investment_expenditure
+from finmodel.engine.projection import BRIDGE_STEPS, Projection, project_arrays
+
+#: Partner-level measures in the JSON and the frame, in display order.
+PARTNER_MEASURES = ("income", "expenditure", "surplus", "control_total", "variance", "surplus_after_risk_share")
+
+
+def _values(array: FloatArray) -> list[float | None]:
+    """A year series as JSON values: floats, with null for NaN."""
+    return [None if math.isnan(v) else float(v) for v in np.asarray(array, dtype=float).tolist()]
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    """One deterministic projection of a model under a scenario."""
+
+    model: Model
+    """The model as projected (with the scenario applied)."""
+    scenario: str | None
+    """The scenario id, or None for the model as written."""
+    inputs: ProjectionInputs
+    """The compiled input arrays."""
+    arrays: Projection
+    """Every projected array."""
+
+    @property
+    def years(self) -> list[str]:
+        """Year labels, base year first."""
+        return self.inputs.years
+
+    def partner_index(self, partner_id: str) -> int:
+        """Row of a partner in the partner arrays."""
+        return self.inputs.partner_ids.index(partner_id)
+
+    def bridge_steps(self, year: int | None = None) -> list[tuple[str, float]]:
+        """Bridge of the system surplus from the base year to ``year`` (index; default last)."""
+        t = len(self.years) - 1 if year is None else year
+        return [(name, float(v)) for name, v in zip(BRIDGE_STEPS, self.arrays.bridge[:, t], strict=True)]
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as the JSON of SPEC section 8 (lists are per year, base year first)."""
+        a = self.arrays
+        partners = {
+            pid: {measure: _values(getattr(a, measure)[i]) for measure in PARTNER_MEASURES}
+            for i, pid in enumerate(self.inputs.partner_ids)
+        }
+        places = {
+            name: {
+                "income": _values(a.place_income[q]),
+                "expenditure": _values(a.place_expenditure[q]),
+                "surplus": _values(a.place_surplus[q]),
+                "eliminations": _values(a.place_eliminations[q]),
+            }
+            for q, name in enumerate(self.inputs.place_names)
+        }
+        steps = self.bridge_steps()
+        return {
+            "model": self.model.name,
+            "scenario": self.scenario,
+            "units": self.model.units,
+            "years": list(self.years),
+            "system": {
+                "income": _values(a.system_income),
+                "expenditure": _values(a.system_expenditure),
+                "surplus": _values(a.system_surplus),
+                "eliminations": _values(a.system_eliminations),
+                "control_total": _values(a.system_control_total),
+                "variance": _values(a.system_variance),
+            },
+            "places": places,
+            "partners": partners,
+            "bridge": {
+                "from": self.years[0],
+                "to": self.years[-1],
+                "steps": [{"name": name, "value": value} for name, value in steps],
+                "total": float(a.system_surplus[-1] - a.system_surplus[0]),
+            },
+        }
+
+    def system_table(self) -> pd.DataFrame:
+        """The system position by year (rows: measures, columns: years), £k."""
+        a = self.arrays
+        rows = {
+            "Income": a.system_income,
+            "Expenditure": a.system_expenditure,
+            "Surplus / (deficit)": a.system_surplus,
+            "Control total": a.system_control_total,
+            "Variance to control total": a.system_variance,
+            "Eliminations (internal flows)": a.system_eliminations,
+        }
+        return pd.DataFrame(rows, index=self.years).T
+
+    def partner_table(self, year: int | None = None) -> pd.DataFrame:
+        """Each partner's position in one year (default: the last), £k."""
+        t = len(self.years) - 1 if year is None else year
+        a = self.arrays
+        frame = pd.DataFrame(
+            {
+                "partner": self.inputs.partner_names,
+                "place": self.inputs.partner_places,
+                "income": a.income[:, t],
+                "expenditure": a.expenditure[:, t],
+                "surplus": a.surplus[:, t],
+                "control_total": a.control_total[:, t],
+                "variance": a.variance[:, t],
+                "surplus_after_risk_share": a.surplus_after_risk_share[:, t],
+            },
+            index=pd.Index(self.inputs.partner_ids, name="id"),
+        )
+        return frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """A tidy frame: columns ``year, partner, line, measure, value``.
+
+        Rows: each cost line (``measure='cost'``) and funding stream (``'funding'``) under its
+        partner; each partner measure with ``line`` empty; the system under partner ``system``
+        and each place under ``place:<name>``; bridge steps under ``system`` with measure
+        ``bridge:<step>`` (cumulative from the base year).
+        """
+        a = self.arrays
+        years = np.array(self.years)
+        n_years = len(years)
+        blocks: list[pd.DataFrame] = []
+
+        def block(partner: list[str], line: list[str | None], measure: str | list[str], values: FloatArray) -> None:
+            values = np.asarray(values, dtype=float).reshape(len(partner), n_years)
+            blocks.append(
+                pd.DataFrame(
+                    {
+                        "year": np.tile(years, len(partner)),
+                        "partner": np.repeat(partner, n_years),
+                        "line": np.repeat(np.array(line, dtype=object), n_years),
+                        "measure": np.repeat(np.array(measure if isinstance(measure, list) else [measure] * len(partner), dtype=object), n_years),
+                        "value": values.ravel(),
+                    }
+                )
+            )
+
+        ids = self.inputs.partner_ids
+        block([ids[i] for i in self.inputs.line_partner], [s.split(".", 1)[1] for s in self.inputs.line_ids], "cost", a.cost)
+        block([ids[i] for i in self.inputs.fund_partner], [s.split(".", 1)[1] for s in self.inputs.fund_ids], "funding", a.funding)
+        for measure in PARTNER_MEASURES:
+            block(list(ids), [None] * len(ids), measure, getattr(a, measure))
+        system = {
+            "income": a.system_income,
+            "expenditure": a.system_expenditure,
+            "surplus": a.system_surplus,
+            "eliminations": a.system_eliminations,
+            "control_total": a.system_control_total,
+            "variance": a.system_variance,
+        }
+        for measure, values in system.items():
+            block(["system"], [None], measure, values[None, :])
+        places = [f"place:{name}" for name in self.inputs.place_names]
+        for measure in ("income", "expenditure", "surplus", "eliminations"):
+            block(places, [None] * len(places), measure, getattr(a, f"place_{measure}"))
+        block(["system"] * len(BRIDGE_STEPS), [None] * len(BRIDGE_STEPS), [f"bridge:{s}" for s in BRIDGE_STEPS], a.bridge)
+        return pd.concat(blocks, ignore_index=True)
+
+
+def project(model: Model, scenario: str | None = None) -> ProjectionResult:
+    """Project a model (optionally under a named scenario) over its timeline.
+
+    Money in £k; surplus positive, gap = -surplus. Raises
+    :class:`~finmodel.errors.ScenarioError` for an unknown scenario.
+
+    >>> from finmodel import load_model
+    >>> result = project(load_model("models/minimal.yaml"), "high_demand")
+    >>> result.scenario
+    'high_demand'
+    """
+    projected_model = apply_scenario(model, scenario)
+    inputs = compile_inputs(projected_model)
+    return ProjectionResult(projected_model, scenario, inputs, project_arrays(inputs))
+
+
+def compile_inputs(model: Model) -> ProjectionInputs:
+    """Compiled inputs of a model including the selected investment options' net costs."""
+    inputs = compile_model(model)
+    extra = investment_expenditure(model, inputs)
+    if extra is None:
+        return inputs
+    from dataclasses import replace
+
+    return replace(inputs, investment_expenditure=extra)

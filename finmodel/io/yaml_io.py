@@ -1,0 +1,151 @@
+"""Reading model files (YAML) with every problem named by its dotted path and line.
+
+Example
+-------
+>>> model = load_model("models/minimal.yaml")
+>>> [p.id for p in model.partners]
+['icb', 'trust']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from finmodel.domain.checks import Finding, Location
+from finmodel.domain.model import Model
+from finmodel.domain.validation import display_path, validate_data
+from finmodel.errors import ModelValidationError, Problem
+
+#: Largest model file accepted, in bytes (a model is text; anything larger is a mistake).
+MAX_MODEL_BYTES = 10 * 1024 * 1024
+
+
+class LineIndex:
+    """Line numbers (1-based) of every key and list item of a YAML document."""
+
+    def __init__(self, root: yaml.Node | None):
+        self.lines: dict[Location, int] = {}
+        self.duplicates: list[tuple[Location, int]] = []
+        if root is not None:
+            self._walk(root, ())
+
+    def _walk(self, node: yaml.Node, keys: Location) -> None:
+        self.lines.setdefault(keys, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                here = (*keys, key)
+                if key in seen:
+                    self.duplicates.append((here, key_node.start_mark.line + 1))
+                seen.add(key)
+                self.lines[here] = key_node.start_mark.line + 1
+                self._walk(value_node, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._walk(item, (*keys, index))
+
+    def line_of(self, keys: Location) -> int | None:
+        """The line of the deepest part of ``keys`` the document has."""
+        for end in range(len(keys), -1, -1):
+            line = self.lines.get(tuple(keys[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, LineIndex]:
+    """Parse YAML text (safe loader only) into data and a line index; errors name the line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ModelValidationError([Problem(file, place, f"not valid YAML: {err.problem or err}")]) from None
+    except yaml.YAMLError as err:
+        raise ModelValidationError([Problem(file, "", f"not valid YAML: {err}")]) from None
+    return data, LineIndex(root)
+
+
+def problems_from_findings(findings: list[Finding], data: Any, index: LineIndex | None, file: str) -> list[Problem]:
+    """Findings as problems naming the dotted path and, when known, its line."""
+    problems = []
+    for keys, message in findings:
+        path = display_path(data, keys) if keys else ""
+        line = index.line_of(keys) if index is not None else None
+        place = f"{path} (line {line})" if path and line else (path or (f"line {line}" if line else ""))
+        problems.append(Problem(file, place, message))
+    return problems
+
+
+def read_model_data(path: str | Path) -> tuple[Any, LineIndex]:
+    """Read a YAML model file into raw data and its line index (errors raised as problems)."""
+    file = str(path)
+    source = Path(path)
+    if not source.is_file():
+        raise ModelValidationError([Problem(file, "", "no such file")])
+    if source.stat().st_size > MAX_MODEL_BYTES:
+        raise ModelValidationError([Problem(file, "", f"larger than {MAX_MODEL_BYTES // 2**20} MB; not a model file")])
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ModelValidationError([Problem(file, "", f"not UTF-8 text ({err.reason} at byte {err.start})")]) from None
+    return parse_yaml(text, file)
+
+
+def model_from_data(data: Any, file: str, index: LineIndex | None = None) -> Model:
+    """Validate raw data; raise :class:`ModelValidationError` with every problem found."""
+    findings: list[Finding] = []
+    if index is not None:
+        findings += [(keys, f"key given twice (also on line {index.lines.get(keys, '?')})") for keys, _ in index.duplicates]
+    model, more = validate_data(data)
+    findings += more
+    if model is None or findings:
+        raise ModelValidationError(problems_from_findings(findings, data, index, file))
+    return model.with_origin(file)
+
+
+def load_model(path: str | Path) -> Model:
+    """Load and validate a model file: YAML, or a budget workbook (``.xlsx``).
+
+    Raises :class:`~finmodel.errors.ModelValidationError` listing every problem, each naming
+    the file and the place (dotted path and line, or Sheet!Cell).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        from finmodel.io.workbook_in import load_workbook_model
+
+        return load_workbook_model(path)
+    data, index = read_model_data(path)
+    return model_from_data(data, str(path), index)
+
+
+def load_model_text(text: str, file: str = "<upload>") -> Model:
+    """Load a model from YAML text (for uploads); problems name ``file``."""
+    data, index = parse_yaml(text, file)
+    return model_from_data(data, file, index)
+
+
+def file_hash(path: str | Path) -> str:
+    """sha256 hex digest of a file's bytes (the model hash shown on outputs)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def model_to_yaml(model: Model) -> str:
+    """The model as YAML text (keys as in the file format, defaults left out)."""
+    data = model.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    return yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
