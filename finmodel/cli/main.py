@@ -31,7 +31,10 @@ ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scena
 
 
 def _system_table(result: ProjectionResult) -> Table:
-    table = Table(title=f"{result.model.name}: system position, £k" + (f" (scenario {result.scenario})" if result.scenario else ""))
+    table = Table(
+        title=f"{result.model.name}: system position, £k"
+        + (f" (scenario {result.scenario})" if result.scenario else "")
+    )
     table.add_column("£k", style="bold")
     for year in result.years:
         table.add_column(year, justify="right")
@@ -43,25 +46,44 @@ def _system_table(result: ProjectionResult) -> Table:
 def _partner_table(result: ProjectionResult) -> Table:
     final = result.years[-1]
     table = Table(title=f"Partners in {final}, £k")
-    for column in ("Partner", "Place", "Income", "Expenditure", "Surplus", "Control total", "Variance", "After risk share"):
+    for column in (
+        "Partner",
+        "Place",
+        "Income",
+        "Expenditure",
+        "Surplus",
+        "Control total",
+        "Variance",
+        "After risk share",
+    ):
         table.add_column(column, justify="left" if column in ("Partner", "Place") else "right")
     for _, row in result.partner_table().iterrows():
         table.add_row(
-            row["partner"], row["place"], money(row["income"]), money(row["expenditure"]), money(row["surplus"]),
-            money(row["control_total"]), money(row["variance"]), money(row["surplus_after_risk_share"]),
+            row["partner"],
+            row["place"],
+            money(row["income"]),
+            money(row["expenditure"]),
+            money(row["surplus"]),
+            money(row["control_total"]),
+            money(row["variance"]),
+            money(row["surplus_after_risk_share"]),
         )
     return table
 
 
 def _bridge_table(result: ProjectionResult) -> Table:
-    table = Table(title=f"Gap bridge of the system surplus, {result.years[0]} to {result.years[-1]}, £k")
+    table = Table(
+        title=f"Gap bridge of the system surplus, {result.years[0]} to {result.years[-1]}, £k"
+    )
     table.add_column("Step")
     table.add_column("Effect on surplus", justify="right")
     a = result.arrays
     table.add_row(f"System surplus {result.years[0]}", money(float(a.system_surplus[0])))
     for name, value in result.bridge_steps():
         table.add_row(f"  {name}", money(value))
-    table.add_row(f"System surplus {result.years[-1]}", money(float(a.system_surplus[-1])), style="bold")
+    table.add_row(
+        f"System surplus {result.years[-1]}", money(float(a.system_surplus[-1])), style="bold"
+    )
     return table
 
 
@@ -70,9 +92,16 @@ def _bridge_table(result: ProjectionResult) -> Table:
 def run(
     model: ModelArg = None,
     scenario: ScenarioOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the Excel appendix to this .xlsx file.")] = None,
-    values: Annotated[bool, typer.Option("--values", help="With --out: plain values instead of live formulas.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON on stdout.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the Excel appendix to this .xlsx file."),
+    ] = None,
+    values: Annotated[
+        bool, typer.Option("--values", help="With --out: plain values instead of live formulas.")
+    ] = False,
 ) -> None:
     """Project a model and print the system position by year (and write the Excel appendix)."""
     path = model_path(model)
@@ -94,7 +123,9 @@ def run(
 
 @app.command()
 @handles_errors
-def validate(path: Annotated[Path, typer.Argument(help="Model file (YAML or budget workbook).")]) -> None:
+def validate(
+    path: Annotated[Path, typer.Argument(help="Model file (YAML or budget workbook).")],
+) -> None:
     """Check a model file; print every problem (file, place, message) or 'valid'."""
     loaded = load_model(path)
     console.print(

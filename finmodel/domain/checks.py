@@ -27,7 +27,9 @@ def _length_problem(value: Any, horizon: int) -> str | None:
     return None
 
 
-def _year_values(obj: Any, fields: tuple[str, ...], where: Location, horizon: int) -> Iterator[Finding]:
+def _year_values(
+    obj: Any, fields: tuple[str, ...], where: Location, horizon: int
+) -> Iterator[Finding]:
     for name in fields:
         message = _length_problem(getattr(obj, name, None), horizon)
         if message:
@@ -52,9 +54,17 @@ def check_model(model: Model) -> list[Finding]:
     """
     findings: list[Finding] = []
     horizon = model.timeline.horizon
-    rate_fields = ("demand_growth", "inflation", "efficiency", "funding_growth", "non_demographic_growth")
+    rate_fields = (
+        "demand_growth",
+        "inflation",
+        "efficiency",
+        "funding_growth",
+        "non_demographic_growth",
+    )
     if not is_consistent_year(model.timeline.base_year):
-        findings.append((("timeline", "base_year"), "the two years must be consecutive, e.g. 2019/20"))
+        findings.append(
+            (("timeline", "base_year"), "the two years must be consecutive, e.g. 2019/20")
+        )
     findings += _year_values(model.assumptions, rate_fields, ("assumptions",), horizon)
     findings += _sources(model.assumptions, ("assumptions",))
     for driver_id, driver in model.drivers.items():
@@ -72,7 +82,12 @@ def check_model(model: Model) -> list[Finding]:
             for l_index, line in enumerate(getattr(partner, group)):
                 line_where: Location = (*where, group, l_index)
                 if line.id in line_ids:
-                    findings.append(((*line_where, "id"), f"line id {line.id!r} is used twice in partner {partner.id!r}"))
+                    findings.append(
+                        (
+                            (*line_where, "id"),
+                            f"line id {line.id!r} is used twice in partner {partner.id!r}",
+                        )
+                    )
                 line_ids.add(line.id)
                 findings += _year_values(line, rate_fields, line_where, horizon)
                 findings += _sources(line, line_where)
@@ -80,17 +95,34 @@ def check_model(model: Model) -> list[Finding]:
             line_where = (*where, "costs", l_index)
             if line.payee is not None:
                 if line.payee not in partner_ids:
-                    findings.append(((*line_where, "payee"), f"payee {line.payee!r} is not a partner"))
+                    findings.append(
+                        ((*line_where, "payee"), f"payee {line.payee!r} is not a partner")
+                    )
                 elif line.payee == partner.id:
                     findings.append(((*line_where, "payee"), "a partner cannot pay itself"))
             if line.demand_driver is not None:
                 if line.demand_driver not in model.drivers:
                     known = ", ".join(model.drivers) or "none declared"
-                    findings.append(((*line_where, "demand_driver"), f"driver {line.demand_driver!r} is not in drivers ({known})"))
+                    findings.append(
+                        (
+                            (*line_where, "demand_driver"),
+                            f"driver {line.demand_driver!r} is not in drivers ({known})",
+                        )
+                    )
                 if line.demand_growth is not None:
-                    findings.append(((*line_where, "demand_growth"), "give demand_growth or demand_driver, not both"))
+                    findings.append(
+                        (
+                            (*line_where, "demand_growth"),
+                            "give demand_growth or demand_driver, not both",
+                        )
+                    )
             elif line.non_demographic_growth is not None:
-                findings.append(((*line_where, "non_demographic_growth"), "non_demographic_growth needs a demand_driver"))
+                findings.append(
+                    (
+                        (*line_where, "non_demographic_growth"),
+                        "non_demographic_growth needs a demand_driver",
+                    )
+                )
 
     in_ct = {p.id for p in model.partners if p.in_control_total}
     for partner_id, entry in model.control_totals.items():
@@ -98,33 +130,59 @@ def check_model(model: Model) -> list[Finding]:
         if partner_id not in partner_ids:
             findings.append((where, f"{partner_id!r} is not a partner"))
         elif partner_id not in in_ct:
-            findings.append((where, f"{partner_id!r} is not in the control total (in_control_total: false)"))
+            findings.append(
+                (where, f"{partner_id!r} is not in the control total (in_control_total: false)")
+            )
         value = entry.value if isinstance(entry, ControlTotalEntry) else entry
         message = _length_problem(value, horizon)
         if message:
             findings.append((where, message))
     for p_index, partner in enumerate(model.partners):
         if partner.in_control_total and partner.id not in model.control_totals:
-            findings.append((("partners", p_index, "in_control_total"), f"partner {partner.id!r} is in the control total but control_totals has no entry for it"))
+            findings.append(
+                (
+                    ("partners", p_index, "in_control_total"),
+                    f"partner {partner.id!r} is in the control total but control_totals has no entry for it",
+                )
+            )
 
     risk = model.risk_share
     if risk.method == RiskShareMethod.fixed_shares:
         if not risk.shares:
-            findings.append((("risk_share", "method"), "fixed_shares needs `shares:` for the partners in the control total"))
+            findings.append(
+                (
+                    ("risk_share", "method"),
+                    "fixed_shares needs `shares:` for the partners in the control total",
+                )
+            )
         else:
             for partner_id in risk.shares:
                 if partner_id not in in_ct:
-                    findings.append((("risk_share", "shares", partner_id), f"{partner_id!r} is not a partner in the control total"))
+                    findings.append(
+                        (
+                            ("risk_share", "shares", partner_id),
+                            f"{partner_id!r} is not a partner in the control total",
+                        )
+                    )
             total = sum(risk.shares.values())
             if not math.isclose(total, 1.0, abs_tol=1e-9):
-                findings.append((("risk_share", "shares"), f"shares must sum to 1, they sum to {total:.6g}"))
+                findings.append(
+                    (("risk_share", "shares"), f"shares must sum to 1, they sum to {total:.6g}")
+                )
     elif risk.shares:
-        findings.append((("risk_share", "shares"), f"shares are only used with fixed_shares, not {risk.method.value}"))
+        findings.append(
+            (
+                ("risk_share", "shares"),
+                f"shares are only used with fixed_shares, not {risk.method.value}",
+            )
+        )
 
     scenario_ids: set[str] = set()
     for s_index, scenario in enumerate(model.scenarios):
         if scenario.id in scenario_ids:
-            findings.append((("scenarios", s_index, "id"), f"scenario id {scenario.id!r} is used twice"))
+            findings.append(
+                (("scenarios", s_index, "id"), f"scenario id {scenario.id!r} is used twice")
+            )
         scenario_ids.add(scenario.id)
 
     for extra in EXTRA_CHECKS:

@@ -53,17 +53,25 @@ def resolve_path(data: Any, path: str, *, allow_missing_leaf: bool = True) -> Pa
                 if last and allow_missing_leaf:
                     keys.append(segment)
                     return tuple(keys)
-                raise OverlayPathError(path, f"no {segment!r} under {'.'.join(segments[:depth]) or 'the model'}")
+                raise OverlayPathError(
+                    path, f"no {segment!r} under {'.'.join(segments[:depth]) or 'the model'}"
+                )
             keys.append(segment)
             node = node[segment]
         elif isinstance(node, list):
             index = next(
-                (i for i, item in enumerate(node) if isinstance(item, Mapping) and str(item.get("id")) == segment),
+                (
+                    i
+                    for i, item in enumerate(node)
+                    if isinstance(item, Mapping) and str(item.get("id")) == segment
+                ),
                 None,
             )
             if index is None:
                 ids = [str(item.get("id")) for item in node if isinstance(item, Mapping)]
-                raise OverlayPathError(path, f"no item with id {segment!r} (ids: {', '.join(ids) or 'none'})")
+                raise OverlayPathError(
+                    path, f"no item with id {segment!r} (ids: {', '.join(ids) or 'none'})"
+                )
             keys.append(index)
             node = node[index]
         else:

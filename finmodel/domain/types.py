@@ -47,7 +47,9 @@ FinancialYear = Annotated[
 Citation = Annotated[
     str,
     StringConstraints(min_length=1, strip_whitespace=True),
-    Field(description="Provenance of a figure: a public source with its citation, or 'illustrative'."),
+    Field(
+        description="Provenance of a figure: a public source with its citation, or 'illustrative'."
+    ),
 ]
 
 #: A year-varying rate: one number for every projected year, or one per projected year.

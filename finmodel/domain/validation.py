@@ -24,14 +24,11 @@ def _clean_location(data: Any, loc: tuple[Any, ...]) -> Location:
     node = data
     keys: list[str | int] = []
     for part in loc:
-        if isinstance(node, Mapping) and part in node:
-            keys.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, Mapping) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             keys.append(part)
             node = node[part]
         else:
-            if isinstance(node, Mapping) and isinstance(part, str) and not keys[-1:] == [part]:
+            if isinstance(node, Mapping) and isinstance(part, str) and keys[-1:] != [part]:
                 keys.append(part)
             break
     return tuple(keys)
@@ -77,14 +74,16 @@ def display_path(data: Any, keys: Location) -> str:
 def validate_data(data: Any) -> tuple[Model | None, list[Finding]]:
     """Validate raw model data. Returns the model (None if structurally invalid) and findings."""
     if not isinstance(data, Mapping):
-        return None, [((), "a model file must be a mapping of keys (name, timeline, partners, ...)")]
+        return None, [
+            ((), "a model file must be a mapping of keys (name, timeline, partners, ...)")
+        ]
     try:
         model = Model.model_validate(data)
     except ValidationError as err:
         return None, structural_findings(data, err)
     findings = check_model(model)
     raw_scenarios = data.get("scenarios") or []
-    for index, scenario in enumerate(model.scenarios):
+    for index in range(len(model.scenarios)):
         base: Location = ("scenarios", index, "set")
         settings = raw_scenarios[index].get("set") or {}
         for path, reason in overlay_problems(data, settings):
@@ -92,10 +91,9 @@ def validate_data(data: Any) -> tuple[Model | None, list[Finding]]:
         if any(f[0][:3] == base for f in findings):
             continue
         overlaid = {k: v for k, v in apply_overlay(data, settings).items() if k != "scenarios"}
-        sub_model, sub_findings = validate_data(overlaid)
+        _, sub_findings = validate_data(overlaid)
         for loc, message in sub_findings:
             findings.append(((*base, scenario_path_for(settings, loc, overlaid)), message))
-        del sub_model
     return model, findings
 
 
@@ -122,12 +120,15 @@ def with_overlay(model: Model, settings: Mapping[str, Any], label: str = "scenar
     try:
         overlaid = apply_overlay(data, settings)
     except OverlayPathError:
-        problems = [Problem(label, path, reason) for path, reason in overlay_problems(data, settings)]
+        problems = [
+            Problem(label, path, reason) for path, reason in overlay_problems(data, settings)
+        ]
         raise ScenarioError(problems) from None
     new_model, findings = validate_data(overlaid)
     if new_model is None or findings:
         raise ScenarioError(
-            Problem(label, scenario_path_for(settings, loc, overlaid), message) for loc, message in findings
+            Problem(label, scenario_path_for(settings, loc, overlaid), message)
+            for loc, message in findings
         )
     return new_model
 
@@ -141,5 +142,13 @@ def apply_scenario(model: Model, scenario: str | Scenario | None) -> Model:
             scenario = model.scenario(scenario)
         except KeyError:
             known = ", ".join(s.id for s in model.scenarios) or "none"
-            raise ScenarioError([Problem(model.origin, "--scenario", f"no scenario {scenario!r} (scenarios: {known})")]) from None
-    return with_overlay(model, scenario.set, label=f"{model.origin}: scenario {scenario.id}").with_origin(model.origin)
+            raise ScenarioError(
+                [
+                    Problem(
+                        model.origin, "--scenario", f"no scenario {scenario!r} (scenarios: {known})"
+                    )
+                ]
+            ) from None
+    return with_overlay(
+        model, scenario.set, label=f"{model.origin}: scenario {scenario.id}"
+    ).with_origin(model.origin)

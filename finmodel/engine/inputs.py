@@ -111,7 +111,10 @@ class ProjectionInputs:
             raise ValueError(f"values disagree on the number of draws: {sorted(draws)}")
         batch: tuple[int, ...] = (draws.pop(),) if draws else ()
         if batch:
-            arrays = {n: np.broadcast_to(a, batch + a.shape[-_CORE_NDIM[n]:]).copy() for n, a in arrays.items()}
+            arrays = {
+                n: np.broadcast_to(a, batch + a.shape[-_CORE_NDIM[n] :]).copy()
+                for n, a in arrays.items()
+            }
         else:
             arrays = {n: a.copy() for n, a in arrays.items()}
         for path, value in values.items():
@@ -179,9 +182,18 @@ def compile_model(model: Model) -> ProjectionInputs:
     for driver_id in model.drivers:
         add(f"drivers.{driver_id}.growth", "driver_growth", None)
 
-    line_partner, line_payee, line_ids = [], [], []
-    baselines, drivers, direct, inflation, efficiency = [], [], [], [], []
-    fund_partner, fund_ids, fund_baseline, funding_growth = [], [], [], []
+    line_partner: list[int] = []
+    line_payee: list[int] = []
+    line_ids: list[str] = []
+    baselines: list[float] = []
+    drivers: list[FloatArray] = []
+    direct: list[FloatArray] = []
+    inflation: list[FloatArray] = []
+    efficiency: list[FloatArray] = []
+    fund_partner: list[int] = []
+    fund_ids: list[str] = []
+    fund_baseline: list[float] = []
+    funding_growth: list[FloatArray] = []
     for partner in model.partners:
         p_index = position[partner.id]
         for line in partner.costs:
@@ -195,7 +207,9 @@ def compile_model(model: Model) -> ProjectionInputs:
             if line.demand_driver is not None:
                 drivers.append(year_vector(model.drivers[line.demand_driver].growth, horizon))
                 add(f"drivers.{line.demand_driver}.growth", "driver_growth", l_index)
-                direct.append(year_vector(line.non_demographic_growth, horizon, a.non_demographic_growth))
+                direct.append(
+                    year_vector(line.non_demographic_growth, horizon, a.non_demographic_growth)
+                )
                 add(f"{prefix}.non_demographic_growth", "direct_growth", l_index)
                 if line.non_demographic_growth is None:
                     add("assumptions.non_demographic_growth", "direct_growth", l_index)
@@ -267,4 +281,7 @@ def _merge(found: list[Slot]) -> tuple[Slot, ...]:
     by_array: dict[tuple[str, bool], list[int]] = {}
     for slot in found:
         by_array.setdefault((slot.array, slot.per_year), []).extend(slot.index.tolist())
-    return tuple(Slot(name, np.array(sorted(set(idx)), dtype=np.int64), per_year) for (name, per_year), idx in by_array.items())
+    return tuple(
+        Slot(name, np.array(sorted(set(idx)), dtype=np.int64), per_year)
+        for (name, per_year), idx in by_array.items()
+    )

@@ -54,7 +54,7 @@ class Projection:
 
 def _cumulative(factors: FloatArray) -> FloatArray:
     """Cumulative product over years with 1 prepended for the base year: (..., n, H) -> (..., n, T)."""
-    ones = np.ones(factors.shape[:-1] + (1,))
+    ones = np.ones((*factors.shape[:-1], 1))
     return np.concatenate([ones, np.cumprod(factors, axis=-1)], axis=-1)
 
 
@@ -127,7 +127,9 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     if inputs.risk_method == RiskShareMethod.none:
         after = np.where(has_ct, surplus, np.nan)
     else:
-        after = np.where(has_ct, control_total + shares[..., None] * system_variance[..., None, :], np.nan)
+        after = np.where(
+            has_ct, control_total + shares[..., None] * system_variance[..., None, :], np.nan
+        )
 
     external_funding = funding.sum(axis=-2)
     steps = [
@@ -135,7 +137,10 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
         -(external @ cost_demand - (external @ cost)[..., :1]),
         -(external @ (cost_demand_inflation - cost_demand)),
         -(external @ (cost - cost_demand_inflation)),
-        -(inputs.investment_expenditure.sum(axis=-2) - inputs.investment_expenditure.sum(axis=-2)[..., :1]),
+        -(
+            inputs.investment_expenditure.sum(axis=-2)
+            - inputs.investment_expenditure.sum(axis=-2)[..., :1]
+        ),
     ]
     return Projection(
         cost=cost,
@@ -165,13 +170,16 @@ def risk_shares(inputs: ProjectionInputs, expenditure: FloatArray) -> FloatArray
     """Each partner's share of the system variance (zero outside the control total).
 
     ``proportional_to_baseline_expenditure``: base-year expenditure over the sum for partners in
-    the control total; ``fixed_shares``: as given; ``none``: zeros.
+    the control total (equal shares if they spent nothing); ``fixed_shares``: as given;
+    ``none``: zeros.
     """
     in_ct = inputs.in_control_total.astype(float)
     if inputs.risk_method == RiskShareMethod.proportional_to_baseline_expenditure:
         weights = expenditure[..., 0] * in_ct
         total = weights.sum(axis=-1, keepdims=True)
-        return np.divide(weights, total, out=np.zeros_like(weights), where=total != 0)
+        # With no base-year expenditure at all, share equally so the share stays zero-sum.
+        equal = np.broadcast_to(in_ct / max(in_ct.sum(), 1.0), weights.shape)
+        return np.where(total > 0, weights / np.where(total > 0, total, 1.0), equal)
     if inputs.risk_method == RiskShareMethod.fixed_shares:
         return np.broadcast_to(inputs.fixed_shares, expenditure.shape[:-1]).copy()
     return np.zeros(expenditure.shape[:-1])

@@ -26,7 +26,14 @@ from finmodel.engine.investment_effects import investment_expenditure
 from finmodel.engine.projection import BRIDGE_STEPS, Projection, project_arrays
 
 #: Partner-level measures in the JSON and the frame, in display order.
-PARTNER_MEASURES = ("income", "expenditure", "surplus", "control_total", "variance", "surplus_after_risk_share")
+PARTNER_MEASURES = (
+    "income",
+    "expenditure",
+    "surplus",
+    "control_total",
+    "variance",
+    "surplus_after_risk_share",
+)
 
 
 def _values(array: FloatArray) -> list[float | None]:
@@ -59,7 +66,9 @@ class ProjectionResult:
     def bridge_steps(self, year: int | None = None) -> list[tuple[str, float]]:
         """Bridge of the system surplus from the base year to ``year`` (index; default last)."""
         t = len(self.years) - 1 if year is None else year
-        return [(name, float(v)) for name, v in zip(BRIDGE_STEPS, self.arrays.bridge[:, t], strict=True)]
+        return [
+            (name, float(v)) for name, v in zip(BRIDGE_STEPS, self.arrays.bridge[:, t], strict=True)
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """The result as the JSON of SPEC section 8 (lists are per year, base year first)."""
@@ -146,7 +155,9 @@ class ProjectionResult:
         n_years = len(years)
         blocks: list[pd.DataFrame] = []
 
-        def block(partner: list[str], line: list[str | None], measure: str | list[str], values: FloatArray) -> None:
+        def block(
+            partner: list[str], line: list[str | None], measure: str | list[str], values: FloatArray
+        ) -> None:
             values = np.asarray(values, dtype=float).reshape(len(partner), n_years)
             blocks.append(
                 pd.DataFrame(
@@ -154,15 +165,31 @@ class ProjectionResult:
                         "year": np.tile(years, len(partner)),
                         "partner": np.repeat(partner, n_years),
                         "line": np.repeat(np.array(line, dtype=object), n_years),
-                        "measure": np.repeat(np.array(measure if isinstance(measure, list) else [measure] * len(partner), dtype=object), n_years),
+                        "measure": np.repeat(
+                            np.array(
+                                measure if isinstance(measure, list) else [measure] * len(partner),
+                                dtype=object,
+                            ),
+                            n_years,
+                        ),
                         "value": values.ravel(),
                     }
                 )
             )
 
         ids = self.inputs.partner_ids
-        block([ids[i] for i in self.inputs.line_partner], [s.split(".", 1)[1] for s in self.inputs.line_ids], "cost", a.cost)
-        block([ids[i] for i in self.inputs.fund_partner], [s.split(".", 1)[1] for s in self.inputs.fund_ids], "funding", a.funding)
+        block(
+            [ids[i] for i in self.inputs.line_partner],
+            [s.split(".", 1)[1] for s in self.inputs.line_ids],
+            "cost",
+            a.cost,
+        )
+        block(
+            [ids[i] for i in self.inputs.fund_partner],
+            [s.split(".", 1)[1] for s in self.inputs.fund_ids],
+            "funding",
+            a.funding,
+        )
         for measure in PARTNER_MEASURES:
             block(list(ids), [None] * len(ids), measure, getattr(a, measure))
         system = {
@@ -178,7 +205,12 @@ class ProjectionResult:
         places = [f"place:{name}" for name in self.inputs.place_names]
         for measure in ("income", "expenditure", "surplus", "eliminations"):
             block(places, [None] * len(places), measure, getattr(a, f"place_{measure}"))
-        block(["system"] * len(BRIDGE_STEPS), [None] * len(BRIDGE_STEPS), [f"bridge:{s}" for s in BRIDGE_STEPS], a.bridge)
+        block(
+            ["system"] * len(BRIDGE_STEPS),
+            [None] * len(BRIDGE_STEPS),
+            [f"bridge:{s}" for s in BRIDGE_STEPS],
+            a.bridge,
+        )
         return pd.concat(blocks, ignore_index=True)
 
 

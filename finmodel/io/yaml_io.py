@@ -67,19 +67,25 @@ def parse_yaml(text: str, file: str) -> tuple[Any, LineIndex]:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ModelValidationError([Problem(file, place, f"not valid YAML: {err.problem or err}")]) from None
+        raise ModelValidationError(
+            [Problem(file, place, f"not valid YAML: {err.problem or err}")]
+        ) from None
     except yaml.YAMLError as err:
         raise ModelValidationError([Problem(file, "", f"not valid YAML: {err}")]) from None
     return data, LineIndex(root)
 
 
-def problems_from_findings(findings: list[Finding], data: Any, index: LineIndex | None, file: str) -> list[Problem]:
+def problems_from_findings(
+    findings: list[Finding], data: Any, index: LineIndex | None, file: str
+) -> list[Problem]:
     """Findings as problems naming the dotted path and, when known, its line."""
     problems = []
     for keys, message in findings:
         path = display_path(data, keys) if keys else ""
         line = index.line_of(keys) if index is not None else None
-        place = f"{path} (line {line})" if path and line else (path or (f"line {line}" if line else ""))
+        place = (
+            f"{path} (line {line})" if path and line else (path or (f"line {line}" if line else ""))
+        )
         problems.append(Problem(file, place, message))
     return problems
 
@@ -91,11 +97,15 @@ def read_model_data(path: str | Path) -> tuple[Any, LineIndex]:
     if not source.is_file():
         raise ModelValidationError([Problem(file, "", "no such file")])
     if source.stat().st_size > MAX_MODEL_BYTES:
-        raise ModelValidationError([Problem(file, "", f"larger than {MAX_MODEL_BYTES // 2**20} MB; not a model file")])
+        raise ModelValidationError(
+            [Problem(file, "", f"larger than {MAX_MODEL_BYTES // 2**20} MB; not a model file")]
+        )
     try:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
-        raise ModelValidationError([Problem(file, "", f"not UTF-8 text ({err.reason} at byte {err.start})")]) from None
+        raise ModelValidationError(
+            [Problem(file, "", f"not UTF-8 text ({err.reason} at byte {err.start})")]
+        ) from None
     return parse_yaml(text, file)
 
 
@@ -103,7 +113,10 @@ def model_from_data(data: Any, file: str, index: LineIndex | None = None) -> Mod
     """Validate raw data; raise :class:`ModelValidationError` with every problem found."""
     findings: list[Finding] = []
     if index is not None:
-        findings += [(keys, f"key given twice (also on line {index.lines.get(keys, '?')})") for keys, _ in index.duplicates]
+        findings += [
+            (keys, f"key given twice (also on line {index.lines.get(keys, '?')})")
+            for keys, _ in index.duplicates
+        ]
     model, more = validate_data(data)
     findings += more
     if model is None or findings:

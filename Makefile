@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh machine (see README):
+#   make run    set up, then project the bundled default model (table + Excel appendix)
+#   make test   set up (incl. LibreOffice and Chromium), then lint, type-check and run every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL ?= models/lsc_ics.yaml
+APPENDIX ?= workbooks/out/lsc_ics_appendix.xlsx
+
+.PHONY: setup system-deps run test lint app bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[app,dev]"
+	touch $@
+
+system-deps:
+	scripts/install-system-deps.sh
+
+run: setup
+	$(BIN)/finmodel run $(MODEL)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup system-deps lint
+	$(BIN)/pytest
+
+app: setup
+	$(BIN)/finmodel app
+
+bench: setup
+	$(BIN)/python bench/projection.py
+
+clean:
+	rm -rf $(VENV) workbooks/out/*.xlsx .pytest_cache .mypy_cache .ruff_cache
