@@ -1,0 +1,1 @@
+"""The Streamlit front end's support code: the scenario store and, later, the page helpers."""
