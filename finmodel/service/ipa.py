@@ -1,0 +1,455 @@
+"""The IPA / Continuing Healthcare service model (SPEC section 6): a monthly stock-flow model.
+
+Money buys capacity; capacity moves queues; queues move outcomes and money. Each month ``m``
+(all steps vectorised over options and draws; the only loop is over months):
+
+1. **Staff.** FTE in post = ``base_fte`` + ``investment_k / cost_per_fte_k`` extra FTE, from
+   ``investment_start_month + recruitment_lag_months`` on (ramped linearly over ``ramp_months``).
+2. **Referrals** arrive: ``referrals_per_month * (1 + referral_growth) ** (m / 12)`` (or a given
+   monthly series). The queue is kept as cohorts by month of arrival: *age 0* arrived this month,
+   *age 1* last month, *age 2+* earlier (pooled: they are always the oldest, and the 28-day
+   measures only tell ages 0 and 1 apart, so pooling loses nothing).
+3. **Exits.** A share ``monthly_exit_rate`` of the caseload (and of the reviews scheduled for it,
+   and of the savings found on it) leaves.
+4. **Work.** Assessment capacity ``fte * assessments_per_fte_month`` and review capacity
+   ``fte * reviews_per_fte_month`` share one team: with ``priority="assessments"`` (default)
+   assessments take the FTE they need first and reviews get the rest; ``"reviews"`` the other way.
+   Assessments = ``min(queue, capacity)``, taken first-in first-out (oldest cohort first).
+   Reviews done = ``min(overdue backlog + reviews due this month, capacity)``.
+5. **28 days.** *Incomplete over 28 days* = referrals still waiting at the month's end that
+   arrived in an earlier month (ages 1 and 2+). *Decisions within 28 days* = assessments of age
+   0 (all within 28 days) plus ``next_month_within_28_days`` of those of age 1 (default 0.42 =
+   ``d**2 / 2`` with ``d = 28 / 30.44`` months: the chance that a referral made and completed in
+   consecutive months, at days spread evenly over each, waited at most 28 days); age 2+ never.
+   The *share within 28 days* is decisions within 28 days / assessments completed.
+6. **Eligibility.** ``conversion_rate`` of assessments become eligible cases (caseload).
+7. **Reviews.** Each new case needs a review ``first_review_months`` (3) after eligibility, then
+   ``review_interval_months`` (12) after each review done. Reviews that fall due and are not done
+   join the **overdue backlog** (and wait there until done; with ``overdue_reviews_lapse`` a case
+   that closes takes its overdue review with it, reported as ``lapsed_reviews``).
+8. **Money.** Package spend = caseload x average package cost / 12 (growing at
+   ``package_cost_growth``). A review finds over-provision with probability
+   ``review_finding_rate``; the package falls by ``review_saving_k_per_year`` for the next 12
+   months (while the case stays): that reduction is the **cash released**, the option's
+   cash-releasing benefit. Extra staff cost = extra FTE in post x cost per FTE / 12.
+
+Conservation every month: referrals = assessments + change in queue; reviews due = reviews done
++ change in overdue backlog (+ lapsed reviews, zero by default). See
+:func:`finmodel.service.ipa_results.check_conservation`.
+
+Example
+-------
+>>> p = IpaServiceParameters.example()
+>>> r = simulate_ipa_service(p, investment_k=[0.0, 796.0, 4000.0])
+>>> check_conservation(r)
+>>> r.months_to_clear_backlog().tolist()  # -1: not within the 120 months
+[-1, -1, 14]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+
+from finmodel.domain.types import Frozen, Rate, Share
+from finmodel.errors import FinmodelError
+from finmodel.service.ipa_results import (
+    FloatArray,
+    IpaServiceResult,
+    check_conservation,
+    financial_year_of,
+)
+
+__all__ = [
+    "IpaServiceParameters",
+    "ServiceParameterError",
+    "check_conservation",
+    "simulate_ipa_service",
+]
+
+#: Series recorded by default (everything the loop produces).
+RECORDED_SERIES = (
+    "referrals",
+    "assessments",
+    "queue",
+    "incomplete_over_28_days",
+    "decisions_within_28_days",
+    "reviews_due",
+    "reviews_done",
+    "overdue_backlog",
+    "lapsed_reviews",
+    "caseload",
+    "cash_released",
+)
+
+
+class ServiceParameterError(FinmodelError, ValueError):
+    """Per-option or per-draw service parameters out of range (all problems listed)."""
+
+
+class IpaServiceParameters(Frozen):
+    """Parameters of the IPA / CHC assessment-and-review service model (one option, one draw)."""
+
+    start_year: int = Field(ge=1990, le=2200)
+    """Calendar year of the first simulated month."""
+    start_month: int = Field(ge=1, le=12)
+    """Calendar month (1 = January) of the first simulated month."""
+    horizon_months: int = Field(default=120, ge=1, le=1200)
+    """Number of months simulated."""
+
+    referrals_per_month: NonNegativeFloat
+    """Referrals for assessment arriving in the first month (referrals a month)."""
+    referral_growth: Rate = 0.0
+    """Growth of referrals, a fraction a year (compounded monthly)."""
+    initial_queue: NonNegativeFloat = 0.0
+    """Referrals waiting for an assessment decision at the start (referrals)."""
+    initial_queue_over_28_days: NonNegativeFloat = 0.0
+    """Of ``initial_queue``, those already waiting over 28 days (referrals)."""
+    conversion_rate: Share
+    """Share of completed assessments found eligible (fraction)."""
+    initial_caseload: NonNegativeFloat
+    """Eligible cases at the start (cases)."""
+    monthly_exit_rate: Share
+    """Share of the caseload leaving each month (death, discharge, ineligible), a fraction."""
+
+    first_review_months: int = Field(default=3, ge=1, le=24)
+    """Months after eligibility that a new case's first review falls due."""
+    review_interval_months: int = Field(default=12, ge=1, le=24)
+    """Months after a review is done that the next falls due."""
+    initial_outstanding_reviews: NonNegativeFloat = 0.0
+    """Reviews outstanding at the start, overdue or falling due within ``first_review_months``
+    months (reviews); the rest of the caseload falls due evenly after that."""
+    initial_overdue_reviews: NonNegativeFloat = 0.0
+    """Of ``initial_outstanding_reviews``, those already overdue (reviews): the starting backlog."""
+    overdue_reviews_lapse: bool = False
+    """If true, an overdue review leaves the backlog when its case leaves (``lapsed_reviews``);
+    if false (default) it stays until done, as SPEC section 6's identity assumes."""
+
+    base_fte: NonNegativeFloat
+    """Assessment and review staff in post before the investment (FTE)."""
+    assessments_per_fte_month: NonNegativeFloat
+    """Assessments one FTE completes in a month (assessments per FTE per month)."""
+    reviews_per_fte_month: NonNegativeFloat
+    """Reviews one FTE completes in a month (reviews per FTE per month)."""
+    cost_per_fte_k: PositiveFloat
+    """Cost of one FTE a year including on-costs (£k a year)."""
+    investment_start_month: int = Field(default=0, ge=0)
+    """Month index (0 = first simulated month) from which the investment is funded."""
+    recruitment_lag_months: int = Field(default=0, ge=0)
+    """Months from funding to the first extra staff in post."""
+    ramp_months: int = Field(default=0, ge=0)
+    """Months over which the extra staff arrive after the lag, linearly (0 = all at once)."""
+    priority: Literal["assessments", "reviews"] = "assessments"
+    """Which work the shared team does first; the other gets the FTE left over."""
+
+    package_cost_k_per_year: NonNegativeFloat
+    """Average care package cost of an eligible case (£k a year) in the first month."""
+    package_cost_growth: Rate = 0.0
+    """Growth of the average package cost, a fraction a year (compounded monthly)."""
+    review_finding_rate: Share = 0.0
+    """Share of reviews done that find over-provision (fraction)."""
+    review_saving_k_per_year: NonNegativeFloat = 0.0
+    """Average saving on a package found over-provided (£k a year), lasting 12 months."""
+
+    next_month_within_28_days: Share = 0.42
+    """Share of assessments completed in the month after the referral's month that were within
+    28 days (0.42 assumes days spread evenly; 0 counts only same-month decisions)."""
+    standard_share: Share = 0.8
+    """The national standard: share of decisions within 28 days (0.8 = 80%)."""
+    backlog_clear_threshold: NonNegativeFloat = 0.5
+    """The overdue backlog counts as cleared at or below this many reviews."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IpaServiceParameters:
+        problems = _cross_field_problems(
+            {name: np.asarray(getattr(self, name), dtype=float) for name in _CROSS_FIELDS}
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @classmethod
+    def example(cls) -> IpaServiceParameters:
+        """An *illustrative* parameter set shaped like the LSC IPA position of January 2020
+        (about 3,800 reviews outstanding, over 2,800 overdue); every other figure is invented."""
+        return cls(
+            start_year=2020,
+            start_month=1,
+            horizon_months=120,
+            referrals_per_month=480.0,
+            referral_growth=0.02,
+            initial_queue=900.0,
+            initial_queue_over_28_days=600.0,
+            conversion_rate=0.35,
+            initial_caseload=6000.0,
+            monthly_exit_rate=0.03,
+            initial_outstanding_reviews=3800.0,
+            initial_overdue_reviews=2800.0,
+            base_fte=115.0,
+            assessments_per_fte_month=6.0,
+            reviews_per_fte_month=8.0,
+            cost_per_fte_k=45.0,
+            investment_start_month=3,
+            recruitment_lag_months=3,
+            ramp_months=3,
+            package_cost_k_per_year=40.0,
+            package_cost_growth=0.02,
+            review_finding_rate=0.1,
+            review_saving_k_per_year=8.0,
+        )
+
+
+#: Numeric parameters that may vary by option or draw (arrays in ``overrides``).
+VARIABLE_FIELDS = tuple(
+    name for name, info in IpaServiceParameters.model_fields.items() if info.annotation is float
+)
+_CROSS_FIELDS = (
+    "initial_queue",
+    "initial_queue_over_28_days",
+    "initial_outstanding_reviews",
+    "initial_overdue_reviews",
+    "initial_caseload",
+    "review_saving_k_per_year",
+    "package_cost_k_per_year",
+)
+
+
+def _cross_field_problems(v: Mapping[str, np.ndarray]) -> list[str]:
+    checks = [
+        ("initial_queue_over_28_days", "initial_queue"),
+        ("initial_overdue_reviews", "initial_outstanding_reviews"),
+        ("initial_outstanding_reviews", "initial_caseload"),
+        ("review_saving_k_per_year", "package_cost_k_per_year"),
+    ]
+    return [
+        f"{small} must not exceed {big}"
+        for small, big in checks
+        if np.any(np.asarray(v[small]) > np.asarray(v[big]))
+    ]
+
+
+def _field_problems(name: str, values: np.ndarray) -> list[str]:
+    info = IpaServiceParameters.model_fields[name]
+    problems = [] if np.all(np.isfinite(values)) else [f"{name}: values must be finite"]
+    for meta in info.metadata:
+        for attr, fails, text in (
+            ("ge", np.less, ">="),
+            ("gt", np.less_equal, ">"),
+            ("le", np.greater, "<="),
+            ("lt", np.greater_equal, "<"),
+        ):
+            bound = getattr(meta, attr, None)
+            if bound is not None and np.any(fails(values, bound)):
+                problems.append(f"{name}: values must be {text} {bound}")
+    return problems
+
+
+def _resolve(
+    params: IpaServiceParameters,
+    investment_k: npt.ArrayLike,
+    overrides: Mapping[str, npt.ArrayLike] | None,
+    referrals: npt.ArrayLike | None,
+) -> tuple[tuple[int, ...], dict[str, FloatArray], FloatArray, FloatArray | None]:
+    overrides = dict(overrides or {})
+    problems = [
+        f"{name}: not a parameter that can vary by option or draw "
+        f"(those are: {', '.join(VARIABLE_FIELDS)})"
+        for name in overrides
+        if name not in VARIABLE_FIELDS
+    ]
+    arrays = {name: np.asarray(value, dtype=float) for name, value in overrides.items()}
+    for name, values in arrays.items():
+        if name in VARIABLE_FIELDS:
+            problems += _field_problems(name, values)
+    invest = np.asarray(investment_k, dtype=float)
+    if not np.all(np.isfinite(invest)):
+        problems.append("investment_k: values must be finite")
+    monthly = None if referrals is None else np.asarray(referrals, dtype=float)
+    if monthly is not None and (
+        monthly.ndim < 1 or monthly.shape[-1] != params.horizon_months or np.any(~(monthly >= 0))
+    ):
+        problems.append(
+            f"referrals: need (..., {params.horizon_months}) non-negative values, "
+            f"got shape {monthly.shape}"
+        )
+    shapes = [invest.shape, *(a.shape for a in arrays.values())]
+    if monthly is not None and monthly.ndim >= 1:
+        shapes.append(monthly.shape[:-1])
+    try:
+        batch = np.broadcast_shapes(*shapes)
+    except ValueError:
+        problems.append(f"shapes of investment, overrides and referrals do not broadcast: {shapes}")
+        batch = ()
+    if problems:
+        raise ServiceParameterError("; ".join(problems))
+    resolved = {
+        name: np.broadcast_to(
+            arrays.get(name, np.asarray(getattr(params, name), dtype=float)), batch
+        )
+        for name in VARIABLE_FIELDS
+    }
+    problems = _cross_field_problems(resolved)
+    if problems:
+        raise ServiceParameterError("; ".join(problems))
+    if monthly is not None:
+        monthly = np.broadcast_to(monthly, (*batch, params.horizon_months))
+    return batch, resolved, np.broadcast_to(invest, batch).astype(float), monthly
+
+
+def simulate_ipa_service(
+    params: IpaServiceParameters,
+    investment_k: npt.ArrayLike = 0.0,
+    *,
+    overrides: Mapping[str, npt.ArrayLike] | None = None,
+    referrals: npt.ArrayLike | None = None,
+    record: Collection[str] | None = None,
+) -> IpaServiceResult:
+    """Run the service model for every option (and draw) at once.
+
+    ``investment_k`` is each option's recurrent investment (£k a year), e.g. ``[0, 796, 2000,
+    3000, 4000]``. ``overrides`` gives per-option / per-draw values of numeric parameters (any
+    of ``VARIABLE_FIELDS``) as arrays that broadcast with it, e.g. ``{"conversion_rate":
+    draws[:, None]}`` with investment shaped ``(options,)`` gives a ``(draws, options)`` batch.
+    ``referrals`` replaces the referral formula with a series ``(..., horizon_months)``.
+    ``record`` limits the monthly series kept (default: all of ``RECORDED_SERIES``), to bound
+    memory in large Monte Carlo runs.
+
+    >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 4000.0])
+    >>> r.get("overdue_backlog").shape
+    (2, 120)
+    """
+    batch, v, invest, monthly = _resolve(params, investment_k, overrides, referrals)
+    keep = set(RECORDED_SERIES if record is None else record)
+    unknown = keep - set(RECORDED_SERIES)
+    if unknown:
+        raise ServiceParameterError(f"record: unknown series {sorted(unknown)}")
+    n = params.horizon_months
+    first, interval = params.first_review_months, params.review_interval_months
+    ring = max(first, interval)
+
+    # Inputs by month, time-major (months, *batch).
+    m = np.arange(n).reshape((n,) + (1,) * len(batch))
+    if monthly is None:
+        arrivals = v["referrals_per_month"] * (1.0 + v["referral_growth"]) ** (m / 12.0)
+    else:
+        arrivals = np.moveaxis(monthly, -1, 0)
+    in_post_from = params.investment_start_month + params.recruitment_lag_months
+    if params.ramp_months > 0:
+        ramp = np.clip((m - in_post_from + 1) / params.ramp_months, 0.0, 1.0)
+    else:
+        ramp = (m >= in_post_from).astype(float)
+    fte = np.maximum(v["base_fte"] + ramp * (invest / v["cost_per_fte_k"]), 0.0)
+
+    a_rate, r_rate = v["assessments_per_fte_month"], v["reviews_per_fte_month"]
+    exit_rate, conversion = v["monthly_exit_rate"], v["conversion_rate"]
+    next_share = v["next_month_within_28_days"]
+    saving = v["review_finding_rate"] * v["review_saving_k_per_year"]
+    stay = 1.0 - exit_rate
+    # Capacity by month, and what one unit of one kind of work costs in the other kind.
+    assess_capacity = fte * a_rate
+    review_capacity = fte * r_rate
+    by_assessments = params.priority == "assessments"
+
+    # State. Queue cohorts at the end of month -1: age 0 (arrived in month -1), older.
+    q0 = np.array(v["initial_queue"] - v["initial_queue_over_28_days"])
+    q1 = np.array(v["initial_queue_over_28_days"])
+    q2 = np.zeros(batch)
+    caseload = np.array(v["initial_caseload"])
+    backlog = np.array(v["initial_overdue_reviews"])
+    # Reviews falling due in month T sit in slot T % ring. Exits are applied when a review is
+    # scheduled (it survives the months until it is due), so the ring never needs decaying.
+    pipeline = np.zeros((ring, *batch))
+    soon = v["initial_outstanding_reviews"] - v["initial_overdue_reviews"]
+    later = v["initial_caseload"] - v["initial_outstanding_reviews"]
+    pipeline[:first] += soon / first
+    if ring > first:
+        pipeline[first:] += later / (ring - first)
+    else:
+        pipeline += later / ring
+    pipeline *= stay ** np.arange(1, ring + 1).reshape((ring,) + (1,) * len(batch))
+    survive_interval, survive_first = stay**interval, stay**first
+    # Savings found on reviews: run-rate (£k a year) with exits; each lasts 12 months.
+    found = np.zeros((12, *batch))
+    survive_year = stay**12
+    run_rate = np.zeros(batch)
+    lapsed = np.zeros(batch)
+    zero = np.zeros(batch)
+
+    out = {name: np.empty((n, *batch)) for name in keep}
+
+    def put(name: str, value: np.ndarray, month: int) -> None:
+        if name in out:
+            out[name][month] = value
+
+    for t in range(n):
+        # Queue: age the cohorts, add this month's referrals.
+        q2, q1, q0 = q2 + q1, q0, arrivals[t]
+        waiting = q0 + q1 + q2
+        # Exits from the caseload (its scheduled reviews already allow for them).
+        caseload = caseload * stay
+        if params.overdue_reviews_lapse:
+            lapsed = backlog * exit_rate
+            backlog = backlog - lapsed
+        slot = t % ring
+        due = pipeline[slot].copy()
+        pipeline[slot] = 0.0
+        demand = backlog + due
+        # Work, in priority order, from one team.
+        # The share of the team's time the first kind of work uses is done / its capacity.
+        if by_assessments:
+            assessed = np.minimum(waiting, assess_capacity[t])
+            used = np.divide(assessed, assess_capacity[t], out=zero.copy(), where=assessed > 0)
+            reviewed = np.minimum(demand, review_capacity[t] * np.maximum(1.0 - used, 0.0))
+        else:
+            reviewed = np.minimum(demand, review_capacity[t])
+            used = np.divide(reviewed, review_capacity[t], out=zero.copy(), where=reviewed > 0)
+            assessed = np.minimum(waiting, assess_capacity[t] * np.maximum(1.0 - used, 0.0))
+        # First in, first out: oldest cohort first.
+        take2 = np.minimum(assessed, q2)
+        take1 = np.minimum(assessed - take2, q1)
+        take0 = np.minimum(assessed - take2 - take1, q0)
+        q2, q1, q0 = q2 - take2, q1 - take1, q0 - take0
+        assessed = take0 + take1 + take2
+        # Eligibility and reviews.
+        eligible = conversion * assessed
+        caseload = caseload + eligible
+        backlog = demand - reviewed
+        pipeline[(t + interval) % ring] += reviewed * survive_interval
+        pipeline[(t + first) % ring] += eligible * survive_first
+        # Cash released: this month's findings start, those of 12 months ago end.
+        new_found = reviewed * saving
+        run_rate = run_rate * stay + new_found - found[t % 12] * survive_year
+        found[t % 12] = new_found
+        put("referrals", arrivals[t], t)
+        put("assessments", assessed, t)
+        put("queue", waiting - assessed, t)
+        put("incomplete_over_28_days", q1 + q2, t)
+        put("decisions_within_28_days", take0 + next_share * take1, t)
+        put("reviews_due", due, t)
+        put("reviews_done", reviewed, t)
+        put("overdue_backlog", backlog, t)
+        put("lapsed_reviews", lapsed, t)
+        put("caseload", caseload, t)
+        put("cash_released", np.maximum(run_rate, 0.0) / 12.0, t)
+
+    months = [
+        (
+            (params.start_year * 12 + params.start_month - 1 + k) // 12,
+            (params.start_month - 1 + k) % 12 + 1,
+        )
+        for k in range(n)
+    ]
+    return IpaServiceResult(
+        parameters=params,
+        resolved=v,
+        investment_k=invest,
+        month_labels=tuple(f"{y}-{mo:02d}" for y, mo in months),
+        financial_years=tuple(financial_year_of(y, mo) for y, mo in months),
+        initial_queue=np.broadcast_to(v["initial_queue"], batch).astype(float),
+        initial_backlog=np.broadcast_to(v["initial_overdue_reviews"], batch).astype(float),
+        series={name: np.moveaxis(values, 0, -1) for name, values in out.items()},
+    )

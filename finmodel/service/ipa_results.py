@@ -1,0 +1,302 @@
+"""Results of the IPA / Continuing Healthcare service model: monthly series, summaries, checks.
+
+Every monthly series is an array shaped ``(*batch, months)`` where ``batch`` is the broadcast
+shape of the run's per-option / per-draw inputs (e.g. ``(options,)`` or ``(draws, options)``).
+Flows are counts in the month (referrals, assessments, reviews) or £k in the month (spend, cash);
+stocks are counts at the end of the month (queue, backlog, caseload).
+
+Conservation, every month and every batch element (:func:`conservation_residuals`)::
+
+    referrals = assessments + (queue_end - queue_start)
+    reviews_due = reviews_done + (backlog_end - backlog_start) + lapsed_reviews
+
+``lapsed_reviews`` is zero unless the parameters let overdue reviews lapse when a case closes,
+so with the default parameters the second line is exactly SPEC section 6's identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from finmodel.errors import FinmodelError
+
+if TYPE_CHECKING:
+    from finmodel.service.ipa import IpaServiceParameters
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Month or year index meaning "not within the horizon".
+NEVER = -1
+
+#: Series summed within a financial year by :meth:`IpaServiceResult.annual` (the rest are stocks,
+#: taken at the year's last month).
+FLOW_SERIES = (
+    "referrals",
+    "assessments",
+    "decisions_within_28_days",
+    "new_eligible",
+    "reviews_due",
+    "reviews_done",
+    "lapsed_reviews",
+    "package_spend",
+    "cash_released",
+    "extra_staff_cost",
+)
+STOCK_SERIES = ("queue", "incomplete_over_28_days", "overdue_backlog", "caseload", "fte")
+
+
+class ConservationError(FinmodelError):
+    """A service-model run broke a conservation identity (a bug, not an input problem)."""
+
+
+def financial_year_of(year: int, month: int) -> str:
+    """The UK financial year (April-March) of a calendar month.
+
+    >>> financial_year_of(2020, 3), financial_year_of(2020, 4)
+    ('2019/20', '2020/21')
+    """
+    start = year if month >= 4 else year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+@dataclass(frozen=True)
+class AnnualSummary:
+    """Service results by financial year: flows summed, stocks at the year's last month."""
+
+    years: tuple[str, ...]
+    """Financial years covered, in order (the first and last may be part years)."""
+    months_in_year: tuple[int, ...]
+    """How many simulated months fall in each year (12 except possibly the first and last)."""
+    values: dict[str, FloatArray]
+    """Series name -> array ``(*batch, years)``; flows summed, stocks at year end."""
+    share_within_28_days: FloatArray
+    """Decisions within 28 days / assessments completed in the year; NaN when none completed."""
+
+
+class _Series:
+    """A monthly series of :class:`IpaServiceResult` as an attribute (``result.queue``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> _Series: ...
+    @overload
+    def __get__(self, obj: IpaServiceResult, objtype: type | None = None) -> FloatArray: ...
+    def __get__(
+        self, obj: IpaServiceResult | None, objtype: type | None = None
+    ) -> FloatArray | _Series:
+        return self if obj is None else obj.get(self.name)
+
+
+@dataclass(frozen=True)
+class IpaServiceResult:
+    """Monthly outputs of :func:`finmodel.service.ipa.simulate_ipa_service` and summaries."""
+
+    parameters: IpaServiceParameters
+    """The scalar parameters of the run (before per-option / per-draw overrides)."""
+    resolved: Mapping[str, FloatArray]
+    """Every numeric parameter as an array of the batch shape (overrides applied)."""
+    investment_k: FloatArray
+    """Investment of each batch element, £k a year, batch shape."""
+    month_labels: tuple[str, ...]
+    """Calendar month of each simulated month, ``"2020-01"``."""
+    financial_years: tuple[str, ...]
+    """Financial year of each simulated month, ``"2019/20"``."""
+    initial_queue: FloatArray
+    """Referrals waiting at the start (batch shape)."""
+    initial_backlog: FloatArray
+    """Overdue reviews at the start (batch shape)."""
+    series: dict[str, FloatArray] = field(repr=False)
+    """Recorded monthly series by name, each ``(*batch, months)``."""
+
+    # -- series (each ``(*batch, months)``; see :meth:`get`) ------------------------------------
+    referrals = _Series()
+    assessments = _Series()
+    queue = _Series()
+    incomplete_over_28_days = _Series()
+    decisions_within_28_days = _Series()
+    share_within_28_days = _Series()
+    new_eligible = _Series()
+    reviews_due = _Series()
+    reviews_done = _Series()
+    overdue_backlog = _Series()
+    lapsed_reviews = _Series()
+    caseload = _Series()
+    package_spend = _Series()
+    cash_released = _Series()
+    fte = _Series()
+    extra_fte = _Series()
+    extra_staff_cost = _Series()
+
+    def get(self, name: str) -> FloatArray:
+        """A monthly series by name (recorded, or derived from recorded ones).
+
+        Derived: ``share_within_28_days`` (decisions within 28 days / assessments, NaN when no
+        assessment was completed), ``new_eligible``, ``fte``, ``extra_fte``,
+        ``extra_staff_cost`` (£k a month), ``package_spend`` (£k a month, before cash released).
+        """
+        if name in self.series:
+            return self.series[name]
+        if name == "share_within_28_days":
+            done = self.get("assessments")
+            out = np.full(done.shape, np.nan)
+            np.divide(self.get("decisions_within_28_days"), done, out=out, where=done > 0)
+            return out
+        if name == "new_eligible":
+            return self.get("assessments") * self.resolved["conversion_rate"][..., None]
+        if name in ("fte", "extra_fte", "extra_staff_cost"):
+            extra = self.extra_fte_profile()
+            if name == "extra_fte":
+                return extra
+            if name == "extra_staff_cost":
+                return extra * self.resolved["cost_per_fte_k"][..., None] / 12.0
+            return np.maximum(self.resolved["base_fte"][..., None] + extra, 0.0)
+        if name == "package_spend":
+            return self.get("caseload") * self.package_cost_per_month()
+        raise FinmodelError(
+            f"series {name!r} was not recorded in this run; recorded: {sorted(self.series)}"
+        )
+
+    @property
+    def months(self) -> int:
+        """Number of simulated months."""
+        return len(self.month_labels)
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Shape of the options / draws dimensions."""
+        return tuple(self.investment_k.shape)
+
+    def extra_fte_profile(self) -> FloatArray:
+        """Extra FTE in post each month bought by the investment, ``(*batch, months)``."""
+        p = self.parameters
+        m = np.arange(self.months)
+        in_post_from = p.investment_start_month + p.recruitment_lag_months
+        if p.ramp_months > 0:
+            ramp = np.clip((m - in_post_from + 1) / p.ramp_months, 0.0, 1.0)
+        else:
+            ramp = (m >= in_post_from).astype(float)
+        fte_bought = self.investment_k / self.resolved["cost_per_fte_k"]
+        return np.asarray(fte_bought[..., None] * ramp, dtype=float)
+
+    def package_cost_per_month(self) -> FloatArray:
+        """Average package cost per eligible case in each month, £k, ``(*batch, months)``."""
+        m = np.arange(self.months)
+        growth = (1.0 + self.resolved["package_cost_growth"][..., None]) ** (m / 12.0)
+        return np.asarray(self.resolved["package_cost_k_per_year"][..., None] * growth / 12.0)
+
+    # -- summaries ---------------------------------------------------------------------------
+    def months_to_clear_backlog(self) -> IntArray:
+        """Months from the start until the overdue backlog is first at or below the clearing
+        threshold (0 if it starts there); ``NEVER`` (-1) if not within the horizon."""
+        backlog = self.get("overdue_backlog")
+        threshold = self.resolved["backlog_clear_threshold"]
+        cleared = backlog <= threshold[..., None]
+        months = np.where(cleared.any(axis=-1), cleared.argmax(axis=-1) + 1, NEVER)
+        return np.where(self.initial_backlog <= threshold, 0, months).astype(np.int64)
+
+    def first_month_meeting_standard(self) -> IntArray:
+        """Index of the first month whose share of decisions within 28 days reaches the standard
+        (default 80%); ``NEVER`` (-1) if none. Months with no decisions do not count."""
+        share = self.get("share_within_28_days")
+        met = np.nan_to_num(share, nan=-1.0) >= self.resolved["standard_share"][..., None] - 1e-12
+        return np.where(met.any(axis=-1), met.argmax(axis=-1), NEVER).astype(np.int64)
+
+    def first_year_meeting_standard(self) -> IntArray:
+        """Index into :attr:`AnnualSummary.years` of the first financial year whose annual share
+        within 28 days reaches the standard; ``NEVER`` (-1) if none."""
+        share = self.annual(("assessments", "decisions_within_28_days")).share_within_28_days
+        met = np.nan_to_num(share, nan=-1.0) >= self.resolved["standard_share"][..., None] - 1e-12
+        return np.where(met.any(axis=-1), met.argmax(axis=-1), NEVER).astype(np.int64)
+
+    def annual(self, names: tuple[str, ...] | None = None) -> AnnualSummary:
+        """Totals by financial year: flows summed, stocks at year end (see module constants).
+
+        ``names`` chooses the series (default: every flow and stock that can be had)."""
+        labels = list(self.financial_years)
+        years = tuple(dict.fromkeys(labels))
+        starts = np.asarray([labels.index(y) for y in years])
+        ends = np.asarray([*starts[1:], len(labels)]) - 1
+        wanted = names if names is not None else FLOW_SERIES + STOCK_SERIES
+        values: dict[str, FloatArray] = {}
+        for name in wanted:
+            try:
+                series = self.get(name)
+            except FinmodelError:
+                if names is not None:
+                    raise
+                continue
+            if name in FLOW_SERIES:
+                values[name] = np.add.reduceat(series, starts, axis=-1)
+            else:
+                values[name] = series[..., ends]
+        share = np.full((*self.batch_shape, len(years)), np.nan)
+        if "assessments" in values and "decisions_within_28_days" in values:
+            done = values["assessments"]
+            np.divide(values["decisions_within_28_days"], done, out=share, where=done > 0)
+        return AnnualSummary(
+            years=years,
+            months_in_year=tuple(int(e - s + 1) for s, e in zip(starts, ends, strict=True)),
+            values=values,
+            share_within_28_days=share,
+        )
+
+    def option_summary(self, index: tuple[int, ...] | int) -> dict[str, object]:
+        """Headline answers for one batch element (e.g. one option): months to clear the
+        backlog, first month and year meeting the 28-day standard (None = not in horizon)."""
+        clear = int(self.months_to_clear_backlog()[index])
+        month = int(self.first_month_meeting_standard()[index])
+        year = int(self.first_year_meeting_standard()[index])
+        annual_years = self.annual(("assessments", "decisions_within_28_days")).years
+        return {
+            "investment_k": float(self.investment_k[index]),
+            "months_to_clear_backlog": None if clear == NEVER else clear,
+            "first_month_meeting_standard": None if month == NEVER else self.month_labels[month],
+            "first_year_meeting_standard": None if year == NEVER else annual_years[year],
+        }
+
+
+def conservation_residuals(result: IpaServiceResult) -> dict[str, FloatArray]:
+    """Monthly residuals of the two conservation identities (zero up to rounding).
+
+    ``referrals``: referrals - assessments - change in queue;
+    ``reviews``: reviews due - reviews done - change in overdue backlog - lapsed reviews.
+    """
+    queue = result.get("queue")
+    backlog = result.get("overdue_backlog")
+    queue_start = np.concatenate([result.initial_queue[..., None], queue[..., :-1]], axis=-1)
+    backlog_start = np.concatenate([result.initial_backlog[..., None], backlog[..., :-1]], axis=-1)
+    return {
+        "referrals": result.get("referrals") - result.get("assessments") - (queue - queue_start),
+        "reviews": result.get("reviews_due")
+        - result.get("reviews_done")
+        - (backlog - backlog_start)
+        - result.get("lapsed_reviews"),
+    }
+
+
+def check_conservation(result: IpaServiceResult, rtol: float = 1e-9) -> None:
+    """Raise :class:`ConservationError` if either identity fails in any month (tolerance
+    ``rtol`` times the largest stock or flow involved, at least 1e-9)."""
+    for name, residual in conservation_residuals(result).items():
+        scale = max(
+            1.0,
+            float(
+                np.max(np.abs(result.get("queue" if name == "referrals" else "overdue_backlog")))
+            ),
+            float(
+                np.max(np.abs(result.get("referrals" if name == "referrals" else "reviews_due")))
+            ),
+        )
+        worst = float(np.max(np.abs(residual))) if residual.size else 0.0
+        if worst > rtol * scale:
+            raise ConservationError(
+                f"{name} conservation fails: largest monthly residual {worst:.3g}"
+            )
