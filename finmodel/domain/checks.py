@@ -8,7 +8,7 @@ and line. Every problem is collected; nothing stops at the first.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from finmodel.domain.model import ControlTotalEntry, Model, RiskShareMethod
@@ -16,9 +16,6 @@ from finmodel.domain.types import is_consistent_year
 
 Location = tuple[str | int, ...]
 Finding = tuple[Location, str]
-
-#: Further checks registered by other parts of the package (investments, uncertainty).
-EXTRA_CHECKS: list[Callable[[Model], Iterator[Finding]]] = []
 
 
 def _length_problem(value: Any, horizon: int) -> str | None:
@@ -185,6 +182,9 @@ def check_model(model: Model) -> list[Finding]:
             )
         scenario_ids.add(scenario.id)
 
-    for extra in EXTRA_CHECKS:
-        findings += extra(model)
+    from finmodel.domain.investments import investment_findings
+    from finmodel.domain.uncertainty import uncertainty_findings
+
+    findings += investment_findings(model)
+    findings += uncertainty_findings(model)
     return findings

@@ -6,6 +6,15 @@ yet projected or appraised.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from finmodel.domain.model import Model
 
 Investment = dict[str, Any]
+
+
+def investment_findings(model: Model) -> list[tuple[tuple[str | int, ...], str]]:
+    """Whole-model problems of this section as (location, message) findings."""
+    del model
+    return []
