@@ -1,0 +1,155 @@
+"""Tests for finmodel.risk.statistics: exact streaming percentiles, means and shares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from finmodel.risk.statistics import (
+    PERCENTILES,
+    DrawStore,
+    ShareCounter,
+    percentile_summary,
+)
+
+SHAPE = (3, 4)  # e.g. partners x years
+
+
+def _draws(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.normal(-5_000.0, 2_000.0, size=(n, *SHAPE)) + np.arange(4) * 100.0
+
+
+def _filled(values: np.ndarray, chunk: int, **kwargs) -> DrawStore:
+    store = DrawStore(values.shape[0], values.shape[1:], **kwargs)
+    for start in range(0, values.shape[0], chunk):
+        store.add(slice(start, start + chunk), values[start : start + chunk])
+    return store
+
+
+def test_float64_store_gives_numpy_percentiles_and_mean():
+    values = _draws(10_001)
+    summary = _filled(values, 3000, dtype=np.float64).summary()
+    assert summary.levels == PERCENTILES
+    assert summary.percentiles.shape == (5, *SHAPE)
+    np.testing.assert_allclose(summary.percentiles, np.percentile(values, PERCENTILES, axis=0))
+    np.testing.assert_allclose(summary.mean, values.mean(axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(summary.at(50), summary.as_dict()["P50"])
+    with pytest.raises(KeyError):
+        summary.at(25)
+
+
+def test_float32_store_is_accurate_relative_to_the_spread():
+    values = _draws(20_000) + 2.5e6  # a large level (£2.5bn in £k) with a £2m spread
+    summary = _filled(values, 4096, reference=np.full(SHAPE, 2.5e6)).summary()
+    exact = np.percentile(values, PERCENTILES, axis=0)
+    np.testing.assert_allclose(summary.percentiles, exact, atol=1e-3)
+    np.testing.assert_allclose(summary.mean, values.mean(axis=0), atol=1e-3)
+
+
+def test_summary_does_not_depend_on_chunking_or_arrival_order():
+    values = _draws(9_000)
+    reference = _filled(values, 9_000).summary()
+    for chunk in (1, 1000, 4096, 4097):
+        other = _filled(values, chunk).summary()
+        np.testing.assert_array_equal(other.percentiles, reference.percentiles)
+        np.testing.assert_array_equal(other.mean, reference.mean)
+    backwards = DrawStore(9_000, SHAPE)
+    for start in reversed(range(0, 9_000, 2_000)):
+        backwards.add(slice(start, min(start + 2_000, 9_000)), values[start : start + 2_000])
+    np.testing.assert_array_equal(backwards.summary().percentiles, reference.percentiles)
+
+
+def test_stores_filled_by_separate_workers_merge():
+    values = _draws(5_000)
+    reference = np.full(SHAPE, -5_000.0)
+    first = DrawStore(5_000, SHAPE, reference=reference)
+    second = DrawStore(5_000, SHAPE)  # a different reference is fine
+    first.add(slice(0, 2_500), values[:2_500])
+    second.add(slice(2_500, 5_000), values[2_500:])
+    with pytest.raises(ValueError, match="not been stored"):
+        first.summary()
+    first.merge(second)
+    whole = _filled(values, 5_000, reference=reference).summary()
+    np.testing.assert_allclose(first.summary().percentiles, whole.percentiles, atol=1e-3)
+    with pytest.raises(ValueError, match="same draws"):
+        first.merge(second)
+
+
+def test_draws_all_equal_to_the_reference_give_it_back_exactly():
+    # SPEC invariant 10: distributions collapsed to a point give the deterministic result.
+    deterministic = np.array([[-1234.5678901, 0.1, 1e7 / 3, -0.3]] * 3)
+    store = DrawStore(10_000, SHAPE, reference=deterministic)
+    for start in range(0, 10_000, 4096):
+        n = min(4096, 10_000 - start)
+        store.add(slice(start, start + n), np.broadcast_to(deterministic, (n, *SHAPE)))
+    summary = store.summary()
+    for level in PERCENTILES:
+        np.testing.assert_array_equal(summary.at(level), deterministic)
+    np.testing.assert_array_equal(summary.mean, deterministic)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 200), st.integers(1, 3)),
+        elements=st.floats(-1e6, 1e6, allow_nan=False),
+    )
+)
+def test_percentiles_are_ordered(values):
+    summary = percentile_summary(values)
+    assert (np.diff(summary.percentiles, axis=0) >= 0).all()
+    assert (summary.percentiles[0] >= values.min(axis=0)).all()
+    assert (summary.percentiles[-1] <= values.max(axis=0)).all()
+    assert (summary.mean >= values.min(axis=0) - 1e-6).all()
+    assert (summary.mean <= values.max(axis=0) + 1e-6).all()
+
+
+def test_discrete_outcomes_with_never_use_observed_values():
+    # Backlog clearance month: inf when the backlog never clears within the horizon.
+    months = np.array([[12.0], [14.0], [15.0], [np.inf], [np.inf]] * 20)
+    summary = percentile_summary(months, method="inverted_cdf")
+    assert summary.at(5).tolist() == [12.0]
+    assert summary.at(50).tolist() == [15.0]
+    assert summary.at(95).tolist() == [np.inf]
+
+
+def test_store_rejects_wrong_shapes_and_repeated_draws():
+    store = DrawStore(10, SHAPE)
+    with pytest.raises(ValueError, match="shape"):
+        store.add(slice(0, 5), np.zeros((4, *SHAPE)))
+    store.add(slice(0, 5), np.zeros((5, *SHAPE)))
+    with pytest.raises(ValueError, match="already stored"):
+        store.add(slice(4, 6), np.zeros((2, *SHAPE)))
+    with pytest.raises(ValueError, match="5 of 10 draws"):
+        store.values()
+
+
+def test_store_memory_is_four_bytes_a_value_in_float32():
+    store = DrawStore(100_000, (12, 11))
+    assert store.deviations.nbytes == 100_000 * 12 * 11 * 4
+    assert store.nbytes < 1.01 * store.deviations.nbytes + 200_000
+
+
+def test_share_counter_gives_probabilities_and_merges():
+    rng = np.random.default_rng(1)
+    surplus = rng.normal(0, 1, size=(10_000, 5))
+    control_total = np.linspace(-1, 1, 5)
+    meets = surplus >= control_total
+    whole = ShareCounter((5,))
+    whole.add(meets)
+    np.testing.assert_array_equal(whole.probability(), meets.mean(axis=0))
+    first, second = ShareCounter((5,)), ShareCounter((5,))
+    first.add(meets[:3000])
+    second.add(meets[3000:])
+    first.merge(second)
+    np.testing.assert_array_equal(first.probability(), whole.probability())
+    assert first.n_draws == 10_000
+    with pytest.raises(ValueError, match="shape"):
+        first.add(meets[:, :4])
+    with pytest.raises(ValueError, match="no draws"):
+        ShareCounter(()).probability()
