@@ -1,0 +1,259 @@
+"""The Calculations sheet of the Excel appendix: live formulas for every stream and cost line.
+
+One row per funding stream and cost line, the same formula along the whole timeline, referring
+to Inputs and Time only by reference (SPEC section 4):
+
+* funding ``=IF(base year, base-year outturn, previous year x (1 + funding growth))``;
+* the demand growth of each line (its own rate, or ``(1 + driver) x (1 + non-demographic) - 1``);
+* cost with volume only, with volume and inflation, and after efficiency (the expenditure),
+  each ``=IF(base year, outturn, previous year x growth factors)``; the first two feed the gap
+  bridge;
+* totals of the lines paid outside the system (for the bridge) and of all lines (for checks).
+
+Keys in columns B-E (partner no., payee no., place no. of a flow within one place, and 1 for a
+line paid outside the system) let the output sheets sum with ``SUMIF`` and ``SUMPRODUCT`` over
+bounded ranges; the numbers follow the order of the partners and places on the Inputs sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from finmodel.engine.inputs import FloatArray
+from finmodel.io.excel_context import AppendixContext, RowFormula
+from finmodel.io.excel_sheets import Derived
+from finmodel.io.excel_styles import FIRST_ROW
+
+
+def _line_label(ctx: AppendixContext, l_index: int) -> str:
+    inputs = ctx.result.inputs
+    partner_id, line_id = inputs.line_ids[l_index].split(".", 1)
+    partner = ctx.result.model.partner(partner_id)
+    line = next(c for c in partner.costs if c.id == line_id)
+    payee = inputs.line_payee[l_index]
+    paid_to = f" (paid to {inputs.partner_names[payee]})" if payee >= 0 else ""
+    return f"{partner.name}: {line.name or line.id}{paid_to}"
+
+
+def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
+    """The Calculations sheet: live formulas for every funding stream and cost line."""
+    model, inputs, arrays = ctx.result.model, ctx.result.inputs, ctx.result.arrays
+    ws = ctx.add_timeseries_sheet(
+        "Calculations",
+        "Live formulas: each funding stream and cost line, year by year, from Inputs",
+        title="Calculations: funding streams and cost lines",
+        headers=(
+            "Description",
+            "Partner no.",
+            "Payee no.",
+            "Place no. (flow within)",
+            "Outside system",
+            "Unit",
+        ),
+    )
+    s = ctx.styles
+    base = lambda c: ctx.at("time.base_flag", c)  # noqa: E731
+    here = "Calculations"
+    row = FIRST_ROW
+
+    def section(title: str) -> None:
+        nonlocal row
+        if row > FIRST_ROW:
+            row += 1
+        ctx.section(ws, row, title)
+        row += 1
+
+    def placeholder(name: str, text: str) -> None:
+        nonlocal row
+        ctx.text(ws, row, 0, text, s.note)
+        ctx.name_row(name, here, row)
+        row += 1
+
+    section(
+        "Funding streams (external income), £k: base-year outturn, then grown by funding growth"
+    )
+    streams = [(p, f) for p in model.partners for f in p.funding]
+    if not streams:
+        placeholder("calc.funding.none", "(no funding streams)")
+    for f_index, (partner, stream) in enumerate(streams):
+        key = f"partners.{partner.id}.funding.{stream.id}"
+        growth = (
+            f"inputs.{key}.funding_growth"
+            if stream.funding_growth is not None
+            else "inputs.assumptions.funding_growth"
+        )
+        ctx.text(ws, row, 0, f"{partner.name}: {stream.name or stream.id}", s.label)
+        ws.write_number(row, 1, int(inputs.fund_partner[f_index]) + 1, s.key)
+        ctx.text(ws, row, 5, "£k", s.unit)
+
+        def grown_funding(c: str, p: str, k: str = key, g: str = growth, r: int = row + 1) -> str:
+            baseline = ctx.at(f"inputs.{k}.baseline", c)
+            return f"=IF({base(c)},{baseline},{p}{r}*(1+{ctx.at(g, c)}))"
+
+        ctx.write_row(ws, row, grown_funding, arrays.funding[f_index], s.money)
+        ctx.name_row(f"calc.funding.{f_index}", here, row)
+        row += 1
+    first_f, last_f = (
+        ("calc.funding.none",) * 2
+        if not streams
+        else ("calc.funding.0", f"calc.funding.{len(streams) - 1}")
+    )
+    ctx.rows["calc.funding.first"], ctx.rows["calc.funding.last"] = (
+        ctx.rows[first_f],
+        ctx.rows[last_f],
+    )
+
+    lines = [(p, c) for p in model.partners for c in p.costs]
+
+    def keys(l_index: int) -> None:
+        ws.write_number(row, 1, int(inputs.line_partner[l_index]) + 1, s.key)
+        payee = int(inputs.line_payee[l_index])
+        if payee >= 0:
+            ws.write_number(row, 2, payee + 1, s.key)
+            payer_place = derived.place_of[inputs.line_partner[l_index]]
+            if payer_place == derived.place_of[payee]:
+                ws.write_number(row, 3, int(payer_place) + 1, s.key)
+        ws.write_number(row, 4, derived.outside[l_index], s.key)
+
+    def own(l_index: int, rate: str) -> str:
+        """The Inputs row of a line's rate: its own, else the system assumption it inherits."""
+        partner, line = lines[l_index]
+        if getattr(line, rate) is not None:
+            return f"inputs.partners.{partner.id}.costs.{line.id}.{rate}"
+        return f"inputs.assumptions.{rate}"
+
+    def demand(l_index: int, r: int) -> RowFormula:
+        line = lines[l_index][1]
+        if line.demand_driver is not None:
+            driver = f"inputs.drivers.{line.demand_driver}.growth"
+            extra = own(l_index, "non_demographic_growth")
+            return lambda c, p: f"=(1+{ctx.at(driver, c)})*(1+{ctx.at(extra, c)})-1"
+        rate = own(l_index, "demand_growth")
+        return lambda c, p: f"={ctx.at(rate, c)}"
+
+    def grown(*factors: str) -> Callable[[int, int], RowFormula]:
+        """Cost grown by demand and then by each named factor, from the base-year outturn."""
+
+        def build(l_index: int, r: int) -> RowFormula:
+            partner, line = lines[l_index]
+            baseline = f"inputs.partners.{partner.id}.costs.{line.id}.baseline"
+
+            def formula(c: str, p: str) -> str:
+                parts = [f"(1+{ctx.at(f'calc.demand.{l_index}', c, here=here)})"]
+                if "inflation" in factors:
+                    parts.append(f"(1+{ctx.at(own(l_index, 'inflation'), c)})")
+                if "efficiency" in factors:
+                    parts.append(f"(1-{ctx.at(own(l_index, 'efficiency'), c)})")
+                return f"=IF({base(c)},{ctx.at(baseline, c)},{p}{r}*{'*'.join(parts)})"
+
+            return formula
+
+        return build
+
+    def line_rows(
+        kind: str,
+        title: str,
+        unit: str,
+        fmt: Any,
+        build: Callable[[int, int], RowFormula],
+        values: FloatArray,
+    ) -> None:
+        nonlocal row
+        section(title)
+        if not lines:
+            placeholder(f"calc.{kind}.none", "(no cost lines)")
+        for l_index in range(len(lines)):
+            ctx.text(ws, row, 0, labels[l_index], s.label)
+            keys(l_index)
+            ctx.text(ws, row, 5, unit, s.unit)
+            ctx.write_row(ws, row, build(l_index, row + 1), values[l_index], fmt)
+            ctx.name_row(f"calc.{kind}.{l_index}", here, row)
+            row += 1
+        name = f"calc.{kind}.none" if not lines else None
+        ctx.rows[f"calc.{kind}.first"] = ctx.rows[name or f"calc.{kind}.0"]
+        ctx.rows[f"calc.{kind}.last"] = ctx.rows[name or f"calc.{kind}.{len(lines) - 1}"]
+
+    labels = [_line_label(ctx, l_index) for l_index in range(len(lines))]
+    line_rows(
+        "demand",
+        "Demand growth of each cost line, a year (its own rate, or driver and non-demographic growth)",
+        "%",
+        s.rate,
+        demand,
+        derived.demand_rate,
+    )
+    line_rows(
+        "volume",
+        "Cost with volume growth only (base-year prices), £k: for the gap bridge",
+        "£k",
+        s.money,
+        grown(),
+        derived.volume,
+    )
+    line_rows(
+        "volume_inflation",
+        "Cost with volume growth and inflation, before efficiency, £k: for the gap bridge",
+        "£k",
+        s.money,
+        grown("inflation"),
+        derived.volume_inflation,
+    )
+    line_rows(
+        "cost",
+        "Cost after efficiency: the expenditure of each cost line, £k",
+        "£k",
+        s.money,
+        grown("inflation", "efficiency"),
+        arrays.cost,
+    )
+
+    section(
+        "Totals of cost lines, £k (outside the system: lines with no payee; they drive the gap bridge)"
+    )
+    outside = derived.outside
+    totals = (
+        (
+            "calc.outside.volume",
+            "Lines paid outside the system: volume growth only",
+            "volume",
+            outside @ derived.volume,
+        ),
+        (
+            "calc.outside.volume_inflation",
+            "Lines paid outside the system: volume and inflation",
+            "volume_inflation",
+            outside @ derived.volume_inflation,
+        ),
+        (
+            "calc.outside.cost",
+            "Lines paid outside the system: after efficiency",
+            "cost",
+            outside @ arrays.cost,
+        ),
+    )
+    for name, label, kind, values in totals:
+        ctx.text(ws, row, 0, label, s.label)
+        ctx.text(ws, row, 5, "£k", s.unit)
+        flags = ctx.rows_span(
+            f"calc.{kind}.first", f"calc.{kind}.last", "E", here=here, col_abs=True
+        )
+
+        def outside_total(c: str, p: str, k: str = kind, f: str = flags) -> str:
+            costs = ctx.rows_span(f"calc.{k}.first", f"calc.{k}.last", c, here=here)
+            return f"=SUMPRODUCT({f},{costs})"
+
+        ctx.write_row(ws, row, outside_total, values, s.money)
+        ctx.name_row(name, here, row)
+        row += 1
+    ctx.text(ws, row, 0, "All cost lines, inside and outside the system: after efficiency", s.label)
+    ctx.text(ws, row, 5, "£k", s.unit)
+    ctx.write_row(
+        ws,
+        row,
+        lambda c, p: f"=SUM({ctx.rows_span('calc.cost.first', 'calc.cost.last', c, here=here)})",
+        arrays.cost.sum(axis=0),
+        s.money,
+    )
+    ctx.name_row("calc.all.cost", here, row)
+    ws.set_column(1, 4, 11)

@@ -1,0 +1,288 @@
+"""The state shared by the sheet writers of the Excel appendix: rows, checks, how cells are written.
+
+An :class:`AppendixContext` is what every sheet writer receives (the core writers and any sheet
+another part of the product adds, see :mod:`finmodel.io.excel_appendix`). It knows
+
+* the projection (``result``), the formats (``styles``) and whether cells hold live formulas
+  (``formulas``) or plain values (``--values``);
+* where named rows are (``rows``): ``ctx.at("system.surplus", "H")`` is ``System!H$12``;
+* how to write a formula with its cached result (``write`` and ``write_row``), so the file shows
+  the engine's numbers in readers that do not recalculate;
+* the checks to roll into the master check (``add_check``) and the table of contents.
+
+Text is always written as text (``write_string``), never as a formula, whatever it starts with.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from finmodel.engine.result import ProjectionResult
+from finmodel.io.excel_styles import (
+    FIRST_YEAR_COL,
+    HEADER_ROW,
+    Styles,
+    col_letter,
+    print_setup,
+    quote_sheet,
+    setup_timeseries_sheet,
+)
+
+#: Where the check tolerance lives (an input on the Checks sheet), for formulas of any sheet.
+TOLERANCE_REF = "Checks!$E$6"
+#: Tolerance of the checks, £k: a difference larger than this fails a check.
+CHECK_TOLERANCE = 0.001
+#: Excel limits the length of a text cell.
+MAX_TEXT = 32_767
+
+#: Builds the formula of one year column from its column letter and the previous one's.
+RowFormula = Callable[[str, str], str]
+#: Functions the core sheets use: none needs XlsxWriter's rewriting of newer Excel functions.
+PLAIN_FUNCTIONS = frozenset({"IF", "SUM", "SUMIF", "SUMPRODUCT", "ABS"})
+_FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
+
+
+class TimelineWorksheet(Worksheet):
+    """An XlsxWriter worksheet that writes formulas made only of :data:`PLAIN_FUNCTIONS` quickly.
+
+    XlsxWriter rewrites every formula for about thirty newer Excel functions (``_xlfn.``
+    prefixes), which dominates the time of a large appendix; formulas using none of them need
+    no rewriting. Any other formula goes through XlsxWriter's own preparation.
+    """
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        if formula.startswith("=") and set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS:
+            return formula[1:]
+        return str(super()._prepare_formula(formula, expand_future_functions))
+
+
+def shareable_permissions(tmp: Path, target: Path) -> None:
+    """Give a finished temporary file the permissions a new file would get (or the target's).
+
+    Temporary files are created readable by their owner only; an appendix is meant to be shared.
+    """
+    if target.exists():
+        mode = target.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+
+
+@dataclass(frozen=True)
+class CheckEntry:
+    """A check rolled into the master check: cells that are 0 when it holds."""
+
+    description: str
+    """What is checked, in words."""
+    cells: str
+    """A reference to the cells holding 0 (holds) or 1 (fails), e.g. ``Appraisal!G20:P20``."""
+    failures: int
+    """How many of those cells fail, by the engine's arithmetic (the cached result)."""
+
+
+@dataclass
+class AppendixContext:
+    """What sheet writers share. Rows and columns are 0-based; formulas use A1 references."""
+
+    workbook: Workbook
+    result: ProjectionResult
+    styles: Styles
+    formulas: bool = True
+    """True: live formulas with cached results; False (``--values``): plain values."""
+    cached_values: bool = True
+    """False stores 0 as every formula's result (tests use it to prove a spreadsheet recalculated)."""
+    rows: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Named rows: name -> (sheet, row). Names are listed in :mod:`finmodel.io.excel_appendix`."""
+    checks: list[CheckEntry] = field(default_factory=list)
+    """Checks registered so far, in the order they appear on the Checks sheet."""
+    contents: list[tuple[str, str]] = field(default_factory=list)
+    """Sheets in order with a one-line description, for the Cover."""
+
+    # ----- the timeline ---------------------------------------------------------------------
+    @property
+    def years(self) -> list[str]:
+        """Year labels, base year (outturn) first."""
+        return self.result.years
+
+    @property
+    def n_years(self) -> int:
+        """Number of year columns (horizon + 1)."""
+        return len(self.result.years)
+
+    @property
+    def model_name(self) -> str:
+        """The model's name (text)."""
+        return self.result.model.name
+
+    @property
+    def tolerance_ref(self) -> str:
+        """Reference to the check tolerance (£k) for check formulas: ``Checks!$E$6``."""
+        return TOLERANCE_REF
+
+    @staticmethod
+    def year_col(t: int) -> int:
+        """0-based column of year index ``t`` (0 = base year) on every time-series sheet."""
+        return FIRST_YEAR_COL + t
+
+    def letter(self, t: int) -> str:
+        """Column letter of year index ``t``."""
+        return col_letter(FIRST_YEAR_COL + t)
+
+    @property
+    def last_letter(self) -> str:
+        """Column letter of the last year."""
+        return self.letter(self.n_years - 1)
+
+    # ----- named rows -----------------------------------------------------------------------
+    def name_row(self, name: str, sheet: str, row: int) -> None:
+        """Record that the row ``name`` is on ``sheet`` at ``row``."""
+        if name in self.rows:
+            raise ValueError(f"row name {name!r} is used twice")
+        self.rows[name] = (sheet, row)
+
+    def at(self, name: str, col: str, *, here: str | None = None, col_abs: bool = False) -> str:
+        """Reference to the named row in column ``col`` with its row anchored: ``System!H$12``.
+
+        ``here`` is the sheet the formula is on (no sheet prefix when the row is on it).
+        """
+        sheet, row = self.rows[name]
+        prefix = "" if sheet == here else f"{quote_sheet(sheet)}!"
+        return f"{prefix}{'$' if col_abs else ''}{col}${row + 1}"
+
+    def first_year(self, name: str, *, here: str | None = None) -> str:
+        """Fully anchored reference to the named row's base-year cell: ``System!$G$12``."""
+        return self.at(name, self.letter(0), here=here, col_abs=True)
+
+    def rows_span(
+        self, first: str, last: str, col: str, *, here: str | None = None, col_abs: bool = False
+    ) -> str:
+        """A bounded range from named row ``first`` to ``last`` in one column."""
+        sheet, r1 = self.rows[first]
+        sheet2, r2 = self.rows[last]
+        if sheet != sheet2:
+            raise ValueError(f"{first} and {last} are on different sheets")
+        prefix = "" if sheet == here else f"{quote_sheet(sheet)}!"
+        d = "$" if col_abs else ""
+        return f"{prefix}{d}{col}${r1 + 1}:{d}{col}${r2 + 1}"
+
+    # ----- writing cells --------------------------------------------------------------------
+    def text(self, ws: Worksheet, row: int, col: int, value: object, fmt: Any = None) -> None:
+        """Write text as text, never as a formula (``=HYPERLINK(...)`` stays visible text)."""
+        ws.write_string(row, col, str(value)[:MAX_TEXT], fmt)
+
+    def number(
+        self, ws: Worksheet, row: int, col: int, value: float | None, fmt: Any = None
+    ) -> None:
+        """Write a constant number (an input); None or NaN leaves the cell blank with its format."""
+        if value is None or math.isnan(value):
+            ws.write_blank(row, col, None, fmt)
+        else:
+            ws.write_number(row, col, float(value), fmt)
+
+    def write(
+        self, ws: Worksheet, row: int, col: int, formula: str, value: float | str, fmt: Any = None
+    ) -> None:
+        """A formula with its cached result, or the value alone in ``--values`` mode."""
+        if isinstance(value, str):
+            if self.formulas:
+                ws.write_formula(row, col, formula, fmt, value if self.cached_values else "")
+            else:
+                ws.write_string(row, col, value[:MAX_TEXT], fmt)
+            return
+        number = float(value)
+        if math.isnan(number):
+            ws.write_blank(row, col, None, fmt)
+        elif self.formulas:
+            ws.write_formula(row, col, formula, fmt, number if self.cached_values else 0)
+        else:
+            ws.write_number(row, col, number, fmt)
+
+    def write_row(
+        self,
+        ws: Worksheet,
+        row: int,
+        formula: RowFormula,
+        values: Sequence[float] | np.ndarray,
+        fmt: Any,
+        years: Iterable[int] | None = None,
+    ) -> None:
+        """One formula along the timeline: ``formula(col, previous_col)`` for each year.
+
+        ``values`` are the engine's results per year (cached with each formula); NaN years and
+        years not in ``years`` (default: all) are left blank.
+        """
+        chosen = range(self.n_years) if years is None else years
+        for t in chosen:
+            col = FIRST_YEAR_COL + t
+            self.write(
+                ws, row, col, formula(col_letter(col), col_letter(col - 1)), float(values[t]), fmt
+            )
+        if years is not None:
+            for t in sorted(set(range(self.n_years)) - set(chosen)):
+                ws.write_blank(row, FIRST_YEAR_COL + t, None, self.styles.na)
+
+    # ----- sheets and checks ----------------------------------------------------------------
+    def add_timeseries_sheet(
+        self,
+        name: str,
+        description: str,
+        *,
+        title: str,
+        headers: tuple[str, str, str, str, str, str] = ("Description", "", "", "", "", "Unit"),
+        extra_columns: tuple[str, ...] = (),
+    ) -> Worksheet:
+        """A new sheet with the standard timeline columns, year header, panes and print set-up."""
+        ws = self.workbook.add_worksheet(name, worksheet_class=TimelineWorksheet)
+        self.contents.append((name, description))
+        header = [
+            (f"=Time!{self.letter(t)}${HEADER_ROW + 1}" if self.formulas else None, year)
+            for t, year in enumerate(self.years)
+        ]
+        scenario = f", scenario {self.result.scenario}" if self.result.scenario else ""
+        setup_timeseries_sheet(
+            ws,
+            self.styles,
+            title=title,
+            subtitle=f"{self.model_name}{scenario}. Money in £ thousands (£k); surplus +, deficit in brackets.",
+            headers=headers,
+            years=self.years,
+            year_header=header,
+            model_name=self.model_name,
+            extra_columns=extra_columns,
+        )
+        return ws
+
+    def add_plain_sheet(self, name: str, description: str) -> Worksheet:
+        """A new sheet without the timeline layout (print set-up only)."""
+        ws = self.workbook.add_worksheet(name)
+        self.contents.append((name, description))
+        print_setup(ws, self.model_name)
+        return ws
+
+    def section(self, ws: Worksheet, row: int, title: str) -> None:
+        """A section header row across the descriptor and year columns."""
+        for col in range(FIRST_YEAR_COL + self.n_years):
+            ws.write_blank(row, col, None, self.styles.section)
+        ws.write_string(row, 0, title, self.styles.section)
+
+    def add_check(self, description: str, cells: str, failures: int = 0) -> None:
+        """Roll cells that are 0 when a check holds (1 when it fails) into the master check.
+
+        ``cells`` is a bounded reference such as ``Appraisal!G20:P20`` (quote sheet names with
+        spaces: ``'Financial case'!G9``); ``failures`` is the number failing by the engine's own
+        arithmetic, stored as the cached result. Compare with ``ABS(a - b) > Checks!$E$6``, the
+        workbook's tolerance (:data:`TOLERANCE_REF`).
+        """
+        self.checks.append(CheckEntry(description, cells, int(failures)))

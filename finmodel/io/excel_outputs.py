@@ -1,0 +1,506 @@
+"""The output side of the Excel appendix: the Partners, System and Bridge sheets, and the charts.
+
+Every figure is a formula over Calculations, Inputs and Time (SPEC section 4):
+
+* **Partners** (one block per measure, one row per partner): external funding, income from
+  other partners (``SUMIF`` on the payee no.), income, expenditure on cost lines, net cost of
+  selected investments, expenditure, surplus, control total, variance, the partner's share of
+  the system variance (risk share) and the surplus after risk share.
+* **System**: consolidated income, expenditure and surplus (partner sums less eliminations),
+  eliminations, control total, variance, surplus after risk share; then each place, with flows
+  between partners of one place eliminated.
+* **Bridge**: the gap bridge of the system surplus from the base year to every year, in the
+  engine's order (funding growth, demand, inflation, efficiency, investments), a bar chart of it
+  to the last year and a chart of the system position by year.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import numpy as np
+from xlsxwriter.worksheet import Worksheet
+
+from finmodel.domain.model import RiskShareMethod
+from finmodel.engine.projection import BRIDGE_STEPS
+from finmodel.io.excel_context import AppendixContext, RowFormula
+from finmodel.io.excel_sheets import Derived
+from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY
+
+#: Partner blocks in order: (name, heading).
+PARTNER_BLOCKS = (
+    ("funding", "External funding (allocations, grants, council tax), £k"),
+    (
+        "internal_income",
+        "Income from other partners (internal flows: their cost lines paid to this partner), £k",
+    ),
+    ("income", "Income, £k"),
+    ("cost_expenditure", "Expenditure on cost lines, £k"),
+    ("investments", "Net cost of selected investment options, £k"),
+    ("expenditure", "Expenditure, £k"),
+    ("surplus", "Surplus / (deficit), £k"),
+    ("control_total", "Control total (planned surplus / (deficit)), £k"),
+    ("variance", "Variance to control total (surplus less control total), £k"),
+    ("risk_share", "Share of the system variance borne under the risk share, £k"),
+    (
+        "surplus_after_risk_share",
+        "Surplus after risk share (control total + share of the system variance), £k",
+    ),
+)
+#: Blocks that exist only for partners in the control total, and only in projected years.
+CONTROL_BLOCKS = ("control_total", "variance", "risk_share", "surplus_after_risk_share")
+
+
+def _first_arg(build: Callable[[str], str], col: str, previous: str) -> str:
+    """A row formula that depends on its own column only."""
+    return build(col)
+
+
+def write_partners(ctx: AppendixContext, derived: Derived) -> None:
+    """The Partners sheet (rows named ``partners.<block>.<partner id>``)."""
+    inputs, a, model = ctx.result.inputs, ctx.result.arrays, ctx.result.model
+    ws = ctx.add_timeseries_sheet(
+        "Partners",
+        "Each partner's income, expenditure, surplus, control total, variance and risk share",
+        title="Partners: position of each partner",
+        headers=("Partner", "Partner no.", "Place no.", "In control total", "Share", "Unit"),
+    )
+    s, here = ctx.styles, "Partners"
+    ids = inputs.partner_ids
+    has_ct = ~np.isnan(a.control_total[:, -1])
+    method = model.risk_share.method
+    share_amount = np.where(
+        has_ct[:, None], a.risk_shares[:, None] * a.system_variance[None, :], np.nan
+    )
+    values = {
+        "funding": derived.funding_by_partner,
+        "internal_income": derived.internal_income,
+        "income": a.income,
+        "cost_expenditure": derived.cost_expenditure,
+        "investments": inputs.investment_expenditure,
+        "expenditure": a.expenditure,
+        "surplus": a.surplus,
+        "control_total": a.control_total,
+        "variance": a.variance,
+        "risk_share": share_amount,
+        "surplus_after_risk_share": a.surplus_after_risk_share,
+    }
+    blocks = [
+        b for b in PARTNER_BLOCKS if not (b[0] == "risk_share" and method == RiskShareMethod.none)
+    ]
+    row = FIRST_ROW
+    # Row numbers of every block are known before writing, so formulas can refer forwards.
+    for block, _ in blocks:
+        row += 1
+        for pid in ids:
+            ctx.name_row(f"partners.{block}.{pid}", here, row)
+            row += 1
+        row += 1
+    ctx.name_row("partners.base_expenditure_in_ct", here, row)
+
+    def span(block: str, col: str, col_abs: bool = False) -> str:
+        return ctx.rows_span(
+            f"partners.{block}.{ids[0]}",
+            f"partners.{block}.{ids[-1]}",
+            col,
+            here=here,
+            col_abs=col_abs,
+        )
+
+    calc_f = ("calc.funding.first", "calc.funding.last")
+    calc_c = ("calc.cost.first", "calc.cost.last")
+    base0 = ctx.letter(0)
+    total_ref = f"$E${ctx.rows['partners.base_expenditure_in_ct'][1] + 1}"
+
+    def formula(block: str, p: int) -> RowFormula:
+        pid = ids[p]
+        r = ctx.rows[f"partners.{block}.{pid}"][1] + 1
+
+        def at(other: str, c: str) -> str:
+            return ctx.at(f"partners.{other}.{pid}", c, here=here)
+
+        if block == "funding":
+            return lambda c, _: (
+                f"=SUMIF({ctx.rows_span(*calc_f, 'B', col_abs=True)},$B{r},{ctx.rows_span(*calc_f, c)})"
+            )
+        if block == "internal_income":
+            return lambda c, _: (
+                f"=SUMIF({ctx.rows_span(*calc_c, 'C', col_abs=True)},$B{r},{ctx.rows_span(*calc_c, c)})"
+            )
+        if block == "cost_expenditure":
+            return lambda c, _: (
+                f"=SUMIF({ctx.rows_span(*calc_c, 'B', col_abs=True)},$B{r},{ctx.rows_span(*calc_c, c)})"
+            )
+        if block == "investments":
+            return lambda c, _: f"={ctx.at(f'inputs.investments.{pid}', c)}"
+        if block == "income":
+            return lambda c, _: f"={at('funding', c)}+{at('internal_income', c)}"
+        if block == "expenditure":
+            return lambda c, _: f"={at('cost_expenditure', c)}+{at('investments', c)}"
+        if block == "surplus":
+            return lambda c, _: f"={at('income', c)}-{at('expenditure', c)}"
+        if block == "control_total":
+            return lambda c, _: f"={ctx.at(f'inputs.control_totals.{pid}', c)}"
+        if block == "variance":
+            return lambda c, _: f"={at('surplus', c)}-{at('control_total', c)}"
+        if block == "risk_share":
+            return lambda c, _: f"=$E{r}*{ctx.at('system.variance', c)}"
+        if method == RiskShareMethod.none:
+            return lambda c, _: f"={at('surplus', c)}"
+        return lambda c, _: f"={at('control_total', c)}+{at('risk_share', c)}"
+
+    row = FIRST_ROW
+    for block, heading in blocks:
+        ctx.section(ws, row, heading)
+        row += 1
+        for p, pid in enumerate(ids):
+            in_ct = bool(has_ct[p])
+            control = block in CONTROL_BLOCKS
+            label = inputs.partner_names[p] + (
+                " (not in the control total)" if control and not in_ct else ""
+            )
+            ctx.text(ws, row, 0, label, s.label)
+            ws.write_number(row, 1, p + 1, s.key)
+            ws.write_number(row, 2, int(derived.place_of[p]) + 1, s.key)
+            flag_ref = ctx.at(f"inputs.partners.{pid}.in_control_total", "E", col_abs=True)
+            ctx.write(ws, row, 3, f"={flag_ref}", 1.0 if inputs.in_control_total[p] else 0.0, s.key)
+            ctx.text(ws, row, 5, "£k", s.unit)
+            if control and not in_ct:
+                for t in range(ctx.n_years):
+                    ws.write_blank(row, FIRST_YEAR_COL + t, None, s.na)
+            else:
+                years = range(1, ctx.n_years) if control else None
+                ctx.write_row(ws, row, formula(block, p), values[block][p], s.money, years)
+            if block == "risk_share" and in_ct:
+                _share_cell(ctx, ws, row, p, base0, total_ref, span)
+            row += 1
+        row += 1
+    if method == RiskShareMethod.proportional_to_baseline_expenditure:
+        ctx.text(
+            ws,
+            row,
+            0,
+            "Base-year expenditure of the partners in the control total (risk-share denominator)",
+            s.label,
+        )
+        total = float(np.sum(a.expenditure[:, 0] * inputs.in_control_total))
+        ctx.write(
+            ws,
+            row,
+            4,
+            f"=SUMPRODUCT({span('expenditure', 'D', True)},{span('expenditure', base0, True)})",
+            total,
+            s.money,
+        )
+        ctx.text(ws, row, 5, "£k", s.unit)
+    ws.set_column(1, 4, 10)
+
+
+def _share_cell(
+    ctx: AppendixContext, ws: Worksheet, row: int, p: int, base0: str, total_ref: str, span: object
+) -> None:
+    """The partner's share of the system variance, in column E of its risk-share row."""
+    model, a = ctx.result.model, ctx.result.arrays
+    pid = ctx.result.inputs.partner_ids[p]
+    share = float(a.risk_shares[p])
+    if model.risk_share.method == RiskShareMethod.fixed_shares:
+        name = f"inputs.risk_share.shares.{pid}"
+        if name not in ctx.rows:  # a partner the agreement gives no share
+            ctx.number(ws, row, 4, 0.0, ctx.styles.share)
+            return
+        formula = f"={ctx.at(name, 'E', col_abs=True)}"
+    else:
+        exp = ctx.at(f"partners.expenditure.{pid}", base0, here="Partners", col_abs=True)
+        flag = ctx.at(f"partners.expenditure.{pid}", "D", here="Partners", col_abs=True)
+        formula = f"=IF({total_ref},{flag}*{exp}/{total_ref},0)"
+    ctx.write(ws, row, 4, formula, share, ctx.styles.share)
+
+
+#: System rows in order: (name, label, first year with a value).
+SYSTEM_ROWS = (
+    ("income", "Income: partners' income less eliminations (= external funding)", 0),
+    ("expenditure", "Expenditure: partners' expenditure less eliminations", 0),
+    ("surplus", "Surplus / (deficit)", 0),
+    ("eliminations", "Eliminations: internal flows between partners", 0),
+    ("control_total", "Control total: sum over the partners in the control total", 1),
+    ("variance", "Variance to control total: sum over the partners in the control total", 1),
+    ("after_risk_share", "Surplus after risk share: sum over the partners in the control total", 1),
+    ("investments", "Net cost of selected investment options (within expenditure)", 0),
+)
+#: Place blocks in order: (name, heading).
+PLACE_BLOCKS = (
+    ("income", "Places: income (flows between partners of the place eliminated), £k"),
+    ("expenditure", "Places: expenditure (flows between partners of the place eliminated), £k"),
+    (
+        "eliminations",
+        "Places: eliminations (cost lines paid between partners of the same place), £k",
+    ),
+    ("surplus", "Places: surplus / (deficit), £k"),
+)
+
+
+def plan_system(ctx: AppendixContext) -> None:
+    """Name the rows of the System sheet before it is written (Partners refers to them)."""
+    row = FIRST_ROW + 1
+    for name, _, _ in SYSTEM_ROWS:
+        ctx.name_row(f"system.{name}", "System", row)
+        row += 1
+    for block, _ in PLACE_BLOCKS:
+        row += 2
+        for place in ctx.result.inputs.place_names:
+            ctx.name_row(f"places.{block}.{place}", "System", row)
+            row += 1
+
+
+def write_system(ctx: AppendixContext) -> None:
+    """The System sheet: consolidated position and places (rows ``system.*``, ``places.*``)."""
+    inputs, a = ctx.result.inputs, ctx.result.arrays
+    ws = ctx.add_timeseries_sheet(
+        "System",
+        "The whole system consolidated (internal flows eliminated), against its control total, and each place",
+        title="System: consolidated position, control total and places",
+        headers=("Description", "Place no.", "", "", "", "Unit"),
+    )
+    s, here = ctx.styles, "System"
+    ids = inputs.partner_ids
+
+    def partners_sum(block: str, c: str) -> str:
+        return (
+            f"SUM({ctx.rows_span(f'partners.{block}.{ids[0]}', f'partners.{block}.{ids[-1]}', c)})"
+        )
+
+    after_ct = np.where(
+        np.arange(ctx.n_years) > 0, np.nansum(a.surplus_after_risk_share, axis=0), np.nan
+    )
+    values = {
+        "income": a.system_income,
+        "expenditure": a.system_expenditure,
+        "surplus": a.system_surplus,
+        "eliminations": a.system_eliminations,
+        "control_total": a.system_control_total,
+        "variance": a.system_variance,
+        "after_risk_share": after_ct,
+        "investments": inputs.investment_expenditure.sum(axis=0),
+    }
+    formulas = {
+        "income": lambda c: (
+            f"={partners_sum('income', c)}-{ctx.at('system.eliminations', c, here=here)}"
+        ),
+        "expenditure": lambda c: (
+            f"={partners_sum('expenditure', c)}-{ctx.at('system.eliminations', c, here=here)}"
+        ),
+        "surplus": lambda c: (
+            f"={ctx.at('system.income', c, here=here)}-{ctx.at('system.expenditure', c, here=here)}"
+        ),
+        "eliminations": lambda c: f"={partners_sum('internal_income', c)}",
+        "control_total": lambda c: f"={partners_sum('control_total', c)}",
+        "variance": lambda c: f"={partners_sum('variance', c)}",
+        "after_risk_share": lambda c: f"={partners_sum('surplus_after_risk_share', c)}",
+        "investments": lambda c: f"={partners_sum('investments', c)}",
+    }
+    row = FIRST_ROW
+    ctx.section(ws, row, "System (consolidated), £k")
+    row += 1
+    for name, label, start in SYSTEM_ROWS:
+        bold = name == "surplus"
+        ctx.text(ws, row, 0, label, s.label_bold if bold else s.label)
+        ctx.text(ws, row, 5, "£k", s.unit)
+        years = range(start, ctx.n_years) if start else None
+        ctx.write_row(
+            ws,
+            row,
+            functools.partial(_first_arg, formulas[name]),
+            values[name],
+            s.money_bold if bold else s.money,
+            years,
+        )
+        row += 1
+
+    places = inputs.place_names
+    calc_d = ctx.rows_span("calc.cost.first", "calc.cost.last", "D", col_abs=True)
+    for block, heading in PLACE_BLOCKS:
+        place_values = getattr(a, f"place_{block}")
+        row += 1
+        ctx.section(ws, row, heading)
+        row += 1
+        for q, place in enumerate(places):
+            ctx.text(ws, row, 0, place, s.label)
+            ws.write_number(row, 1, q + 1, s.key)
+            ctx.text(ws, row, 5, "£k", s.unit)
+            r = row + 1
+
+            def formula(c: str, _: str, block: str = block, place: str = place, r: int = r) -> str:
+                elim = ctx.at(f"places.eliminations.{place}", c, here=here)
+                if block == "eliminations":
+                    return f"=SUMIF({calc_d},$B{r},{ctx.rows_span('calc.cost.first', 'calc.cost.last', c)})"
+                if block == "surplus":
+                    return f"={ctx.at(f'places.income.{place}', c, here=here)}-{ctx.at(f'places.expenditure.{place}', c, here=here)}"
+                rows = ctx.rows_span(f"partners.{block}.{ids[0]}", f"partners.{block}.{ids[-1]}", c)
+                keys = ctx.rows_span(
+                    f"partners.{block}.{ids[0]}", f"partners.{block}.{ids[-1]}", "C", col_abs=True
+                )
+                return f"=SUMIF({keys},$B{r},{rows})-{elim}"
+
+            assert ctx.rows[f"places.{block}.{place}"] == (here, row)
+            ctx.write_row(ws, row, formula, place_values[q], s.money)
+            row += 1
+
+
+def write_bridge(ctx: AppendixContext) -> None:
+    """The Bridge sheet: the gap bridge by year, its chart, and the system position chart."""
+    a = ctx.result.arrays
+    ws = ctx.add_timeseries_sheet(
+        "Bridge",
+        "Gap bridge of the system surplus from the base year, with charts",
+        title="Bridge: what moves the system surplus from the base year",
+        headers=("Step", "", "", "", "Value", "Unit"),
+    )
+    s, here = ctx.styles, "Bridge"
+    base = ctx.first_year
+    steps = a.bridge
+    opening = np.full(ctx.n_years, float(a.system_surplus[0]))
+    closing = opening + steps.sum(axis=0)
+    step_formulas = {
+        "Funding growth": lambda c: f"={ctx.at('system.income', c)}-{base('system.income')}",
+        "Demand": lambda c: f"=-({ctx.at('calc.outside.volume', c)}-{base('calc.outside.cost')})",
+        "Inflation": lambda c: (
+            f"=-({ctx.at('calc.outside.volume_inflation', c)}-{ctx.at('calc.outside.volume', c)})"
+        ),
+        "Efficiency": lambda c: (
+            f"=-({ctx.at('calc.outside.cost', c)}-{ctx.at('calc.outside.volume_inflation', c)})"
+        ),
+        "Investments": lambda c: (
+            f"=-({ctx.at('system.investments', c)}-{base('system.investments')})"
+        ),
+    }
+    row = FIRST_ROW
+    ctx.section(
+        ws,
+        row,
+        f"Bridge of the system surplus from {ctx.years[0]} to each year, £k (effect on the surplus: + improves, (-) worsens)",
+    )
+    row += 1
+    first_step = row + 1
+    ctx.text(ws, row, 0, f"System surplus / (deficit) in {ctx.years[0]} (base year)", s.label_bold)
+    ctx.text(ws, row, 5, "£k", s.unit)
+    ctx.write_row(ws, row, lambda c, _: f"={base('system.surplus')}", opening, s.money)
+    ctx.name_row("bridge.opening", here, row)
+    row += 1
+    for k, name in enumerate(BRIDGE_STEPS):
+        ctx.text(ws, row, 0, f"  {name}", s.label)
+        ctx.text(ws, row, 5, "£k", s.unit)
+        ctx.write_row(
+            ws, row, functools.partial(_first_arg, step_formulas[name]), steps[k], s.money
+        )
+        ctx.name_row(f"bridge.{name}", here, row)
+        row += 1
+    last_step = row
+    ctx.text(ws, row, 0, "System surplus / (deficit) in the year, by the bridge", s.label_bold)
+    ctx.text(ws, row, 5, "£k", s.unit)
+    ctx.write_row(
+        ws,
+        row,
+        lambda c, _: f"={c}{first_step}+SUM({c}{first_step + 1}:{c}{last_step})",
+        closing,
+        s.money_bold,
+    )
+    ctx.name_row("bridge.closing", here, row)
+    row += 1
+    ctx.text(ws, row, 0, "Total change from the base year (sum of the steps)", s.label)
+    ctx.text(ws, row, 5, "£k", s.unit)
+    ctx.write_row(
+        ws,
+        row,
+        lambda c, _: f"=SUM({c}{first_step + 1}:{c}{last_step})",
+        steps.sum(axis=0),
+        s.money,
+    )
+    ctx.name_row("bridge.total", here, row)
+    row += 2
+
+    last, final = ctx.last_letter, ctx.years[-1]
+    ctx.section(ws, row, f"Chart data: bridge from {ctx.years[0]} to {final}, £k")
+    row += 1
+    chart_first = row
+    chart_rows = [(f"Surplus {ctx.years[0]}", "bridge.opening", float(opening[-1]))]
+    chart_rows += [
+        (name, f"bridge.{name}", float(steps[k, -1])) for k, name in enumerate(BRIDGE_STEPS)
+    ]
+    chart_rows.append((f"Surplus {final}", "bridge.closing", float(closing[-1])))
+    for label, name, value in chart_rows:
+        ctx.text(ws, row, 0, label, s.label)
+        ctx.write(ws, row, 4, f"={ctx.at(name, last, here=here, col_abs=True)}", value, s.money)
+        ctx.text(ws, row, 5, "£k", s.unit)
+        ctx.name_row(f"bridge_chart.{name.removeprefix('bridge.')}", here, row)
+        row += 1
+    _charts(ctx, ws, chart_first, row - 1, row + 1)
+
+
+def _charts(ctx: AppendixContext, ws: Worksheet, first: int, last: int, at_row: int) -> None:
+    """A bar chart of the bridge and a chart of the system position by year."""
+    wb = ctx.workbook
+    bars = wb.add_chart({"type": "column"})
+    bars.add_series(
+        {
+            "name": "Effect on the system surplus, £k",
+            "categories": ["Bridge", first, 0, last, 0],
+            "values": ["Bridge", first, 4, last, 4],
+            "fill": {"color": "#2F5597"},
+            "invert_if_negative": True,
+            "invert_if_negative_color": "#C00000",
+            "data_labels": {"value": True, "num_format": MONEY},
+        }
+    )
+    bars.set_title(
+        {
+            "name": f"Gap bridge of the system surplus, {ctx.years[0]} to {ctx.years[-1]} (£k)",
+            "name_font": {"size": 12},
+        }
+    )
+    bars.set_legend({"none": True})
+    bars.set_y_axis(
+        {"num_format": MONEY, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    )
+    bars.set_x_axis({"label_position": "low"})
+    bars.set_size({"width": 760, "height": 360})
+    ws.insert_chart(at_row, 0, bars)
+
+    sheet, row = ctx.rows["system.surplus"]
+    _, ct_row = ctx.rows["system.control_total"]
+    last_col = FIRST_YEAR_COL + ctx.n_years - 1
+    position = wb.add_chart({"type": "column"})
+    position.add_series(
+        {
+            "name": "System surplus / (deficit)",
+            "categories": [sheet, HEADER_ROW, FIRST_YEAR_COL, HEADER_ROW, last_col],
+            "values": [sheet, row, FIRST_YEAR_COL, row, last_col],
+            "fill": {"color": "#2F5597"},
+            "invert_if_negative": True,
+            "invert_if_negative_color": "#C00000",
+        }
+    )
+    line = wb.add_chart({"type": "line"})
+    line.add_series(
+        {
+            "name": "Control total",
+            "categories": [sheet, HEADER_ROW, FIRST_YEAR_COL, HEADER_ROW, last_col],
+            "values": [sheet, ct_row, FIRST_YEAR_COL, ct_row, last_col],
+            "line": {"color": "#000000", "dash_type": "dash", "width": 1.5},
+            "marker": {"type": "diamond", "size": 6},
+        }
+    )
+    position.combine(line)
+    position.set_title(
+        {
+            "name": "System position by year against the control total (£k)",
+            "name_font": {"size": 12},
+        }
+    )
+    position.set_legend({"position": "bottom"})
+    position.set_y_axis(
+        {"num_format": MONEY, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    )
+    position.set_x_axis({"label_position": "low"})
+    position.set_size({"width": 760, "height": 360})
+    ws.insert_chart(at_row + 19, 0, position)

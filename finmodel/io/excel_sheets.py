@@ -1,0 +1,358 @@
+"""The input side of the Excel appendix: the Time and Inputs sheets, and the figures they feed.
+
+* **Time**: the year columns (labels, start and end dates, index) and the base-year and
+  projected-year flags every formula uses.
+* **Inputs**: every assumption and base-year figure of the model (after the scenario), one row
+  each, styled as inputs, with its unit, its source and its key in the model file.
+* :class:`Derived`: intermediate figures the workbook shows (volume-only cost, demand growth of
+  each line, partner subtotals), computed from the engine's inputs and arrays: they are the
+  results stored with the formulas of :mod:`finmodel.io.excel_calculations` and the output sheets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
+from finmodel.engine.inputs import FloatArray, year_vector
+from finmodel.engine.projection import one_hot
+from finmodel.io.excel_context import AppendixContext
+from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW
+
+#: System assumptions shown on Inputs, in order, with a readable name.
+ASSUMPTIONS = {
+    "demand_growth": "Demand growth (activity volume) a year",
+    "inflation": "Inflation (pay and prices) a year",
+    "efficiency": "Efficiency (cost improvement) a year",
+    "funding_growth": "Funding growth a year",
+    "non_demographic_growth": "Non-demographic growth on top of a demand driver, a year",
+}
+#: Per-line rates a cost line may set for itself.
+LINE_RATES = ("demand_growth", "non_demographic_growth", "inflation", "efficiency")
+RISK_METHODS = {
+    RiskShareMethod.proportional_to_baseline_expenditure: "proportional to base-year expenditure",
+    RiskShareMethod.fixed_shares: "fixed shares",
+    RiskShareMethod.none: "none (each partner keeps its own variance)",
+}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Intermediate figures the workbook shows, from the engine's inputs and arrays (£k, rates)."""
+
+    demand_rate: FloatArray  # (L, T) 0 in the base year
+    volume: FloatArray  # (L, T) cost with volume growth only
+    volume_inflation: FloatArray  # (L, T)
+    funding_by_partner: FloatArray  # (P, T)
+    internal_income: FloatArray  # (P, T)
+    cost_expenditure: FloatArray  # (P, T)
+    outside: FloatArray  # (L,) 1 for a line paid outside the system
+    place_of: np.ndarray  # (P,) place index of each partner
+
+    @classmethod
+    def of(cls, ctx: AppendixContext) -> Derived:
+        """Compute from the projection of ``ctx``."""
+        inputs, a = ctx.result.inputs, ctx.result.arrays
+        n_partners = len(inputs.partner_ids)
+        factor = (1 + inputs.driver_growth) * (1 + inputs.direct_growth)
+        ones = np.ones((*factor.shape[:-1], 1))
+        demand_rate = np.concatenate([ones * 0.0, factor - 1], axis=-1)
+        volume = inputs.cost_baseline[:, None] * np.concatenate(
+            [ones, np.cumprod(factor, axis=-1)], axis=-1
+        )
+        inflated = np.concatenate([ones, np.cumprod(1 + inputs.inflation, axis=-1)], axis=-1)
+        payer = one_hot(inputs.line_partner, n_partners)
+        return cls(
+            demand_rate=demand_rate,
+            volume=volume,
+            volume_inflation=volume * inflated,
+            funding_by_partner=one_hot(inputs.fund_partner, n_partners) @ a.funding,
+            internal_income=one_hot(inputs.line_payee, n_partners) @ a.cost,
+            cost_expenditure=payer @ a.cost,
+            outside=(inputs.line_payee < 0).astype(float),
+            place_of=np.array(
+                [inputs.place_names.index(p) for p in inputs.partner_places], dtype=int
+            ),
+        )
+
+
+def write_time(ctx: AppendixContext) -> None:
+    """The Time sheet: year labels, dates, index and flags."""
+    ws = ctx.add_timeseries_sheet(
+        "Time",
+        "The timeline: financial years, dates and the flags formulas use",
+        title="Time: the timeline",
+    )
+    s = ctx.styles
+    for t, year in enumerate(ctx.years):
+        ws.write_string(HEADER_ROW, FIRST_YEAR_COL + t, year, s.header_year)
+    ctx.name_row("time.year", "Time", HEADER_ROW)
+    start = int(ctx.years[0][:4])
+    row = FIRST_ROW
+    rows = (
+        (
+            "time.start",
+            "Year starts",
+            "date",
+            [dt.datetime(start + t, 4, 1) for t in range(ctx.n_years)],
+        ),
+        (
+            "time.end",
+            "Year ends",
+            "date",
+            [dt.datetime(start + t + 1, 3, 31) for t in range(ctx.n_years)],
+        ),
+        ("time.index", "Year index t (0 = base year, outturn)", "t", list(range(ctx.n_years))),
+    )
+    for name, label, unit, values in rows:
+        ctx.text(ws, row, 0, label, s.label)
+        ctx.text(ws, row, 5, unit, s.unit)
+        for t, value in enumerate(values):
+            if isinstance(value, dt.datetime):
+                ws.write_datetime(row, FIRST_YEAR_COL + t, value, s.date)
+            else:
+                ws.write_number(row, FIRST_YEAR_COL + t, value, s.flag)
+        ctx.name_row(name, "Time", row)
+        row += 1
+    index = ctx.letter(0)
+    base = np.zeros(ctx.n_years)
+    base[0] = 1.0
+    ctx.text(ws, row, 0, "Base-year flag (1 in the outturn year)", s.label)
+    ctx.text(ws, row, 5, "flag", s.unit)
+    ctx.write_row(ws, row, lambda c, p: f"=IF({c}${row}=${index}${row},1,0)", base, s.flag)
+    ctx.name_row("time.base_flag", "Time", row)
+    ctx.text(ws, row + 1, 0, "Projected-year flag (1 in every year after the base year)", s.label)
+    ctx.text(ws, row + 1, 5, "flag", s.unit)
+    ctx.write_row(ws, row + 1, lambda c, p: f"=1-{c}${row + 1}", 1 - base, s.flag)
+    ctx.name_row("time.projected_flag", "Time", row + 1)
+    ctx.text(
+        ws,
+        row + 3,
+        0,
+        "Every time-series sheet uses these columns: one column per financial year, April to March.",
+        s.note,
+    )
+
+
+class _InputsWriter:
+    """Writes the Inputs sheet row by row, naming each row ``inputs.<model file key>``."""
+
+    def __init__(self, ctx: AppendixContext):
+        self.ctx = ctx
+        self.ws = ctx.add_timeseries_sheet(
+            "Inputs",
+            "Every assumption and base-year figure, one row each, with its unit and source",
+            title="Inputs: assumptions and base-year outturn (after the scenario)",
+            headers=("Description", "Partner", "Payee", "Place", "Value", "Unit"),
+            extra_columns=("Source", "Key in the model file"),
+        )
+        self.row = FIRST_ROW
+        self.source_col = FIRST_YEAR_COL + ctx.n_years
+
+    def section(self, title: str) -> None:
+        if self.row > FIRST_ROW:
+            self.row += 1
+        self.ctx.section(self.ws, self.row, title)
+        self.row += 1
+
+    def line(
+        self,
+        key: str,
+        label: str,
+        unit: str,
+        source: str | None,
+        partner: str = "",
+        payee: str = "",
+        place: str = "",
+    ) -> int:
+        ctx, ws, s = self.ctx, self.ws, self.ctx.styles
+        row = self.row
+        ctx.text(ws, row, 0, label, s.label)
+        for col, text in ((1, partner), (2, payee), (3, place)):
+            if text:
+                ctx.text(ws, row, col, text, s.key)
+        ctx.text(ws, row, 5, unit, s.unit)
+        ctx.text(ws, row, self.source_col, source or "not given", s.label)
+        ctx.text(ws, row, self.source_col + 1, key, s.note)
+        ctx.name_row(f"inputs.{key}", "Inputs", row)
+        self.row += 1
+        return row
+
+    def rates(
+        self, key: str, label: str, values: float | list[float], source: str | None, **keys: str
+    ) -> None:
+        row = self.line(key, label, "%", source, **keys)
+        self._timeline(
+            row,
+            np.concatenate([[np.nan], year_vector(values, self.ctx.n_years - 1)]),
+            self.ctx.styles.rate_input,
+        )
+
+    def money_years(
+        self, key: str, label: str, values: FloatArray, source: str | None, **keys: str
+    ) -> None:
+        row = self.line(key, label, "£k", source, **keys)
+        self._timeline(row, values, self.ctx.styles.money_input)
+
+    def _timeline(self, row: int, values: FloatArray, fmt: object) -> None:
+        for t, value in enumerate(values):
+            if np.isnan(value):
+                self.ws.write_blank(row, FIRST_YEAR_COL + t, None, self.ctx.styles.na)
+            else:
+                self.ws.write_number(row, FIRST_YEAR_COL + t, float(value), fmt)
+
+
+def write_inputs(ctx: AppendixContext) -> None:
+    """The Inputs sheet (rows named ``inputs.<key in the model file>``)."""
+    model, inputs = ctx.result.model, ctx.result.inputs
+    w = _InputsWriter(ctx)
+    s, ws, n_years = ctx.styles, w.ws, ctx.n_years
+    base_only = np.full(n_years, np.nan)
+    a = model.assumptions
+
+    w.section("Partners (no. = order used by the keys on Calculations and Partners)")
+    for number, partner in enumerate(model.partners, start=1):
+        row = w.line(
+            f"partners.{partner.id}.in_control_total",
+            f"{number}. {partner.name} ({partner.kind.value})",
+            "1 = yes",
+            partner.source,
+            partner=partner.id,
+            place=partner.place,
+        )
+        ws.write_number(row, 4, 1 if partner.in_control_total else 0, s.flag_input)
+
+    w.section("System assumptions: the default of every line that sets no rate of its own")
+    for name, label in ASSUMPTIONS.items():
+        w.rates(f"assumptions.{name}", label, getattr(a, name), a.sources.get(name) or a.source)
+    if model.drivers:
+        w.section("Demand drivers: growth a year of the series that drive demand")
+        for driver_id, driver in model.drivers.items():
+            w.rates(
+                f"drivers.{driver_id}.growth",
+                f"Driver: {driver.name or driver_id}",
+                driver.growth,
+                driver.source,
+            )
+
+    w.section("Funding streams: base-year outturn (external income), £k")
+    for partner in model.partners:
+        for stream in partner.funding:
+            values = base_only.copy()
+            values[0] = stream.baseline
+            w.money_years(
+                f"partners.{partner.id}.funding.{stream.id}.baseline",
+                f"{partner.name}: {stream.name or stream.id}",
+                values,
+                stream.source,
+                partner=partner.id,
+            )
+    overrides = [(p, f) for p in model.partners for f in p.funding if f.funding_growth is not None]
+    if overrides:
+        w.section("Funding growth a stream sets for itself (instead of the system assumption)")
+        for partner, stream in overrides:
+            assert stream.funding_growth is not None
+            w.rates(
+                f"partners.{partner.id}.funding.{stream.id}.funding_growth",
+                f"{partner.name}: {stream.name or stream.id}",
+                stream.funding_growth,
+                stream.sources.get("funding_growth"),
+                partner=partner.id,
+            )
+
+    w.section("Cost lines: base-year outturn, £k (with a payee: a contract with that partner)")
+    for partner in model.partners:
+        for line in partner.costs:
+            values = base_only.copy()
+            values[0] = line.baseline
+            w.money_years(
+                f"partners.{partner.id}.costs.{line.id}.baseline",
+                f"{partner.name}: {line.name or line.id}",
+                values,
+                line.source,
+                partner=partner.id,
+                payee=line.payee or "",
+            )
+    line_overrides = [
+        (p, c, r)
+        for p in model.partners
+        for c in p.costs
+        for r in LINE_RATES
+        if getattr(c, r) is not None
+    ]
+    if line_overrides:
+        w.section("Rates a cost line sets for itself (instead of the system assumption)")
+        for partner, line, rate in line_overrides:
+            label = f"{partner.name}: {line.name or line.id}: {ASSUMPTIONS[rate].split(' a year')[0].lower()}"
+            w.rates(
+                f"partners.{partner.id}.costs.{line.id}.{rate}",
+                label,
+                getattr(line, rate),
+                line.sources.get(rate),
+                partner=partner.id,
+            )
+
+    w.section(
+        "Control totals: planned surplus (+) or deficit (-) of each partner in the control total, £k"
+    )
+    for p, partner_id in enumerate(inputs.partner_ids):
+        if partner_id in model.control_totals:
+            entry = model.control_totals[partner_id]
+            source = entry.source if isinstance(entry, ControlTotalEntry) else None
+            w.money_years(
+                f"control_totals.{partner_id}",
+                inputs.partner_names[p],
+                inputs.control_total[p],
+                source,
+                partner=partner_id,
+            )
+
+    w.section("Risk share of the system variance against its control total")
+    row = w.line(
+        "risk_share.method",
+        f"Method: {RISK_METHODS[model.risk_share.method]}",
+        "",
+        model.risk_share.source,
+    )
+    ctx.text(ws, row, 4, model.risk_share.method.value, s.key)
+    if model.risk_share.method == RiskShareMethod.fixed_shares:
+        for partner_id, share in (model.risk_share.shares or {}).items():
+            row = w.line(
+                f"risk_share.shares.{partner_id}",
+                f"Share of {model.partner(partner_id).name}",
+                "share",
+                model.risk_share.source,
+                partner=partner_id,
+            )
+            ws.write_number(row, 4, share, s.share_input)
+
+    w.section(
+        "Investments: net cost of the selected options by funder, £k (from the investment appraisal)"
+    )
+    has_investments = bool(np.any(inputs.investment_expenditure))
+    for p, partner_id in enumerate(inputs.partner_ids):
+        source = (
+            "investment appraisal of the selected options"
+            if has_investments
+            else "no investment selected"
+        )
+        w.money_years(
+            f"investments.{partner_id}",
+            inputs.partner_names[p],
+            inputs.investment_expenditure[p],
+            source,
+            partner=partner_id,
+        )
+
+    w.row += 1
+    ctx.text(
+        ws,
+        w.row,
+        0,
+        "Blue on yellow: inputs. Grey cells: not used (rates start after the base year).",
+        s.note,
+    )
+    ws.set_column(1, 3, 14)

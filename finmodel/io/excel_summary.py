@@ -1,0 +1,340 @@
+"""The Checks sheet and the Cover of the Excel appendix.
+
+* **Checks**: each invariant of SPEC section 9 a single workbook can express, per year, as
+  ``=IF(ABS(difference) > tolerance, 1, 0)`` (0 when it holds): system surplus = partners' =
+  places'; consolidated income and expenditure + eliminations = partners'; every internal flow
+  booked once as income; risk share zero-sum; system variance; bridge steps sum to the change;
+  risk shares sum to 1. Checks other sheets register (``ctx.add_check``) follow. The master check
+  counts the failures.
+* **Cover**: model, scenario, units, years, engine version, model file and its SHA-256, run time,
+  the master check, contents (with links) and the colour key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from xlsxwriter.worksheet import Worksheet
+
+from finmodel.io.excel_context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
+from finmodel.io.excel_sheets import Derived
+from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, OK_FILL, print_setup
+
+
+def _core_checks(
+    ctx: AppendixContext, derived: Derived
+) -> list[tuple[str, Callable[[str], str], np.ndarray, int]]:
+    """The SPEC section 9 invariants a single workbook can express: (text, formula, diff, first year)."""
+    inputs, a = ctx.result.inputs, ctx.result.arrays
+    ids = inputs.partner_ids
+
+    def partners(block: str, c: str) -> str:
+        return ctx.rows_span(
+            f"partners.{block}.{ids[0]}", f"partners.{block}.{ids[-1]}", c, col_abs=c == "D"
+        )
+
+    def places(block: str, c: str) -> str:
+        names = inputs.place_names
+        return ctx.rows_span(f"places.{block}.{names[0]}", f"places.{block}.{names[-1]}", c)
+
+    in_ct = inputs.in_control_total.astype(float)
+    after = np.nansum(a.surplus_after_risk_share, axis=0)
+    internal = a.cost.sum(axis=0) - derived.outside @ a.cost
+    return [
+        (
+            "System surplus = sum of partner surpluses (SPEC 9.1)",
+            lambda c: f"{ctx.at('system.surplus', c)}-SUM({partners('surplus', c)})",
+            a.system_surplus - a.surplus.sum(axis=0),
+            0,
+        ),
+        (
+            "System surplus = sum of place surpluses (SPEC 9.1)",
+            lambda c: f"{ctx.at('system.surplus', c)}-SUM({places('surplus', c)})",
+            a.system_surplus - a.place_surplus.sum(axis=0),
+            0,
+        ),
+        (
+            "Consolidated income + eliminations = sum of partner incomes (SPEC 9.2)",
+            lambda c: (
+                f"{ctx.at('system.income', c)}+{ctx.at('system.eliminations', c)}-SUM({partners('income', c)})"
+            ),
+            a.system_income + a.system_eliminations - a.income.sum(axis=0),
+            0,
+        ),
+        (
+            "Consolidated expenditure + eliminations = sum of partner expenditures (SPEC 9.2)",
+            lambda c: (
+                f"{ctx.at('system.expenditure', c)}+{ctx.at('system.eliminations', c)}-SUM({partners('expenditure', c)})"
+            ),
+            a.system_expenditure + a.system_eliminations - a.expenditure.sum(axis=0),
+            0,
+        ),
+        (
+            "Each internal flow is booked once as income: partners' income from partners = cost lines with a payee (SPEC 9.2)",
+            lambda c: (
+                f"SUM({partners('internal_income', c)})-({ctx.at('calc.all.cost', c)}-{ctx.at('calc.outside.cost', c)})"
+            ),
+            derived.internal_income.sum(axis=0) - internal,
+            0,
+        ),
+        (
+            "Risk share is zero-sum: surplus after risk share = surplus before, partners in the control total (SPEC 9.3)",
+            lambda c: (
+                f"SUM({partners('surplus_after_risk_share', c)})-SUMPRODUCT({partners('surplus', 'D')},{partners('surplus', c)})"
+            ),
+            after - in_ct @ a.surplus,
+            1,
+        ),
+        (
+            "System variance = surplus of the partners in the control total less the control total",
+            lambda c: (
+                f"{ctx.at('system.variance', c)}-(SUMPRODUCT({partners('surplus', 'D')},{partners('surplus', c)})-{ctx.at('system.control_total', c)})"
+            ),
+            a.system_variance - (in_ct @ a.surplus - a.system_control_total),
+            1,
+        ),
+        (
+            "Bridge steps sum to the total change of the system surplus (SPEC 9.4)",
+            lambda c: f"{ctx.at('bridge.closing', c)}-{ctx.at('system.surplus', c)}",
+            a.system_surplus[0] + a.bridge.sum(axis=0) - a.system_surplus,
+            0,
+        ),
+    ]
+
+
+def write_checks(ctx: AppendixContext, derived: Derived) -> tuple[int, int]:
+    """The Checks sheet; returns the row of the master check (column E) and its cached value."""
+    ws = ctx.add_timeseries_sheet(
+        "Checks",
+        "Each invariant the workbook can express: 0 when it holds; the master check sums them",
+        title="Checks: 0 when a check holds, 1 when it fails",
+        headers=("Check", "", "", "", "Failures", "Unit"),
+    )
+    s, here = ctx.styles, "Checks"
+    ws.set_column(0, 0, 96)
+    ws.set_column(1, 3, 2)
+    master_row, tol_row = FIRST_ROW, FIRST_ROW + 1
+    assert f"Checks!$E${tol_row + 1}" == TOLERANCE_REF
+    ctx.text(ws, tol_row, 0, "Tolerance: a difference larger than this fails a check", s.label)
+    ws.write_number(tol_row, 4, CHECK_TOLERANCE, s.tolerance_input)
+    ctx.text(ws, tol_row, 5, "£k", s.unit)
+    row = tol_row + 2
+    ctx.section(ws, row, "Invariants of the projection (1 in a year where the check fails)")
+    row += 1
+    first = row
+    last_letter = ctx.last_letter
+    total_failures = 0
+    for text, diff, values, start in _core_checks(ctx, derived):
+        failed = np.where(
+            np.isnan(values), 0.0, (np.abs(np.nan_to_num(values)) > CHECK_TOLERANCE).astype(float)
+        )
+        ctx.text(ws, row, 0, text, s.label)
+        ctx.text(ws, row, 5, "flag", s.unit)
+        years = range(start, ctx.n_years)
+
+        def flag(c: str, _: str, d: Callable[[str], str] = diff) -> str:
+            return f"=IF(ABS({d(c)})>{TOLERANCE_REF},1,0)"
+
+        ctx.write_row(ws, row, flag, failed, s.check, years)
+        count = int(failed[start:].sum())
+        total_failures += count
+        ctx.write(
+            ws,
+            row,
+            4,
+            f"=SUM({ctx.letter(start)}{row + 1}:{last_letter}{row + 1})",
+            float(count),
+            s.check,
+        )
+        row += 1
+    if (
+        ctx.result.model.risk_share.method.value != "none"
+        and ctx.result.inputs.in_control_total.any()
+    ):
+        ids = ctx.result.inputs.partner_ids
+        shares = ctx.rows_span(
+            f"partners.risk_share.{ids[0]}", f"partners.risk_share.{ids[-1]}", "E", col_abs=True
+        )
+        share_sum = float(ctx.result.arrays.risk_shares.sum())
+        failed_share = float(abs(share_sum - 1) > 1e-9)
+        ctx.text(
+            ws,
+            row,
+            0,
+            "Risk shares of the partners in the control total sum to 1 (SPEC 9.3)",
+            s.label,
+        )
+        ctx.write(
+            ws, row, 4, f"=IF(ABS(SUM({shares})-1)>{TOLERANCE_REF},1,0)", failed_share, s.check
+        )
+        total_failures += int(failed_share)
+        row += 1
+    if ctx.checks:
+        row += 1
+        ctx.section(ws, row, "Checks of the other sheets")
+        row += 1
+        for check in ctx.checks:
+            ctx.text(ws, row, 0, check.description, s.label)
+            ctx.write(ws, row, 4, f"=SUM({check.cells})", float(check.failures), s.check)
+            total_failures += check.failures
+            row += 1
+    ctx.text(
+        ws,
+        master_row,
+        0,
+        "Master check: number of failing checks (0 = every check holds)",
+        s.label_bold,
+    )
+    ctx.write(
+        ws, master_row, 4, f"=SUM(E{first + 1}:E{row})", float(total_failures), s.check_master
+    )
+    ctx.name_row("checks.master", here, master_row)
+    for target in (
+        f"E{master_row + 1}",
+        f"{ctx.letter(0)}{first + 1}:{last_letter}{row}",
+        f"E{first + 1}:E{row}",
+    ):
+        ws.conditional_format(
+            target,
+            {
+                "type": "cell",
+                "criteria": ">",
+                "value": 0,
+                "format": ctx.workbook.add_format({"bg_color": FAIL_FILL, "font_color": "#9C0006"}),
+            },
+        )
+    ws.conditional_format(
+        f"E{master_row + 1}",
+        {
+            "type": "cell",
+            "criteria": "==",
+            "value": 0,
+            "format": ctx.workbook.add_format({"bg_color": OK_FILL, "font_color": "#006100"}),
+        },
+    )
+    return master_row, total_failures
+
+
+def write_cover(
+    ctx: AppendixContext,
+    ws: Worksheet,
+    master: tuple[int, int],
+    model_file: str | Path | None,
+    model_hash: str | None,
+    when: dt.datetime,
+) -> None:
+    """The Cover: what the workbook is, the master check, contents and colour key."""
+    from finmodel import __version__
+
+    result, s = ctx.result, ctx.styles
+    model = result.model
+    scenario = "none: the model as written"
+    if result.scenario:
+        name = next((sc.name for sc in model.scenarios if sc.id == result.scenario), None)
+        scenario = f"{result.scenario}" + (f": {name}" if name else "")
+    rows = [
+        ("Model", model.name),
+        ("Description", model.description or ""),
+        ("Scenario", scenario),
+        ("Units", "£ thousands (£k). Surplus +, deficit in brackets; the gap is the deficit."),
+        (
+            "Years",
+            f"{result.years[0]} (base year, outturn) to {result.years[-1]}; financial years April to March",
+        ),
+        ("Engine", f"finmodel {__version__}"),
+        (
+            "Model file",
+            Path(model_file).name
+            if model_file is not None
+            else "not recorded (model built in memory)",
+        ),
+        ("Model file SHA-256", model_hash or "not available"),
+        ("Run time (UTC)", when.isoformat()),
+        (
+            "Cells",
+            "live formulas, each stored with its result"
+            if ctx.formulas
+            else "values only (written with --values): no formulas",
+        ),
+    ]
+    ws.write_string(0, 0, "Financial model appendix", s.title)
+    ctx.text(ws, 1, 0, model.name, s.subtitle)
+    row = 3
+    for label, value in rows:
+        ctx.text(ws, row, 0, label, s.label_bold)
+        ctx.text(ws, row, 1, value, s.wrap)
+        ws.set_row(row, 13.5 * max(1, math.ceil(len(value) / 110)))  # wrapped text stays visible
+        row += 1
+    row += 1
+    ctx.text(ws, row, 0, "Master check", s.label_bold)
+    m_row, failures = master
+    ctx.write(ws, row, 1, f"=Checks!$E${m_row + 1}", float(failures), s.check_master)
+    ws.conditional_format(
+        row,
+        1,
+        row,
+        1,
+        {
+            "type": "cell",
+            "criteria": "==",
+            "value": 0,
+            "format": ctx.workbook.add_format({"bg_color": OK_FILL, "font_color": "#006100"}),
+        },
+    )
+    ws.conditional_format(
+        row,
+        1,
+        row,
+        1,
+        {
+            "type": "cell",
+            "criteria": ">",
+            "value": 0,
+            "format": ctx.workbook.add_format({"bg_color": FAIL_FILL, "font_color": "#9C0006"}),
+        },
+    )
+    ctx.text(
+        ws,
+        row + 1,
+        1,
+        "0 = every check on the Checks sheet holds; otherwise the number failing",
+        s.note,
+    )
+    row += 3
+    ctx.text(ws, row, 0, "Contents", s.label_bold)
+    row += 1
+    for name, description in ctx.contents:
+        target = name.replace("'", "''")
+        ws.write_url(row, 0, f"internal:'{target}'!A1", s.link, string=name[:255])
+        ctx.text(ws, row, 1, description, s.wrap)
+        row += 1
+    row += 1
+    ctx.text(ws, row, 0, "Colour key", s.label_bold)
+    row += 1
+    for text, fmt in (
+        ("Input: change it on Inputs and every formula follows", s.text_input),
+        ("Calculation: a formula over inputs and other calculations", s.label),
+        ("Not applicable (for example rates in the base year)", s.na),
+    ):
+        ws.write_string(row, 0, "", fmt)
+        ctx.text(ws, row, 1, text, s.label)
+        row += 1
+    row += 1
+    notes = (
+        "Formulas refer to cells only: the constants 0 and 1 appear in flags, checks and growth factors (1 + rate).",
+        "No OFFSET or INDIRECT; every range is bounded; one formula per row, the same in every year.",
+        "Inputs -> Calculations -> Partners -> System -> Bridge -> Checks: inputs, calculations and outputs are separate.",
+    )
+    ctx.text(ws, row, 0, "Notes", s.label_bold)
+    for note in notes:
+        ctx.text(ws, row, 1, note, s.note)
+        row += 1
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 100)
+    print_setup(ws, model.name)
+    ws.set_portrait()
+    ws.activate()

@@ -1,0 +1,225 @@
+"""Layout of the budget template, shared by its writer and its reader.
+
+Every table sheet has a title on row 1, guidance on row 2, column headers on row 4 and data
+from row 5. Table sheets (Partners, Funding, Costs) have one row per item and fixed columns;
+year sheets (Assumptions, Drivers, Control totals, Rate overrides) have key columns, a source,
+an *All years* value and then one column per projected year. The reader checks the headers, so
+columns must not be inserted or moved.
+
+>>> [c.header for c in FUNDING_COLUMNS][:4]
+['Partner id', 'Stream id', 'Name', 'Base-year outturn £k']
+>>> OVERRIDES.all_years_col, OVERRIDES.first_year_col
+(4, 5)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Header row and first data row (0-based) of every table sheet.
+HEADER_ROW, FIRST_ROW = 3, 4
+#: Rows offered for data (validation ranges are bounded to these).
+MAX_ROWS = 500
+#: Rates a cost line can set for itself, and a funding stream's.
+LINE_RATES = ("demand_growth", "non_demographic_growth", "inflation", "efficiency")
+STREAM_RATES = ("funding_growth",)
+ASSUMPTION_KEYS = (
+    "demand_growth",
+    "inflation",
+    "efficiency",
+    "funding_growth",
+    "non_demographic_growth",
+)
+#: Keys of the model file the tables do not hold; kept as YAML on "Other settings".
+OTHER_KEYS = ("scenarios", "investments", "uncertainty")
+YES, NO = "Yes", "No"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table sheet: the model field it holds, its header and what it takes."""
+
+    field: str
+    header: str
+    kind: str  # text | id | money | rate | share | yesno | citation
+    width: int
+    guidance: str
+
+
+PARTNER_COLUMNS = (
+    Column(
+        "id",
+        "Partner id",
+        "id",
+        14,
+        "Short id: a letter, then letters, digits or _ (used for payees)",
+    ),
+    Column("name", "Name", "text", 36, "The organisation's name"),
+    Column("kind", "Kind", "text", 16, "commissioner, provider, local_authority, vcfse or other"),
+    Column("place", "Place", "text", 20, "The place (sub-system partnership) it belongs to"),
+    Column(
+        "in_control_total",
+        "In control total",
+        "yesno",
+        14,
+        "Yes for NHS bodies; councils usually No (blank = Yes)",
+    ),
+    Column(
+        "risk_share",
+        "Fixed risk share",
+        "share",
+        14,
+        "Only with the fixed_shares method: its share (shares sum to 100%)",
+    ),
+    Column("source", "Source", "citation", 40, "Where the partner's figures come from"),
+)
+FUNDING_COLUMNS = (
+    Column("partner", "Partner id", "id", 14, "A partner id from the Partners sheet"),
+    Column("id", "Stream id", "id", 16, "Short id, unique within the partner"),
+    Column("name", "Name", "text", 32, "What the funding is"),
+    Column(
+        "baseline", "Base-year outturn £k", "money", 18, "Base-year (outturn) amount in £ thousands"
+    ),
+    Column(
+        "funding_growth",
+        "Funding growth",
+        "rate",
+        14,
+        "Growth a year, all years (blank = system assumption)",
+    ),
+    Column("source", "Source", "citation", 40, "Where the base-year figure comes from"),
+)
+COST_COLUMNS = (
+    Column("partner", "Partner id", "id", 14, "A partner id from the Partners sheet"),
+    Column("id", "Line id", "id", 16, "Short id, unique within the partner"),
+    Column("name", "Name", "text", 32, "What the money is spent on"),
+    Column(
+        "baseline", "Base-year outturn £k", "money", 18, "Base-year (outturn) cost in £ thousands"
+    ),
+    Column(
+        "payee",
+        "Payee",
+        "id",
+        14,
+        "The partner paid (a contract inside the system); blank if paid outside",
+    ),
+    Column(
+        "demand_driver",
+        "Demand driver",
+        "id",
+        14,
+        "A driver id from Drivers (instead of demand growth)",
+    ),
+    Column(
+        "demand_growth",
+        "Demand growth",
+        "rate",
+        13,
+        "Volume growth a year, all years (blank = system)",
+    ),
+    Column(
+        "non_demographic_growth",
+        "Non-demographic growth",
+        "rate",
+        13,
+        "With a driver: growth on top of it (blank = system)",
+    ),
+    Column("inflation", "Inflation", "rate", 12, "Inflation a year, all years (blank = system)"),
+    Column(
+        "efficiency",
+        "Efficiency",
+        "rate",
+        12,
+        "Cost improvement a year, all years (blank = system)",
+    ),
+    Column("source", "Source", "citation", 40, "Where the base-year figure comes from"),
+)
+
+
+@dataclass(frozen=True)
+class YearTable:
+    """A sheet of year-varying values: key columns, a source, an all-years value, then years."""
+
+    sheet: str
+    keys: tuple[Column, ...]
+
+    @property
+    def source_col(self) -> int:
+        return len(self.keys)
+
+    @property
+    def all_years_col(self) -> int:
+        return len(self.keys) + 1
+
+    @property
+    def first_year_col(self) -> int:
+        return len(self.keys) + 2
+
+
+ASSUMPTIONS = YearTable(
+    "Assumptions",
+    (
+        Column("key", "Assumption", "id", 24, "Which system assumption"),
+        Column("label", "Description", "text", 44, "What it is"),
+    ),
+)
+DRIVERS = YearTable(
+    "Drivers",
+    (
+        Column("id", "Driver id", "id", 16, "Short id used by cost lines"),
+        Column("name", "Name", "text", 44, "What the series is"),
+    ),
+)
+CONTROL_TOTALS = YearTable(
+    "Control totals",
+    (
+        Column("partner", "Partner id", "id", 14, "A partner in the control total"),
+        Column("label", "Partner name (for reading)", "text", 30, "Not read back"),
+    ),
+)
+OVERRIDES = YearTable(
+    "Rate overrides",
+    (
+        Column("partner", "Partner id", "id", 14, "The partner of the line or stream"),
+        Column(
+            "line", "Line or stream id", "id", 18, "A cost line (Costs) or funding stream (Funding)"
+        ),
+        Column(
+            "rate",
+            "Rate",
+            "id",
+            22,
+            "demand_growth, non_demographic_growth, inflation, efficiency or funding_growth",
+        ),
+    ),
+)
+#: Rows of the Model sheet: (label in column A, key, guidance).
+MODEL_ROWS = (
+    ("Name", "name", "The model's name"),
+    ("Description", "description", "What the model represents (optional)"),
+    ("Base year", "timeline.base_year", 'The outturn year, written as text: "2019/20"'),
+    (
+        "Horizon (years)",
+        "timeline.horizon",
+        "How many years to project after the base year (1 to 50)",
+    ),
+    ("Units", "units", "gbp_thousands: money in £ thousands (the only unit supported)"),
+    (
+        "Risk-share method",
+        "risk_share.method",
+        "proportional_to_baseline_expenditure, fixed_shares or none",
+    ),
+    ("Risk-share source", "risk_share.source", "Where the risk-share agreement comes from"),
+    (
+        "Assumptions source",
+        "assumptions.source",
+        "Where the system assumptions come from, as a whole",
+    ),
+)
+ASSUMPTION_LABELS = {
+    "demand_growth": "Demand growth (activity volume) a year",
+    "inflation": "Inflation (pay and prices) a year",
+    "efficiency": "Efficiency (cost improvement) a year",
+    "funding_growth": "Funding growth a year",
+    "non_demographic_growth": "Growth on top of a demand driver, a year",
+}

@@ -1,0 +1,543 @@
+"""Reading a budget workbook (the template of :mod:`finmodel.io.excel_template`) into a model.
+
+The workbook is read as data only: formulas give their stored results, macros and links to
+other files are ignored, and ``.xlsm`` (macro-enabled) and ``.xls`` files are refused. Every
+problem is collected and reported together, each naming the sheet and the cell, for example
+``Costs!D7: baseline must be a number, got 'tbc'``; checks of the whole model (payees that
+exist, control totals for every partner in the control total, ...) are the same as for YAML
+files and name the cell they come from.
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> from finmodel import load_model
+>>> from finmodel.io.excel_template import write_template
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "budget.xlsx"
+>>> write_template(out, load_model("models/minimal.yaml"))
+>>> [p.id for p in load_workbook_model(out).partners]
+['icb', 'trust']
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from finmodel.domain.checks import Location
+from finmodel.domain.model import Model, RiskShareMethod
+from finmodel.domain.validation import display_path, validate_data
+from finmodel.errors import Problem, WorkbookInputError
+from finmodel.io.excel_template_layout import (
+    ASSUMPTION_KEYS,
+    ASSUMPTIONS,
+    CONTROL_TOTALS,
+    COST_COLUMNS,
+    DRIVERS,
+    FIRST_ROW,
+    FUNDING_COLUMNS,
+    LINE_RATES,
+    MODEL_ROWS,
+    OTHER_KEYS,
+    OVERRIDES,
+    PARTNER_COLUMNS,
+    STREAM_RATES,
+    Column,
+    YearTable,
+)
+from finmodel.io.workbook_cells import MAX_SHEET_ROWS, CellReader
+
+#: Largest workbook accepted (bytes on disk, and uncompressed inside the zip).
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+REQUIRED_SHEETS = ("Model", "Assumptions", "Partners", "Funding", "Costs", "Control totals")
+
+
+def load_workbook_model(path: str | Path) -> Model:
+    """Read a budget workbook (``.xlsx``) into a validated model.
+
+    Raises :class:`~finmodel.errors.WorkbookInputError` listing every problem, each naming the
+    sheet and cell (``Costs!D7``), or the file when the whole workbook is unusable.
+    """
+    source = Path(path)
+    file = str(path)
+    _check_file(source, file)
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = openpyxl.load_workbook(
+                source, data_only=True, keep_vba=False, keep_links=False
+            )
+            formulas = openpyxl.load_workbook(
+                source, data_only=False, keep_vba=False, keep_links=False
+            )
+    except Exception as err:  # openpyxl raises many kinds for a damaged file
+        raise WorkbookInputError(
+            [
+                Problem(
+                    file, "", f"cannot be read as an Excel workbook ({type(err).__name__}: {err})"
+                )
+            ]
+        ) from None
+    missing = [name for name in REQUIRED_SHEETS if name not in values.sheetnames]
+    if missing:
+        raise WorkbookInputError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"sheet {name!r} is missing; start from `finmodel template -o FILE.xlsx`",
+                )
+                for name in missing
+            ]
+        )
+    reader = CellReader(source, values, formulas)
+    data = _read_data(reader)
+    # Validate what could be read even when some cells could not: every problem at once.
+    model, findings = validate_data(data)
+    problems = list(reader.problems)
+    # A scenario is validated as a whole overlaid model: drop what the model itself already has.
+    own = {message for keys, message in findings if keys[:1] != ("scenarios",)}
+    findings = [(k, m) for k, m in findings if k[:1] != ("scenarios",) or m not in own]
+    for keys, message in findings:
+        where = _cell_for(reader.cells, keys)
+        label = display_path(data, keys)
+        if where is None:
+            problems.append(Problem(file, label, message))
+        elif where not in reader.bad_cells:
+            field = next((str(k) for k in reversed(keys) if isinstance(k, str)), "")
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    f"{field}: {message}" if field and not message.startswith(field) else message,
+                )
+            )
+    if problems or model is None or findings:
+        raise WorkbookInputError(
+            problems or [Problem(file, "", "the workbook does not describe a valid model")]
+        )
+    return model.with_origin(file)
+
+
+def _check_file(source: Path, file: str) -> None:
+    suffix = source.suffix.lower()
+    if suffix == ".xlsm":
+        raise WorkbookInputError(
+            [
+                Problem(
+                    file,
+                    "",
+                    "macro-enabled workbooks (.xlsm) are refused: save it as an Excel Workbook (.xlsx) without macros",
+                )
+            ]
+        )
+    if suffix == ".xls":
+        raise WorkbookInputError(
+            [
+                Problem(
+                    file,
+                    "",
+                    "the old Excel 97-2003 format (.xls) is not read: save it as an Excel Workbook (.xlsx)",
+                )
+            ]
+        )
+    if not source.is_file():
+        raise WorkbookInputError([Problem(file, "", "no such file")])
+    if source.stat().st_size > MAX_WORKBOOK_BYTES:
+        raise WorkbookInputError(
+            [
+                Problem(
+                    file, "", f"larger than {MAX_WORKBOOK_BYTES // 2**20} MB; not a budget workbook"
+                )
+            ]
+        )
+    if not zipfile.is_zipfile(source):
+        raise WorkbookInputError(
+            [Problem(file, "", "not an Excel .xlsx workbook (the file is not a zip package)")]
+        )
+    with zipfile.ZipFile(source) as package:
+        if sum(info.file_size for info in package.infolist()) > MAX_UNCOMPRESSED_BYTES:
+            raise WorkbookInputError(
+                [Problem(file, "", "too large once uncompressed; not a budget workbook")]
+            )
+        if "xl/workbook.xml" not in package.namelist():
+            raise WorkbookInputError(
+                [Problem(file, "", "not an Excel .xlsx workbook (no xl/workbook.xml)")]
+            )
+
+
+def _cell_for(cells: dict[Location, str], keys: Location) -> str | None:
+    for end in range(len(keys), 0, -1):
+        found = cells.get(tuple(keys[:end]))
+        if found:
+            return found
+    return None
+
+
+def _read_data(r: CellReader) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    _read_model_sheet(r, data)
+    horizon = data.get("timeline", {}).get("horizon")
+    horizon = horizon if isinstance(horizon, int) and 1 <= horizon <= 50 else None
+    assumptions: dict[str, Any] = data.setdefault("assumptions", {})
+
+    def assumption(
+        row: int, key: str | None, source: str | None, value: Any, cells: dict[int, str]
+    ) -> None:
+        if key not in ASSUMPTION_KEYS:
+            r.problem(
+                "Assumptions",
+                row,
+                0,
+                f"unknown assumption {key!r}; use one of {', '.join(ASSUMPTION_KEYS)}",
+            )
+            return
+        if key in assumptions:
+            r.problem("Assumptions", row, 0, f"assumption {key!r} is given twice")
+            return
+        if value is not None:
+            assumptions[key] = value
+            _register(r, ("assumptions", key), cells)
+        if source:
+            assumptions.setdefault("sources", {})[key] = source
+
+    _read_years(r, ASSUMPTIONS, horizon, assumption, rate=True)
+    drivers: dict[str, Any] = {}
+
+    def driver(
+        row: int, key: str | None, source: str | None, value: Any, cells: dict[int, str]
+    ) -> None:
+        if key is None:
+            r.problem("Drivers", row, 0, "driver id is missing")
+            return
+        if key in drivers:
+            r.problem("Drivers", row, 0, f"driver {key!r} is given twice")
+            return
+        name = r.text("Drivers", row, 1, "name")
+        drivers[key] = {
+            k: v
+            for k, v in (("name", name), ("growth", value), ("source", source))
+            if v is not None
+        }
+        if value is None:
+            r.problem(
+                "Drivers",
+                row,
+                DRIVERS.all_years_col,
+                "growth is missing: give it for all years or year by year",
+            )
+        r.cells[("drivers", key)] = r.place("Drivers", row, 0)
+        _register(r, ("drivers", key, "growth"), cells)
+
+    if "Drivers" in r.values.sheetnames:
+        _read_years(r, DRIVERS, horizon, driver, rate=True)
+    if drivers:
+        data["drivers"] = drivers
+    partners = _read_partners(r, data)
+    _read_lines(r, partners, "Funding", FUNDING_COLUMNS, "funding")
+    _read_lines(r, partners, "Costs", COST_COLUMNS, "costs")
+    totals: dict[str, Any] = {}
+
+    def control_total(
+        row: int, key: str | None, source: str | None, value: Any, cells: dict[int, str]
+    ) -> None:
+        if key is None:
+            r.problem("Control totals", row, 0, "partner id is missing")
+            return
+        if key in totals:
+            r.problem("Control totals", row, 0, f"partner {key!r} has two control total rows")
+            return
+        if value is None:
+            r.problem(
+                "Control totals",
+                row,
+                CONTROL_TOTALS.all_years_col,
+                "control total is missing: give it for all years or year by year",
+            )
+            return
+        totals[key] = {"value": value, "source": source} if source else value
+        r.cells[("control_totals", key)] = r.place("Control totals", row, 0)
+        _register(r, ("control_totals", key, "value") if source else ("control_totals", key), cells)
+
+    _read_years(r, CONTROL_TOTALS, horizon, control_total, rate=False)
+    data["control_totals"] = totals
+    if "Rate overrides" in r.values.sheetnames:
+        _read_overrides(r, partners, horizon)
+    if "Other settings" in r.values.sheetnames:
+        _read_other(r, data)
+    return data
+
+
+def _register(r: CellReader, keys: Location, cells: dict[int, str]) -> None:
+    """Map a year-varying value (and each of its years) to the cells it came from."""
+    if -1 in cells:
+        r.cells[keys] = cells[-1]
+    for t, where in cells.items():
+        if t >= 0:
+            r.cells[(*keys, t)] = where
+            r.cells.setdefault(keys, where)
+
+
+def _read_model_sheet(r: CellReader, data: dict[str, Any]) -> None:
+    ws = r.values["Model"]
+    labels = {}
+    for row in range(FIRST_ROW, min(ws.max_row, FIRST_ROW + 100)):
+        label = r.text("Model", row, 0, "setting")
+        if label:
+            labels[label.lower()] = row
+    for label, key, _ in MODEL_ROWS:
+        found = labels.get(label.lower())
+        if found is None:
+            if key in ("name", "timeline.base_year", "timeline.horizon"):
+                r.problems.append(Problem(r.file, "Model!A", f"the row {label!r} is missing"))
+            continue
+        row = found
+        where = r.place("Model", row, 1)
+        if key == "timeline.horizon":
+            number = r.number("Model", row, 1, "horizon")
+            value: Any = None
+            if number is not None:
+                if not number.is_integer():
+                    r.problem(
+                        "Model", row, 1, f"horizon must be a whole number of years, got {number:g}"
+                    )
+                else:
+                    value = int(number)
+        else:
+            value = r.text("Model", row, 1, key.split(".")[-1])
+            methods = [m.value for m in RiskShareMethod]
+            if key == "risk_share.method" and value is not None and value not in methods:
+                r.problem(
+                    "Model",
+                    row,
+                    1,
+                    f"risk-share method must be one of {', '.join(methods)}, got {value!r}",
+                )
+                value = None
+        if value is None:
+            if (
+                key in ("name", "timeline.base_year", "timeline.horizon")
+                and where not in r.bad_cells
+            ):
+                r.problem("Model", row, 1, f"{label.lower()} is required")
+            continue
+        parts = key.split(".")
+        node = data
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+        r.cells[tuple(parts)] = where
+
+
+def _read_years(
+    r: CellReader, table: YearTable, horizon: int | None, take: Callable[..., None], *, rate: bool
+) -> None:
+    sheet = table.sheet
+    headers = [c.header for c in table.keys] + ["Source", "All years"]
+    if not r.check_headers(sheet, headers):
+        return
+    for row in r.rows(sheet, table.first_year_col + (horizon or 0) + 20):
+        key = r.text(sheet, row, 0, table.keys[0].field)
+        source = r.text(sheet, row, table.source_col, "source")
+        cells: dict[int, str] = {}
+        everything = r.number(sheet, row, table.all_years_col, "value", rate=rate)
+        if everything is not None:
+            cells[-1] = r.place(sheet, row, table.all_years_col)
+        value: Any = everything
+        if horizon is not None:
+            per_year = [
+                r.number(sheet, row, table.first_year_col + t, "value", rate=rate)
+                for t in range(horizon)
+            ]
+            for extra in range(table.first_year_col + horizon, table.first_year_col + horizon + 20):
+                if r.raw(sheet, row, extra) is not None:
+                    r.problem(
+                        sheet,
+                        row,
+                        extra,
+                        f"the horizon is {horizon} years: no value is expected beyond the last year",
+                    )
+                    break
+            given = [t for t, v in enumerate(per_year) if v is not None]
+            if given and everything is not None:
+                r.problem(
+                    sheet,
+                    row,
+                    table.all_years_col,
+                    "give one value for all years or values year by year, not both",
+                )
+            elif given and len(given) < horizon:
+                t = next(t for t, v in enumerate(per_year) if v is None)
+                r.problem(
+                    sheet,
+                    row,
+                    table.first_year_col + t,
+                    "a value is missing: give every year, or one value for all years",
+                )
+            elif given:
+                value = per_year
+                cells = {t: r.place(sheet, row, table.first_year_col + t) for t in range(horizon)}
+        take(row, key, source, value, cells)
+
+
+def _read_partners(r: CellReader, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    sheet = "Partners"
+    partners: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    shares: dict[str, float] = {}
+    if r.check_headers(sheet, [c.header for c in PARTNER_COLUMNS]):
+        for row in r.rows(sheet, len(PARTNER_COLUMNS)):
+            index = len(partners)
+            partner: dict[str, Any] = {"funding": [], "costs": []}
+            for col, column in enumerate(PARTNER_COLUMNS):
+                value = r.read(sheet, row, col, column)
+                r.cells[("partners", index, column.field)] = r.place(sheet, row, col)
+                if value is None:
+                    continue
+                if column.field == "risk_share":
+                    shares[str(partner.get("id"))] = value
+                    r.cells[("risk_share", "shares", str(partner.get("id")))] = r.place(
+                        sheet, row, col
+                    )
+                else:
+                    partner[column.field] = value
+            r.cells[("partners", index)] = r.place(sheet, row, 0)
+            partners.append(partner)
+            if "id" in partner:
+                by_id.setdefault(partner["id"], partner)
+    data["partners"] = partners
+    if shares:
+        data.setdefault("risk_share", {})["shares"] = shares
+    return by_id
+
+
+def _read_lines(
+    r: CellReader,
+    partners: dict[str, dict[str, Any]],
+    sheet: str,
+    columns: tuple[Column, ...],
+    group: str,
+) -> None:
+    if not r.check_headers(sheet, [c.header for c in columns]):
+        return
+    order = list(partners)
+    for row in r.rows(sheet, len(columns)):
+        partner_id = r.text(sheet, row, 0, "partner id")
+        if partner_id is None:
+            r.problem(sheet, row, 0, "partner id is missing")
+            continue
+        if partner_id not in partners:
+            r.problem(sheet, row, 0, f"partner {partner_id!r} is not on the Partners sheet")
+            continue
+        lines = partners[partner_id][group]
+        base: Location = ("partners", order.index(partner_id), group, len(lines))
+        line: dict[str, Any] = {}
+        for col, column in enumerate(columns[1:], start=1):
+            value = r.read(sheet, row, col, column)
+            r.cells[(*base, column.field)] = r.place(sheet, row, col)
+            if value is not None:
+                line[column.field] = value
+        r.cells[base] = r.place(sheet, row, 1)
+        lines.append(line)
+
+
+def _read_overrides(
+    r: CellReader, partners: dict[str, dict[str, Any]], horizon: int | None
+) -> None:
+    order = list(partners)
+
+    def take(
+        row: int, partner_id: str | None, source: str | None, value: Any, cells: dict[int, str]
+    ) -> None:
+        sheet = OVERRIDES.sheet
+        line_id = r.text(sheet, row, 1, "line id")
+        rate = r.text(sheet, row, 2, "rate")
+        if partner_id not in partners:
+            r.problem(sheet, row, 0, f"partner {partner_id!r} is not on the Partners sheet")
+            return
+        group = "funding" if rate in STREAM_RATES else "costs"
+        if rate not in (*LINE_RATES, *STREAM_RATES):
+            r.problem(
+                sheet,
+                row,
+                2,
+                f"unknown rate {rate!r}; use one of {', '.join((*LINE_RATES, *STREAM_RATES))}",
+            )
+            return
+        lines = partners[partner_id][group]
+        found = next((i for i, ln in enumerate(lines) if ln.get("id") == line_id), None)
+        if found is None:
+            where = "Funding" if group == "funding" else "Costs"
+            r.problem(sheet, row, 1, f"{partner_id!r} has no line {line_id!r} on the {where} sheet")
+            return
+        line = lines[found]
+        if rate in line:
+            r.problem(
+                sheet,
+                row,
+                2,
+                f"{rate} of {partner_id}.{line_id} is also given on the {'Funding' if group == 'funding' else 'Costs'} sheet; give it in one place",
+            )
+            return
+        if value is None:
+            r.problem(
+                sheet,
+                row,
+                OVERRIDES.all_years_col,
+                f"{rate} is missing: give it for all years or year by year",
+            )
+            return
+        line[rate] = value
+        if source:
+            line.setdefault("sources", {})[rate] = source
+        _register(r, ("partners", order.index(partner_id), group, found, rate), cells)
+
+    _read_years(r, OVERRIDES, horizon, take, rate=True)
+
+
+def _read_other(r: CellReader, data: dict[str, Any]) -> None:
+    sheet = "Other settings"
+    ws = r.values[sheet]
+    lines: list[str] = []
+    starts: dict[str, int] = {}
+    for row in range(FIRST_ROW, min(ws.max_row, FIRST_ROW + MAX_SHEET_ROWS)):
+        value = ws.cell(row=row + 1, column=1).value
+        text = "" if value is None else str(value)
+        top = re.match(r"^([A-Za-z_]+):", text)
+        if top:
+            starts[top.group(1)] = row
+        lines.append(text)
+    if not any(line.strip() for line in lines):
+        return
+    try:
+        extra = yaml.safe_load("\n".join(lines))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        row = FIRST_ROW + (mark.line if mark else 0)
+        r.problem(sheet, row, 0, f"not valid YAML: {getattr(err, 'problem', None) or err}")
+        return
+    if extra is None:
+        return
+    if not isinstance(extra, dict):
+        r.problem(sheet, FIRST_ROW, 0, f"expected keys such as {', '.join(OTHER_KEYS)}")
+        return
+    for key, value in extra.items():
+        row = starts.get(str(key), FIRST_ROW)
+        if key not in OTHER_KEYS:
+            r.problem(
+                sheet,
+                row,
+                0,
+                f"{key!r} cannot be set here; use one of {', '.join(OTHER_KEYS)} (the other sheets hold the rest)",
+            )
+            continue
+        data[key] = value
+        r.cells[(key,)] = r.place(sheet, row, 0)

@@ -1,0 +1,156 @@
+"""The budget template: written from a model and read back, it gives the same projection."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from typer.testing import CliRunner
+
+from finmodel import Model, load_model, project
+from finmodel.cli.main import app
+from finmodel.domain.validation import validate_data
+from finmodel.errors import InputError, WorkbookInputError
+from finmodel.io.excel_template import write_template
+from finmodel.io.workbook_in import load_workbook_model
+from tests.conftest import MODELS
+from tests.test_excel_appendix import HOSTILE, appendix_models, hostile
+
+ARRAYS = (
+    "cost",
+    "funding",
+    "income",
+    "expenditure",
+    "surplus",
+    "variance",
+    "surplus_after_risk_share",
+    "place_surplus",
+    "bridge",
+)
+
+
+def same_projection(a: Model, b: Model, scenario: str | None = None) -> None:
+    left, right = project(a, scenario).arrays, project(b, scenario).arrays
+    for name in ARRAYS:
+        np.testing.assert_allclose(
+            getattr(right, name), getattr(left, name), rtol=1e-12, atol=1e-9, err_msg=name
+        )
+
+
+def open_template(path: Path) -> openpyxl.Workbook:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return openpyxl.load_workbook(path)
+
+
+def test_default_model_round_trip(tmp_path):
+    model = load_model(MODELS / "lsc_ics.yaml")
+    write_template(tmp_path / "budget.xlsx", model)
+    back = load_workbook_model(tmp_path / "budget.xlsx")
+    assert [p.id for p in back.partners] == [p.id for p in model.partners]
+    assert [s.id for s in back.scenarios] == [s.id for s in model.scenarios]
+    same_projection(model, back)
+    for scenario in model.scenarios:
+        same_projection(model, back, scenario.id)
+
+
+def test_minimal_model_round_trip_keeps_the_model(tmp_path):
+    model = load_model(MODELS / "minimal.yaml")
+    write_template(tmp_path / "budget.xlsx", model)
+    back = load_workbook_model(tmp_path / "budget.xlsx")
+    assert project(back).to_json() == project(model).to_json()
+    assert back.partners == model.partners and back.control_totals == model.control_totals
+
+
+@settings(max_examples=15)
+@given(appendix_models())
+def test_generated_models_round_trip(tmp_path_factory, data):
+    model, findings = validate_data(data)
+    assert model is not None and not findings
+    path = tmp_path_factory.mktemp("tpl") / "budget.xlsx"
+    write_template(path, model)
+    same_projection(model, load_workbook_model(path))
+
+
+def test_template_offers_lists_and_guidance(tmp_path):
+    write_template(tmp_path / "budget.xlsx", load_model(MODELS / "minimal.yaml"))
+    wb = open_template(tmp_path / "budget.xlsx")
+    for sheet in (
+        "Guide",
+        "Model",
+        "Assumptions",
+        "Drivers",
+        "Partners",
+        "Funding",
+        "Costs",
+        "Control totals",
+        "Rate overrides",
+        "Other settings",
+        "Lists",
+    ):
+        assert sheet in wb.sheetnames
+        assert wb[sheet]["A2"].value, f"{sheet} has guidance under its title"
+
+    def lists(sheet: str) -> dict[str, str]:
+        return {
+            str(dv.sqref).split(":")[0]: dv.formula1
+            for dv in wb[sheet].data_validations.dataValidation
+            if dv.type == "list"
+        }
+
+    assert '"commissioner,provider,local_authority,vcfse,other"' in lists("Partners")["C5"]
+    assert lists("Partners")["D5"] == "Lists!$C$5:$C$54"  # places
+    assert lists("Costs")["E5"] == "Partners!$A$5:$A$504"  # payees
+    assert lists("Costs")["F5"] == "Drivers!$A$5:$A$504"  # drivers
+    assert "inflation" in lists("Rate overrides")["C5"]
+    assert [c.value for c in wb["Assumptions"][4]][4:7] == ["2020/21", "2021/22", "2022/23"]
+    assert wb["Costs"]["D4"].comment is not None  # each column header explains itself
+    assert wb["Lists"]["C5"].value == "Central"
+
+
+def test_blank_template_has_no_partners(tmp_path):
+    write_template(tmp_path / "blank.xlsx", load_model(MODELS / "minimal.yaml"), blank=True)
+    wb = open_template(tmp_path / "blank.xlsx")
+    assert wb["Partners"]["A5"].value is None and wb["Costs"]["A5"].value is None
+    assert wb["Assumptions"]["D6"].value == 0.02
+    with pytest.raises(WorkbookInputError) as err:
+        load_workbook_model(tmp_path / "blank.xlsx")
+    assert any("partners" in str(p) for p in err.value.problems)
+
+
+def test_text_is_written_as_text(tmp_path):
+    write_template(tmp_path / "budget.xlsx", hostile(load_model(MODELS / "minimal.yaml")))
+    cell = open_template(tmp_path / "budget.xlsx")["Partners"]["B5"]
+    assert cell.value == HOSTILE and cell.data_type == "s"
+    assert load_workbook_model(tmp_path / "budget.xlsx").partners[0].name == HOSTILE
+
+
+def test_only_xlsx(tmp_path):
+    with pytest.raises(InputError, match=r"\.xlsx"):
+        write_template(tmp_path / "budget.xlsm", load_model(MODELS / "minimal.yaml"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def finmodel(*args: str) -> Any:
+    """Run the command line in-process."""
+    return CliRunner().invoke(app, list(args))
+
+
+def test_cli_template_then_run_gives_the_same_json(tmp_path):
+    out = finmodel("template", "-o", str(tmp_path / "budget.xlsx"))
+    assert out.exit_code == 0, out.stderr
+    from_workbook = finmodel("run", str(tmp_path / "budget.xlsx"), "--json")
+    from_yaml = finmodel("run", str(MODELS / "lsc_ics.yaml"), "--json")
+    assert from_workbook.exit_code == 0, from_workbook.stderr
+    left, right = json.loads(from_workbook.stdout), json.loads(from_yaml.stdout)
+    np.testing.assert_allclose(left["system"]["surplus"], right["system"]["surplus"], rtol=1e-12)
+    assert left["partners"].keys() == right["partners"].keys()
+    assert finmodel("validate", str(tmp_path / "budget.xlsx")).exit_code == 0
+    bad = finmodel("template", "-o", str(tmp_path / "budget.xlsm"))
+    assert bad.exit_code == 2 and bad.stderr.endswith("give a file name ending in .xlsx\n")
