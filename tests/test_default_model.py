@@ -234,6 +234,8 @@ def _partner_books(result: ProjectionResult) -> tuple[np.ndarray, np.ndarray, np
             if line.payee is not None:
                 income[row[line.payee]] += amount  # the payee books exactly the same amount
                 flows += amount
+    # the selected investment option's net cost (zero when none is selected) sits with its funders
+    expenditure += result.inputs.investment_expenditure
     return income, expenditure, flows
 
 

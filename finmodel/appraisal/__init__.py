@@ -1,8 +1,12 @@
 """Green Book appraisal: discounting, price conversion, optimism bias and economic-case measures.
 
-Everything here is pure numerics over arrays and versioned data tables; the investment cases of
-a model file are wired to it elsewhere.
+Everything here is pure numerics over arrays and versioned data tables. The investment cases of
+a model file are wired to it in :mod:`finmodel.investment`; :func:`appraise_model` (the whole
+case of one investment: economic, financial and service answers) is re-exported here lazily, so
+importing this package never imports the projection engine.
 """
+
+from typing import Any
 
 from finmodel.appraisal.discounting import (
     DEFAULT_DEFLATOR_VERSION,
@@ -79,3 +83,12 @@ __all__ = [
     "to_real",
     "upper_bound",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``appraise_model`` and ``InvestmentCase`` from :mod:`finmodel.investment.case`, lazily."""
+    if name in ("appraise_model", "InvestmentCase"):
+        from finmodel.investment import case
+
+        return getattr(case, name)
+    raise AttributeError(f"module 'finmodel.appraisal' has no attribute {name!r}")

@@ -92,8 +92,10 @@ def validate_data(data: Any) -> tuple[Model | None, list[Finding]]:
             continue
         overlaid = {k: v for k, v in apply_overlay(data, settings).items() if k != "scenarios"}
         _, sub_findings = validate_data(overlaid)
+        already = set(findings)
         for loc, message in sub_findings:
-            findings.append(((*base, scenario_path_for(settings, loc, overlaid)), message))
+            if (loc, message) not in already:  # the model's own problems are reported once
+                findings.append(((*base, scenario_path_for(settings, loc, overlaid)), message))
     return model, findings
 
 

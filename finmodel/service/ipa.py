@@ -13,7 +13,8 @@ Money buys capacity; capacity moves queues; queues move outcomes and money. Each
    and of the savings found on it) leaves.
 4. **Work.** Assessment capacity ``fte * assessments_per_fte_month`` and review capacity
    ``fte * reviews_per_fte_month`` share one team: with ``priority="assessments"`` (default)
-   assessments take the FTE they need first and reviews get the rest; ``"reviews"`` the other way.
+   assessments take the FTE they need first (at most ``priority_max_share`` of the team) and
+   reviews get the rest; ``"reviews"`` the other way.
    Assessments = ``min(queue, capacity)``, taken first-in first-out (oldest cohort first).
    Reviews done = ``min(overdue backlog + reviews due this month, capacity)``.
 5. **28 days.** *Incomplete over 28 days* = referrals still waiting at the month's end that
@@ -59,9 +60,11 @@ from finmodel.domain.types import Frozen, Rate, Share
 from finmodel.errors import FinmodelError
 from finmodel.service.ipa_results import (
     FloatArray,
+    IntArray,
     IpaServiceResult,
     check_conservation,
     financial_year_of,
+    staff_ramp,
 )
 
 __all__ = [
@@ -145,6 +148,10 @@ class IpaServiceParameters(Frozen):
     """Months over which the extra staff arrive after the lag, linearly (0 = all at once)."""
     priority: Literal["assessments", "reviews"] = "assessments"
     """Which work the shared team does first; the other gets the FTE left over."""
+    priority_max_share: Share = 1.0
+    """The largest share of the team's time the priority work may take in a month (1 = all of
+    it; 0.55 keeps at least 45% for the other work, as a team with a ring-fenced review function
+    does). A fraction."""
 
     package_cost_k_per_year: NonNegativeFloat
     """Average care package cost of an eligible case (£k a year) in the first month."""
@@ -248,6 +255,23 @@ def _field_problems(name: str, values: np.ndarray) -> list[str]:
     return problems
 
 
+def _investment_starts(
+    params: IpaServiceParameters, investment_start: npt.ArrayLike | None, batch: tuple[int, ...]
+) -> IntArray:
+    """Month index from which each batch element's investment is funded (batch shape)."""
+    if investment_start is None:
+        return np.full(batch, params.investment_start_month, dtype=np.int64)
+    starts = np.asarray(investment_start)
+    if not np.all(np.isfinite(starts)) or np.any(starts < 0) or np.any(starts != np.round(starts)):
+        raise ServiceParameterError("investment_start: month indices must be whole numbers >= 0")
+    try:
+        return np.broadcast_to(starts.astype(np.int64), batch).copy()
+    except ValueError:
+        raise ServiceParameterError(
+            f"investment_start: shape {starts.shape} does not broadcast with the batch {batch}"
+        ) from None
+
+
 def _resolve(
     params: IpaServiceParameters,
     investment_k: npt.ArrayLike,
@@ -307,6 +331,7 @@ def simulate_ipa_service(
     overrides: Mapping[str, npt.ArrayLike] | None = None,
     referrals: npt.ArrayLike | None = None,
     record: Collection[str] | None = None,
+    investment_start: npt.ArrayLike | None = None,
 ) -> IpaServiceResult:
     """Run the service model for every option (and draw) at once.
 
@@ -316,13 +341,16 @@ def simulate_ipa_service(
     draws[:, None]}`` with investment shaped ``(options,)`` gives a ``(draws, options)`` batch.
     ``referrals`` replaces the referral formula with a series ``(..., horizon_months)``.
     ``record`` limits the monthly series kept (default: all of ``RECORDED_SERIES``), to bound
-    memory in large Monte Carlo runs.
+    memory in large Monte Carlo runs. ``investment_start`` gives each option (batch element) its
+    own month index from which its investment is funded, instead of the parameters'
+    ``investment_start_month`` (integers >= 0 that broadcast with the batch).
 
     >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 4000.0])
     >>> r.get("overdue_backlog").shape
     (2, 120)
     """
     batch, v, invest, monthly = _resolve(params, investment_k, overrides, referrals)
+    starts = _investment_starts(params, investment_start, batch)
     keep = set(RECORDED_SERIES if record is None else record)
     unknown = keep - set(RECORDED_SERIES)
     if unknown:
@@ -337,11 +365,7 @@ def simulate_ipa_service(
         arrivals = v["referrals_per_month"] * (1.0 + v["referral_growth"]) ** (m / 12.0)
     else:
         arrivals = np.moveaxis(monthly, -1, 0)
-    in_post_from = params.investment_start_month + params.recruitment_lag_months
-    if params.ramp_months > 0:
-        ramp = np.clip((m - in_post_from + 1) / params.ramp_months, 0.0, 1.0)
-    else:
-        ramp = (m >= in_post_from).astype(float)
+    ramp = np.moveaxis(staff_ramp(n, starts, params), -1, 0)
     fte = np.maximum(v["base_fte"] + ramp * (invest / v["cost_per_fte_k"]), 0.0)
 
     a_rate, r_rate = v["assessments_per_fte_month"], v["reviews_per_fte_month"]
@@ -353,6 +377,7 @@ def simulate_ipa_service(
     assess_capacity = fte * a_rate
     review_capacity = fte * r_rate
     by_assessments = params.priority == "assessments"
+    cap = v["priority_max_share"]
 
     # State. Queue cohorts at the end of month -1: age 0 (arrived in month -1), older.
     q0 = np.array(v["initial_queue"] - v["initial_queue_over_28_days"])
@@ -401,11 +426,11 @@ def simulate_ipa_service(
         # Work, in priority order, from one team.
         # The share of the team's time the first kind of work uses is done / its capacity.
         if by_assessments:
-            assessed = np.minimum(waiting, assess_capacity[t])
+            assessed = np.minimum(waiting, assess_capacity[t] * cap)
             used = np.divide(assessed, assess_capacity[t], out=zero.copy(), where=assessed > 0)
             reviewed = np.minimum(demand, review_capacity[t] * np.maximum(1.0 - used, 0.0))
         else:
-            reviewed = np.minimum(demand, review_capacity[t])
+            reviewed = np.minimum(demand, review_capacity[t] * cap)
             used = np.divide(reviewed, review_capacity[t], out=zero.copy(), where=reviewed > 0)
             assessed = np.minimum(waiting, assess_capacity[t] * np.maximum(1.0 - used, 0.0))
         # First in, first out: oldest cohort first.
@@ -447,6 +472,7 @@ def simulate_ipa_service(
         parameters=params,
         resolved=v,
         investment_k=invest,
+        investment_start_month=starts,
         month_labels=tuple(f"{y}-{mo:02d}" for y, mo in months),
         financial_years=tuple(financial_year_of(y, mo) for y, mo in months),
         initial_queue=np.broadcast_to(v["initial_queue"], batch).astype(float),

@@ -55,6 +55,24 @@ class ConservationError(FinmodelError):
     """A service-model run broke a conservation identity (a bug, not an input problem)."""
 
 
+def staff_ramp(months: int, starts: npt.ArrayLike, params: IpaServiceParameters) -> FloatArray:
+    """Share of the extra staff in post each month, ``(*batch, months)``, in [0, 1].
+
+    Staff bought from month ``starts`` (per batch element) arrive after
+    ``recruitment_lag_months``, linearly over ``ramp_months`` (all at once when 0).
+
+    >>> from finmodel.service.ipa import IpaServiceParameters
+    >>> p = IpaServiceParameters.example()  # lag 3 months, ramp 3 months
+    >>> staff_ramp(9, [3], p).round(2).tolist()
+    [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.33, 0.67, 1.0]]
+    """
+    m = np.arange(months)
+    in_post_from = np.asarray(starts)[..., None] + params.recruitment_lag_months
+    if params.ramp_months > 0:
+        return np.asarray(np.clip((m - in_post_from + 1) / params.ramp_months, 0.0, 1.0))
+    return np.asarray(m >= in_post_from, dtype=float)
+
+
 def financial_year_of(year: int, month: int) -> str:
     """The UK financial year (April-March) of a calendar month.
 
@@ -105,6 +123,8 @@ class IpaServiceResult:
     """Every numeric parameter as an array of the batch shape (overrides applied)."""
     investment_k: FloatArray
     """Investment of each batch element, £k a year, batch shape."""
+    investment_start_month: IntArray
+    """Month index from which each batch element's investment is funded, batch shape."""
     month_labels: tuple[str, ...]
     """Calendar month of each simulated month, ``"2020-01"``."""
     financial_years: tuple[str, ...]
@@ -176,13 +196,7 @@ class IpaServiceResult:
 
     def extra_fte_profile(self) -> FloatArray:
         """Extra FTE in post each month bought by the investment, ``(*batch, months)``."""
-        p = self.parameters
-        m = np.arange(self.months)
-        in_post_from = p.investment_start_month + p.recruitment_lag_months
-        if p.ramp_months > 0:
-            ramp = np.clip((m - in_post_from + 1) / p.ramp_months, 0.0, 1.0)
-        else:
-            ramp = (m >= in_post_from).astype(float)
+        ramp = staff_ramp(self.months, self.investment_start_month, self.parameters)
         fte_bought = self.investment_k / self.resolved["cost_per_fte_k"]
         return np.asarray(fte_bought[..., None] * ramp, dtype=float)
 

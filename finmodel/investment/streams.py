@@ -1,0 +1,380 @@
+"""An investment case compiled into money streams by option and year, with its service model.
+
+:func:`compile_investment` reads one investment of a validated model and returns
+:class:`InvestmentStreams`: every cost and benefit stream as nominal (cash) £k shaped
+``(..., options, years)`` over the *case years* (the model's base year to the later of the
+model's last year and the appraisal's last year), the funders' and beneficiaries' shares
+``(options, partners)``, and the linked service model's run. Leading dimensions ``...`` are
+Monte Carlo draws of the service model's parameters (``service_overrides``); without them the
+streams are ``(options, years)``.
+
+Sign conventions: costs and benefits are positive amounts; a partner's *net cost* is its share
+of the option's costs minus its share of the cash the option releases. Everything a partner
+sees in the projection is *incremental to do nothing*: the do-nothing option's own costs and
+the cash its reviews release are business as usual, already in the partners' cost lines.
+
+The service model (SPEC section 6) runs once for every option (and draw) at once: each option's
+recurrent revenue costs (full-year amount) buy ``amount / cost_per_fte_k`` extra FTE from April
+of its start year (after the recruitment lag), and the cash its reviews release, summed by
+financial year, is the cash-releasing stream ``service_cash_released``.
+
+Example
+-------
+>>> from finmodel.io.yaml_io import load_model
+>>> s = compile_investment(load_model("models/lsc_ics.yaml"), "ipa_uplift")
+>>> s.option_ids[:2], s.total_costs().shape == (len(s.option_ids), len(s.years))
+(('do_nothing', 'business_case'), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from finmodel.domain.investments import (
+    BenefitType,
+    CostKind,
+    Investment,
+    Option,
+    amounts_by_year,
+    benefit_beneficiaries,
+    first_full_year,
+    option_funders,
+    option_optimism_bias,
+    recurrent_revenue,
+)
+from finmodel.domain.model import Model
+from finmodel.errors import InputError, Problem
+from finmodel.service.ipa import RECORDED_SERIES, simulate_ipa_service
+from finmodel.service.ipa_results import IpaServiceResult
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Name of the cash-releasing stream taken from the service model.
+SERVICE_STREAM = "service_cash_released"
+#: Readable name of that stream.
+SERVICE_STREAM_NAME = "Cash released by reviews (service model)"
+
+
+@dataclass(frozen=True)
+class InvestmentStreams:
+    """One investment's options as money streams by year (nominal £k), shares and service run."""
+
+    investment_id: str
+    """The investment's id in the model."""
+    investment: Investment
+    """The investment as written."""
+    years: tuple[str, ...]
+    """Case years: the model's base year to the later of its last year and the appraisal's."""
+    n_model_years: int
+    """How many of ``years`` are the model's timeline (``T``, base year included)."""
+    appraisal_years: tuple[str, ...]
+    """The appraisal years, year 0 first (a run of ``years``)."""
+    appraisal_offset: int
+    """Index in ``years`` of appraisal year 0."""
+    option_ids: tuple[str, ...]
+    """Option ids in order."""
+    option_names: tuple[str, ...]
+    """Option names (the id where none is given)."""
+    baseline: int
+    """Index of do nothing."""
+    selected: int
+    """Index of the option laid over the projection."""
+    partner_ids: tuple[str, ...]
+    """Partner ids in model order (the ``P`` axis of the shares)."""
+    costs: dict[str, FloatArray]
+    """Cost stream id -> nominal £k ``(options, years)`` (no optimism bias)."""
+    cost_kinds: dict[str, CostKind]
+    """Cost stream id -> capital or revenue."""
+    cost_names: dict[str, str]
+    """Cost stream id -> readable name."""
+    optimism_bias: dict[str, FloatArray]
+    """Cost stream id -> optimism-bias rate of each option ``(options,)`` (0 where none)."""
+    benefits: dict[str, FloatArray]
+    """Monetised benefit stream id -> nominal £k ``(..., options, years)``."""
+    benefit_types: dict[str, BenefitType]
+    """Benefit stream id -> its type."""
+    benefit_names: dict[str, str]
+    """Benefit stream id -> readable name."""
+    funder_shares: FloatArray
+    """Share of each option's costs borne by each partner ``(options, partners)``."""
+    benefit_shares: dict[str, FloatArray]
+    """Cash-releasing stream id -> share of it each partner receives ``(options, partners)``."""
+    outcomes: FloatArray | None
+    """Units of outcome by year ``(..., options, years)``, or None."""
+    outcome_name: str | None
+    """What one unit of outcome is."""
+    unmonetised: tuple[tuple[str, str, str], ...]
+    """Unmonetised benefits: (option id, name, description)."""
+    service: IpaServiceResult | None
+    """The service model's run, batch ``(..., options)``, or None."""
+    service_investment_k: FloatArray
+    """Recurrent investment buying service capacity, £k a year ``(options,)``."""
+    first_full_years: tuple[str | None, ...]
+    """Each option's first year with its recurrent costs at their full amount (None: no start)."""
+
+    @property
+    def appraisal_slice(self) -> slice:
+        """The appraisal years within ``years``."""
+        return slice(self.appraisal_offset, self.appraisal_offset + len(self.appraisal_years))
+
+    def total_costs(self) -> FloatArray:
+        """Every cost stream summed, nominal £k ``(options, years)``."""
+        return _sum(self.costs.values(), (len(self.option_ids), len(self.years)))
+
+    def cash_releasing(self) -> FloatArray:
+        """Cash-releasing benefits summed, nominal £k ``(..., options, years)``."""
+        streams = [
+            v
+            for k, v in self.benefits.items()
+            if self.benefit_types[k] == BenefitType.cash_releasing
+        ]
+        return _sum(streams, (len(self.option_ids), len(self.years)))
+
+    def costs_by_partner(self) -> FloatArray:
+        """Each partner's share of each option's costs, less its share under do nothing,
+        nominal £k ``(options, partners, years)``."""
+        by_partner = self.total_costs()[:, None, :] * self.funder_shares[:, :, None]
+        return by_partner - by_partner[self.baseline]
+
+    def cash_released_by_partner(self) -> FloatArray:
+        """Each partner's share of each option's cash-releasing benefits, less do nothing's,
+        nominal £k ``(..., options, partners, years)``."""
+        shape = (len(self.option_ids), len(self.partner_ids), len(self.years))
+        total: FloatArray = np.zeros(shape)
+        for key, shares in self.benefit_shares.items():
+            total = total + self.benefits[key][..., :, None, :] * shares[:, :, None]
+        return total - total[..., self.baseline : self.baseline + 1, :, :]
+
+    def net_by_partner(self) -> FloatArray:
+        """Net cost to each partner (costs minus cash released), incremental to do nothing,
+        nominal £k ``(..., options, partners, years)``: the extra expenditure (+) net of cash
+        released (-) that selecting the option lays over the projection."""
+        return self.costs_by_partner() - self.cash_released_by_partner()
+
+
+def _sum(arrays: Iterable[FloatArray], shape: tuple[int, ...]) -> FloatArray:
+    total: FloatArray = np.zeros(shape)
+    for value in arrays:
+        total = total + value
+    return total
+
+
+def _shares(partner_ids: list[str], shares: Mapping[str, float] | None) -> FloatArray:
+    vector = np.zeros(len(partner_ids))
+    for pid, share in (shares or {}).items():
+        vector[partner_ids.index(pid)] = share
+    return vector
+
+
+def service_months(model: Model, investment: Investment, years: list[str]) -> tuple[int, list[int]]:
+    """Months the service model runs (to the end of the last case year, or its own horizon if
+    longer) and each option's investment start month (April of its start year)."""
+    assert investment.service is not None
+    p = investment.service.parameters
+    start = p.start_year * 12 + p.start_month - 1
+    end = (int(years[-1][:4]) + 1) * 12 + 2  # March after the last case year starts
+    starts = [
+        max(int(o.start_year[:4]) * 12 + 3 - start, 0) if o.start_year else 0
+        for o in investment.options
+    ]
+    return max(p.horizon_months, end - start + 1), starts
+
+
+def run_service(
+    model: Model,
+    investment: Investment,
+    years: list[str],
+    overrides: Mapping[str, npt.ArrayLike] | None = None,
+    record: tuple[str, ...] | None = None,
+) -> IpaServiceResult:
+    """Run the investment's service model for every option (and draw).
+
+    ``overrides`` maps service parameters to one value per draw ``(D,)`` (or per draw and option
+    ``(D, options)``); the result's batch is then ``(D, options)``.
+    """
+    assert investment.service is not None
+    months, starts = service_months(model, investment, years)
+    params = investment.service.parameters.model_copy(update={"horizon_months": months})
+    invest = np.asarray([recurrent_revenue(o) for o in investment.options])
+    shaped = {
+        name: (np.asarray(v, dtype=float)[:, None] if np.ndim(v) == 1 else np.asarray(v))
+        for name, v in (overrides or {}).items()
+    }
+    return simulate_ipa_service(
+        params,
+        invest,
+        overrides=shaped,
+        investment_start=np.asarray(starts),
+        record=record,
+    )
+
+
+def service_by_year(result: IpaServiceResult, years: tuple[str, ...] | list[str]) -> FloatArray:
+    """A (months, years) matrix summing a monthly flow into the given financial years."""
+    labels = list(years)
+    matrix = np.zeros((result.months, len(labels)))
+    for m, fy in enumerate(result.financial_years):
+        if fy in labels:
+            matrix[m, labels.index(fy)] = 1.0
+    return matrix
+
+
+def compile_investment(
+    model: Model,
+    investment_id: str,
+    *,
+    service_overrides: Mapping[str, npt.ArrayLike] | None = None,
+    record: tuple[str, ...] | None = None,
+) -> InvestmentStreams:
+    """Compile one investment of a validated model into :class:`InvestmentStreams`.
+
+    ``service_overrides`` gives draws of the service model's numeric parameters (see
+    :func:`run_service`); ``record`` limits the service series kept (default all).
+    Raises :class:`~finmodel.errors.InputError` for an unknown investment id.
+    """
+    try:
+        inv = model.investments[investment_id]
+    except KeyError:
+        known = ", ".join(model.investments) or "none"
+        raise InputError(
+            [Problem(model.origin, "--investment", f"no investment {investment_id!r} ({known})")]
+        ) from None
+    years = inv.case_years(model)
+    appraisal = inv.appraisal_years(model)
+    partner_ids = [p.id for p in model.partners]
+    n_options, n_years = len(inv.options), len(years)
+
+    costs: dict[str, FloatArray] = {}
+    kinds: dict[str, CostKind] = {}
+    cost_names: dict[str, str] = {}
+    ob: dict[str, FloatArray] = {}
+    benefits: dict[str, FloatArray] = {}
+    types: dict[str, BenefitType] = {}
+    benefit_names: dict[str, str] = {}
+    benefit_shares: dict[str, FloatArray] = {}
+    unmonetised: list[tuple[str, str, str]] = []
+    funders = np.zeros((n_options, len(partner_ids)))
+    for o, option in enumerate(inv.options):
+        funders[o] = _shares(partner_ids, option_funders(model, inv, option))
+        bias = option_optimism_bias(inv, option)
+        for cost in option.costs:
+            start = option.start_year or years[1]
+            costs.setdefault(cost.id, np.zeros((n_options, n_years)))[o] += amounts_by_year(
+                cost, start, years
+            )
+            kinds.setdefault(cost.id, cost.kind)
+            cost_names.setdefault(cost.id, cost.name or cost.id)
+            rate = bias.rate() if bias is not None and cost.kind in bias.applies_to else 0.0
+            ob.setdefault(cost.id, np.zeros(n_options))[o] = rate
+        for benefit in option.benefits:
+            if benefit.type == BenefitType.unmonetised:
+                unmonetised.append(
+                    (option.id, benefit.name or benefit.id, benefit.description or "")
+                )
+                continue
+            key = benefit.id
+            benefits.setdefault(key, np.zeros((n_options, n_years)))[o] += amounts_by_year(
+                benefit, option.start_year or years[1], years
+            )
+            types.setdefault(key, benefit.type)
+            benefit_names.setdefault(key, benefit.name or key)
+            if benefit.type == BenefitType.cash_releasing:
+                shares = benefit_beneficiaries(
+                    model, inv, option, benefit.beneficiaries, benefit.beneficiaries_basis
+                )
+                benefit_shares.setdefault(key, np.zeros((n_options, len(partner_ids))))[o] = (
+                    _shares(partner_ids, shares)
+                )
+
+    service = None
+    if inv.service is not None:
+        service = run_service(model, inv, years, service_overrides, record)
+        if inv.service.cash_releasing:
+            matrix = service_by_year(service, years)
+            benefits[SERVICE_STREAM] = service.get("cash_released") @ matrix
+            types[SERVICE_STREAM] = BenefitType.cash_releasing
+            benefit_names[SERVICE_STREAM] = SERVICE_STREAM_NAME
+            link = inv.service
+            benefit_shares[SERVICE_STREAM] = np.stack(
+                [
+                    _shares(
+                        partner_ids,
+                        benefit_beneficiaries(
+                            model, inv, option, link.beneficiaries, link.beneficiaries_basis
+                        ),
+                    )
+                    for option in inv.options
+                ]
+            )
+
+    outcomes = _outcomes(inv, years, service)
+    return InvestmentStreams(
+        investment_id=investment_id,
+        investment=inv,
+        years=tuple(years),
+        n_model_years=len(model.years),
+        appraisal_years=tuple(appraisal),
+        appraisal_offset=years.index(appraisal[0]),
+        option_ids=tuple(inv.option_ids()),
+        option_names=tuple(o.name or o.id for o in inv.options),
+        baseline=inv.baseline_index(),
+        selected=inv.selected_index(),
+        partner_ids=tuple(partner_ids),
+        costs=costs,
+        cost_kinds=kinds,
+        cost_names=cost_names,
+        optimism_bias=ob,
+        benefits=benefits,
+        benefit_types=types,
+        benefit_names=benefit_names,
+        funder_shares=funders,
+        benefit_shares=benefit_shares,
+        outcomes=outcomes,
+        outcome_name=inv.outcome.name if inv.outcome is not None else None,
+        unmonetised=tuple(unmonetised),
+        service=service,
+        service_investment_k=np.asarray([recurrent_revenue(o) for o in inv.options]),
+        first_full_years=tuple(first_full_year(o) for o in inv.options),
+    )
+
+
+def _outcomes(
+    inv: Investment, years: list[str], service: IpaServiceResult | None
+) -> FloatArray | None:
+    if inv.outcome is None:
+        return None
+    if inv.outcome.service_series is not None:
+        if service is None:
+            return None
+        return service.get(inv.outcome.service_series) @ service_by_year(service, years)
+    out = np.zeros((len(inv.options), len(years)))
+    for o, option in enumerate(inv.options):
+        out[o] = _units_by_year(option, years)
+    return out
+
+
+def _units_by_year(option: Option, years: list[str]) -> FloatArray:
+    if option.outcome_units is None or option.start_year is None:
+        return np.zeros(len(years))
+    index = np.asarray([int(y[:4]) for y in years]) - int(option.start_year[:4])
+    if isinstance(option.outcome_units, list):
+        out = np.zeros(len(years))
+        for k, value in enumerate(option.outcome_units):
+            out[index == k] = value
+        return out
+    return np.where(index >= 0, float(option.outcome_units), 0.0)
+
+
+#: Service series the Monte Carlo path needs (money, outcomes and the headline answers).
+DRAW_SERIES = (
+    "cash_released",
+    "overdue_backlog",
+    "assessments",
+    "decisions_within_28_days",
+    "reviews_done",
+)
+assert set(DRAW_SERIES) <= set(RECORDED_SERIES)
