@@ -21,7 +21,7 @@ system-deps:
 	scripts/install-system-deps.sh
 
 run: setup
-	$(BIN)/finmodel run $(MODEL)
+	$(BIN)/finmodel run $(MODEL) --out $(APPENDIX)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -34,11 +34,22 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        # mkstemp makes the file owner-only; give it the permissions a normal write would.
+        os.chmod(tmp, _default_mode(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def _default_mode(target: Path) -> int:
+    """The existing file's mode, else 0o666 less the process umask."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_bytes_atomic(target: str | Path, data: bytes) -> None:
