@@ -24,7 +24,9 @@ def _clean_location(data: Any, loc: tuple[Any, ...]) -> Location:
     node = data
     keys: list[str | int] = []
     for part in loc:
-        if (isinstance(node, Mapping) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if (isinstance(node, Mapping) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             keys.append(part)
             node = node[part]
         else:
