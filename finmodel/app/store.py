@@ -19,6 +19,10 @@ Concurrency: the database runs in WAL journal mode with a busy timeout, and ever
 processes) saving at the same moment both succeed, one after the other. A store object holds no
 open connection and may be shared between threads.
 
+Modules: this one holds the database and the errors; the records and their comparison are in
+:mod:`finmodel.app.store_records`, the checks on what is saved in
+:mod:`finmodel.app.store_validation`. Every public name is importable from here.
+
 Safety: every SQL statement is parameterised; names, users and values are stored as text or JSON
 and never evaluated; values must be numbers, text, true/false or lists of them.
 
@@ -34,23 +38,38 @@ Example
 ['save']
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
-import math
 import os
-import re
 import sqlite3
 import time
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
+from finmodel.app.store_records import (
+    Action,
+    AssumptionValue,
+    AuditEntry,
+    JSONValue,
+    SavedScenario,
+    ScenarioComparison,
+    compare_scenarios,
+)
+from finmodel.app.store_validation import (
+    _SHA256_RE,
+    MAX_MODEL_NAME_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_RESULTS_CHARS,
+    MAX_USER_LENGTH,
+    _clean_assumptions,
+    _clean_json,
+    _clean_text,
+)
 from finmodel.errors import FinmodelError, InputError, Problem
 
 __all__ = [
@@ -58,9 +77,11 @@ __all__ = [
     "DB_FILENAME",
     "DEFAULT_DATA_DIR",
     "SCHEMA_VERSION",
+    "AssumptionValue",
     "AuditEntry",
     "DuplicateScenarioError",
     "InvalidScenarioError",
+    "JSONValue",
     "SavedScenario",
     "ScenarioComparison",
     "ScenarioNotFoundError",
@@ -79,27 +100,6 @@ DB_FILENAME = "scenarios.sqlite3"
 """File name of the SQLite database inside the data folder."""
 SCHEMA_VERSION = 1
 """Schema version this code writes; older files are migrated on opening, newer ones refused."""
-
-MAX_NAME_LENGTH = 120
-MAX_USER_LENGTH = 80
-MAX_NOTE_LENGTH = 2_000
-MAX_MODEL_NAME_LENGTH = 200
-MAX_PATH_LENGTH = 256
-MAX_ASSUMPTIONS = 10_000
-MAX_LIST_LENGTH = 1_000
-MAX_TEXT_VALUE_LENGTH = 1_000
-MAX_RESULTS_CHARS = 1_000_000
-_MAX_RESULTS_DEPTH = 12
-
-AssumptionValue: TypeAlias = bool | int | float | str | list["AssumptionValue"]
-"""An override value: a number, text, true/false, or a (nested) list of them (one per year)."""
-JSONValue: TypeAlias = bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
-"""Any JSON value (used for the results snapshot)."""
-Action = Literal["save", "update", "delete"]
-
-_SEGMENT = r"(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+)"
-_PATH_RE = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})*$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 # --------------------------------------------------------------------------------------- errors
@@ -122,90 +122,6 @@ class InvalidScenarioError(StoreError, InputError):
     >>> print(err)
     scenario: user: is required
     """
-
-
-# -------------------------------------------------------------------------------------- records
-@dataclass(frozen=True, slots=True)
-class SavedScenario:
-    """A saved scenario as read back from the store.
-
-    ``assumptions`` maps dotted paths to override values (rates are fractions a year, money in
-    £k, as in the model file). ``results`` is the optional headline snapshot saved with it.
-    ``saved_at`` is when this revision was saved, ``created_at`` when the name was first saved,
-    both timezone-aware UTC. ``revision`` is 1 on first save and rises by one on each update.
-    """
-
-    id: int
-    name: str
-    model_name: str
-    model_hash: str
-    assumptions: dict[str, AssumptionValue]
-    saved_by: str
-    saved_at: datetime
-    created_at: datetime
-    revision: int
-    note: str | None
-    results: dict[str, JSONValue] | None
-
-    def to_json(self) -> dict[str, Any]:
-        """The record as a JSON-ready dict (times as ISO-8601 text), as written to the audit."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "model_name": self.model_name,
-            "model_hash": self.model_hash,
-            "assumptions": dict(self.assumptions),
-            "saved_by": self.saved_by,
-            "saved_at": self.saved_at.isoformat(),
-            "created_at": self.created_at.isoformat(),
-            "revision": self.revision,
-            "note": self.note,
-            "results": self.results,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One row of the audit trail: who did what to which scenario, when, and the before/after.
-
-    ``before`` is None for a first save, ``after`` is None for a delete; otherwise each is the
-    scenario record as :meth:`SavedScenario.to_json` gives it.
-    """
-
-    id: int
-    action: Action
-    scenario_id: int
-    scenario_name: str
-    model_name: str
-    user: str
-    at: datetime
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-@dataclass(frozen=True, slots=True)
-class ScenarioComparison:
-    """The differences between two saved scenarios' inputs (and their results snapshots).
-
-    ``only_in_first`` / ``only_in_second``: paths set by one scenario only, with the value.
-    ``changed``: paths set by both with different values, as ``(first, second)``.
-    ``results_changed``: dotted result keys whose snapshot values differ, as ``(first, second)``,
-    None where a side lacks the key. ``same_model`` is true when both were saved against the same
-    model name and model file hash.
-    """
-
-    first: SavedScenario
-    second: SavedScenario
-    only_in_first: dict[str, AssumptionValue]
-    only_in_second: dict[str, AssumptionValue]
-    changed: dict[str, tuple[AssumptionValue, AssumptionValue]]
-    results_changed: dict[str, tuple[JSONValue, JSONValue]]
-    same_model: bool
-
-    @property
-    def same_inputs(self) -> bool:
-        """True when both scenarios set exactly the same paths to the same values."""
-        return not (self.only_in_first or self.only_in_second or self.changed)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -232,225 +148,12 @@ def model_content_hash(source: bytes | str | os.PathLike[str]) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def compare_scenarios(first: SavedScenario, second: SavedScenario) -> ScenarioComparison:
-    """Differences in inputs (and results snapshots) between two scenarios, paths sorted.
-
-    Numbers compare by value (``1`` equals ``1.0``), but true/false never equals a number.
-
-    >>> t = datetime(2024, 4, 1, tzinfo=UTC)
-    >>> a = SavedScenario(1, "A", "m", "0" * 64, {"x.a": 1, "x.b": 0.02}, "u", t, t, 1, None, None)
-    >>> b = SavedScenario(2, "B", "m", "0" * 64, {"x.b": 0.03, "x.c": "opt2"}, "u", t, t, 1,
-    ...                   None, None)
-    >>> c = compare_scenarios(a, b)
-    >>> c.only_in_first, c.only_in_second, c.changed
-    ({'x.a': 1}, {'x.c': 'opt2'}, {'x.b': (0.02, 0.03)})
-    """
-    a, b = first.assumptions, second.assumptions
-    only_first = {k: a[k] for k in sorted(a.keys() - b.keys())}
-    only_second = {k: b[k] for k in sorted(b.keys() - a.keys())}
-    changed = {k: (a[k], b[k]) for k in sorted(a.keys() & b.keys()) if not _same(a[k], b[k])}
-    ra = _flatten(first.results or {})
-    rb = _flatten(second.results or {})
-    results_changed = {
-        k: (ra.get(k), rb.get(k))
-        for k in sorted(ra.keys() | rb.keys())
-        if (k in ra) != (k in rb) or not _same(ra.get(k), rb.get(k))
-    }
-    return ScenarioComparison(
-        first=first,
-        second=second,
-        only_in_first=only_first,
-        only_in_second=only_second,
-        changed=changed,
-        results_changed=results_changed,
-        same_model=(first.model_name, first.model_hash) == (second.model_name, second.model_hash),
-    )
-
-
-def _same(x: Any, y: Any) -> bool:
-    """JSON-value equality where bools are not numbers and 1 == 1.0."""
-    if isinstance(x, bool) or isinstance(y, bool):
-        return type(x) is type(y) and x == y
-    if isinstance(x, int | float) and isinstance(y, int | float):
-        return x == y
-    if isinstance(x, list) and isinstance(y, list):
-        return len(x) == len(y) and all(_same(p, q) for p, q in zip(x, y, strict=True))
-    if isinstance(x, dict) and isinstance(y, dict):
-        return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
-    return type(x) is type(y) and x == y
-
-
-def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts to dotted keys; lists and scalars are leaves."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat.update(_flatten(value, path + "."))
-        else:
-            flat[path] = value
-    return flat
-
-
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
-
-
-def _has_control_chars(text: str, allowed: str = "") -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
-
-
-def _clean_text(
-    value: object,
-    field: str,
-    max_length: int,
-    problems: list[Problem],
-    *,
-    required: bool,
-    multiline: bool = False,
-) -> str | None:
-    """Strip and NFC-normalise a free-text field; record a problem and return None if invalid."""
-    if value is None:
-        if required:
-            problems.append(Problem("scenario", field, "is required"))
-        return None
-    if not isinstance(value, str):
-        problems.append(Problem("scenario", field, f"must be text, not {type(value).__name__}"))
-        return None
-    text = unicodedata.normalize("NFC", value).strip()
-    if not text:
-        if required:
-            problems.append(Problem("scenario", field, "is required (it is empty)"))
-        return None
-    if len(text) > max_length:
-        problems.append(
-            Problem("scenario", field, f"is {len(text)} characters long; at most {max_length}")
-        )
-        return None
-    if _has_control_chars(text, "\n\t" if multiline else ""):
-        problems.append(Problem("scenario", field, "must not contain control characters"))
-        return None
-    return text
-
-
-def _unwrap_numpy(value: object) -> object:
-    """numpy scalars and arrays to plain Python values (without importing numpy)."""
-    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
-        return value.tolist()
-    return value
-
-
-def _clean_assumption_value(
-    value: object, place: str, problems: list[Problem], depth: int = 0
-) -> AssumptionValue | None:
-    value = _unwrap_numpy(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            problems.append(Problem("scenario", place, f"must be a finite number, not {value}"))
-            return None
-        return value
-    if isinstance(value, str):
-        if len(value) > MAX_TEXT_VALUE_LENGTH:
-            problems.append(
-                Problem("scenario", place, f"text longer than {MAX_TEXT_VALUE_LENGTH} characters")
-            )
-            return None
-        return value
-    if isinstance(value, list | tuple):
-        if depth >= 2:
-            problems.append(Problem("scenario", place, "lists nested more than two deep"))
-            return None
-        if len(value) > MAX_LIST_LENGTH:
-            problems.append(Problem("scenario", place, f"more than {MAX_LIST_LENGTH} items"))
-            return None
-        n_before = len(problems)
-        items = [
-            _clean_assumption_value(item, f"{place}[{i}]", problems, depth + 1)
-            for i, item in enumerate(value)
-        ]
-        if len(problems) > n_before:
-            return None
-        return [item for item in items if item is not None]
-    problems.append(
-        Problem(
-            "scenario",
-            place,
-            f"must be a number, text, true/false or a list of them, not {type(value).__name__}",
-        )
-    )
-    return None
-
-
-def _clean_assumptions(
-    assumptions: object, problems: list[Problem]
-) -> dict[str, AssumptionValue] | None:
-    if not isinstance(assumptions, Mapping):
-        problems.append(
-            Problem(
-                "scenario",
-                "assumptions",
-                f"must be a mapping of dotted path to value, not {type(assumptions).__name__}",
-            )
-        )
-        return None
-    if len(assumptions) > MAX_ASSUMPTIONS:
-        problems.append(Problem("scenario", "assumptions", f"more than {MAX_ASSUMPTIONS} paths"))
-        return None
-    clean: dict[str, AssumptionValue] = {}
-    for path, value in assumptions.items():
-        if not isinstance(path, str):
-            problems.append(
-                Problem("scenario", repr(path), "a path must be text like assumptions.inflation")
-            )
-            continue
-        shown = path if len(path) <= 80 else path[:77] + "..."
-        if len(path) > MAX_PATH_LENGTH or not _PATH_RE.match(path):
-            problems.append(
-                Problem(
-                    "scenario",
-                    shown,
-                    "is not a dotted path of identifiers (like partners.icb.costs.chc.inflation)",
-                )
-            )
-            continue
-        cleaned = _clean_assumption_value(value, path, problems)
-        if cleaned is not None:
-            clean[path] = cleaned
-    return clean
-
-
-def _clean_json(value: object, place: str, problems: list[Problem], depth: int = 0) -> JSONValue:
-    value = _unwrap_numpy(value)
-    if depth > _MAX_RESULTS_DEPTH:
-        problems.append(Problem("scenario", place, "nested too deeply"))
-        return None
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            problems.append(Problem("scenario", place, f"must be a finite number, not {value}"))
-            return None
-        return value
-    if isinstance(value, list | tuple):
-        return [_clean_json(v, f"{place}[{i}]", problems, depth + 1) for i, v in enumerate(value)]
-    if isinstance(value, Mapping):
-        out: dict[str, JSONValue] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                problems.append(Problem("scenario", f"{place}.{key!r}", "keys must be text"))
-                continue
-            out[key] = _clean_json(item, f"{place}.{key}", problems, depth + 1)
-        return out
-    problems.append(Problem("scenario", place, f"is not JSON data (a {type(value).__name__})"))
-    return None
 
 
 # ---------------------------------------------------------------------------------- schema

@@ -1,0 +1,242 @@
+"""Plotly charts for the app: gap-bridge waterfall, position by year, fan chart, tornado.
+
+Every chart plots engine figures as they are (£k); labels use the app's money format, with
+negatives in brackets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from finmodel.app.formatting import NEGATIVE_COLOUR, POSITIVE_COLOUR, money
+from finmodel.engine.result import ProjectionResult
+
+TOTAL_COLOUR = "#1f4e79"
+CONTROL_COLOUR = "#d98e04"
+_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    "height": 380,
+    "font": {"size": 13},
+    "separators": ".,",
+    "legend": {"orientation": "h", "y": -0.15},
+}
+
+
+def _y_axis(title: str = "£k") -> dict[str, Any]:
+    return {"title": title, "tickformat": ",.0f", "zeroline": True, "zerolinecolor": "#888"}
+
+
+def _money_list(values: Sequence[float] | np.ndarray) -> list[str]:
+    return [money(float(v)) for v in values]
+
+
+def bridge_waterfall(result: ProjectionResult, year: int | None = None) -> go.Figure:
+    """The gap bridge of the system surplus from the base year to ``year`` (default the last)."""
+    t = len(result.years) - 1 if year is None else year
+    steps = result.bridge_steps(t)
+    start = float(result.arrays.system_surplus[0])
+    end = float(result.arrays.system_surplus[t])
+    labels = [f"Surplus {result.years[0]}", *(n for n, _ in steps), f"Surplus {result.years[t]}"]
+    values = [start, *(v for _, v in steps), end]
+    figure = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=values,
+            measure=["absolute", *(["relative"] * len(steps)), "total"],
+            text=_money_list(values),
+            textposition="outside",
+            hovertemplate="%{x}: %{text}k<extra></extra>",
+            increasing={"marker": {"color": POSITIVE_COLOUR}},
+            decreasing={"marker": {"color": NEGATIVE_COLOUR}},
+            totals={"marker": {"color": TOTAL_COLOUR}},
+            connector={"line": {"color": "#999", "width": 1}},
+        )
+    )
+    figure.update_layout(
+        title=f"Gap bridge, {result.years[0]} to {result.years[t]} (£k)",
+        yaxis=_y_axis("System surplus, £k"),
+        showlegend=False,
+        **_LAYOUT,
+    )
+    return figure
+
+
+def position_by_year(
+    years: Sequence[str],
+    surplus: np.ndarray,
+    control_total: np.ndarray,
+    title: str,
+    income: np.ndarray | None = None,
+    expenditure: np.ndarray | None = None,
+) -> go.Figure:
+    """Surplus bars by year (red when a deficit) with the control total as a line."""
+    figure = go.Figure()
+    if income is not None and expenditure is not None:
+        figure.add_bar(x=list(years), y=income, name="Income", marker_color="#7fa7cf")
+        figure.add_bar(x=list(years), y=expenditure, name="Expenditure", marker_color="#c9c9c9")
+    colours = [NEGATIVE_COLOUR if v < 0 else POSITIVE_COLOUR for v in np.nan_to_num(surplus)]
+    figure.add_bar(
+        x=list(years),
+        y=surplus,
+        name="Surplus / (deficit)",
+        marker_color=colours,
+        text=_money_list(surplus),
+        textposition="outside",
+        hovertemplate="%{x}: %{text}k<extra>Surplus</extra>",
+    )
+    if not np.all(np.isnan(control_total)):
+        figure.add_scatter(
+            x=list(years),
+            y=control_total,
+            name="Control total",
+            mode="lines+markers",
+            line={"color": CONTROL_COLOUR, "dash": "dash", "width": 2},
+        )
+    figure.update_layout(title=title, yaxis=_y_axis(), barmode="group", **_LAYOUT)
+    return figure
+
+
+def system_position(result: ProjectionResult) -> go.Figure:
+    """The system surplus by year against the system control total."""
+    a = result.arrays
+    return position_by_year(
+        result.years,
+        a.system_surplus,
+        a.system_control_total,
+        "System surplus / (deficit) against the control total (£k)",
+    )
+
+
+def partner_position(result: ProjectionResult, partner_id: str) -> go.Figure:
+    """One partner's surplus by year against its control total and after the risk share."""
+    a = result.arrays
+    p = result.partner_index(partner_id)
+    figure = position_by_year(
+        result.years,
+        a.surplus[p],
+        a.control_total[p],
+        f"{result.inputs.partner_names[p]}: surplus / (deficit) by year (£k)",
+    )
+    after = a.surplus_after_risk_share[p]
+    if not np.all(np.isnan(after)):
+        figure.add_scatter(
+            x=list(result.years),
+            y=after,
+            name="After risk share",
+            mode="lines+markers",
+            line={"color": TOTAL_COLOUR, "width": 2},
+        )
+    return figure
+
+
+def fan_chart(
+    years: Sequence[str],
+    bands: Mapping[str, Sequence[float] | np.ndarray],
+    deterministic: Sequence[float] | np.ndarray | None = None,
+    control_total: Sequence[float] | np.ndarray | None = None,
+    title: str = "System surplus: range of outcomes (£k)",
+) -> go.Figure:
+    """A fan of percentiles by year: P10-P90 shaded (P5-P95 lighter when given), P50 line.
+
+    ``bands`` maps ``"P5"``, ``"P10"``, ``"P50"``, ``"P90"``, ``"P95"`` to one value per year.
+    """
+    x = list(years)
+    figure = go.Figure()
+    for low, high, opacity in (("P5", "P95", 0.15), ("P10", "P90", 0.3)):
+        if low in bands and high in bands:
+            figure.add_scatter(
+                x=x,
+                y=list(bands[high]),
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+            figure.add_scatter(
+                x=x,
+                y=list(bands[low]),
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=f"rgba(31, 78, 121, {opacity})",
+                name=f"{low}-{high}",
+            )
+    if "P50" in bands:
+        figure.add_scatter(
+            x=x,
+            y=list(bands["P50"]),
+            mode="lines+markers",
+            name="Median (P50)",
+            line={"color": TOTAL_COLOUR, "width": 2},
+        )
+    if deterministic is not None:
+        figure.add_scatter(
+            x=x,
+            y=list(deterministic),
+            mode="lines",
+            name="Deterministic",
+            line={"color": "#333", "dash": "dot"},
+        )
+    if control_total is not None:
+        figure.add_scatter(
+            x=x,
+            y=list(control_total),
+            mode="lines",
+            name="Control total",
+            line={"color": CONTROL_COLOUR, "dash": "dash"},
+        )
+    figure.update_layout(title=title, yaxis=_y_axis(), **_LAYOUT)
+    return figure
+
+
+def tornado_chart(
+    rows: Sequence[tuple[str, float, float]], base: float, title: str, unit: str = "£k"
+) -> go.Figure:
+    """A tornado: for each input ``(name, output at low, output at high)``, bars from the base.
+
+    Rows are drawn in the order given, the first at the top (sort by swing before calling).
+    """
+    names = [name for name, _, _ in rows][::-1]
+    low = [lo - base for _, lo, _ in rows][::-1]
+    high = [hi - base for _, _, hi in rows][::-1]
+    figure = go.Figure()
+    figure.add_bar(
+        y=names,
+        x=low,
+        base=base,
+        orientation="h",
+        name="Input at low",
+        marker_color="#7fa7cf",
+        text=_money_list([lo for _, lo, _ in rows][::-1]),
+    )
+    figure.add_bar(
+        y=names,
+        x=high,
+        base=base,
+        orientation="h",
+        name="Input at high",
+        marker_color=TOTAL_COLOUR,
+        text=_money_list([hi for _, _, hi in rows][::-1]),
+    )
+    figure.update_layout(
+        title=title,
+        barmode="overlay",
+        xaxis={"title": unit, "tickformat": ",.0f"},
+        **{**_LAYOUT, "height": max(300, 40 * len(rows) + 120)},
+    )
+    return figure
+
+
+def lines_by_option(
+    x: Sequence[Any], series: Mapping[str, Sequence[float]], title: str, y_title: str
+) -> go.Figure:
+    """One line per option (e.g. the overdue backlog or the 28-day share by month)."""
+    figure = go.Figure()
+    for name, values in series.items():
+        figure.add_scatter(x=list(x), y=list(values), mode="lines", name=name)
+    figure.update_layout(title=title, yaxis={"title": y_title}, **_LAYOUT)
+    return figure

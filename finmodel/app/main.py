@@ -1,0 +1,76 @@
+"""The app's entry point: page set-up, the sidebar, then the page chosen.
+
+``streamlit_app.py`` at the repository root calls :func:`main`. The engine is the only source of
+numbers; this package arranges and formats them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from finmodel.app import (
+    pages_export,
+    pages_investment,
+    pages_partners,
+    pages_risk,
+    pages_scenarios,
+    pages_system,
+)
+from finmodel.app.sidebar import render_sidebar
+from finmodel.app.state import Workspace
+from finmodel.app.widgets import show_problems
+
+RENDERERS: dict[str, Callable[[Workspace], None]] = {
+    "System": pages_system.render,
+    "Partners": pages_partners.render,
+    "Investment": pages_investment.render,
+    "Risk": pages_risk.render,
+    "Scenarios": pages_scenarios.render,
+    "Export": pages_export.render,
+}
+#: Initial width of the sidebar in pixels (room for the overrides tables; the user can drag it).
+SIDEBAR_WIDTH = 400
+#: Pages that still work when the assumptions have problems (to load or delete a scenario).
+WITHOUT_RESULT = ("Scenarios",)
+
+
+def _header(ws: Workspace) -> None:
+    scenario = ws.label or "model as written"
+    st.markdown(f"## {ws.model.name}")
+    st.caption(
+        f"Starting point: {scenario} · {len(ws.overlay)} input(s) differ from the model file · "
+        f"file {ws.loaded.label} "
+        f"(sha256 {ws.loaded.digest[:12]}…) · money in £k, negatives in brackets"
+    )
+
+
+def main() -> None:
+    """Draw the whole app once (Streamlit reruns it on every interaction)."""
+    st.set_page_config(
+        page_title="finmodel: system financial position",
+        page_icon=":material/account_balance:",
+        layout="wide",
+        initial_sidebar_state=SIDEBAR_WIDTH,
+    )
+    page, ws, upload_problems = render_sidebar()
+    if ws is None:
+        st.markdown("## finmodel")
+        if upload_problems:
+            show_problems(
+                "This file is not a valid model. Fix these problems and upload it again, or "
+                "choose a bundled model:",
+                upload_problems,
+            )
+        else:
+            st.info("Upload a model file (YAML) or a budget workbook in the sidebar.")
+        return
+    _header(ws)
+    if ws.problems:
+        show_problems("These assumptions do not make a valid model:", ws.problems)
+        if page not in WITHOUT_RESULT:
+            return
+    if ws.store_error and page == "Scenarios":
+        st.warning(ws.store_error)
+    RENDERERS[page](ws)

@@ -1,0 +1,76 @@
+"""Partners page: one partner's income and expenditure by line and year, control total, risk share."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from finmodel.app import charts, views
+from finmodel.app.assumptions import RISK_METHOD_LABELS
+from finmodel.app.formatting import is_missing, pct
+from finmodel.app.state import Workspace
+from finmodel.app.widgets import keep, kept_key, money_metric, money_table
+
+
+def render(ws: Workspace) -> None:
+    """Draw the Partners page."""
+    result = ws.result
+    assert result is not None
+    ids = result.inputs.partner_ids
+    names = dict(zip(ids, result.inputs.partner_names, strict=True))
+    partner_id = keep(
+        "partner_choice",
+        st.selectbox(
+            "Partner",
+            ids,
+            key=kept_key("partner_choice", ids[0], ids),
+            format_func=lambda pid: names[pid],
+        ),
+    )
+    p = result.partner_index(partner_id)
+    partner = result.model.partner(partner_id)
+    a = result.arrays
+    final = result.years[-1]
+    st.subheader(f"{names[partner_id]} · {partner.kind.value.replace('_', ' ')} · {partner.place}")
+
+    cols = st.columns(4)
+    money_metric(cols[0], f"Surplus / (deficit) {final}", float(a.surplus[p, -1]))
+    share = views.risk_share_of(result, partner_id)
+    if share is None:
+        cols[1].metric(f"Control total {final}", "not in control total")
+        cols[2].metric("Variance", "n/a")
+        cols[3].metric("After risk share", "n/a")
+    else:
+        money_metric(cols[1], f"Control total {final}", float(a.control_total[p, -1]))
+        money_metric(
+            cols[2],
+            f"Variance {final}",
+            float(a.variance[p, -1]),
+            float(a.variance[p, -1]),
+            "vs control total",
+        )
+        money_metric(
+            cols[3],
+            f"After risk share {final}",
+            float(a.surplus_after_risk_share[p, -1]),
+            help_text=f"Control total plus {pct(share, 1)} of the system variance.",
+        )
+    method = RISK_METHOD_LABELS.get(result.model.risk_share.method.value, "")
+    if share is not None and not is_missing(share):
+        st.caption(
+            f"Risk share: {method}; this partner bears {pct(share, 2)} of the system variance."
+        )
+    else:
+        st.caption("Outside the system control total: no control total and no risk share.")
+
+    st.plotly_chart(charts.partner_position(result, partner_id), key="chart_partner")
+    st.markdown("#### Income and expenditure by line and year (£k)")
+    statement = views.partner_statement(result, partner_id)
+    coloured = {"Surplus / (deficit)", "Variance to control total", "Risk share effect"}
+    money_table(
+        statement,
+        money_columns=list(result.years),
+        variance_rows=[i for i, item in enumerate(statement["Item"]) if item in coloured],
+        hide_index=True,
+        widths={"Section": "small", "Item": "medium"},
+        key="table_statement",
+    )

@@ -1,0 +1,133 @@
+"""System page: headline metrics, the system position by year, places, partners, gap bridge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from finmodel.app import charts, views
+from finmodel.app.formatting import money_k
+from finmodel.app.state import Workspace, projection
+from finmodel.app.store import StoreError
+from finmodel.app.widgets import money_metric, money_table
+from finmodel.engine.result import ProjectionResult
+from finmodel.errors import InputError
+
+AS_WRITTEN = "Model as written"
+#: A saved scenario with this name (any case) is the default baseline to compare with.
+BASELINE_NAME = "baseline"
+
+
+def baseline_options(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """Baselines to compare with: the model as written and each saved scenario of this model."""
+    options: dict[str, dict[str, Any]] = {AS_WRITTEN: {}}
+    if ws.store is not None:
+        try:
+            for saved in ws.store.list_scenarios(ws.model_name):
+                options[f"Saved: {saved.name}"] = saved.assumptions
+        except StoreError:
+            pass
+    return options
+
+
+def default_baseline(options: dict[str, Any]) -> str:
+    """The saved scenario called "Baseline" when there is one, else the model as written."""
+    for name in options:
+        if name.lower() == f"saved: {BASELINE_NAME}":
+            return name
+    return AS_WRITTEN
+
+
+def _baseline(ws: Workspace) -> tuple[str, ProjectionResult]:
+    options = baseline_options(ws)
+    ss = st.session_state
+    key = "w:baseline_choice"
+    chosen = ss.get("baseline_choice")  # set only when the user picks one
+    wanted = chosen if chosen in options else default_baseline(options)
+    if ss.get(key) != wanted:
+        ss[key] = wanted
+    choice = st.selectbox(
+        "Compare with",
+        list(options),
+        key=key,
+        on_change=lambda: ss.__setitem__("baseline_choice", ss[key]),
+        help='The saved scenario called "Baseline" by default; else the model as written.',
+    )
+    try:
+        return choice, projection(ws.loaded, options[choice])
+    except InputError:
+        st.warning(
+            f"{choice} does not apply to this model file; comparing with the model as written."
+        )
+        return AS_WRITTEN, projection(ws.loaded, {})
+
+
+def render(ws: Workspace) -> None:
+    """Draw the System page."""
+    result = ws.result
+    assert result is not None
+    top = st.columns([3, 1])
+    with top[1]:
+        baseline_name, baseline = _baseline(ws)
+    h = views.headline(result, baseline)
+    st.session_state["headline"] = h
+    with top[0]:
+        st.subheader(f"System position, {h.year}")
+    cols = st.columns(4)
+    money_metric(
+        cols[0],
+        f"System surplus / (deficit) {h.year}",
+        h.surplus,
+        h.variance,
+        "vs control total",
+        "Consolidated: internal flows between partners are eliminated.",
+    )
+    money_metric(
+        cols[1],
+        f"Control total {h.year}",
+        h.control_total,
+        help_text="Sum over the partners in the control total.",
+    )
+    money_metric(
+        cols[2],
+        f"Change from {baseline_name.removeprefix('Saved: ')}",
+        h.change_from_baseline,
+        help_text=f"Final-year system surplus on screen minus the baseline's "
+        f"({money_k(h.baseline_surplus)}).",
+    )
+    cols[3].metric(
+        "Partners behind control total",
+        f"{h.partners_adverse} of {h.partners_in_control_total}",
+        help=f"Partners in the control total with an adverse variance in {h.year}.",
+    )
+
+    left, right = st.columns(2)
+    left.plotly_chart(charts.system_position(result), key="chart_system")
+    right.plotly_chart(charts.bridge_waterfall(result), key="chart_bridge")
+
+    st.markdown("#### System position by year (£k)")
+    money_table(
+        views.system_by_year(result),
+        variance_rows=["Variance to control total"],
+        key="table_system",
+    )
+    st.markdown("#### Places: surplus / (deficit) by year (£k)")
+    money_table(views.places_by_year(result), key="table_places")
+
+    years = result.years
+    year = st.selectbox(
+        "Partners in year",
+        list(range(len(years)))[1:],
+        index=len(years) - 2,
+        format_func=lambda t: years[t],
+        key="partner_year",
+    )
+    st.markdown(f"#### Partners in {years[year]} (£k)")
+    money_table(
+        views.partner_table(result, year),
+        variance_columns=["Variance"],
+        hide_index=True,
+        widths={"Partner": "medium", "Place": "small"},
+        key="table_partners",
+    )

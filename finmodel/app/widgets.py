@@ -1,0 +1,98 @@
+"""Small display helpers shared by the pages: money metrics, tables, problem lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from finmodel.app.formatting import money_k, styled_money
+
+
+def money_metric(
+    where: Any,
+    label: str,
+    value: float,
+    delta: float | None = None,
+    delta_text: str = "",
+    help_text: str | None = None,
+) -> None:
+    """A metric in £k (negatives in brackets); the delta red when adverse, green when favourable."""
+    if delta is None:
+        where.metric(label, money_k(value), help=help_text)
+        return
+    sign = 0 if round(delta) == 0 else (1 if delta > 0 else -1)
+    where.metric(
+        label,
+        money_k(value),
+        delta=f"{money_k(delta)} {delta_text}".strip(),
+        delta_color={1: "green", -1: "red", 0: "gray"}[sign],
+        delta_arrow={1: "up", -1: "down", 0: "off"}[sign],
+        help=help_text,
+    )
+
+
+def money_table(
+    frame: pd.DataFrame,
+    *,
+    money_columns: Iterable[str] | None = None,
+    variance_columns: Iterable[str] = (),
+    variance_rows: Iterable[Any] = (),
+    hide_index: bool = False,
+    key: str | None = None,
+    widths: dict[str, str] | None = None,
+) -> None:
+    """A read-only table with money as £k text and variances coloured by sign.
+
+    ``widths`` sets text columns' widths (``"small"``, ``"medium"``, ``"large"``).
+    """
+    variance_columns, variance_rows = list(variance_columns), list(variance_rows)
+    styler, columns = styled_money(frame, money_columns, variance_columns, variance_rows)
+    # A Styler costs tens of milliseconds to send; tables with nothing coloured go as text.
+    data: Any = styler if variance_columns or variance_rows else styler.data
+    config: dict[str, Any] = {
+        c: st.column_config.TextColumn(width=w)  # type: ignore[arg-type]
+        for c, w in (widths or {}).items()
+    }
+    config.update({c: st.column_config.TextColumn(alignment="right") for c in columns})
+    st.dataframe(
+        data,
+        column_config=config,
+        height="content",
+        hide_index=hide_index,
+        width="stretch",
+        key=key,
+    )
+
+
+def show_problems(title: str, problems: list[str]) -> None:
+    """An error box listing problems, one per line, as ``finmodel validate`` prints them."""
+    st.error(title)
+    st.code("\n".join(problems), language=None, wrap_lines=True)
+
+
+def kept_key(name: str, default: Any, options: Iterable[Any] | None = None) -> str:
+    """The widget key for a value that must survive pages where its widget is not drawn.
+
+    Streamlit forgets a widget's value when a run does not draw it (another page is shown). The
+    value is kept under ``name`` (copy it back with :func:`keep`); the widget's own key is
+    ``w:<name>``, seeded from the kept value (or ``default``, or the first of ``options`` when
+    the kept value is no longer one of them).
+    """
+    ss = st.session_state
+    key = f"w:{name}"
+    choices = list(options) if options is not None else None
+    if key not in ss or (choices is not None and ss[key] not in choices):
+        value = ss.get(name, default)
+        if choices is not None and value not in choices:
+            value = default if default in choices else (choices[0] if choices else None)
+        ss[key] = value
+    return key
+
+
+def keep(name: str, value: Any) -> Any:
+    """Remember a widget's value under ``name`` (see :func:`kept_key`); returns the value."""
+    st.session_state[name] = value
+    return value

@@ -1,0 +1,498 @@
+"""Tests of the Streamlit front end: each page through AppTest, and the app's pure helpers.
+
+AppTest runs ``streamlit_app.py`` headless in this process (no browser): set a widget, rerun,
+read the elements. Every number checked on screen is compared with the engine's own result for
+the same dotted-path overlay, so the app adds nothing of its own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from finmodel import load_model, project
+from finmodel.app import views
+from finmodel.app.assumptions import MISSING, entry_for, horizon_entries, main_assumptions
+from finmodel.app.exports import (
+    appendix_bytes,
+    excel_available,
+    scenario_entry_yaml,
+    scenario_model_yaml,
+)
+from finmodel.app.formatting import money, money_k, styled_money
+from finmodel.app.overrides import override_tables, table_entries
+from finmodel.app.sidebar import AS_WRITTEN, MODEL_SCENARIO, SAVED_SCENARIO, UPLOAD_OPTION
+from finmodel.app.state import LoadedModel, full_overlay, read_upload
+from finmodel.app.store import ScenarioStore
+from finmodel.cli.app_commands import streamlit_command
+from finmodel.domain.validation import with_overlay
+from finmodel.engine.result import ProjectionResult
+from finmodel.errors import InputError
+from finmodel.io.yaml_io import MAX_MODEL_BYTES, file_hash, load_model_text
+from tests.conftest import MODELS, ROOT
+
+APP = str(ROOT / "streamlit_app.py")
+DEMAND = "in:assumptions.demand_growth"
+PAGES = ("System", "Partners", "Investment", "Risk", "Scenarios", "Export")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("FINMODEL_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def at(data_dir: Path) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def engine(model_file: str, overlay: dict[str, Any]) -> ProjectionResult:
+    """The engine's result for a model file with an overlay, outside the app."""
+    return project(with_overlay(load_model(MODELS / model_file), overlay))
+
+
+def final_surplus(result: ProjectionResult) -> float:
+    return float(result.arrays.system_surplus[-1])
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    found = [m.value for m in at.metric if m.label.startswith(label_start)]
+    assert found, [m.label for m in at.metric]
+    return found[0]
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.radio(key="page").set_value(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+# ------------------------------------------------------------------------------ System page
+def test_default_model_headline_is_the_engines(at: AppTest) -> None:
+    assert at.selectbox(key="model_choice").value == "lsc_ics.yaml"
+    expected = engine("lsc_ics.yaml", {})
+    headline = at.session_state["headline"]
+    assert headline.surplus == final_surplus(expected)
+    assert headline.variance == float(expected.arrays.system_variance[-1])
+    assert metric(at, "System surplus") == money_k(final_surplus(expected))
+    assert at.session_state["ws_overlay"] == {}
+
+
+def test_changing_an_assumption_moves_the_headline_by_the_engines_amount(at: AppTest) -> None:
+    before = at.session_state["headline"].surplus
+    at.number_input(key=DEMAND).set_value(4.0).run()
+    assert not at.exception
+    assert at.session_state["ws_overlay"] == {"assumptions.demand_growth": 0.04}
+    expected = engine("lsc_ics.yaml", {"assumptions.demand_growth": 0.04})
+    headline = at.session_state["headline"]
+    assert headline.surplus == final_surplus(expected)
+    assert headline.change_from_baseline == final_surplus(expected) - before
+    assert headline.surplus < before  # more demand never improves the surplus
+    assert metric(at, "System surplus") == money_k(final_surplus(expected))
+    assert metric(at, "Change from") == money_k(final_surplus(expected) - before)
+    # back to the model's value: no overlay, the model's numbers again
+    at.number_input(key=DEMAND).set_value(3.0).run()
+    assert at.session_state["ws_overlay"] == {}
+    assert at.session_state["headline"].surplus == before
+
+
+def test_every_page_renders_after_a_change(at: AppTest) -> None:
+    at.number_input(key="in:assumptions.inflation").set_value(3.5).run()
+    for page in PAGES:
+        go(at, page)
+        assert not at.error, (page, [e.value for e in at.error])
+        assert "Lancashire" in at.markdown[0].value or any(
+            "Lancashire" in m.value for m in at.markdown
+        )
+
+
+def test_model_scenario_loads_its_overlay_exactly(at: AppTest) -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    scenario = model.scenario("higher_demand")
+    at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
+    assert not at.exception
+    assert at.session_state["ws_overlay"] == scenario.set
+    assert at.number_input(key=DEMAND).value == pytest.approx(4.0)
+    assert at.session_state["headline"].surplus == final_surplus(project(model, "higher_demand"))
+
+
+def test_risk_share_and_horizon(at: AppTest) -> None:
+    at.selectbox(key="in:risk_share.method").set_value("none").run()
+    go(at, "Partners")
+    expected = engine("lsc_ics.yaml", {"risk_share.method": "none"})
+    first = expected.inputs.partner_ids[0]
+    after = float(expected.arrays.surplus_after_risk_share[0, -1])
+    assert after == float(expected.arrays.surplus[0, -1])
+    assert metric(at, "After risk share") == money_k(after)
+    assert at.selectbox(key="w:partner_choice").value == first
+    # a shorter horizon cuts every per-year list (funding growth, drivers) to fit
+    go(at, "System")
+    at.number_input(key="in:timeline.horizon").set_value(3).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state["headline"].year == "2022/23"
+    overlay = at.session_state["ws_overlay"]
+    assert overlay["assumptions.funding_growth"] == [0.052, 0.05, 0.05]
+    assert at.session_state["headline"].surplus == final_surplus(engine("lsc_ics.yaml", overlay))
+
+
+def test_partners_page_shows_the_engines_partner(at: AppTest) -> None:
+    go(at, "Partners")
+    expected = engine("lsc_ics.yaml", {})
+    pid = "lth"
+    at.selectbox(key="w:partner_choice").set_value(pid).run()
+    p = expected.partner_index(pid)
+    assert metric(at, "Surplus / (deficit)") == money_k(float(expected.arrays.surplus[p, -1]))
+    assert metric(at, "Variance") == money_k(float(expected.arrays.variance[p, -1]))
+
+
+# --------------------------------------------------------------------------- Scenarios page
+def _save(at: AppTest, name: str) -> None:
+    at.text_input(key="save_name").input(name)
+    next(b for b in at.button if b.label == "Save scenario").click()
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_save_reload_compare_delete(at: AppTest, data_dir: Path) -> None:
+    go(at, "Scenarios")
+    at.text_input(key="w:user_name").input("A. Finance Lead").run()
+    at.number_input(key=DEMAND).set_value(4.0).run()
+    _save(at, "Baseline")
+    assert any("Saved 'Baseline'" in s.value for s in at.success)
+    at.number_input(key=DEMAND).set_value(5.0).run()
+    at.number_input(key="in:assumptions.efficiency").set_value(2.0).run()
+    _save(at, "Stretch")
+
+    store = ScenarioStore(data_dir)
+    saved = {s.name: s for s in store.list_scenarios("Lancashire and South Cumbria ICS")}
+    assert saved["Baseline"].assumptions == {"assumptions.demand_growth": 0.04}
+    assert saved["Stretch"].assumptions == {
+        "assumptions.demand_growth": 0.05,
+        "assumptions.efficiency": 0.02,
+    }
+    assert saved["Stretch"].saved_by == "A. Finance Lead"
+    assert saved["Stretch"].model_hash == file_hash(MODELS / "lsc_ics.yaml")
+    stretch = engine("lsc_ics.yaml", saved["Stretch"].assumptions)
+    assert saved["Stretch"].results["final_year_system_surplus"] == pytest.approx(
+        final_surplus(stretch), abs=1e-6
+    )
+
+    # the System page compares with the saved "Baseline" by default
+    go(at, "System")
+    baseline = engine("lsc_ics.yaml", saved["Baseline"].assumptions)
+    assert at.selectbox(key="w:baseline_choice").value == SAVED_SCENARIO + "Baseline"
+    headline = at.session_state["headline"]
+    assert headline.change_from_baseline == final_surplus(stretch) - final_surplus(baseline)
+
+    # reload the baseline into the sidebar
+    go(at, "Scenarios")
+    at.selectbox(key="load_choice").set_value("Baseline").run()  # choose, then click
+    next(b for b in at.button if b.label == "Load into the sidebar").click()
+    at.run()
+    assert not at.exception
+    assert at.number_input(key=DEMAND).value == pytest.approx(4.0)
+    assert at.number_input(key="in:assumptions.efficiency").value == pytest.approx(1.1)
+    assert at.session_state["ws_overlay"] == saved["Baseline"].assumptions
+    assert at.selectbox(key="scenario_choice").value == SAVED_SCENARIO + "Baseline"
+
+    # compare the two side by side: inputs and results
+    at.selectbox(key="cmp_first").set_value("Baseline")
+    at.selectbox(key="cmp_second").set_value("Stretch").run()
+    table = at.session_state["comparison"]
+    diff = table.loc["Surplus, second - first"].to_numpy()
+    np.testing.assert_array_equal(
+        diff, stretch.arrays.system_surplus - baseline.arrays.system_surplus
+    )
+    frames = [d.value for d in at.dataframe]
+    inputs = next(f for f in frames if "Input (dotted path)" in f.columns)
+    assert set(inputs["Input (dotted path)"]) == {
+        "assumptions.demand_growth",
+        "assumptions.efficiency",
+    }
+
+    # delete needs the confirmation box
+    at.selectbox(key="delete_choice").set_value("Stretch")
+    at.checkbox(key="delete_confirm").check()
+    at.run()
+    next(b for b in at.button if b.label == "Delete").click()
+    at.run()
+    assert not at.exception
+    assert [s.name for s in store.list_scenarios("Lancashire and South Cumbria ICS")] == [
+        "Baseline"
+    ]
+    actions = [(e.action, e.scenario_name, e.user) for e in store.audit_log()]
+    assert actions[0] == ("delete", "Stretch", "A. Finance Lead")
+    assert len(actions) == 3
+
+
+def test_save_without_a_name_says_what_is_missing(at: AppTest) -> None:
+    go(at, "Scenarios")
+    _save(at, "Nameless user")
+    assert any("user: is required" in c.value for c in at.code)
+
+
+def test_saved_scenarios_survive_a_new_session(at: AppTest, data_dir: Path) -> None:
+    go(at, "Scenarios")
+    at.text_input(key="w:user_name").input("Jo").run()
+    at.number_input(key="in:assumptions.inflation").set_value(2.5).run()
+    _save(at, "Low inflation")
+    fresh = AppTest.from_file(APP, default_timeout=60).run()  # a new browser session
+    options = fresh.selectbox(key="scenario_choice").options
+    assert SAVED_SCENARIO + "Low inflation" in options
+    fresh.selectbox(key="scenario_choice").set_value(SAVED_SCENARIO + "Low inflation").run()
+    assert fresh.session_state["ws_overlay"] == {"assumptions.inflation": 0.025}
+    assert fresh.session_state["headline"].surplus == final_surplus(
+        engine("lsc_ics.yaml", {"assumptions.inflation": 0.025})
+    )
+
+
+# --------------------------------------------------------------------------------- uploads
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.selectbox(key="model_choice").set_value(UPLOAD_OPTION).run()
+    at.file_uploader(key="upload").upload(name, data).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_bad_upload_names_the_place_and_the_app_keeps_working(at: AppTest) -> None:
+    text = (MODELS / "minimal.yaml").read_text().replace("baseline: 300", "baseline: -300")
+    with pytest.raises(InputError) as expected:
+        load_model_text(text, "bad_model.yaml")
+    _upload(at, "bad_model.yaml", text.encode())
+    shown = "\n".join(c.value for c in at.code)
+    for problem in expected.value.problems:
+        assert str(problem) in shown
+    assert "bad_model.yaml: partners.icb.costs.chc.baseline (line" in shown
+    assert not at.metric
+    # the app keeps working: back to a bundled model
+    at.selectbox(key="model_choice").set_value("minimal.yaml").run()
+    assert not at.exception
+    assert at.session_state["headline"].surplus == final_surplus(engine("minimal.yaml", {}))
+
+
+def test_oversize_upload_is_refused(at: AppTest) -> None:
+    _upload(at, "huge.yaml", b"#" * (MAX_MODEL_BYTES + 1))
+    shown = "\n".join(c.value for c in at.code)
+    assert "huge.yaml: larger than 10 MB; not a model file (refused)" in shown
+
+
+def test_valid_upload_is_projected(at: AppTest) -> None:
+    _upload(at, "my_model.yaml", (MODELS / "minimal.yaml").read_bytes())
+    assert at.session_state["headline"].surplus == final_surplus(engine("minimal.yaml", {}))
+    assert at.selectbox(key="scenario_choice").value == AS_WRITTEN
+    at.number_input(key="in:assumptions.efficiency").set_value(2.0).run()
+    expected = engine("minimal.yaml", {"assumptions.efficiency": 0.02})
+    assert at.session_state["headline"].surplus == final_surplus(expected)
+    go(at, "Export")
+
+
+def test_upload_is_never_executed() -> None:
+    hostile = b"name: !!python/object/apply:os.system ['echo pwned']\n"
+    with pytest.raises(InputError) as err:
+        read_upload("evil.yaml", hostile)
+    assert str(err.value).startswith("evil.yaml: line 1")
+    with pytest.raises(InputError, match="upload a model file"):
+        read_upload("script.py", b"print(1)")
+
+
+# ---------------------------------------------------------------------- pure helpers
+def test_assumption_entries_keep_lists_and_drop_model_values() -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    spec = next(s for s in main_assumptions(model) if s.path == "assumptions.funding_growth")
+    assert spec.model_value == [0.052, 0.05, 0.05, 0.057, 0.052]
+    assert entry_for(5.2, base=MISSING, model_value=spec.model_value, kind="rate") is MISSING
+    assert entry_for(4.0, base=MISSING, model_value=spec.model_value, kind="rate") == 0.04
+    base = [0.03, 0.03, 0.03, 0.03, 0.02]
+    assert entry_for(3.0, base=base, model_value=spec.model_value, kind="rate") == base
+    assert spec.source.startswith("[P]") or spec.source.startswith("illustrative")
+
+
+def test_horizon_entries_fit_every_per_year_list() -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    extra = horizon_entries(model, {}, 7)
+    assert extra["assumptions.funding_growth"] == [0.052, 0.05, 0.05, 0.057, 0.052, 0.052, 0.052]
+    assert extra["scenarios"] == []  # a model scenario sets a per-year list
+    overlay = full_overlay(model, {"timeline.horizon": 7})
+    result = project(with_overlay(model, overlay))
+    assert len(result.years) == 8
+
+
+def test_override_tables_round_trip() -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    scenario = model.scenario("lower_efficiency").set
+    tables = override_tables(model, scenario)
+    entries: dict[str, Any] = {}
+    for table in tables.values():
+        entries.update(table_entries(table, table.frame, scenario))
+    assert entries == scenario  # an untouched table reproduces the loaded scenario exactly
+    edited = tables["partners"].frame.copy()
+    edited.loc["lth", "Control total £k"] = -5000.0
+    assert table_entries(tables["partners"], edited, {}) == {"control_totals.lth": -5000.0}
+    costs = tables["costs"].frame.copy()
+    costs.loc["lth.pay", "Efficiency %"] = np.nan  # blank: as in the model
+    assert "partners.lth.costs.pay.efficiency" not in table_entries(tables["costs"], costs, {})
+
+
+def test_views_match_the_engine() -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    result = project(model)
+    statement = views.partner_statement(result, "lth")
+    total = statement[statement["Item"] == "Total income"].iloc[0, 2:].to_numpy(dtype=float)
+    np.testing.assert_array_equal(total, result.arrays.income[result.partner_index("lth")])
+    income_lines = statement[statement["Section"] == "Income"].iloc[:, 2:].to_numpy(dtype=float)
+    np.testing.assert_allclose(income_lines.sum(axis=0), total, rtol=1e-12)
+    snapshot = views.results_snapshot(result)
+    assert snapshot["final_year_system_surplus"] == pytest.approx(final_surplus(result))
+
+
+def test_money_formatting() -> None:
+    assert money(-1234.4) == "(1,234)" and money_k(-1234.4) == "£(1,234)k"
+    frame = pd.DataFrame({"Variance": [-5.0, np.nan, 7.0]})
+    styler, _ = styled_money(frame, variance_columns=["Variance"])
+    assert styler.data["Variance"].tolist() == ["(5)", "", "7"]
+    html = styler.to_html()
+    assert "color: #b00020" in html and "color: #1b7f3b" in html
+
+
+@pytest.mark.skipif(not excel_available(), reason="the Excel appendix writer has not landed")
+def test_appendix_and_scenario_exports(tmp_path: Path) -> None:
+    path = MODELS / "minimal.yaml"
+    model = load_model(path)
+    loaded = LoadedModel(model, path.name, file_hash(path), path)
+    overlay = {"assumptions.inflation": 0.025}
+    result = project(with_overlay(model, overlay))
+    book = openpyxl.load_workbook(io.BytesIO(appendix_bytes(result, loaded)))
+    assert len(book.sheetnames) >= 2
+    text = scenario_model_yaml(with_overlay(model, overlay), result, loaded, overlay)
+    again = project(load_model_text(text, "export.yaml"))
+    np.testing.assert_array_equal(again.arrays.system_surplus, result.arrays.system_surplus)
+    entry = scenario_entry_yaml(overlay, "Low inflation", "Low inflation")
+    assert "id: low_inflation" in entry and "assumptions.inflation: 0.025" in entry
+
+
+def test_app_command_line() -> None:
+    command = streamlit_command("127.0.0.1", 8765, headless=True)
+    assert command[command.index("--server.maxUploadSize") + 1] == "10"
+    assert command[4].endswith("streamlit_app.py")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("finmodel.io.workbook_in") is None,
+    reason="the budget workbook reader has not landed",
+)
+def test_budget_workbook_upload(at: AppTest, tmp_path: Path) -> None:
+    from finmodel.io.excel_template import write_template
+
+    path = tmp_path / "budget.xlsx"
+    write_template(path, load_model(MODELS / "minimal.yaml"))
+    _upload(at, "budget.xlsx", path.read_bytes())
+    assert at.session_state["headline"].surplus == final_surplus(engine("minimal.yaml", {}))
+    # a baseline typed as text: the error names the sheet and the cell of the uploaded file
+    book = openpyxl.load_workbook(path)
+    cell = next(
+        c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value == 300
+    )
+    cell.value = "tbc"
+    book.save(path)
+    bad = AppTest.from_file(APP, default_timeout=60).run()
+    _upload(bad, "budget.xlsx", path.read_bytes())
+    shown = "\n".join(c.value for c in bad.code)
+    assert f"budget.xlsx: {cell.parent.title}!{cell.coordinate}" in shown, shown
+    assert not bad.metric
+
+
+def test_reset_returns_to_the_starting_point(at: AppTest) -> None:
+    at.number_input(key=DEMAND).set_value(4.5).run()
+    at.number_input(key="in:assumptions.inflation").set_value(1.0).run()
+    assert len(at.session_state["ws_overlay"]) == 2
+    at.button(key="reset_inputs").click().run()
+    assert at.session_state["ws_overlay"] == {}
+    assert at.number_input(key=DEMAND).value == pytest.approx(3.0)
+
+
+UNCERTAIN = """
+uncertainty:
+  assumptions.demand_growth:
+    dist: triangular
+    low: 0.01
+    mode: 0.03
+    high: 0.06
+    source: illustrative
+  assumptions.efficiency:
+    dist: uniform
+    low: 0.0
+    high: 0.02
+    source: illustrative
+"""
+
+
+def test_risk_page_runs_monte_carlo_on_the_assumptions_on_screen(at: AppTest) -> None:
+    simulate = pytest.importorskip("finmodel.risk.montecarlo").simulate
+    text = (MODELS / "minimal.yaml").read_text() + UNCERTAIN
+    _upload(at, "uncertain.yaml", text.encode())
+    at.number_input(key="in:assumptions.inflation").set_value(2.5).run()
+    go(at, "Risk")
+    assert any("Press Run Monte Carlo" in i.value for i in at.info)
+    at.number_input(key="mc_draws").set_value(2000)
+    at.number_input(key="mc_seed").set_value(7).run()
+    at.button(key="mc_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    model = with_overlay(load_model_text(text, "uncertain.yaml"), {"assumptions.inflation": 0.025})
+    expected = simulate(model, draws=2000, seed=7)
+    system = expected.row("system")
+    assert metric(at, "P(break even)") == f"{expected.p_break_even[system, -1] * 100:.0f}%"
+    assert metric(at, "Median system surplus") == money_k(
+        float(expected.surplus.at(50)[system, -1])
+    )
+    # a change of assumption makes the stored run out of date, and says so
+    at.number_input(key="in:assumptions.inflation").set_value(3.0).run()
+    assert any("changed since this run" in w.value for w in at.warning)
+
+
+def test_investment_page_and_the_selected_option(at: AppTest) -> None:
+    case_module = pytest.importorskip("finmodel.investment.case")
+    model = load_model(MODELS / "lsc_ics.yaml")
+    if not model.investments:
+        pytest.skip("the default model has no investment cases yet")
+    inv_id = next(iter(model.investments))
+    path = f"investments.{inv_id}.option"
+    option = case_module.appraise_model(model, inv_id).option_ids[-1]
+    at.selectbox(key=f"in:{path}").set_value(option).run()
+    assert at.session_state["ws_overlay"] == {path: option}
+    expected = engine("lsc_ics.yaml", {path: option})
+    assert at.session_state["headline"].surplus == final_surplus(expected)
+    go(at, "Investment")
+    assert not at.error, [e.value for e in at.error]
+    shown = at.session_state["investment_case"]
+    case = case_module.appraise_model(with_overlay(model, {path: option}), inv_id)
+    np.testing.assert_array_equal(shown.economic.appraisal.npsv, case.economic.appraisal.npsv)
+    table = at.dataframe[0].value
+    assert money(float(case.economic.appraisal.npsv[-1])) in table["NPSV"].tolist()
+    assert table["Option"].iloc[-1].endswith("(selected)")
+
+
+def test_overrides_tables_open_or_closed_keep_the_scenario(at: AppTest) -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    scenario = model.scenario("lower_efficiency")
+    at.session_state["overrides_open"] = True  # the expander, as a click opens it
+    at.run()
+    assert any("Cost lines" in m.value for m in at.markdown)
+    at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
+    assert at.session_state["ws_overlay"] == scenario.set  # through the editable tables
+    at.session_state["overrides_open"] = False
+    at.run()
+    assert not any("Cost lines" in m.value for m in at.markdown)
+    assert at.session_state["ws_overlay"] == scenario.set
+    assert at.session_state["headline"].surplus == final_surplus(project(model, scenario.id))

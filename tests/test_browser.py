@@ -1,0 +1,221 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against ``streamlit run``.
+
+The test starts the app on 127.0.0.1 on a free port (a scenario store in a temporary folder),
+waits for its health check, then, as a finance lead would: reads the headline, changes demand
+growth and sees the headline move to the engine's figure, visits every page (a screenshot of
+each under ``test-output/screenshots/``), saves a scenario, and downloads the Excel appendix and
+opens it with openpyxl. The server is stopped through its process handle.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from finmodel import load_model, project
+from finmodel.app.exports import excel_available
+from finmodel.app.formatting import money_k
+from finmodel.app.store import ScenarioStore
+from finmodel.domain.validation import with_overlay
+from tests.conftest import MODELS, ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("FINMODEL_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+TIMEOUT_MS = 60_000
+#: Text each page shows once it has rendered.
+PAGE_TEXT = {
+    "System": "Partners behind control total",
+    "Partners": "Income and expenditure by line and year",
+    "Investment": "Investment cases",
+    "Risk": "Risk: range of outcomes",
+    "Scenarios": "Save the assumptions on screen",
+    "Export": "Excel appendix",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The app served by ``streamlit run`` on a free local port; yields (url, data folder)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no browser at {CHROMIUM}: install Debian's chromium")
+        pytest.skip(f"no browser at {CHROMIUM}")
+    data_dir = tmp_path_factory.mktemp("app-data")
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("app-log") / "streamlit.log").open("w")
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        "--server.headless", "true", "--server.address", "127.0.0.1",
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--server.maxUploadSize", "10",
+    ]  # fmt: skip
+    env = {**os.environ, "FINMODEL_DATA_DIR": str(data_dir)}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start (exit {process.poll()}); see {log.name}")
+            time.sleep(0.2)
+        yield url, data_dir
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, Path]) -> Iterator[object]:
+    """A Chromium page (the system browser, no download) showing the app."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url, _ = server
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run",
+            ],
+        )  # fmt: skip
+        context = browser.new_context(
+            viewport={"width": 1500, "height": 2200}, accept_downloads=True
+        )
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        tab.goto(url)
+        tab.get_by_text(PAGE_TEXT["System"]).wait_for()
+        yield tab
+        context.close()
+        browser.close()
+
+
+def _headline(tab: object) -> str:
+    return tab.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
+
+
+def _wait_headline(tab: object, expected: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while _headline(tab) != expected:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"headline {_headline(tab)!r}, expected {expected!r}")
+        time.sleep(0.2)
+
+
+def _goto(tab: object, name: str) -> None:
+    sidebar_radio = tab.locator('[data-testid="stSidebar"] [data-testid="stRadio"]')
+    sidebar_radio.get_by_text(name, exact=True).click()
+    tab.get_by_text(PAGE_TEXT[name]).first.wait_for()
+    tab.wait_for_timeout(1500)  # charts and tables finish drawing
+    _settle(tab)
+
+
+def _settle(tab: object) -> None:
+    """Wait until Streamlit has finished its run (no 'running' indicator)."""
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
+    )
+
+
+def _shot(tab: object, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_finance_lead_journey(page: object, server: tuple[str, Path], tmp_path: Path) -> None:
+    tab = page
+    _, data_dir = server
+    model = load_model(MODELS / "lsc_ics.yaml")
+    before = float(project(model).arrays.system_surplus[-1])
+    assert _headline(tab) == money_k(before)
+    _shot(tab, "01_system")
+
+    # change an assumption: the headline moves to the engine's number
+    box = tab.get_by_role("spinbutton", name="Demand growth, % a year")
+    box.fill("4.00")
+    box.press("Enter")
+    after = float(
+        project(with_overlay(model, {"assumptions.demand_growth": 0.04})).arrays.system_surplus[-1]
+    )
+    _wait_headline(tab, money_k(after))
+    assert after < before
+    tab.get_by_text("Per-partner and per-line overrides").click()
+    tab.get_by_text("Cost lines").wait_for()
+    _shot(tab, "02_system_after_change_with_overrides")
+    tab.get_by_text("Per-partner and per-line overrides").click()
+
+    for number, name in enumerate(("Partners", "Investment", "Risk"), start=3):
+        _goto(tab, name)
+        run = tab.get_by_role("button", name="Run Monte Carlo")
+        if name == "Risk" and run.count():
+            run.click()  # Monte Carlo runs only on request, with a progress bar
+            tab.get_by_text(re.compile(r"draws, seed \d+")).wait_for()
+            _settle(tab)
+        _shot(tab, f"{number:02d}_{name.lower()}")
+
+    # save the assumptions on screen as a named scenario
+    _goto(tab, "Scenarios")
+    tab.get_by_role("textbox", name="Your name (recorded with every save and delete)").fill(
+        "Browser Test"
+    )
+    tab.get_by_role("textbox", name="Your name (recorded with every save and delete)").press(
+        "Enter"
+    )
+    _settle(tab)
+    tab.get_by_role("textbox", name="Scenario name").fill("Higher demand (browser)")
+    tab.get_by_role("button", name="Save scenario").click()
+    tab.get_by_text("Saved 'Higher demand (browser)'").wait_for()
+    _shot(tab, "06_scenarios")
+    saved = ScenarioStore(data_dir).load_by_name("Higher demand (browser)", model_name=model.name)
+    assert saved.assumptions == {"assumptions.demand_growth": 0.04}
+    assert saved.saved_by == "Browser Test"
+
+    # download the Excel appendix of what is on screen and open it
+    _goto(tab, "Export")
+    _shot(tab, "07_export")
+    if not excel_available():
+        pytest.skip("the Excel appendix writer has not landed")
+    with tab.expect_download(timeout=TIMEOUT_MS) as download:
+        tab.get_by_role("button", name=re.compile("Download the Excel appendix")).click()
+    target = tmp_path / "appendix.xlsx"
+    download.value.save_as(target)
+    book = openpyxl.load_workbook(target, data_only=True)
+    assert len(book.sheetnames) >= 2
+    numbers = [
+        cell.value
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, int | float)
+    ]
+    assert any(abs(v - after) < 0.5 for v in numbers), "final-year system surplus not found"
