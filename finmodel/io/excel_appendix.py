@@ -103,7 +103,6 @@ SheetWriter = Callable[[Workbook, AppendixContext], None]
 APPENDIX_SHEET_MODULES = (
     "finmodel.appraisal.excel_sheets",
     "finmodel.risk.excel_sheets",
-    "finmodel.service.excel_sheets",
 )
 _REGISTERED: list[SheetWriter] = []
 
