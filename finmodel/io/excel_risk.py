@@ -1,0 +1,354 @@
+"""The *Risk* sheet of the Excel appendix: Monte Carlo fan, probabilities and tornado, as values.
+
+Added through the appendix's extension hook (:func:`finmodel.io.excel_appendix.register_sheet`;
+:mod:`finmodel.risk.excel_sheets` imports this module so the appendix finds it). The sheet
+holds **values, not formulas** (a simulation cannot be recalculated cell by cell), and states
+the draws, the seed and the sampling method so that ``finmodel simulate`` reproduces every
+figure. Contents:
+
+* the system surplus by year: P5, P10, P50, P90, P95, mean, the deterministic projection, the
+  control total, P(meeting the control total), P(breaking even);
+* each partner's P10 / P50 / P90 in the final year and its probabilities by year;
+* for each investment with a service model, per option: the NPSV percentiles and P(NPSV > 0),
+  and the months when the overdue backlog clears and the 28-day standard is met;
+* the tornados of the final-year system surplus and of each such investment's preferred
+  option's NPSV (tables and bar charts);
+* the uncertain inputs with their distributions and sources.
+
+When an appendix is written for a model with an ``uncertainty:`` section, the sheet comes from
+a run of :data:`~finmodel.risk.montecarlo.DEFAULT_DRAWS` draws with
+:data:`~finmodel.risk.montecarlo.DEFAULT_SEED`; ``finmodel simulate --out`` writes the sheet of
+its own run instead (:func:`write_risk_appendix`). A model without uncertainty gets no Risk sheet.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from finmodel.domain.model import Model
+from finmodel.engine.result import project
+from finmodel.io.excel_appendix import AppendixLayout, register_sheet, write_appendix
+from finmodel.io.excel_context import AppendixContext
+from finmodel.risk.analysis import SensitivityResult, Tornado, sensitivity
+from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult, simulate
+
+SHEET = "Risk"
+_RUN: contextvars.ContextVar[tuple[SimulationResult, SensitivityResult | None] | None] = (
+    contextvars.ContextVar("finmodel_risk_run", default=None)
+)
+
+
+@contextmanager
+def risk_run(result: SimulationResult, tornado: SensitivityResult | None = None) -> Iterator[None]:
+    """Within this block, appendices get the Risk sheet of ``result`` (and ``tornado``)."""
+    token = _RUN.set((result, tornado))
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+def write_risk_appendix(
+    model: Model,
+    result: SimulationResult,
+    out: str | Path,
+    *,
+    model_file: str | Path | None = None,
+    values_only: bool = False,
+) -> AppendixLayout:
+    """Write the appendix of ``model`` (under the run's scenario) with the run's Risk sheet."""
+    tornado = sensitivity(model, result.scenario)
+    with risk_run(result, tornado):
+        return write_appendix(
+            project(model, result.scenario), out, model_file=model_file, values_only=values_only
+        )
+
+
+def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Any) -> None:
+    if math.isnan(value):
+        ws.write_blank(row, col, None, fmt)
+    else:
+        ws.write_number(row, col, float(value), fmt)
+
+
+@register_sheet
+def risk_sheet(workbook: Workbook, ctx: AppendixContext) -> None:
+    """Sheet writer: the Risk sheet when the model has uncertain inputs (else nothing)."""
+    del workbook
+    attached = _RUN.get()
+    if attached is None:
+        model = ctx.result.model
+        if not model.uncertainty:
+            return
+        attached = (simulate(model), sensitivity(model))
+    result, tornado = attached
+    write_risk_sheet(ctx, result, tornado)
+
+
+def write_risk_sheet(
+    ctx: AppendixContext, result: SimulationResult, tornado: SensitivityResult | None
+) -> Worksheet:
+    """Write the Risk sheet of ``result`` into the appendix of ``ctx``; returns the sheet."""
+    ws = ctx.add_plain_sheet(SHEET, "Monte Carlo range of outcomes and tornado (values)")
+    st = ctx.styles
+    years = result.years
+    n_years = len(years)
+    ws.set_column(0, 0, 50)
+    ws.set_column(1, max(n_years, 15), 15)
+    scenario = result.scenario or ctx.result.scenario
+    ctx.text(ws, 0, 0, "Risk: range of outcomes (Monte Carlo)", st.title)
+    ctx.text(
+        ws,
+        1,
+        0,
+        f"{result.model_name}"
+        + (f", scenario {scenario}" if scenario else "")
+        + ". Money in £ thousands (£k); surplus +, deficit in brackets.",
+        st.subtitle,
+    )
+    ctx.text(
+        ws,
+        2,
+        0,
+        f"Values, not formulas: {result.describe_sampling()}. Reproduce with: finmodel simulate "
+        f"--draws {result.n_draws} --seed {result.seed}"
+        + (" --lhs" if result.method == "lhs" else "")
+        + (f" --scenario {scenario}" if scenario else ""),
+        st.note,
+    )
+    row = 4
+    system = result.row("system")
+
+    def year_header(at: int, first: str) -> None:
+        ctx.text(ws, at, 0, first, st.header)
+        for t, year in enumerate(years):
+            ctx.text(ws, at, 1 + t, year, st.header_year)
+
+    ctx.section(ws, row, "System surplus by year, £k (percentiles of the draws in each year)")
+    row += 1
+    year_header(row, "Measure")
+    row += 1
+    for name, values in result.surplus.as_dict().items():
+        ctx.text(ws, row, 0, "Mean" if name == "mean" else name, st.label)
+        for t in range(n_years):
+            _number(ws, row, 1 + t, float(values[system, t]), st.money)
+        row += 1
+    for label, values, fmt in (
+        ("Deterministic projection", result.deterministic[system], st.money),
+        ("Control total", result.control_total[system], st.money),
+        ("P(meeting the control total)", result.p_meet_control_total[system], st.share),
+        ("P(breaking even)", result.p_break_even[system], st.share),
+    ):
+        ctx.text(ws, row, 0, label, st.label_bold if fmt is st.share else st.label)
+        for t in range(n_years):
+            _number(ws, row, 1 + t, float(values[t]), fmt)
+        row += 1
+    ctx.name_row("risk.system.p_meet_control_total", SHEET, row - 2)
+
+    row += 1
+    final = n_years - 1
+    ctx.section(ws, row, f"Partners' surplus in {years[final]}, £k")
+    row += 1
+    headers = ["Partner", "P5", "P10", "P50", "P90", "P95", "Mean", "Deterministic"]
+    for col, head in enumerate(headers):
+        ctx.text(ws, row, col, head, st.header if col == 0 else st.header_year)
+    row += 1
+    fan = result.surplus.as_dict()
+    for i, name in enumerate(result.partner_names):
+        ctx.text(ws, row, 0, name, st.label)
+        for col, key in enumerate(["P5", "P10", "P50", "P90", "P95", "mean"], start=1):
+            _number(ws, row, col, float(fan[key][i, final]), st.money)
+        _number(ws, row, 7, float(result.deterministic[i, final]), st.money)
+        row += 1
+
+    for title, table in (
+        ("P(meeting the control total) by partner and year", result.p_meet_control_total),
+        ("P(breaking even) by partner and year", result.p_break_even),
+    ):
+        row += 1
+        ctx.section(ws, row, title)
+        row += 1
+        year_header(row, "Partner")
+        row += 1
+        for i, name in enumerate([*result.partner_names, "System"]):
+            ctx.text(ws, row, 0, name, st.label_bold if name == "System" else st.label)
+            for t in range(n_years):
+                _number(ws, row, 1 + t, float(table[i, t]), st.share)
+            row += 1
+
+    for summary in result.investments.values():
+        row = _write_investment(ctx, ws, row + 1, summary)
+
+    if tornado is not None:
+        for bars in tornado.tornados.values():
+            row = _write_tornado(ctx, ws, row + 1, bars)
+
+    row += 1
+    ctx.section(ws, row, "Uncertain inputs (model file `uncertainty:`)")
+    row += 1
+    # columns: input | distribution (2) | apply | also (2) | source (9), text wrapped
+    spans = ((0, 0), (1, 2), (3, 3), (4, 5), (6, 14))
+    input_headers = ("Input (dotted path)", "Distribution", "Apply", "Also (same draw)", "Source")
+    for (first, last), head in zip(spans, input_headers, strict=True):
+        _cell(ctx, ws, row, first, last, head, st.header)
+    row += 1
+    for value in result.inputs:
+        spec = value.spec
+        params = ", ".join(
+            f"{name}={getattr(spec, name):g}"
+            for name in ("low", "mode", "high", "mean", "sd")
+            if getattr(spec, name) is not None
+        )
+        texts = (value.key, f"{spec.dist}({params})", spec.apply, ", ".join(spec.also), spec.source)
+        for (first, last), text in zip(spans, texts, strict=True):
+            _cell(ctx, ws, row, first, last, text, st.wrap)
+        lines = max(1, -(-len(spec.source) // 140), -(-len(", ".join(spec.also)) // 28))
+        ws.set_row(row, 13.5 * lines)
+        row += 1
+    return ws
+
+
+def _cell(
+    ctx: AppendixContext, ws: Worksheet, row: int, first: int, last: int, text: str, fmt: Any
+) -> None:
+    """Text in one cell, or merged over ``first..last`` (always written as text)."""
+    if first == last:
+        ctx.text(ws, row, first, text, fmt)
+    else:
+        ws.merge_range(row, first, row, last, "", fmt)
+        ctx.text(ws, row, first, text, fmt)
+
+
+def _write_investment(
+    ctx: AppendixContext, ws: Worksheet, row: int, summary: InvestmentSummary
+) -> int:
+    st = ctx.styles
+    ctx.section(
+        ws,
+        row,
+        f"Investment {summary.investment}: NPSV against do nothing (£k real, discounted) and "
+        f"service answers by option; selected {summary.selected}, preferred {summary.preferred}",
+    )
+    row += 1
+    headers = [
+        "Option",
+        "NPSV P5",
+        "NPSV P10",
+        "NPSV P50",
+        "NPSV P90",
+        "NPSV P95",
+        "NPSV mean",
+        "Deterministic",
+        "P(NPSV > 0)",
+        "Backlog cleared P10",
+        "P50",
+        "P90",
+        "P(cleared)",
+        "28-day standard met P50",
+        "P(met)",
+    ]
+    for col, head in enumerate(headers):
+        ctx.text(ws, row, col, head, st.header if col == 0 else st.header_year)
+    row += 1
+    fan = summary.npsv.as_dict()
+    for o, option in enumerate(summary.option_ids):
+        ctx.text(ws, row, 0, option, st.label)
+        for col, key in enumerate(["P5", "P10", "P50", "P90", "P95", "mean"], start=1):
+            _number(ws, row, col, float(fan[key][o]), st.money)
+        _number(ws, row, 7, float(summary.deterministic_npsv[o]), st.money)
+        _number(ws, row, 8, float(summary.p_npsv_positive[o]), st.share)
+        for col, level in ((9, 10), (10, 50), (11, 90)):
+            label = summary.month_label(float(summary.months_to_clear_backlog.at(level)[o]))
+            ctx.text(ws, row, col, label or "not in horizon", st.label)
+        _number(ws, row, 12, float(summary.p_backlog_cleared[o]), st.share)
+        label = summary.month_label(float(summary.months_to_standard.at(50)[o]))
+        ctx.text(ws, row, 13, label or "not in horizon", st.label)
+        _number(ws, row, 14, float(summary.p_standard_met[o]), st.share)
+        row += 1
+    ctx.text(
+        ws,
+        row,
+        0,
+        "Months are calendar months of the service model (first month "
+        f"{summary.month_labels[0] if summary.month_labels else '?'}); percentiles are months "
+        "observed in the draws; 'not in horizon' where that share of draws never gets there.",
+        st.note,
+    )
+    return row + 1
+
+
+def _write_tornado(ctx: AppendixContext, ws: Worksheet, row: int, tornado: Tornado) -> int:
+    st = ctx.styles
+    ctx.section(
+        ws,
+        row,
+        f"Tornado: {tornado.label}; each input from its P10 to its P90, the others as modelled",
+    )
+    row += 1
+    ctx.text(ws, row, 0, "Modelled value (every input as in the model)", st.label)
+    _number(ws, row, 1, tornado.base, st.money)
+    row += 1
+    headers = [
+        "Input",
+        "P10 value",
+        "P90 value",
+        "Surplus at P10",
+        "Surplus at P90",
+        "Swing",
+        "Change at P10",
+        "Change at P90",
+    ]
+    for col, head in enumerate(headers):
+        ctx.text(ws, row, col, head, st.header if col == 0 else st.header_year)
+    row += 1
+    first = row
+    value_format = ctx.workbook.add_format(
+        {"font_name": "Arial", "font_size": 10, "num_format": "#,##0.0000"}
+    )
+    for bar in tornado.rows:
+        ctx.text(ws, row, 0, bar.input, st.label)
+        _number(ws, row, 1, float(np.asarray(bar.low_value)), value_format)
+        _number(ws, row, 2, float(np.asarray(bar.high_value)), value_format)
+        _number(ws, row, 3, bar.output_at_low, st.money)
+        _number(ws, row, 4, bar.output_at_high, st.money)
+        _number(ws, row, 5, bar.swing, st.money)
+        _number(ws, row, 6, bar.output_at_low - tornado.base, st.money)
+        _number(ws, row, 7, bar.output_at_high - tornado.base, st.money)
+        row += 1
+    last = row - 1
+    if tornado.rows:
+        chart = ctx.workbook.add_chart({"type": "bar"})
+        for col, name, colour in (
+            (6, "Input at its P10", "#C00000"),
+            (7, "Input at its P90", "#2F5597"),
+        ):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": [SHEET, first, 0, last, 0],
+                    "values": [SHEET, first, col, last, col],
+                    "fill": {"color": colour},
+                    "overlap": 100,
+                    "gap": 40,
+                }
+            )
+        chart.set_title(
+            {"name": f"Tornado: change in the {tornado.label}", "name_font": {"size": 12}}
+        )
+        chart.set_y_axis({"reverse": True, "label_position": "low"})
+        chart.set_x_axis({"num_format": "#,##0;(#,##0)", "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "bottom"})
+        height = max(240, 90 + 28 * len(tornado.rows))
+        chart.set_size({"width": 760, "height": height})
+        ws.insert_chart(row + 1, 0, chart)
+        row += 3 + height // 20
+    return row

@@ -1,0 +1,411 @@
+"""Partner and system surpluses for a batch of input values: the Monte Carlo inner loop.
+
+The deterministic engine (:func:`finmodel.engine.projection.project_arrays`) works on every cost
+line. Over many draws most of that work repeats: lines whose rates are equal in the model and
+moved by the same uncertain inputs grow identically in every draw. The kernel therefore groups
+such lines (for the default model, 96 cost lines and 14 funding streams become a few dozen
+groups), grows each group once per draw, and adds the groups up into partner surpluses with a
+constant matrix of baselines and signs::
+
+    cost[c, t]  = baseline[c] * growth[g(c), t]              (g(c): the group of line c)
+    surplus[p]  = funding[p] - sum_c (payer[p,c] - payee[p,c]) * cost[c]
+                = W_fund @ fund_growth - W_cost @ growth     (W: baselines by partner and group)
+
+**Exactness.** Growth factors use the same arithmetic, in the same order, as the engine. A
+draw's surpluses are the deterministic projection's plus ``W @ (growth - growth at base)``: a
+draw whose inputs equal the model's gives a zero deviation and so exactly the engine's numbers
+(SPEC invariant 10), whatever the batch size.
+
+Shapes: ``n`` draws in the batch, ``K`` inputs, ``P`` partners, ``G`` groups, ``H`` projected
+years, ``T = H + 1``.
+
+>>> from finmodel.io.yaml_io import load_model
+>>> from finmodel.engine.result import compile_inputs
+>>> from finmodel.risk.inputs import input_target
+>>> model = load_model("models/minimal.yaml")
+>>> kernel = Kernel(compile_inputs(model), [input_target(model, "assumptions.inflation")])
+>>> out = kernel.evaluate(np.array([[0.0], [0.05]]))
+>>> out.system_surplus.shape  # (years, draws): the draws axis is last
+(4, 2)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from finmodel.engine.inputs import FloatArray, IntArray, ProjectionInputs
+from finmodel.engine.projection import Projection, one_hot, project_arrays
+from finmodel.risk.inputs import InputTarget
+
+_COST_RATES = ("driver_growth", "direct_growth", "inflation", "efficiency")
+#: Tolerance (£k) when testing "surplus >= control total" and "surplus >= 0": £1.
+TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class KernelOutput:
+    """Surpluses of a batch of draws as deviations from the deterministic projection, £k.
+
+    Rows: the ``P`` partners, then the system surplus, then the system variance against the
+    control total (summed over the partners in it); the draws axis is **last**. Surplus +,
+    deficit -.
+    """
+
+    reference: FloatArray  # (P + 2, T): deterministic values (system variance NaN in year 0)
+    deviation: FloatArray  # (P + 2, T, n): draw minus deterministic, exactly 0 for an unmoved draw
+    control_total: FloatArray  # (P, T): deterministic control totals, NaN where none
+    control_total_deviation: FloatArray | None  # (P, T, n) when control totals are uncertain
+
+    @property
+    def n_partners(self) -> int:
+        """Number of partners ``P``."""
+        return int(self.control_total.shape[0])
+
+    @property
+    def n_draws(self) -> int:
+        """Number of draws in the batch."""
+        return int(self.deviation.shape[-1])
+
+    def values(self) -> FloatArray:
+        """(P + 2, T, n): the full values (reference plus deviation)."""
+        return self.reference[..., None] + self.deviation
+
+    @property
+    def surplus(self) -> FloatArray:
+        """(P, T, n) partner surpluses."""
+        return self.reference[: self.n_partners, :, None] + self.deviation[: self.n_partners]
+
+    @property
+    def system_surplus(self) -> FloatArray:
+        """(T, n) system surplus."""
+        p = self.n_partners
+        return self.reference[p, :, None] + self.deviation[p]
+
+    @property
+    def system_variance(self) -> FloatArray:
+        """(T, n) system surplus less the system control total (partners in it); NaN in year 0."""
+        p = self.n_partners + 1
+        return self.reference[p, :, None] + self.deviation[p]
+
+    def meets_control_total(self) -> NDArray[np.bool_]:
+        """(P + 1, T, n): partner (then system) surplus at or above its control total, within
+        :data:`TOLERANCE`; false where there is no control total (base year, councils)."""
+        p = self.n_partners
+        with np.errstate(invalid="ignore"):
+            # ref + dev - ct >= -tol, rearranged so no full-size temporary is needed
+            threshold = self.control_total - TOLERANCE - self.reference[:p]
+            moved = self.deviation[:p]
+            if self.control_total_deviation is not None:
+                moved = moved - self.control_total_deviation
+            partners = moved >= threshold[..., None]
+            system = self.deviation[p + 1] >= (-TOLERANCE - self.reference[p + 1])[:, None]
+        return np.concatenate([partners, system[None]], axis=0)
+
+    def breaks_even(self) -> NDArray[np.bool_]:
+        """(P + 1, T, n): partner (then system) surplus at or above zero, within £1k."""
+        p = self.n_partners
+        threshold = -TOLERANCE - self.reference[: p + 1]
+        return self.deviation[: p + 1] >= threshold[..., None]
+
+
+def _cumulative(factors: FloatArray) -> FloatArray:
+    """As in the engine, over axis 1 (years): (G, H, n) -> (G, T, n) with 1 for the base year."""
+    out = np.empty((factors.shape[0], factors.shape[1] + 1, *factors.shape[2:]))
+    out[:, 0] = 1.0
+    np.cumprod(factors, axis=1, out=out[:, 1:])
+    return out
+
+
+def cost_growth(
+    base: FloatArray,
+    driver: FloatArray,
+    direct: FloatArray,
+    inflation: FloatArray,
+    efficiency: FloatArray,
+) -> FloatArray:
+    """``base * cum(demand) * cum(1 + inflation) * cum(1 - efficiency)`` in the engine's order.
+
+    ``base`` is (G, n), rates (G, H, n) (n may be 1 and broadcast); returns (G, T, n).
+    """
+    demand = _times(1 + driver, 1 + direct)
+    cost = base[:, None, :] * _cumulative(demand)
+    cost = _times(cost, _cumulative(1 + inflation))
+    return _times(cost, _cumulative(1 - efficiency))
+
+
+def _times(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``a * b``, in place in ``a`` (a temporary) when it has the shape of the product."""
+    if a.shape == np.broadcast_shapes(a.shape, b.shape):
+        a *= b
+        return a
+    return a * b
+
+
+def fund_growth(base: FloatArray, growth: FloatArray) -> FloatArray:
+    """``base * cum(1 + funding growth)`` in the engine's order: (G, n), (G, H, n) -> (G, T, n)."""
+    return base[:, None, :] * _cumulative(1 + growth)
+
+
+def _groups(signatures: list[tuple[object, ...]]) -> tuple[IntArray, IntArray]:
+    """Group index of each item and the first item (representative) of each group."""
+    first: dict[tuple[object, ...], int] = {}
+    group = np.empty(len(signatures), dtype=np.int64)
+    reps: list[int] = []
+    for i, sig in enumerate(signatures):
+        if sig not in first:
+            first[sig] = len(reps)
+            reps.append(i)
+        group[i] = first[sig]
+    return group, np.array(reps, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Move:
+    """Where one input's value goes in the kernel's reduced arrays."""
+
+    array: (
+        str  # a reduced array name: a cost rate, cost_base, fund_growth, fund_base, control_total
+    )
+    index: IntArray  # groups (or partners for control totals)
+
+
+class Kernel:
+    """Vectorised surpluses for batches of values of ``targets`` (column ``k`` sets target ``k``).
+
+    ``inputs`` are the compiled deterministic inputs (with investment expenditure). A value of
+    NaN leaves that input at its deterministic value (used for one-at-a-time sensitivity).
+    Instances hold only small arrays and are picklable, so chunks can run in other processes.
+    """
+
+    def __init__(
+        self,
+        inputs: ProjectionInputs,
+        targets: Sequence[InputTarget],
+        reference: Projection | None = None,
+    ) -> None:
+        if inputs.batch_shape:
+            raise ValueError("the kernel needs the deterministic (unbatched) inputs")
+        self.targets = list(targets)
+        self.reference = reference if reference is not None else project_arrays(inputs)
+        n_lines, n_funds = len(inputs.line_ids), len(inputs.fund_ids)
+        n_partners = len(inputs.partner_ids)
+        touched_lines: list[list[tuple[int, str]]] = [[] for _ in range(n_lines)]
+        touched_funds: list[list[tuple[int, str]]] = [[] for _ in range(n_funds)]
+        for k, target in enumerate(self.targets):
+            for slot in target.slots:
+                if slot.array in _COST_RATES or slot.array == "cost_baseline":
+                    for i in slot.index.tolist():
+                        touched_lines[i].append((k, slot.array))
+                elif slot.array in ("funding_growth", "fund_baseline"):
+                    for i in slot.index.tolist():
+                        touched_funds[i].append((k, slot.array))
+        line_sigs: list[tuple[object, ...]] = []
+        for i in range(n_lines):
+            own = any(a == "cost_baseline" for _, a in touched_lines[i])
+            rows = tuple(getattr(inputs, name)[i].tobytes() for name in _COST_RATES)
+            line_sigs.append((rows, tuple(sorted(touched_lines[i])), i if own else -1))
+        fund_sigs: list[tuple[object, ...]] = []
+        for i in range(n_funds):
+            own = any(a == "fund_baseline" for _, a in touched_funds[i])
+            fund_sigs.append(
+                (
+                    inputs.funding_growth[i].tobytes(),
+                    tuple(sorted(touched_funds[i])),
+                    i if own else -1,
+                )
+            )
+        self.line_group, line_reps = _groups(line_sigs)
+        self.fund_group, fund_reps = _groups(fund_sigs)
+        n_cost_groups, n_fund_groups = len(line_reps), len(fund_reps)
+
+        # Each group grows from a base of 1, except a line whose own baseline is uncertain.
+        own_line = np.array([sig[2] != -1 for sig in line_sigs], dtype=bool)
+        own_fund = np.array([sig[2] != -1 for sig in fund_sigs], dtype=bool)
+        self.cost_base = np.where(own_line[line_reps], inputs.cost_baseline[line_reps], 1.0)
+        self.fund_base = np.where(own_fund[fund_reps], inputs.fund_baseline[fund_reps], 1.0)
+        line_weight = np.where(own_line, 1.0, inputs.cost_baseline)
+        fund_weight = np.where(own_fund, 1.0, inputs.fund_baseline)
+        net_paid = one_hot(inputs.line_payee, n_partners) - one_hot(inputs.line_partner, n_partners)
+        self.cost_weight = (net_paid * line_weight) @ one_hot(self.line_group, n_cost_groups).T
+        self.fund_weight = (one_hot(inputs.fund_partner, n_partners) * fund_weight) @ one_hot(
+            self.fund_group, n_fund_groups
+        ).T
+        # Rows of the output: partners, the system surplus, the system variance (partners in
+        # the control total). One matrix product gives all three from the groups' growth.
+        self.in_control_total = inputs.in_control_total & ~np.isnan(
+            inputs.control_total[:, 1:]
+        ).all(axis=1)
+        in_ct = self.in_control_total.astype(float)
+        self.cost_weight = np.vstack(
+            [self.cost_weight, self.cost_weight.sum(axis=0), in_ct @ self.cost_weight]
+        )
+        self.fund_weight = np.vstack(
+            [self.fund_weight, self.fund_weight.sum(axis=0), in_ct @ self.fund_weight]
+        )
+        self.weight = np.hstack([self.cost_weight, self.fund_weight])
+        ref = self.reference
+        self.reference_rows = np.vstack(
+            [ref.surplus, ref.system_surplus[None], ref.system_variance[None]]
+        )
+        # Deterministic arrays with a draws axis of length 1 (broadcast over any batch).
+        self.rates = {name: getattr(inputs, name)[line_reps][..., None] for name in _COST_RATES}
+        self.fund_rates = inputs.funding_growth[fund_reps][..., None]
+        self.cost_base = self.cost_base[:, None]
+        self.fund_base = self.fund_base[:, None]
+        self.control_total = inputs.control_total[..., None]
+        self.cost0 = cost_growth(self.cost_base, *(self.rates[n] for n in _COST_RATES))
+        self.fund0 = fund_growth(self.fund_base, self.fund_rates)
+        self.moves = [self._moves(target) for target in self.targets]
+
+    @property
+    def n_partners(self) -> int:
+        """Number of partners."""
+        return int(self.control_total.shape[0])
+
+    @property
+    def n_groups(self) -> tuple[int, int]:
+        """Numbers of cost-line and funding-stream groups."""
+        return self.cost_weight.shape[1], self.fund_weight.shape[1]
+
+    def _moves(self, target: InputTarget) -> list[_Move]:
+        moves = []
+        for slot in target.slots:
+            if slot.index.size == 0:
+                continue
+            if slot.array in _COST_RATES:
+                moves.append(_Move(slot.array, np.unique(self.line_group[slot.index])))
+            elif slot.array == "cost_baseline":
+                moves.append(_Move("cost_base", np.unique(self.line_group[slot.index])))
+            elif slot.array == "funding_growth":
+                moves.append(_Move("fund_growth", np.unique(self.fund_group[slot.index])))
+            elif slot.array == "fund_baseline":
+                moves.append(_Move("fund_base", np.unique(self.fund_group[slot.index])))
+            elif slot.array == "control_total":
+                moves.append(_Move("control_total", slot.index))
+            else:  # pragma: no cover - every array of ProjectionInputs is handled above
+                raise ValueError(f"cannot vary {slot.array}")
+        return moves
+
+    def _deterministic(self) -> dict[str, FloatArray]:
+        arrays = {name: self.rates[name] for name in _COST_RATES}
+        arrays["cost_base"] = self.cost_base
+        arrays["fund_growth"] = self.fund_rates
+        arrays["fund_base"] = self.fund_base
+        arrays["control_total"] = self.control_total
+        return arrays
+
+    def evaluate(
+        self, values: FloatArray, expenditure_deviation: FloatArray | None = None
+    ) -> KernelOutput:
+        """Surpluses for ``values`` of shape (n, K): row = draw, column = target (NaN = at base).
+
+        Values are clipped to each target's valid range after ``apply``.
+        ``expenditure_deviation`` (P, T, n) is a change in partners' investment expenditure
+        (from drawn service-model parameters, :mod:`finmodel.risk.service_draws`), £k.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2 or values.shape[1] != len(self.targets):
+            raise ValueError(f"values must have shape (n, {len(self.targets)}), got {values.shape}")
+        n = values.shape[0]
+        det = self._deterministic()
+        arrays = dict(det)
+        for k, (target, moves) in enumerate(zip(self.targets, self.moves, strict=True)):
+            v = values[:, k]
+            at_base = np.isnan(v)
+            lower, upper = target.valid
+            for move in moves:
+                base = det[move.array]
+                if arrays[move.array] is base:
+                    arrays[move.array] = np.broadcast_to(base, (*base.shape[:-1], n)).copy()
+                if move.array == "control_total":
+                    current = base[move.index, 1:]
+                    where: tuple[Any, ...] = (move.index, slice(1, None))
+                else:
+                    current = base[move.index]
+                    where = (move.index,)
+                vv = v.reshape((1,) * (current.ndim - 1) + (n,))
+                if target.apply == "set":
+                    new = np.broadcast_to(vv, (*current.shape[:-1], n))
+                elif target.apply == "add":
+                    new = current + vv
+                else:
+                    new = current * vv
+                new = np.clip(
+                    new,
+                    -np.inf if lower is None else lower,
+                    np.inf if upper is None else upper,
+                )
+                if at_base.any():
+                    new = np.where(at_base.reshape(vv.shape), current, new)
+                arrays[move.array][where] = new
+        cost = cost_growth(arrays["cost_base"], *(arrays[name] for name in _COST_RATES))
+        fund = fund_growth(arrays["fund_base"], arrays["fund_growth"])
+        n_cost = cost.shape[0]
+        growth = np.empty((n_cost + fund.shape[0], cost.shape[1], n))
+        np.subtract(cost, self.cost0, out=growth[:n_cost])
+        np.subtract(fund, self.fund0, out=growth[n_cost:])
+        deviation = _weighted(self.weight, growth, n)
+        if expenditure_deviation is not None:
+            deviation[: self.n_partners] -= expenditure_deviation
+            deviation[-2] -= expenditure_deviation.sum(axis=0)
+            deviation[-1] -= np.tensordot(
+                self.in_control_total.astype(float), expenditure_deviation, axes=(0, 0)
+            )
+        ct_deviation = None
+        if arrays["control_total"] is not self.control_total:
+            ct_deviation = np.nan_to_num(arrays["control_total"] - self.control_total)
+            in_ct = self.in_control_total.astype(float)
+            deviation[-1] -= np.tensordot(in_ct, ct_deviation, axes=(0, 0))
+        return KernelOutput(
+            self.reference_rows, deviation, self.control_total[..., 0], ct_deviation
+        )
+
+
+def _weighted(weight: FloatArray, growth: FloatArray, n: int) -> FloatArray:
+    """``weight (R, G) @ growth (G, T, n)`` as one matrix product: (R, T, n)."""
+    g, t, m = growth.shape
+    if m != n:
+        growth = np.broadcast_to(growth, (g, t, n))
+    return (weight @ growth.reshape(g, t * n)).reshape(-1, t, n)
+
+
+def apply_values(
+    inputs: ProjectionInputs, targets: Sequence[InputTarget], values: Sequence[float]
+) -> ProjectionInputs:
+    """The deterministic inputs with one draw's values applied (NaN: left as they are).
+
+    The reference implementation of what the kernel does for a batch, for one draw: project
+    the result with :func:`~finmodel.engine.projection.project_arrays` (tests and the benchmark
+    compare the two).
+    """
+    arrays: dict[str, Any] = {}
+    for target, value in zip(targets, values, strict=True):
+        if np.isnan(value):
+            continue
+        lower, upper = target.valid
+        for slot in target.slots:
+            if slot.array not in arrays:
+                arrays[slot.array] = getattr(inputs, slot.array).copy()
+            out = arrays[slot.array]
+            cols = slice(1, None) if slot.array == "control_total" else slice(None)
+            current = out[slot.index, cols] if slot.per_year else out[slot.index]
+            if target.apply == "set":
+                new = np.full_like(current, value)
+            elif target.apply == "add":
+                new = current + value
+            else:
+                new = current * value
+            new = np.clip(
+                new, -np.inf if lower is None else lower, np.inf if upper is None else upper
+            )
+            if slot.per_year:
+                out[slot.index, cols] = new
+            else:
+                out[slot.index] = new
+    return dataclasses.replace(inputs, **arrays)
