@@ -43,7 +43,9 @@ def main() -> None:
     model = load_model(args.model)
     inputs = compile_model(model)
     n_lines, n_years = inputs.cost_baseline.shape[-1], len(inputs.years)
-    print(f"model: {model.name}: {len(inputs.partner_ids)} partners, {n_lines} cost lines, {n_years} years")
+    print(
+        f"model: {model.name}: {len(inputs.partner_ids)} partners, {n_lines} cost lines, {n_years} years"
+    )
 
     full = median_seconds(lambda: project(model), args.repeats)
     arrays_only = median_seconds(lambda: project_arrays(inputs), args.repeats)
@@ -52,10 +54,12 @@ def main() -> None:
 
     rates = np.linspace(0.0, 0.05, args.cases)
     batch = median_seconds(
-        lambda: project_arrays(inputs.with_values({"assumptions.inflation": rates})), max(3, args.repeats // 3)
+        lambda: project_arrays(inputs.with_values({"assumptions.inflation": rates})),
+        max(3, args.repeats // 3),
     )
     loop = median_seconds(
-        lambda: [project(with_overlay(model, {"assumptions.inflation": float(r)})) for r in rates], 3
+        lambda: [project(with_overlay(model, {"assumptions.inflation": float(r)})) for r in rates],
+        3,
     )
     print(f"{args.cases} inflation what-ifs, one batched projection: median {batch * 1e3:.2f} ms")
     print(f"{args.cases} inflation what-ifs, Python loop of overlays:  median {loop * 1e3:.1f} ms")
