@@ -1,0 +1,380 @@
+"""The *Appraisal* sheet of an investment: the Green Book economic case as live formulas.
+
+Its own timeline, the appraisal years (year 0 first, possibly past the model's horizon).
+Inputs: GDP deflators, discount rates, flow timing, each option's nominal cost and benefit
+streams and optimism-bias rates. Formulas: real price factor, discount factors
+``DF_0 = 1, DF_t = DF_{t-1} / (1 + r_t)`` (mid-year: times ``(1 + r_t) ^ 0.5``; row
+``appraisal.<inv>.discount_factor``), real costs after optimism bias, real benefits by type, PV
+rows (``(option - do nothing) x DF``), PVC, PVB and NPSV (rows
+``appraisal.<inv>.{pv_costs,pv_benefits,npsv}.<option>``, total in the *Total* column), the
+cumulative discounted net benefit; then the results by option, their checks and the switching
+values (:mod:`~finmodel.io.excel_investment_results`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from finmodel.appraisal.discounting import (
+    deflator_index,
+    deflator_table,
+    discount_rates,
+    discount_table,
+)
+from finmodel.domain.investments import option_optimism_bias
+from finmodel.investment.case import InvestmentCase
+from finmodel.investment.streams import SERVICE_STREAM
+from finmodel.io.excel_context import AppendixContext
+from finmodel.io.excel_investment_layout import (
+    CASH_LINK_NOTE,
+    InvestmentFormats,
+    InvestmentSheet,
+    Links,
+    each,
+    incremental,
+    new_sheet,
+    option_label,
+    plus,
+    service_link,
+)
+from finmodel.io.excel_investment_results import AppraisalRows, write_results, write_switching
+from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
+
+#: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
+APPRAISAL = "Appraisal"
+#: The PVC and PVB rows: label and row name by kind of stream.
+_PV_TOTALS = {
+    "cost": ("PV costs (PVC)", "pv_costs"),
+    "benefit": ("PV benefits (PVB)", "pv_benefits"),
+}
+_TYPE_LABEL = {
+    "cash_releasing": "cash-releasing",
+    "non_cash_releasing": "non-cash-releasing",
+    "societal": "societal",
+}
+
+
+def add_appraisal_sheet(
+    ctx: AppendixContext, case: InvestmentCase, fmt: InvestmentFormats, suffix: str = ""
+) -> InvestmentSheet:
+    """The empty Appraisal sheet of an investment, on the appraisal years."""
+    e = case.economic
+    return new_sheet(
+        ctx,
+        case,
+        fmt,
+        APPRAISAL,
+        suffix,
+        description=f"Green Book economic case of {case.streams.investment_id}: discount "
+        "factors, PVs, NPSV (formulas)",
+        units=f"Real £k, {e.price_base_year} prices, discounted",
+        headers=("Description", "Option", "Stream", "Kind / type", "Input", "Unit"),
+        years=e.years,
+    )
+
+
+def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
+    """Write the Appraisal sheet (``links``: rows of the Service model sheet)."""
+    ctx, st, case = sh.ctx, sh.ctx.styles, sh.case
+    e = case.economic
+    years, n = list(e.years), sh.n
+    model_years = set(ctx.result.model.years)
+    row = 4
+    sh.section(row, "Appraisal timeline")
+    row += 1
+    sh.label(row, "Appraisal year t (0 = the first year, not discounted)", "t")
+    sh.inputs(row, np.arange(n, dtype=float), st.flag)
+    row += 1
+    sh.label(row, "Year on the model's projection timeline (1 = yes)", "flag")
+    sh.inputs(row, [float(y in model_years) for y in years], st.flag)
+    sh.note(row, "Years marked 0 lie beyond the model's horizon: the investment's own streams.")
+    row += 2
+    rows = AppraisalRows()
+    row = _write_prices(sh, row, rows)
+    row = _write_discounting(sh, row, rows)
+    for o in range(len(case.option_ids)):
+        row = _write_option(sh, o, row, rows, links)
+    results = row
+    row = write_results(sh, row, rows)
+    row = write_switching(sh, row, rows)
+    if case.streams.unmonetised:
+        row += 1
+        sh.section(row, "Unmonetised benefits: described, not valued; weigh them beside the NPSV")
+        row += 1
+        for option_id, name, description in case.streams.unmonetised:
+            ctx.text(sh.ws, row, 0, f"{option_id}: {name}", st.label)
+            ctx.text(sh.ws, row, FIRST_YEAR_COL, " ".join(description.split()), st.note)
+            row += 1
+    beyond = [y for y in years if y not in model_years]
+    sh.intro(
+        f"Own timeline: the appraisal period, {n} years from {years[0]} (year 0, not discounted) "
+        f"to {years[-1]}; the model's projection ends in {ctx.years[-1]}"
+        + (f", so {beyond[0]} on come from the investment's own streams" if beyond else "")
+        + f". Inputs blue on yellow. Results by option: row {results + 1}."
+    )
+
+
+def _write_prices(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
+    """GDP deflators and the real price factor (from ``row``); returns the next free row."""
+    ctx, st, fmt = sh.ctx, sh.ctx.styles, sh.fmt
+    e, inv = sh.case.economic, sh.case.streams.investment
+    years = list(e.years)
+    table = deflator_table(e.deflator_version)
+    extend = inv.deflator_extend_rate
+    sh.section(
+        row, f"Prices: nominal (cash) to real {e.price_base_year} prices by the GDP deflator"
+    )
+    row += 1
+    r_defl = row
+    index = deflator_index(years, e.deflator_version, extend)
+    last = max(table.index)
+    sh.label(row, f"GDP deflator index, table {table.version} ({table.reference})", "index")
+    if extend is not None:
+        ctx.number(sh.ws, row, 4, extend, st.rate_input)
+    for t, year in enumerate(years):
+        col = FIRST_YEAR_COL + t
+        if extend is not None and year > last and t > 0:
+            formula = f"={col_letter(col - 1)}{row + 1}*(1+$E${row + 1})"
+            ctx.write(sh.ws, row, col, formula, float(index[t]), fmt.index)
+        else:
+            ctx.number(sh.ws, row, col, float(index[t]), fmt.index_input)
+    extended = (
+        f" Years after {last}: the previous year's index x (1 + the growth a year in column E, "
+        "the investment's deflator_extend_rate)."
+        if extend is not None and years[-1] > last
+        else ""
+    )
+    sh.note(row, table.citation + extended)
+    row += 1
+    r_base = row
+    base = float(deflator_index([e.price_base_year], e.deflator_version, extend)[0])
+    sh.label(row, f"GDP deflator index of the price-base year {e.price_base_year}", "index")
+    ctx.number(sh.ws, row, 4, base, fmt.index_input)
+    sh.note(row, f"Same table; the investment's price_base_year is {e.price_base_year}.")
+    row += 1
+    rows.real = row
+    sh.label(row, "Real price factor: base-year index / the year's index", "factor")
+    sh.formulas(row, each(f"=$E${r_base + 1}/{{c}}${r_defl + 1}"), e.real_factor, fmt.factor)
+    return row + 2
+
+
+def _write_discounting(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
+    """Discount rates and factors (from ``row``); returns the next free row."""
+    ctx, st, fmt, e, n = sh.ctx, sh.ctx.styles, sh.fmt, sh.case.economic, sh.n
+    table = discount_table(e.discount_version)
+    sh.section(row, f"Discounting: Green Book STPR, {e.schedule} schedule, table {table.version}")
+    row += 1
+    r_rate = row
+    rates = np.concatenate(([np.nan], discount_rates(n - 1, e.schedule, e.discount_version)))
+    sh.label(row, "Discount rate r_t of year t", "% a year")
+    sh.inputs(row, rates, st.rate_input, start=1)
+    sh.note(row, table.citation)
+    row += 1
+    r_timing = row
+    sh.label(row, "Flows discounted from: 0 = the end of each year, 0.5 = mid-year", "year")
+    ctx.number(sh.ws, row, 4, 0.5 if e.mid_year else 0.0, fmt.timing_input)
+    sh.note(row, f"The investment's discount.mid_year is {str(e.mid_year).lower()}.")
+    row += 1
+    r_eoy = row
+    end_of_year = np.concatenate(([1.0], np.cumprod(1.0 / (1.0 + rates[1:]))))
+    sh.label(row, "End-of-year discount factor: 1 in year 0, then previous / (1 + r_t)", "factor")
+    sh.formulas(
+        row, each(f"={{p}}{r_eoy + 1}/(1+{{c}}${r_rate + 1})"), end_of_year, fmt.factor, start=1
+    )
+    ctx.number(sh.ws, row, FIRST_YEAR_COL, 1.0, fmt.factor)
+    row += 1
+    rows.df = row
+    sh.label(row, "Discount factor DF_t applied to the year's flows", "factor", st.label_bold)
+    sh.formulas(
+        row,
+        each(f"={{c}}${r_eoy + 1}*(1+{{c}}${r_rate + 1})^$E${r_timing + 1}"),
+        e.discount_factors,
+        fmt.factor,
+        first=f"={sh.letter(0)}${r_eoy + 1}",
+    )
+    sh.note(row, "DF_0 = 1; later years: the end-of-year factor x (1 + r_t) ^ timing.")
+    ctx.name_row(f"appraisal.{sh.case.streams.investment_id}.discount_factor", sh.name, row)
+    return row + 2
+
+
+def _keys(sh: InvestmentSheet, row: int, o: int, stream: str, kind: str) -> None:
+    """Columns B-D of a stream's row: option no., stream id, kind or type."""
+    ctx = sh.ctx
+    ctx.number(sh.ws, row, 1, o + 1, ctx.styles.key)
+    ctx.text(sh.ws, row, 2, stream, ctx.styles.key)
+    ctx.text(sh.ws, row, 3, kind, ctx.styles.key)
+
+
+def _bias_note(bias: Any, kind: str) -> str:
+    if bias is None or kind not in [k.value for k in bias.applies_to]:
+        return "No optimism bias on this cost."
+    what = (
+        bias.project_type
+        or "a combined project ("
+        + ", ".join(f"{t} {w:.0%}" for t, w in (bias.combined or {}).items())
+        + ")"
+    )
+    return (
+        f"Optimism bias: the HMT upper bound for {what} ({bias.measure}) x (1 - mitigation share "
+        f"{bias.mitigation_share:.0%}), table {bias.version}."
+        + (f" {bias.source}" if bias.source else "")
+    )
+
+
+def _real_row(
+    sh: InvestmentSheet, row: int, text: str, nominal: int, rows: AppraisalRows, values: np.ndarray
+) -> None:
+    """A real £k row: the ``nominal`` row's figure x the real price factor."""
+    sh.label(row, text, "£k")
+    sh.formulas(
+        row, each(f"={{c}}{nominal + 1}*{{c}}${rows.real + 1}"), values, sh.ctx.styles.money
+    )
+
+
+def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, links: Links) -> int:
+    """Option ``o``'s streams, nominal and real, and its present values (from ``row``)."""
+    ctx, st, fmt, case = sh.ctx, sh.ctx.styles, sh.fmt, sh.case
+    s, e = case.streams, case.economic
+    inv, option, b = s.investment, s.investment.options[o], s.baseline
+    years, window = list(e.years), s.appraisal_slice
+    selected = o == s.selected and o != b
+    sh.section(row, option_label(case, o), fmt.selected if selected else None)
+    row += 1
+    bias = option_optimism_bias(inv, option)
+    for k in e.costs:
+        item = next((c for c in option.costs if c.id == k), None)
+        name, r_nom = s.cost_names[k], row
+        sh.label(row, f"{name}: nominal cost", "£k")
+        _keys(sh, row, o, k, s.cost_kinds[k].value)
+        sh.inputs(row, s.costs[k][o, window], st.money_input)
+        sh.note(row, item.source if item is not None and item.source else "none in this option")
+        row += 1
+        r_before = row
+        text = f"{name}: real cost before optimism bias"
+        _real_row(sh, row, text, r_nom, rows, e.costs_before_bias[k][o])
+        row += 1
+        rows.after[(k, o)] = row
+        sh.label(row, f"{name}: real cost after optimism bias (rate in column E)", "£k")
+        ctx.number(sh.ws, row, 4, float(e.optimism_bias[k][o]), st.rate_input)
+        template = f"={{c}}{r_before + 1}*(1+$E{row + 1})"
+        sh.formulas(row, each(template), e.costs[k][o], st.money)
+        sh.note(row, _bias_note(bias, s.cost_kinds[k].value))
+        row += 1
+    for k in e.benefits:
+        name, r_nom = s.benefit_names[k], row
+        kind = _TYPE_LABEL.get(e.benefit_types[k].value)
+        sh.label(row, f"{name}: nominal benefit", "£k")
+        _keys(sh, row, o, k, kind or "")
+        item_b = next((x for x in option.benefits if x.id == k), None)
+        sh.linked_or_input(
+            row,
+            service_link(links, "cash_released", o, years) if k == SERVICE_STREAM else None,
+            s.benefits[k][o, window],
+            (st.money, st.money_input),
+            (CASH_LINK_NOTE, item_b.source if item_b is not None and item_b.source else None),
+        )
+        row += 1
+        rows.benefit[(k, o)] = row
+        _real_row(sh, row, f"{name}: real benefit ({kind})", r_nom, rows, e.benefits[k][o])
+        row += 1
+    outcome = inv.outcome
+    if e.outcomes is not None and outcome is not None:
+        rows.units[o] = row
+        sh.label(row, f"Outcome: {outcome.name}, units in the year", "units")
+        sh.linked_or_input(
+            row,
+            service_link(links, outcome.service_series, o, years),
+            e.outcomes[o],
+            (fmt.count, fmt.count_input),
+            (f"Linked: {outcome.service_series}, from the Service model sheet.", outcome.source),
+        )
+        row += 1
+    return _write_present_values(sh, o, row, rows)
+
+
+def _pv_row(
+    sh: InvestmentSheet,
+    row: int,
+    text: str,
+    unit: str,
+    pair: tuple[int, int],
+    df: int,
+    values: np.ndarray,
+    fmt: Any,
+) -> None:
+    """``(option - do nothing) x DF_t`` of the option's and do nothing's rows (``pair``), with
+    the discount factors on row ``df``."""
+    mine, base = pair
+    sh.label(row, text, unit)
+    sh.formulas(row, each(f"=({{c}}${mine + 1}-{{c}}${base + 1})*{{c}}${df + 1}"), values, fmt)
+
+
+def _write_present_values(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows) -> int:
+    """PV rows, PVC, PVB, NPSV and the cumulative net benefit of option ``o`` against do
+    nothing (from ``row``); returns the next free row."""
+    ctx, st, s, e = sh.ctx, sh.ctx.styles, sh.case.streams, sh.case.economic
+    a, b, n, df = e.appraisal, s.baseline, sh.n, e.discount_factors
+    inv_id, option_id = s.investment_id, s.option_ids[o]
+    if o == b:
+        ctx.text(
+            sh.ws,
+            row,
+            0,
+            "Do nothing is the baseline: its present values against itself "
+            "are 0 (the other options' PV rows subtract its streams).",
+            st.note,
+        )
+        return row + 2
+    d_cost = incremental(e.costs, o, b, n) * df
+    d_benefit = incremental(e.benefits, o, b, n) * df
+    pv_rows: dict[str, list[int]] = {"cost": [], "benefit": []}
+    for kind, streams, rows_of, pvs, names in (
+        ("cost", e.costs, rows.after, e.pv_costs, s.cost_names),
+        ("benefit", e.benefits, rows.benefit, e.pv_benefits, s.benefit_names),
+    ):
+        for k, values in streams.items():
+            pv_rows[kind].append(row)
+            text = f"PV of {names[k]}: (option - do nothing) x DF_t"
+            pair = (rows_of[(k, o)], rows_of[(k, b)])
+            _pv_row(sh, row, text, "£k", pair, rows.df, (values[o] - values[b]) * df, st.money)
+            sh.total(row, float(pvs[k][o]), st.money)
+            row += 1
+    r_pvc, r_pvb = row, row + 1
+    for r, kind, values, total, target in (
+        (r_pvc, "cost", d_cost, a.pv_costs[o], rows.pvc),
+        (r_pvb, "benefit", d_benefit, a.pv_benefits[o], rows.pvb),
+    ):
+        text, name = _PV_TOTALS[kind]
+        refs = plus([f"{{c}}${x + 1}" for x in pv_rows[kind]])
+        sh.subtotal(r, f"{text}, against do nothing", each("=" + refs), values)
+        target[o] = sh.total(r, float(total), st.money_bold)
+        ctx.name_row(f"appraisal.{inv_id}.{name}.{option_id}", sh.name, r)
+    row += 2
+    r_npsv = row
+    npsv = each(f"={{c}}{r_pvb + 1}-{{c}}{r_pvc + 1}")
+    sh.subtotal(row, "Net present social value (NPSV = PVB - PVC)", npsv, d_benefit - d_cost)
+    tc = col_letter(sh.total_col)
+    ctx.write(sh.ws, row, sh.total_col, npsv(tc, ""), float(a.npsv[o]), st.money_bold)
+    rows.npsv[o] = f"${tc}${row + 1}"
+    ctx.name_row(f"appraisal.{inv_id}.npsv.{option_id}", sh.name, row)
+    row += 1
+    sh.label(row, "Cumulative discounted net benefit (paid back once it reaches 0)", "£k")
+    sh.formulas(
+        row,
+        each(f"={{p}}{row + 1}+{{c}}{r_npsv + 1}"),
+        np.cumsum(d_benefit - d_cost),
+        st.money,
+        first=f"={sh.letter(0)}{r_npsv + 1}",
+    )
+    rows.cum[o] = f"${sh.letter(n - 1)}${row + 1}"
+    row += 1
+    if o in rows.units and e.outcomes is not None:
+        discounted = (e.outcomes[o] - e.outcomes[b]) * df
+        text = "Discounted extra units of outcome: (option - do nothing) x DF_t"
+        pair = (rows.units[o], rows.units[b])
+        _pv_row(sh, row, text, "units", pair, rows.df, discounted, sh.fmt.count)
+        rows.units_pv[o] = sh.total(row, float(discounted.sum()), sh.fmt.count)
+        row += 1
+    return row + 1
