@@ -7,8 +7,8 @@ the same dotted-path overlay, so the app adds nothing of its own.
 
 from __future__ import annotations
 
-import importlib.util
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +21,21 @@ from streamlit.testing.v1 import AppTest
 from finmodel import load_model, project
 from finmodel.app import views
 from finmodel.app.assumptions import MISSING, entry_for, horizon_entries, main_assumptions
-from finmodel.app.exports import (
-    appendix_bytes,
-    excel_available,
-    scenario_entry_yaml,
-    scenario_model_yaml,
-)
-from finmodel.app.formatting import money, money_k, styled_money
+from finmodel.app.exports import appendix_bytes, scenario_entry_yaml, scenario_model_yaml
+from finmodel.app.formatting import money, money_k, pct, styled_money
 from finmodel.app.overrides import override_tables, table_entries
+from finmodel.app.pages_risk import tornado_frame
+from finmodel.app.risk_labels import format_value, input_label, npsv_title
 from finmodel.app.sidebar import AS_WRITTEN, MODEL_SCENARIO, SAVED_SCENARIO, UPLOAD_OPTION
 from finmodel.app.state import LoadedModel, full_overlay, read_upload
 from finmodel.app.store import ScenarioStore
 from finmodel.cli.app_commands import streamlit_command
 from finmodel.domain.validation import with_overlay
 from finmodel.engine.result import ProjectionResult
-from finmodel.errors import InputError
+from finmodel.errors import GoalSeekError, InputError
+from finmodel.investment.case import appraise_model
 from finmodel.io.yaml_io import MAX_MODEL_BYTES, file_hash, load_model_text
+from finmodel.risk import goal_seek_model, sensitivity, simulate
 from tests.conftest import MODELS, ROOT
 
 APP = str(ROOT / "streamlit_app.py")
@@ -366,7 +365,6 @@ def test_money_formatting() -> None:
     assert "color: #b00020" in html and "color: #1b7f3b" in html
 
 
-@pytest.mark.skipif(not excel_available(), reason="the Excel appendix writer has not landed")
 def test_appendix_and_scenario_exports(tmp_path: Path) -> None:
     path = MODELS / "minimal.yaml"
     model = load_model(path)
@@ -388,10 +386,6 @@ def test_app_command_line() -> None:
     assert command[4].endswith("streamlit_app.py")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("finmodel.io.workbook_in") is None,
-    reason="the budget workbook reader has not landed",
-)
 def test_budget_workbook_upload(at: AppTest, tmp_path: Path) -> None:
     from finmodel.io.excel_template import write_template
 
@@ -439,7 +433,6 @@ uncertainty:
 
 
 def test_risk_page_runs_monte_carlo_on_the_assumptions_on_screen(at: AppTest) -> None:
-    simulate = pytest.importorskip("finmodel.risk.montecarlo").simulate
     text = (MODELS / "minimal.yaml").read_text() + UNCERTAIN
     _upload(at, "uncertain.yaml", text.encode())
     at.number_input(key="in:assumptions.inflation").set_value(2.5).run()
@@ -453,22 +446,18 @@ def test_risk_page_runs_monte_carlo_on_the_assumptions_on_screen(at: AppTest) ->
     expected = simulate(model, draws=2000, seed=7)
     system = expected.row("system")
     assert metric(at, "P(break even)") == f"{expected.p_break_even[system, -1] * 100:.0f}%"
-    assert metric(at, "Median system surplus") == money_k(
-        float(expected.surplus.at(50)[system, -1])
-    )
+    assert metric(at, "Median 20") == money_k(float(expected.surplus.at(50)[system, -1]))
     # a change of assumption makes the stored run out of date, and says so
     at.number_input(key="in:assumptions.inflation").set_value(3.0).run()
     assert any("changed since this run" in w.value for w in at.warning)
 
 
 def test_investment_page_and_the_selected_option(at: AppTest) -> None:
-    case_module = pytest.importorskip("finmodel.investment.case")
     model = load_model(MODELS / "lsc_ics.yaml")
-    if not model.investments:
-        pytest.skip("the default model has no investment cases yet")
+    assert model.investments
     inv_id = next(iter(model.investments))
     path = f"investments.{inv_id}.option"
-    option = case_module.appraise_model(model, inv_id).option_ids[-1]
+    option = appraise_model(model, inv_id).option_ids[-1]
     at.selectbox(key=f"in:{path}").set_value(option).run()
     assert at.session_state["ws_overlay"] == {path: option}
     expected = engine("lsc_ics.yaml", {path: option})
@@ -476,7 +465,7 @@ def test_investment_page_and_the_selected_option(at: AppTest) -> None:
     go(at, "Investment")
     assert not at.error, [e.value for e in at.error]
     shown = at.session_state["investment_case"]
-    case = case_module.appraise_model(with_overlay(model, {path: option}), inv_id)
+    case = appraise_model(with_overlay(model, {path: option}), inv_id)
     np.testing.assert_array_equal(shown.economic.appraisal.npsv, case.economic.appraisal.npsv)
     table = at.dataframe[0].value
     assert money(float(case.economic.appraisal.npsv[-1])) in table["NPSV"].tolist()
@@ -496,3 +485,188 @@ def test_overrides_tables_open_or_closed_keep_the_scenario(at: AppTest) -> None:
     assert not any("Cost lines" in m.value for m in at.markdown)
     assert at.session_state["ws_overlay"] == scenario.set
     assert at.session_state["headline"].surplus == final_surplus(project(model, scenario.id))
+
+
+# ------------------------------------------------------------------- Risk page, default model
+RISK_OVERLAY = {"assumptions.demand_growth": 0.035}
+
+
+def _chart(at: AppTest, trace_name: str) -> dict[str, Any]:
+    """The plotly traces called ``trace_name`` across the charts on screen."""
+    traces = [
+        trace
+        for chart in at.get("plotly_chart")
+        for trace in json.loads(chart.proto.spec)["data"]
+        if trace.get("name") == trace_name
+    ]
+    assert traces, trace_name
+    return traces[0]
+
+
+def _bars(at: AppTest, trace_name: str) -> list[tuple[str, float, str]]:
+    """(input, bar end in £k, label) of the first tornado's bars at one end, bottom row first:
+    the chart draws each end as two layers (bars further from the base, then nearer ones)."""
+    chart = json.loads(at.get("plotly_chart")[_first_tornado(at)].proto.spec)
+    found: dict[str, tuple[str, float, str]] = {}
+    for trace in chart["data"]:
+        if trace.get("name") != trace_name:
+            continue
+        for name, x, text in zip(trace["y"], trace["x"], trace["text"], strict=True):
+            if x is not None:
+                found[name] = (name, trace["base"] + x, text)
+    return [found[name] for name in chart["data"][0]["y"]]
+
+
+def _first_tornado(at: AppTest) -> int:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return next(i for i, s in enumerate(specs) if s["data"][0].get("orientation") == "h")
+
+
+def _frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe]
+    found = [f for f in frames if column in f.columns]
+    assert found, [list(f.columns) for f in frames]
+    return found[0]
+
+
+@pytest.fixture
+def risk(at: AppTest) -> AppTest:
+    """The Risk page of the default model with demand growth at 3.5%."""
+    at.number_input(key=DEMAND).set_value(3.5).run()
+    assert at.session_state["ws_overlay"] == RISK_OVERLAY
+    return go(at, "Risk")
+
+
+def test_risk_page_monte_carlo_on_the_default_model_is_simulates(risk: AppTest) -> None:
+    at = risk
+    at.number_input(key="mc_draws").set_value(600)
+    at.number_input(key="mc_seed").set_value(11)
+    at.selectbox(key="mc_method").set_value("lhs").run()
+    at.button(key="mc_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    model = with_overlay(load_model(MODELS / "lsc_ics.yaml"), RISK_OVERLAY)
+    expected = simulate(model, draws=600, seed=11, method="lhs")
+    system = expected.row("system")
+    # the fan chart is simulate's percentiles, year by year
+    for trace, level in (("Median (P50)", 50), ("P10-P90", 10), ("P5-P95", 5)):
+        np.testing.assert_allclose(
+            _chart(at, trace)["y"], expected.surplus.at(level)[system], rtol=0, atol=1e-9
+        )
+    np.testing.assert_allclose(
+        _chart(at, "Deterministic")["y"], expected.deterministic[system], atol=1e-9
+    )
+    # the probabilities, headline and by year
+    assert metric(at, "P(break even)") == pct(expected.p_break_even[system, -1], 0)
+    assert metric(at, "P(meet control total)") == pct(expected.p_meet_control_total[system, -1], 0)
+    assert metric(at, "Median 20") == money_k(float(expected.surplus.at(50)[system, -1]))
+    table = _frame_with(at, expected.years[-1])
+    assert table.loc["Break even"].tolist() == [pct(v, 0) for v in expected.p_break_even[system]]
+    assert table.loc["Meet the control total"].tolist() == [
+        pct(v, 0) for v in expected.p_meet_control_total[system]
+    ]
+    # the investment's options under uncertainty
+    inv = expected.investments["ipa_uplift"]
+    options = _frame_with(at, "P(NPSV > 0)")
+    assert options["NPSV median"].tolist() == [money(float(v)) for v in inv.npsv.at(50)]
+    assert options["Option"].iloc[1] == "Business case, £796k a year"  # names, not ids
+    assert any("600 draws, seed 11, Latin hypercube" in c.value for c in at.caption)
+    # the Export page puts this run on the appendix's Risk sheet
+    go(at, "Export")
+    assert any("this session's Monte Carlo (600 draws, seed 11" in c.value for c in at.caption)
+
+
+def test_risk_page_tornados_are_sensitivitys(risk: AppTest) -> None:
+    at = risk
+    model = load_model(MODELS / "lsc_ics.yaml")
+    expected = sensitivity(with_overlay(model, RISK_OVERLAY))
+    system = expected.tornados["system_surplus"]
+    shown = at.session_state["tornados"]
+    assert shown.tornados["system_surplus"].rows == system.rows
+    largest = system.rows[0]
+    by_key = {v.key: v for v in expected.inputs}
+    label = input_label(model, largest.input, by_key[largest.input].spec.also)
+    assert label == "Inflation, every line"  # a readable name, not the dotted path
+    # the chart: the top bar (plotly draws the first row last) is the largest swing
+    low, high = _bars(at, "Input at its P10"), _bars(at, "Input at its P90")
+    assert low[-1][0] == label
+    assert low[-1][1] == pytest.approx(largest.output_at_low)
+    assert high[-1][1] == pytest.approx(largest.output_at_high)
+    assert high[-1][2] == money(largest.output_at_high)
+    assert [name for name, _, _ in low][::-1] == list(
+        tornado_frame(shown, shown.tornados["system_surplus"], model)["Input"]
+    )[: len(low)]
+    # the table under it: readable inputs, their P10 and P90, the swing in £k
+    table = _frame_with(at, "Swing")
+    assert table["Swing"].iloc[0] == money(largest.swing)
+    assert table["Input at P10"].iloc[0] == format_value(
+        model, largest.input, float(largest.low_value), "add"
+    )
+    assert "assumptions." not in " ".join(table["Input"])
+    # the NPSV tornado of the preferred option, titled with names
+    npsv = expected.tornados["npsv:ipa_uplift"]
+    title = npsv_title(model, npsv.label)
+    assert "business_case" not in title and "Business case" in title
+    assert any(title in m.value for m in at.markdown)
+    assert _chart(at, "Input at its P90")["y"]  # both charts drawn
+    # demand growth changed on screen is drawn from its distribution (apply: set): said so
+    assert any("drawn from the model file's distribution here: Demand growth." in i.value
+               for i in at.info)  # fmt: skip
+
+
+def test_risk_page_goal_seek_shows_the_engines_value(risk: AppTest) -> None:
+    at = risk
+    model = with_overlay(load_model(MODELS / "lsc_ics.yaml"), RISK_OVERLAY)
+    assert at.selectbox(key="gs_path").value == "assumptions.efficiency"
+    assert any("press Find the value" in i.value for i in at.info)
+    at.button(key="gs_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    expected = goal_seek_model(model, "assumptions.efficiency", "control_total", year="2024/25")
+    answer = at.session_state["goal_seek"]
+    assert answer.outcome.value == expected.value
+    assert metric(at, "Value needed") == format_value(
+        model, "assumptions.efficiency", expected.value
+    )
+    assert metric(at, "Variance 2024/25, at the value found") == money_k(expected.metric)
+    assert any("the system meets its control total in 2024/25" in s.value for s in at.success)
+    # a partner, by name
+    at.selectbox(key="gs_target").set_value("break_even")
+    at.selectbox(key="gs_who").set_value("lth").run()
+    at.button(key="gs_run").click().run()
+    found = goal_seek_model(model, "assumptions.efficiency", "break_even", partner="lth")
+    assert at.session_state["goal_seek"].outcome.value == found.value
+    assert any("Lancashire Teaching Hospitals NHS Foundation Trust breaks even" in s.value
+               for s in at.success)  # fmt: skip
+    # no value in the valid range: the engine's own message
+    at.selectbox(key="gs_who").set_value("system")
+    at.selectbox(key="gs_target").set_value("surplus").run()
+    at.number_input(key="gs_value").set_value(5_000_000.0).run()
+    at.button(key="gs_run").click().run()
+    with pytest.raises(GoalSeekError) as err:
+        goal_seek_model(model, "assumptions.efficiency", "surplus=5000000")
+    assert any(str(err.value) in w.value for w in at.warning), [w.value for w in at.warning]
+    # a service-model parameter: the 28-day standard by the end of a year
+    path = "investments.ipa_uplift.service.parameters.base_fte"
+    at.selectbox(key="gs_path").set_value(path).run()
+    at.selectbox(key="gs_service_year").set_value("2020/21").run()
+    at.button(key="gs_run").click().run()
+    service = goal_seek_model(model, path, "standard_28d:business_case", year="2020/21")
+    assert at.session_state["goal_seek"].outcome.value == service.value
+    assert any("meets the 28-day standard by the end of 2020/21" in s.value for s in at.success)
+    # a change of assumption: the answer is not shown for assumptions it was not found for
+    at.number_input(key=DEMAND).set_value(3.0).run()
+    assert not at.success
+
+
+def test_risk_labels_name_every_uncertain_input() -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    labels = {key: input_label(model, key, spec.also) for key, spec in model.uncertainty.items()}
+    assert (
+        labels["partners.*.costs.pay.efficiency"]
+        == "Pay and Non-pay: efficiency (CIP), 7 providers"
+    )
+    assert labels["drivers.over_65.growth"] == "L&SC population aged 65 and over: growth"
+    assert all(label != key and "_" not in label for key, label in labels.items())
+    assert format_value(model, "partners.*.costs.pay.efficiency", 0.8, "scale") == (
+        "80% of modelled"
+    )
+    assert format_value(model, "partners.lth.costs.pay.baseline", -1234.0) == "£(1,234)k"

@@ -17,6 +17,7 @@ from finmodel.engine.result import ProjectionResult
 
 TOTAL_COLOUR = "#1f4e79"
 CONTROL_COLOUR = "#d98e04"
+LOW_COLOUR = "#7fa7cf"
 _LAYOUT: dict[str, Any] = {
     "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
     "height": 380,
@@ -193,40 +194,71 @@ def fan_chart(
     return figure
 
 
-def tornado_chart(
-    rows: Sequence[tuple[str, float, float]], base: float, title: str, unit: str = "£k"
-) -> go.Figure:
-    """A tornado: for each input ``(name, output at low, output at high)``, bars from the base.
+def tornado_chart(rows: Sequence[tuple[str, float, float, str, str]], base: float) -> go.Figure:
+    """A tornado: for each input ``(name, result at P10, result at P90, input at P10, input at
+    P90)`` (the inputs as text), a bar from the modelled result to the result at each end.
 
-    Rows are drawn in the order given, the first at the top (sort by swing before calling).
+    Rows are drawn in the order given, the first at the top (sort by swing before calling). The
+    bar ends are labelled with the result (£k); hovering shows the input's value. Each end is
+    one trace named "Input at its P10" / "P90" per layer (the bar further from the base first).
     """
-    names = [name for name, _, _ in rows][::-1]
-    low = [lo - base for _, lo, _ in rows][::-1]
-    high = [hi - base for _, _, hi in rows][::-1]
+    names = [r[0] for r in rows][::-1]
+    ends = {"P10": [r[1] for r in rows][::-1], "P90": [r[2] for r in rows][::-1]}
+    inputs = {"P10": [r[3] for r in rows][::-1], "P90": [r[4] for r in rows][::-1]}
+    lengths = {level: [end - base for end in values] for level, values in ends.items()}
+    # When both ends lie on one side of the base, the shorter bar is drawn after (on top of) the
+    # longer one so that neither it nor its label is hidden: "far" bars first, then "near" ones.
+    near = {
+        level: [
+            x * y > 0 and abs(x) < abs(y)
+            for x, y in zip(lengths[level], lengths[other], strict=True)
+        ]
+        for level, other in (("P10", "P90"), ("P90", "P10"))
+    }
     figure = go.Figure()
-    figure.add_bar(
-        y=names,
-        x=low,
-        base=base,
-        orientation="h",
-        name="Input at low",
-        marker_color="#7fa7cf",
-        text=_money_list([lo for _, lo, _ in rows][::-1]),
-    )
-    figure.add_bar(
-        y=names,
-        x=high,
-        base=base,
-        orientation="h",
-        name="Input at high",
-        marker_color=TOTAL_COLOUR,
-        text=_money_list([hi for _, _, hi in rows][::-1]),
+    for layer in ("far", "near"):
+        for level, colour in (("P10", LOW_COLOUR), ("P90", TOTAL_COLOUR)):
+            keep = [n == (layer == "near") for n in near[level]]
+            figure.add_bar(
+                y=names,
+                x=[x if k else None for x, k in zip(lengths[level], keep, strict=True)],
+                base=base,
+                orientation="h",
+                name=f"Input at its {level}",
+                legendgroup=level,
+                showlegend=layer == "far",
+                marker_color=colour,
+                text=[t if k else "" for t, k in zip(_money_list(ends[level]), keep, strict=True)],
+                textposition="outside",
+                cliponaxis=False,
+                customdata=inputs[level],
+                hovertemplate=f"%{{y}}<br>input at its {level}: %{{customdata}}"
+                "<br>result: %{text}k<extra></extra>",
+            )
+    every = [base, *ends["P10"], *ends["P90"]]
+    low, high = min(every), max(every)
+    pad = 0.18 * (high - low or 1.0)
+    figure.add_vline(
+        x=base,
+        line={"color": "#333", "dash": "dot", "width": 1},
+        annotation_text=f"modelled {money(base)}",
+        annotation_position="top",
     )
     figure.update_layout(
-        title=title,
         barmode="overlay",
-        xaxis={"title": unit, "tickformat": ",.0f"},
-        **{**_LAYOUT, "height": max(300, 40 * len(rows) + 120)},
+        xaxis={"tickformat": ",.0f", "range": [low - pad, high + pad]},
+        yaxis={"automargin": True},
+        **{
+            **_LAYOUT,
+            "margin": {"l": 10, "r": 10, "t": 30, "b": 60},
+            "height": max(230, 44 * len(rows) + 140),
+            "legend": {
+                "orientation": "h",
+                "yref": "container",
+                "y": 0.0,
+                "yanchor": "bottom",
+            },
+        },
     )
     return figure
 

@@ -1,7 +1,8 @@
 """Files the Export page offers, built as bytes by plain functions (testable without a browser).
 
 * the Excel appendix of what is on screen (the engine's result with the sidebar's overlay), via
-  :func:`finmodel.io.excel_appendix.write_appendix` into a temporary file;
+  :func:`finmodel.io.excel_appendix.write_appendix` into a temporary file, with the session's
+  Monte Carlo run on its Risk sheet when there is one;
 * the scenario as a complete model YAML (the model file with the overlay applied), which
   ``finmodel run`` reads back to the same numbers;
 * the overlay alone as a ``scenarios:`` entry to paste into a model file;
@@ -10,11 +11,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import tempfile
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,10 @@ import yaml
 from finmodel.app.state import LoadedModel
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult
+from finmodel.io.excel_appendix import write_appendix
+from finmodel.io.excel_risk import risk_run
 from finmodel.io.yaml_io import model_to_yaml
-
-
-def excel_available() -> bool:
-    """True when the Excel appendix writer is installed (``finmodel.io.excel_appendix``)."""
-    return importlib.util.find_spec("finmodel.io.excel_appendix") is not None
+from finmodel.risk import SensitivityResult, SimulationResult
 
 
 def slug(text: str) -> str:
@@ -38,11 +37,22 @@ def slug(text: str) -> str:
 
 
 def appendix_bytes(
-    result: ProjectionResult, loaded: LoadedModel, *, values_only: bool = False
+    result: ProjectionResult,
+    loaded: LoadedModel,
+    *,
+    values_only: bool = False,
+    risk: tuple[SimulationResult, SensitivityResult | None] | None = None,
 ) -> bytes:
-    """The Excel appendix (.xlsx bytes) of ``result``; the Cover carries the model file's hash."""
-    from finmodel.io.excel_appendix import write_appendix
+    """The Excel appendix (.xlsx bytes) of ``result``; the Cover carries the model file's hash.
 
+    ``risk``: a Monte Carlo run (and its tornados) for the Risk sheet; without it a model with
+    an ``uncertainty:`` section gets the engine's default run there.
+    """
+    with risk_run(*risk) if risk is not None else nullcontext():
+        return _appendix_bytes(result, loaded, values_only)
+
+
+def _appendix_bytes(result: ProjectionResult, loaded: LoadedModel, values_only: bool) -> bytes:
     with tempfile.TemporaryDirectory(prefix="finmodel-export-") as folder:
         out = Path(folder) / "appendix.xlsx"
         model_file = loaded.path

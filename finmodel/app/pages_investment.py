@@ -14,24 +14,31 @@ import pandas as pd
 import streamlit as st
 
 from finmodel.app import charts
-from finmodel.app.engines import optional_function
 from finmodel.app.formatting import money
 from finmodel.app.state import Workspace, overlay_key
 from finmodel.app.widgets import keep, kept_key, money_table, show_problems
 from finmodel.errors import InputError
-
-#: The appraisal entry point the page uses (the investment issue's public function).
-APPRAISAL = ("finmodel.investment.case", "appraise_model")
+from finmodel.investment.case import appraise_model
 
 
 @st.cache_resource(show_spinner="Appraising the options…", max_entries=32)
 def _appraise(digest: str, key: str, investment: str, _ws: Workspace) -> Any:
-    appraise = optional_function(*APPRAISAL)
-    assert appraise is not None and _ws.result is not None
-    return appraise(_ws.result.model, investment)
+    assert _ws.result is not None
+    return appraise_model(_ws.result.model, investment)
 
 
-def _month(label: str | None, never: str) -> str:
+def appraisal(ws: Workspace, investment: str) -> Any:
+    """The appraisal of one investment on the model as on screen (cached by model hash, overlay
+    and investment id); :class:`InputError` when it cannot be appraised."""
+    return _appraise(ws.loaded.digest, overlay_key(ws.overlay), investment, ws)
+
+
+def month_name(label: str | None, never: str = "never") -> str:
+    """A service-model month ``"2021-06"`` as ``"Jun 2021"``; ``never`` when None.
+
+    >>> month_name("2021-06"), month_name(None, "not by Mar 2030")
+    ('Jun 2021', 'not by Mar 2030')
+    """
     if label is None:
         return never
     year, month = label.split("-")
@@ -43,7 +50,7 @@ def options_table(case: Any) -> pd.DataFrame:
     """One row per option: economic case and service answers, as the board reads them."""
     e, s = case.economic, case.streams
     answers = case.answers()
-    end = _month(s.service.month_labels[-1], "") if s.service is not None else ""
+    end = month_name(s.service.month_labels[-1], "") if s.service is not None else ""
     rows = []
     for o, row in enumerate(e.appraisal.as_rows()):
         baseline = o == s.baseline
@@ -58,16 +65,16 @@ def options_table(case: Any) -> pd.DataFrame:
             "PV benefits": row["pv_benefits"],
             "NPSV": row["npsv"],
             "BCR": "" if baseline or row["bcr"] is None else f"{row['bcr']:.2f}",
-            "Payback": "" if baseline else (e.payback_label(o) or "not within the period"),
+            "Payback": "" if baseline else (e.payback_label(o) or f"after {e.years[-1]}"),
         }
         if s.service is not None:
             months = answer.get("months_to_clear_backlog")
             record["Overdue reviews cleared"] = (
                 f"not by {end}"
                 if months is None
-                else f"{_month(answer.get('backlog_cleared_in'), '')} ({months} months)"
+                else f"{month_name(answer.get('backlog_cleared_in'), '')} ({months} months)"
             )
-            record["80% decided in 28 days"] = _month(
+            record["80% decided in 28 days"] = month_name(
                 answer.get("first_month_meeting_standard"), f"not by {end}"
             )
         rows.append(record)
@@ -125,14 +132,6 @@ def switching_table(case: Any) -> pd.DataFrame | None:
 def render(ws: Workspace) -> None:
     """Draw the Investment page."""
     st.subheader("Investment cases")
-    appraise = optional_function(*APPRAISAL)
-    if appraise is None:
-        st.info(
-            "Options appraisal (NPSV, BCR, payback, switching values), the backlog and 28-day "
-            "charts and the cost to each funder are available when the investment appraisal "
-            "lands (finmodel.investment)."
-        )
-        return
     assert ws.result is not None
     investments = list(ws.result.model.investments)
     if not investments:
@@ -149,7 +148,7 @@ def render(ws: Workspace) -> None:
         ),
     )
     try:
-        case = _appraise(ws.loaded.digest, overlay_key(ws.overlay), investment, ws)
+        case = appraisal(ws, investment)
     except InputError as err:
         show_problems("This investment cannot be appraised:", [str(p) for p in err.problems])
         return
@@ -166,6 +165,7 @@ def render(ws: Workspace) -> None:
         money_columns=["£k a year", "PV costs", "PV benefits", "NPSV"],
         variance_columns=["NPSV"],
         hide_index=True,
+        widths={"Option": 215, "Rank": 50, "BCR": 50},
         key="table_options",
     )
     switching = switching_table(case)

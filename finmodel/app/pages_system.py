@@ -128,6 +128,6 @@ def render(ws: Workspace) -> None:
         views.partner_table(result, year),
         variance_columns=["Variance"],
         hide_index=True,
-        widths={"Partner": "medium", "Place": "small"},
+        widths={"Partner": 320, "Place": 130},
         key="table_partners",
     )

@@ -117,12 +117,6 @@ def _read_workbook(shown: str, data: bytes) -> Model:
         path.write_bytes(data)
         try:
             model = load_model(path)
-        except ModuleNotFoundError as err:
-            if "workbook" not in str(err.name):
-                raise
-            raise InputError(
-                [Problem(shown, "", "budget workbooks can be read once the workbook reader lands")]
-            ) from None
         except InputError as err:
             raise type(err)(
                 [

@@ -42,11 +42,11 @@ def money_table(
     variance_rows: Iterable[Any] = (),
     hide_index: bool = False,
     key: str | None = None,
-    widths: dict[str, str] | None = None,
+    widths: dict[str, str | int] | None = None,
 ) -> None:
     """A read-only table with money as £k text and variances coloured by sign.
 
-    ``widths`` sets text columns' widths (``"small"``, ``"medium"``, ``"large"``).
+    ``widths`` sets text columns' widths (``"small"``, ``"medium"``, ``"large"`` or pixels).
     """
     variance_columns, variance_rows = list(variance_columns), list(variance_rows)
     styler, columns = styled_money(frame, money_columns, variance_columns, variance_rows)
