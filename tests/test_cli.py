@@ -108,3 +108,108 @@ def test_unknown_scenario_and_missing_file_exit_2(tmp_path):
     assert out.returncode == 2 and "no scenario 'nope'" in out.stderr
     out = run("run", str(tmp_path / "absent.yaml"))
     assert out.returncode == 2 and "no such file" in out.stderr
+
+
+MINIMAL = (MODELS / "minimal.yaml").read_text()
+
+#: Each bad input of the foundation issue: (name, edit of the minimal model, expected place, expected words).
+BAD_INPUTS = [
+    ("malformed YAML", lambda t: t.replace("horizon: 3", "horizon: [3"), "line ", "not valid YAML"),
+    (
+        "unknown key",
+        lambda t: t.replace("baseline: 700", "baseline: 700\n        colour: red"),
+        "partners.icb.costs.acute_contract.colour (line 31)",
+        "unknown key",
+    ),
+    (
+        "negative baseline",
+        lambda t: t.replace("baseline: 700", "baseline: -700"),
+        "partners.icb.costs.acute_contract.baseline (line 30)",
+        "greater than or equal to 0",
+    ),
+    (
+        "payee not a partner",
+        lambda t: t.replace("payee: trust ", "payee: nobody"),
+        "partners.icb.costs.acute_contract.payee (line 31)",
+        "not a partner",
+    ),
+    (
+        "partner paying itself",
+        lambda t: t.replace("payee: trust ", "payee: icb   "),
+        "partners.icb.costs.acute_contract.payee (line 31)",
+        "cannot pay itself",
+    ),
+    (
+        "duplicate ids",
+        lambda t: t.replace("id: non_pay", "id: staff"),
+        "partners.trust.costs.staff.id (line 45)",
+        "used twice",
+    ),
+    (
+        "year list of wrong length",
+        lambda t: t.replace("inflation: 0.02 ", "inflation: [0.02, 0.02]"),
+        "assumptions.inflation (line 14)",
+        "exactly 3 values",
+    ),
+    (
+        "NaN",
+        lambda t: t.replace("baseline: 500", "baseline: .nan"),
+        "partners.trust.costs.staff.baseline (line 43)",
+        "finite number",
+    ),
+    (
+        "infinite",
+        lambda t: t.replace("funding_growth: 0.04", "funding_growth: .inf"),
+        "assumptions.funding_growth (line 16)",
+        "finite number",
+    ),
+    (
+        "text for a number",
+        lambda t: t.replace("baseline: 220", "baseline: tbc"),
+        "partners.trust.costs.non_pay.baseline (line 46)",
+        "valid number",
+    ),
+    (
+        "rate above 100% a year",
+        lambda t: t.replace("demand_growth: 0.05", "demand_growth: 5"),
+        "partners.icb.costs.chc.demand_growth (line 34)",
+        "less than or equal to 1",
+    ),
+    (
+        "rate below -50% a year",
+        lambda t: t.replace("efficiency: 0.02", "efficiency: -0.6"),
+        "partners.trust.costs.staff.efficiency (line 44)",
+        "greater than or equal to -0.5",
+    ),
+    (
+        "unknown scenario path",
+        lambda t: t.replace("assumptions.demand_growth: 0.04", "assumptions.demand_grwth: 0.04"),
+        "scenarios.high_demand.set.assumptions.demand_grwth (line 62)",
+        "unknown key",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "place", "words"),
+    [case[1:] for case in BAD_INPUTS],
+    ids=[case[0] for case in BAD_INPUTS],
+)
+def test_each_bad_input_fails_cleanly_and_writes_nothing(tmp_path, edit, place, words):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(edit(MINIMAL))
+    out_file = tmp_path / "appendix.xlsx"
+    result = run("run", str(bad), "--out", str(out_file))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert all(line.startswith(f"{bad}: ") for line in lines), lines
+    assert any(place in line and words in line for line in lines), lines
+    assert not out_file.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_unknown_scenario_writes_nothing(tmp_path):
+    out_file = tmp_path / "appendix.xlsx"
+    result = run("run", str(MODELS / "minimal.yaml"), "--scenario", "nope", "--out", str(out_file))
+    assert result.returncode == 2 and "--scenario: no scenario 'nope'" in result.stderr
+    assert not out_file.exists()

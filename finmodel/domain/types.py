@@ -22,13 +22,17 @@ Money = Annotated[float, Field(allow_inf_nan=False, description="An amount of mo
 NonNegativeMoney = Annotated[
     float, Field(ge=0, allow_inf_nan=False, description="An amount of money >= 0, in £k.")
 ]
+#: Sane bounds of a rate a year: a fall of more than half, or more than doubling, in one year is
+#: almost certainly a typing error (3 for 3%) rather than a plan.
+RATE_MIN, RATE_MAX = -0.5, 1.0
+
 Rate = Annotated[
     float,
     Field(
-        gt=-1,
-        lt=10,
+        ge=RATE_MIN,
+        le=RATE_MAX,
         allow_inf_nan=False,
-        description="A rate a year as a fraction (0.03 = 3%); must be above -1.",
+        description="A rate a year as a fraction (0.03 = 3%), from -0.5 (-50%) to 1.0 (+100%).",
     ),
 ]
 Share = Annotated[

@@ -45,10 +45,31 @@ def _message(error: Any) -> str:
     return str(error.get("msg", "invalid value"))
 
 
+def _other_union_branch(data: Any, loc: tuple[Any, ...]) -> bool:
+    """True for an error of the list branch of a scalar-or-list value when a scalar was given,
+    or of the scalar branch when a list was given: only the branch the user chose is reported."""
+    for depth, part in enumerate(loc):
+        if isinstance(part, str) and part.startswith(("list[", "float", "int", "constrained-")) and depth > 0:
+            try:
+                value = _value_at(data, loc[:depth])
+            except (KeyError, IndexError, TypeError):
+                return False
+            return part.startswith("list[") != isinstance(value, list)
+    return False
+
+
+def _value_at(data: Any, keys: tuple[Any, ...]) -> Any:
+    for key in keys:
+        data = data[key]
+    return data
+
+
 def structural_findings(data: Any, error: ValidationError) -> list[Finding]:
     """Pydantic errors as findings, merging the several errors a union type gives for one value."""
     merged: dict[Location, list[str]] = {}
     for err in error.errors():
+        if _other_union_branch(data, tuple(err["loc"])):
+            continue
         loc = _clean_location(data, tuple(err["loc"]))
         messages = merged.setdefault(loc, [])
         text = _message(err)

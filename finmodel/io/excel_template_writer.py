@@ -23,6 +23,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from finmodel.domain.model import Model
+from finmodel.domain.types import RATE_MAX, RATE_MIN
 from finmodel.io.excel_styles import INPUT_FILL, INPUT_FONT, MONEY, RATE, SHARE, header_footer_text
 from finmodel.io.excel_template_layout import FIRST_ROW, HEADER_ROW, MAX_ROWS, NO, YES, Column
 
@@ -35,8 +36,8 @@ DRIVER_IDS = f"=Drivers!$A${FIRST_ROW + 1}:$A${FIRST_ROW + MAX_ROWS}"
 RATE_CHECK: dict[str, Any] = {
     "validate": "decimal",
     "criteria": "between",
-    "minimum": -0.99,
-    "maximum": 1,
+    "minimum": RATE_MIN,
+    "maximum": RATE_MAX,
     "input_message": "Type 3% (or 0.03) for 3% a year",
     "error_message": "A rate between -99% and 100% a year",
 }
