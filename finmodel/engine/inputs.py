@@ -12,7 +12,7 @@ Shapes: ``L`` cost lines, ``F`` funding streams, ``P`` partners, ``H`` projected
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,11 +170,12 @@ def compile_model(model: Model) -> ProjectionInputs:
     partner_ids = [p.id for p in model.partners]
     position = {pid: i for i, pid in enumerate(partner_ids)}
     place_names = list(dict.fromkeys(p.place for p in model.partners))
-    slots: dict[str, list[Slot]] = {}
+    slots: dict[str, dict[tuple[str, bool], list[int]]] = {}
 
     def add(path: str, array: str, index: int | None, per_year: bool = True) -> None:
-        chosen = np.array([] if index is None else [index], dtype=np.int64)
-        slots.setdefault(path, []).append(Slot(array, chosen, per_year))
+        chosen = slots.setdefault(path, {}).setdefault((array, per_year), [])
+        if index is not None:
+            chosen.append(index)
 
     # Every system assumption and driver is a valid input even where no line inherits it.
     for name, array in _ASSUMPTION_ARRAYS.items():
@@ -186,56 +187,78 @@ def compile_model(model: Model) -> ProjectionInputs:
     line_payee: list[int] = []
     line_ids: list[str] = []
     baselines: list[float] = []
-    drivers: list[FloatArray] = []
-    direct: list[FloatArray] = []
-    inflation: list[FloatArray] = []
-    efficiency: list[FloatArray] = []
+    line_driver: list[str | None] = []
+    own_rates: dict[str, list[tuple[int, Any]]] = {"direct": [], "inflation": [], "efficiency": []}
     fund_partner: list[int] = []
     fund_ids: list[str] = []
     fund_baseline: list[float] = []
-    funding_growth: list[FloatArray] = []
+    own_funding_growth: list[tuple[int, Any]] = []
+    line_number: dict[str, int] = {}
+    fund_number: dict[str, int] = {}
     for partner in model.partners:
         p_index = position[partner.id]
         for line in partner.costs:
             l_index = len(line_ids)
-            prefix = f"partners.{partner.id}.costs.{line.id}"
+            line_number[f"{partner.id}.{line.id}"] = l_index
             line_partner.append(p_index)
             line_payee.append(position.get(line.payee, -1) if line.payee else -1)
             line_ids.append(f"{partner.id}.{line.id}")
             baselines.append(line.baseline)
-            add(f"{prefix}.baseline", "cost_baseline", l_index, per_year=False)
+            line_driver.append(line.demand_driver)
             if line.demand_driver is not None:
-                drivers.append(year_vector(model.drivers[line.demand_driver].growth, horizon))
                 add(f"drivers.{line.demand_driver}.growth", "driver_growth", l_index)
-                direct.append(
-                    year_vector(line.non_demographic_growth, horizon, a.non_demographic_growth)
-                )
-                add(f"{prefix}.non_demographic_growth", "direct_growth", l_index)
-                if line.non_demographic_growth is None:
-                    add("assumptions.non_demographic_growth", "direct_growth", l_index)
+                own_direct = line.non_demographic_growth
+                inherited = "assumptions.non_demographic_growth"
             else:
-                drivers.append(np.zeros(horizon))
-                direct.append(year_vector(line.demand_growth, horizon, a.demand_growth))
-                add(f"{prefix}.demand_growth", "direct_growth", l_index)
-                if line.demand_growth is None:
-                    add("assumptions.demand_growth", "direct_growth", l_index)
-            for name, store in (("inflation", inflation), ("efficiency", efficiency)):
+                own_direct = line.demand_growth
+                inherited = "assumptions.demand_growth"
+            if own_direct is None:
+                add(inherited, "direct_growth", l_index)
+            else:
+                own_rates["direct"].append((l_index, own_direct))
+            for name in ("inflation", "efficiency"):
                 own = getattr(line, name)
-                store.append(year_vector(own, horizon, getattr(a, name)))
-                add(f"{prefix}.{name}", name, l_index)
                 if own is None:
                     add(f"assumptions.{name}", name, l_index)
+                else:
+                    own_rates[name].append((l_index, own))
         for stream in partner.funding:
             f_index = len(fund_ids)
-            prefix = f"partners.{partner.id}.funding.{stream.id}"
+            fund_number[f"{partner.id}.{stream.id}"] = f_index
             fund_partner.append(p_index)
             fund_ids.append(f"{partner.id}.{stream.id}")
             fund_baseline.append(stream.baseline)
-            funding_growth.append(year_vector(stream.funding_growth, horizon, a.funding_growth))
-            add(f"{prefix}.baseline", "fund_baseline", f_index, per_year=False)
-            add(f"{prefix}.funding_growth", "funding_growth", f_index)
             if stream.funding_growth is None:
                 add("assumptions.funding_growth", "funding_growth", f_index)
+            else:
+                own_funding_growth.append((f_index, stream.funding_growth))
+
+    n_lines = len(line_ids)
+    has_driver = np.array([d is not None for d in line_driver], dtype=bool)
+
+    def rates(default: Any, own: list[tuple[int, Any]], rows: int) -> FloatArray:
+        """Each row the default year vector, then the rows a line or stream sets itself."""
+        table = (
+            np.tile(year_vector(default, horizon), (rows, 1)) if rows else np.zeros((0, horizon))
+        )
+        for row, value in own:
+            table[row] = year_vector(value, horizon)
+        return table
+
+    direct_default = (
+        np.where(
+            has_driver[:, None],
+            year_vector(a.non_demographic_growth, horizon),
+            year_vector(a.demand_growth, horizon),
+        )
+        if n_lines
+        else np.zeros((0, horizon))
+    )
+    for row, value in own_rates["direct"]:
+        direct_default[row] = year_vector(value, horizon)
+    driver_growth = np.zeros((n_lines, horizon))
+    for driver_id, driver in model.drivers.items():
+        driver_growth[[d == driver_id for d in line_driver]] = year_vector(driver.growth, horizon)
 
     n_partners = len(partner_ids)
     control_total = np.full((n_partners, horizon + 1), np.nan)
@@ -246,9 +269,6 @@ def compile_model(model: Model) -> ProjectionInputs:
     fixed = np.zeros(n_partners)
     for partner_id, share in (model.risk_share.shares or {}).items():
         fixed[position[partner_id]] = share
-
-    def matrix(rows: list[FloatArray], width: int) -> FloatArray:
-        return np.array(rows, dtype=float).reshape(len(rows), width)
 
     return ProjectionInputs(
         years=model.years,
@@ -263,25 +283,96 @@ def compile_model(model: Model) -> ProjectionInputs:
         fund_partner=np.array(fund_partner, dtype=np.int64),
         fund_ids=fund_ids,
         cost_baseline=np.array(baselines, dtype=float),
-        driver_growth=matrix(drivers, horizon),
-        direct_growth=matrix(direct, horizon),
-        inflation=matrix(inflation, horizon),
-        efficiency=matrix(efficiency, horizon),
+        driver_growth=driver_growth,
+        direct_growth=direct_default,
+        inflation=rates(a.inflation, own_rates["inflation"], n_lines),
+        efficiency=rates(a.efficiency, own_rates["efficiency"], n_lines),
         fund_baseline=np.array(fund_baseline, dtype=float),
-        funding_growth=matrix(funding_growth, horizon),
+        funding_growth=rates(a.funding_growth, own_funding_growth, len(fund_ids)),
         control_total=control_total,
         risk_method=model.risk_share.method,
         fixed_shares=fixed,
         investment_expenditure=np.zeros((n_partners, horizon + 1)),
-        slots={path: _merge(found) for path, found in slots.items()},
+        slots=SlotTable(slots, line_number, fund_number, has_driver),
     )
 
 
-def _merge(found: list[Slot]) -> tuple[Slot, ...]:
-    by_array: dict[tuple[str, bool], list[int]] = {}
-    for slot in found:
-        by_array.setdefault((slot.array, slot.per_year), []).extend(slot.index.tolist())
-    return tuple(
-        Slot(name, np.array(sorted(set(idx)), dtype=np.int64), per_year)
-        for (name, per_year), idx in by_array.items()
-    )
+class SlotTable(Mapping[str, tuple[Slot, ...]]):
+    """Dotted path -> the array slots it sets, built on first use (a model has many paths).
+
+    System-wide paths (assumptions, drivers, control totals) are listed when compiling; the
+    paths of single lines (``partners.<p>.costs.<c>.<field>``, ``partners.<p>.funding.<f>.<field>``)
+    are worked out from the line's number when asked for.
+    """
+
+    def __init__(
+        self,
+        raw: dict[str, dict[tuple[str, bool], list[int]]],
+        line_number: dict[str, int],
+        fund_number: dict[str, int],
+        has_driver: NDArray[np.bool_],
+    ):
+        self._raw = raw
+        self._lines = line_number
+        self._funds = fund_number
+        self._has_driver = has_driver
+        self._built: dict[str, tuple[Slot, ...]] = {}
+
+    def _line_slot(self, path: str) -> tuple[Slot, ...] | None:
+        parts = path.split(".")
+        if len(parts) != 5 or parts[0] != "partners":
+            return None
+        key, field_name = f"{parts[1]}.{parts[3]}", parts[4]
+        if parts[2] == "costs" and key in self._lines:
+            row = self._lines[key]
+            demand_field = "non_demographic_growth" if self._has_driver[row] else "demand_growth"
+            array = {
+                "baseline": "cost_baseline",
+                demand_field: "direct_growth",
+                "inflation": "inflation",
+                "efficiency": "efficiency",
+            }.get(field_name)
+        elif parts[2] == "funding" and key in self._funds:
+            row = self._funds[key]
+            array = {"baseline": "fund_baseline", "funding_growth": "funding_growth"}.get(
+                field_name
+            )
+        else:
+            return None
+        if array is None:
+            return None
+        return (Slot(array, np.array([row], dtype=np.int64), field_name != "baseline"),)
+
+    def __getitem__(self, path: str) -> tuple[Slot, ...]:
+        built = self._built.get(path)
+        if built is None:
+            if path in self._raw:
+                built = tuple(
+                    Slot(name, np.array(sorted(set(indices)), dtype=np.int64), per_year)
+                    for (name, per_year), indices in self._raw[path].items()
+                )
+            else:
+                found = self._line_slot(path)
+                if found is None:
+                    raise KeyError(path)
+                built = found
+            self._built[path] = built
+        return built
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and (path in self._raw or self._line_slot(path) is not None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._raw
+        for key, row in self._lines.items():
+            partner, line = key.split(".", 1)
+            demand_field = "non_demographic_growth" if self._has_driver[row] else "demand_growth"
+            for name in ("baseline", demand_field, "inflation", "efficiency"):
+                yield f"partners.{partner}.costs.{line}.{name}"
+        for key in self._funds:
+            partner, stream = key.split(".", 1)
+            for name in ("baseline", "funding_growth"):
+                yield f"partners.{partner}.funding.{stream}.{name}"
+
+    def __len__(self) -> int:
+        return len(self._raw) + 4 * len(self._lines) + 2 * len(self._funds)

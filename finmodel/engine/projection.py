@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from finmodel.domain.model import RiskShareMethod
 from finmodel.engine.inputs import FloatArray, ProjectionInputs
@@ -67,6 +68,37 @@ def one_hot(index: np.ndarray, size: int) -> FloatArray:
     return (np.arange(size)[:, None] == np.asarray(index)[None, :]).astype(float)
 
 
+#: Largest groups x rows for which group sums use a dense one-hot product.
+_DENSE_LIMIT = 250_000
+
+
+def group_sum(index: np.ndarray, n_groups: int, values: FloatArray) -> FloatArray:
+    """Sum rows of ``values`` (..., n, T) into groups (..., n_groups, T) by ``index``; -1 is dropped.
+
+    For large models a sparse matrix product, so the cost is linear in the number of rows
+    whatever the number of groups (a dense one-hot product would be rows x groups).
+
+    >>> group_sum(np.array([1, 0, 1, -1]), 2, np.array([[1.0], [2.0], [3.0], [4.0]])).tolist()
+    [[2.0], [4.0]]
+    """
+    index = np.asarray(index)
+    if (
+        n_groups * index.size <= _DENSE_LIMIT
+    ):  # small: a dense product is faster than building a sparse one
+        return one_hot(index, n_groups) @ values
+    keep = np.flatnonzero(index >= 0)
+    matrix = sparse.csr_array(
+        (np.ones(keep.size), (index[keep], keep)), shape=(n_groups, index.size)
+    )
+    n_rows, n_years = values.shape[-2], values.shape[-1]
+    lead = values.shape[:-2]
+    if n_rows == 0:
+        return np.zeros((*lead, n_groups, n_years))
+    flat = np.moveaxis(values, -2, 0).reshape(n_rows, -1)
+    summed = np.asarray(matrix @ flat).reshape((n_groups, *lead, n_years))
+    return np.moveaxis(summed, 0, -2)
+
+
 def project_arrays(inputs: ProjectionInputs) -> Projection:
     """Project every line, partner, place and the system, for one run or a batch of draws.
 
@@ -89,14 +121,13 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     cost = cost_demand_inflation * cum_efficiency
     funding = inputs.fund_baseline[..., None] * _cumulative(1 + inputs.funding_growth)
 
-    payer = one_hot(inputs.line_partner, n_partners)
-    payee = one_hot(inputs.line_payee, n_partners)
-    funder = one_hot(inputs.fund_partner, n_partners)
     internal = (inputs.line_payee >= 0).astype(float)
     external = 1.0 - internal
 
-    expenditure = payer @ cost + inputs.investment_expenditure
-    income = funder @ funding + payee @ cost
+    expenditure = group_sum(inputs.line_partner, n_partners, cost) + inputs.investment_expenditure
+    income = group_sum(inputs.fund_partner, n_partners, funding) + group_sum(
+        inputs.line_payee, n_partners, cost
+    )
     surplus = income - expenditure
 
     system_eliminations = internal @ cost
@@ -104,14 +135,15 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     system_expenditure = expenditure.sum(axis=-2) - system_eliminations
     system_surplus = system_income - system_expenditure
 
-    place_of = np.array([inputs.place_names.index(p) for p in inputs.partner_places])
-    in_place = one_hot(place_of, len(inputs.place_names))
+    place_number = {name: q for q, name in enumerate(inputs.place_names)}
+    place_of = np.array([place_number[p] for p in inputs.partner_places])
+    n_places = len(inputs.place_names)
     payer_place = place_of[inputs.line_partner]
     payee_place = np.where(inputs.line_payee >= 0, place_of[np.maximum(inputs.line_payee, 0)], -1)
     same_place = np.where(payer_place == payee_place, payer_place, -1)
-    place_eliminations = one_hot(same_place, len(inputs.place_names)) @ cost
-    place_income = in_place @ income - place_eliminations
-    place_expenditure = in_place @ expenditure - place_eliminations
+    place_eliminations = group_sum(same_place, n_places, cost)
+    place_income = group_sum(place_of, n_places, income) - place_eliminations
+    place_expenditure = group_sum(place_of, n_places, expenditure) - place_eliminations
 
     control_total = np.broadcast_to(inputs.control_total, surplus.shape)
     variance = surplus - control_total
