@@ -49,7 +49,11 @@ def _other_union_branch(data: Any, loc: tuple[Any, ...]) -> bool:
     """True for an error of the list branch of a scalar-or-list value when a scalar was given,
     or of the scalar branch when a list was given: only the branch the user chose is reported."""
     for depth, part in enumerate(loc):
-        if isinstance(part, str) and part.startswith(("list[", "float", "int", "constrained-")) and depth > 0:
+        if (
+            isinstance(part, str)
+            and part.startswith(("list[", "float", "int", "constrained-"))
+            and depth > 0
+        ):
             try:
                 value = _value_at(data, loc[:depth])
             except (KeyError, IndexError, TypeError):
@@ -94,8 +98,11 @@ def display_path(data: Any, keys: Location) -> str:
     return ".".join(parts)
 
 
-def validate_data(data: Any) -> tuple[Model | None, list[Finding]]:
-    """Validate raw model data. Returns the model (None if structurally invalid) and findings."""
+def validate_data(data: Any, *, check_scenarios: bool = True) -> tuple[Model | None, list[Finding]]:
+    """Validate raw model data. Returns the model (None if structurally invalid) and findings.
+
+    With ``check_scenarios`` each of the model's scenarios is applied and validated too.
+    """
     if not isinstance(data, Mapping):
         return None, [
             ((), "a model file must be a mapping of keys (name, timeline, partners, ...)")
@@ -106,7 +113,7 @@ def validate_data(data: Any) -> tuple[Model | None, list[Finding]]:
         return None, structural_findings(data, err)
     findings = check_model(model)
     raw_scenarios = data.get("scenarios") or []
-    for index in range(len(model.scenarios)):
+    for index in range(len(model.scenarios) if check_scenarios else 0):
         base: Location = ("scenarios", index, "set")
         settings = raw_scenarios[index].get("set") or {}
         for path, reason in overlay_problems(data, settings):
@@ -131,8 +138,18 @@ def scenario_path_for(settings: Mapping[str, Any], loc: Location, data: Any) -> 
     return shown
 
 
-def with_overlay(model: Model, settings: Mapping[str, Any], label: str = "scenario") -> Model:
+def with_overlay(
+    model: Model,
+    settings: Mapping[str, Any],
+    label: str = "scenario",
+    *,
+    check_scenarios: bool = False,
+) -> Model:
     """The model with values set by dotted path, validated; :class:`ScenarioError` lists problems.
+
+    The overlaid model's own scenarios are not re-validated unless ``check_scenarios`` is set:
+    each is validated when it is applied, and re-checking all of them on every what-if
+    dominated the cost of an overlay.
 
     >>> from finmodel.io.yaml_io import load_model
     >>> m = load_model("models/minimal.yaml")
@@ -149,7 +166,7 @@ def with_overlay(model: Model, settings: Mapping[str, Any], label: str = "scenar
             Problem(label, path, reason) for path, reason in overlay_problems(data, settings)
         ]
         raise ScenarioError(problems) from None
-    new_model, findings = validate_data(overlaid)
+    new_model, findings = validate_data(overlaid, check_scenarios=check_scenarios)
     if new_model is None or findings:
         raise ScenarioError(
             Problem(label, scenario_path_for(settings, loc, overlaid), message)
