@@ -258,14 +258,15 @@ def _field_problems(name: str, values: np.ndarray) -> list[str]:
 def _investment_starts(
     params: IpaServiceParameters, investment_start: npt.ArrayLike | None, batch: tuple[int, ...]
 ) -> IntArray:
-    """Month index from which each batch element's investment is funded (batch shape)."""
+    """Month index from which each batch element's investment is funded (batch shape; a
+    read-only broadcast view)."""
     if investment_start is None:
-        return np.full(batch, params.investment_start_month, dtype=np.int64)
+        return np.broadcast_to(np.int64(params.investment_start_month), batch)
     starts = np.asarray(investment_start)
     if not np.all(np.isfinite(starts)) or np.any(starts < 0) or np.any(starts != np.round(starts)):
         raise ServiceParameterError("investment_start: month indices must be whole numbers >= 0")
     try:
-        return np.broadcast_to(starts.astype(np.int64), batch).copy()
+        return np.broadcast_to(starts.astype(np.int64), batch)
     except ValueError:
         raise ServiceParameterError(
             f"investment_start: shape {starts.shape} does not broadcast with the batch {batch}"
@@ -321,7 +322,7 @@ def _resolve(
         raise ServiceParameterError("; ".join(problems))
     if monthly is not None:
         monthly = np.broadcast_to(monthly, (*batch, params.horizon_months))
-    return batch, resolved, np.broadcast_to(invest, batch).astype(float), monthly
+    return batch, resolved, np.broadcast_to(invest, batch), monthly
 
 
 def simulate_ipa_service(
@@ -356,110 +357,35 @@ def simulate_ipa_service(
     if unknown:
         raise ServiceParameterError(f"record: unknown series {sorted(unknown)}")
     n = params.horizon_months
-    first, interval = params.first_review_months, params.review_interval_months
-    ring = max(first, interval)
+    # The loop works on the batch with its axes reordered, longest last (e.g. (options, draws)),
+    # so that a parameter varying along one axis broadcasts in long inner loops.
+    shape = batch or (1,)
+    order = tuple(sorted(range(len(shape)), key=lambda axis: shape[axis]))
+    inner = tuple(shape[axis] for axis in order)
+    back = (0, *(order.index(axis) + 1 for axis in range(len(shape))))
 
-    # Inputs by month, time-major (months, *batch).
-    m = np.arange(n).reshape((n,) + (1,) * len(batch))
-    if monthly is None:
-        arrivals = v["referrals_per_month"] * (1.0 + v["referral_growth"]) ** (m / 12.0)
-    else:
-        arrivals = np.moveaxis(monthly, -1, 0)
-    ramp = np.moveaxis(staff_ramp(n, starts, params), -1, 0)
-    fte = np.maximum(v["base_fte"] + ramp * (invest / v["cost_per_fte_k"]), 0.0)
+    def compact(values: npt.ArrayLike, months: bool = False) -> np.ndarray:
+        """``values`` (batch shape, or months first), compact and reordered for the loop."""
+        lead = (n,) if months else ()
+        axes = (0, *(a + 1 for a in order)) if months else order
+        if not batch:  # a single run: scalars, as numpy computes them (bit for bit)
+            return np.reshape(values, (n, 1) if months else ())
+        return np.ascontiguousarray(_compact(np.reshape(values, (*lead, *shape))).transpose(axes))
 
-    a_rate, r_rate = v["assessments_per_fte_month"], v["reviews_per_fte_month"]
-    exit_rate, conversion = v["monthly_exit_rate"], v["conversion_rate"]
-    next_share = v["next_month_within_28_days"]
-    saving = v["review_finding_rate"] * v["review_saving_k_per_year"]
-    stay = 1.0 - exit_rate
-    # Capacity by month, and what one unit of one kind of work costs in the other kind.
-    assess_capacity = fte * a_rate
-    review_capacity = fte * r_rate
-    by_assessments = params.priority == "assessments"
-    cap = v["priority_max_share"]
-
-    # State. Queue cohorts at the end of month -1: age 0 (arrived in month -1), older.
-    q0 = np.array(v["initial_queue"] - v["initial_queue_over_28_days"])
-    q1 = np.array(v["initial_queue_over_28_days"])
-    q2 = np.zeros(batch)
-    caseload = np.array(v["initial_caseload"])
-    backlog = np.array(v["initial_overdue_reviews"])
-    # Reviews falling due in month T sit in slot T % ring. Exits are applied when a review is
-    # scheduled (it survives the months until it is due), so the ring never needs decaying.
-    pipeline = np.zeros((ring, *batch))
-    soon = v["initial_outstanding_reviews"] - v["initial_overdue_reviews"]
-    later = v["initial_caseload"] - v["initial_outstanding_reviews"]
-    pipeline[:first] += soon / first
-    if ring > first:
-        pipeline[first:] += later / (ring - first)
-    else:
-        pipeline += later / ring
-    pipeline *= stay ** np.arange(1, ring + 1).reshape((ring,) + (1,) * len(batch))
-    survive_interval, survive_first = stay**interval, stay**first
-    # Savings found on reviews: run-rate (£k a year) with exits; each lasts 12 months.
-    found = np.zeros((12, *batch))
-    survive_year = stay**12
-    run_rate = np.zeros(batch)
-    lapsed = np.zeros(batch)
-    zero = np.zeros(batch)
-
-    out = {name: np.empty((n, *batch)) for name in keep}
-
-    def put(name: str, value: np.ndarray, month: int) -> None:
-        if name in out:
-            out[name][month] = value
-
-    for t in range(n):
-        # Queue: age the cohorts, add this month's referrals.
-        q2, q1, q0 = q2 + q1, q0, arrivals[t]
-        waiting = q0 + q1 + q2
-        # Exits from the caseload (its scheduled reviews already allow for them).
-        caseload = caseload * stay
-        if params.overdue_reviews_lapse:
-            lapsed = backlog * exit_rate
-            backlog = backlog - lapsed
-        slot = t % ring
-        due = pipeline[slot].copy()
-        pipeline[slot] = 0.0
-        demand = backlog + due
-        # Work, in priority order, from one team.
-        # The share of the team's time the first kind of work uses is done / its capacity.
-        if by_assessments:
-            assessed = np.minimum(waiting, assess_capacity[t] * cap)
-            used = np.divide(assessed, assess_capacity[t], out=zero.copy(), where=assessed > 0)
-            reviewed = np.minimum(demand, review_capacity[t] * np.maximum(1.0 - used, 0.0))
-        else:
-            reviewed = np.minimum(demand, review_capacity[t] * cap)
-            used = np.divide(reviewed, review_capacity[t], out=zero.copy(), where=reviewed > 0)
-            assessed = np.minimum(waiting, assess_capacity[t] * np.maximum(1.0 - used, 0.0))
-        # First in, first out: oldest cohort first.
-        take2 = np.minimum(assessed, q2)
-        take1 = np.minimum(assessed - take2, q1)
-        take0 = np.minimum(assessed - take2 - take1, q0)
-        q2, q1, q0 = q2 - take2, q1 - take1, q0 - take0
-        assessed = take0 + take1 + take2
-        # Eligibility and reviews.
-        eligible = conversion * assessed
-        caseload = caseload + eligible
-        backlog = demand - reviewed
-        pipeline[(t + interval) % ring] += reviewed * survive_interval
-        pipeline[(t + first) % ring] += eligible * survive_first
-        # Cash released: this month's findings start, those of 12 months ago end.
-        new_found = reviewed * saving
-        run_rate = run_rate * stay + new_found - found[t % 12] * survive_year
-        found[t % 12] = new_found
-        put("referrals", arrivals[t], t)
-        put("assessments", assessed, t)
-        put("queue", waiting - assessed, t)
-        put("incomplete_over_28_days", q1 + q2, t)
-        put("decisions_within_28_days", take0 + next_share * take1, t)
-        put("reviews_due", due, t)
-        put("reviews_done", reviewed, t)
-        put("overdue_backlog", backlog, t)
-        put("lapsed_reviews", lapsed, t)
-        put("caseload", caseload, t)
-        put("cash_released", np.maximum(run_rate, 0.0) / 12.0, t)
+    out = {name: np.empty((n, *inner)) for name in RECORDED_SERIES if name in keep}
+    _run_months(
+        params,
+        inner,
+        {name: compact(v[name]) for name in VARIABLE_FIELDS},
+        compact(invest),
+        compact(starts),
+        None if monthly is None else compact(np.moveaxis(monthly, -1, 0), months=True),
+        out,
+    )
+    series = {
+        name: np.moveaxis(values.transpose(back).reshape((n, *batch)), 0, -1)
+        for name, values in out.items()
+    }
 
     months = [
         (
@@ -471,11 +397,217 @@ def simulate_ipa_service(
     return IpaServiceResult(
         parameters=params,
         resolved=v,
-        investment_k=invest,
-        investment_start_month=starts,
+        investment_k=np.array(invest, dtype=float),
+        investment_start_month=np.array(starts, dtype=np.int64),
         month_labels=tuple(f"{y}-{mo:02d}" for y, mo in months),
         financial_years=tuple(financial_year_of(y, mo) for y, mo in months),
         initial_queue=np.broadcast_to(v["initial_queue"], batch).astype(float),
         initial_backlog=np.broadcast_to(v["initial_overdue_reviews"], batch).astype(float),
-        series={name: np.moveaxis(values, 0, -1) for name, values in out.items()},
+        series=series,
     )
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """A broadcast array shrunk to length 1 along the axes it was broadcast along (a view).
+
+    Per-option or per-draw parameters stay at their own size, so arithmetic on them alone
+    (staff, capacity, survival factors) costs little; they broadcast in the loop.
+    """
+    return values[tuple(slice(0, 1) if s == 0 else slice(None) for s in values.strides)]
+
+
+def _run_months(
+    params: IpaServiceParameters,
+    shape: tuple[int, ...],
+    p: Mapping[str, FloatArray],
+    invest: FloatArray,
+    starts: IntArray,
+    referrals: FloatArray | None,
+    out: dict[str, FloatArray],
+) -> None:
+    """The monthly loop over ``shape`` (the batch, at least 1-D): fill ``out`` (series name
+    -> ``(months, *shape)``, time-major).
+
+    ``p``, ``invest`` and ``starts`` are the batch's values, compact (length 1 along the axes
+    they do not vary on); ``referrals`` is ``None`` (the formula) or ``(months, *compact)``.
+    Every step works in place on preallocated ``shape`` buffers (float64), and a series that is
+    not recorded is not computed. The arithmetic, term by term and in the same order, is that
+    of the module docstring, so results do not depend on what is recorded.
+    """
+    n = params.horizon_months
+    nd = len(shape)
+    first, interval = params.first_review_months, params.review_interval_months
+    ring = max(first, interval)
+    by_month = (n,) + (1,) * nd
+
+    # Inputs by month, time-major (months, *compact).
+    if referrals is None:
+        m = np.arange(n).reshape(by_month)
+        referrals = p["referrals_per_month"] * (1.0 + p["referral_growth"]) ** (m / 12.0)
+    ramp = np.moveaxis(staff_ramp(n, starts, params), -1, 0)
+    fte = np.maximum(p["base_fte"] + ramp * (invest / p["cost_per_fte_k"]), 0.0)
+    a_rate, r_rate = p["assessments_per_fte_month"], p["reviews_per_fte_month"]
+    exit_rate, conversion = p["monthly_exit_rate"], p["conversion_rate"]
+    next_share, cap = p["next_month_within_28_days"], p["priority_max_share"]
+    saving = p["review_finding_rate"] * p["review_saving_k_per_year"]
+    stay = 1.0 - exit_rate
+    by_assessments = params.priority == "assessments"
+    lapse = params.overdue_reviews_lapse
+    uncapped = bool(np.all(cap == 1.0))  # x * 1.0 == x: skip the multiplication
+    # With every capacity of the priority work positive, the share of the team it uses is a
+    # plain division (otherwise zero where nothing was done).
+    first_rate = a_rate if by_assessments else r_rate
+    positive = (
+        fte.size == 0 or first_rate.size == 0 or float(fte.min()) * float(first_rate.min()) > 0.0
+    )
+
+    # State, each a full buffer. Queue cohorts at the end of month -1: age 0, age 1, older.
+    def full(value: npt.ArrayLike) -> FloatArray:
+        buffer = np.empty(shape)
+        np.copyto(buffer, value)
+        return buffer
+
+    q0 = full(p["initial_queue"] - p["initial_queue_over_28_days"])
+    q1 = full(p["initial_queue_over_28_days"])
+    q2 = full(0.0)
+    caseload = full(p["initial_caseload"])
+    backlog = full(p["initial_overdue_reviews"])
+    # Reviews falling due in month T sit in slot T % ring. Exits are applied when a review is
+    # scheduled (it survives the months until it is due), so the ring never needs decaying.
+    pipeline = np.zeros((ring, *shape))
+    soon = p["initial_outstanding_reviews"] - p["initial_overdue_reviews"]
+    later = p["initial_caseload"] - p["initial_outstanding_reviews"]
+    pipeline[:first] += soon / first
+    if ring > first:
+        pipeline[first:] += later / (ring - first)
+    else:
+        pipeline += later / ring
+    pipeline *= stay ** np.arange(1, ring + 1).reshape((ring,) + (1,) * nd)
+    survive_interval, survive_first, survive_year = stay**interval, stay**first, stay**12
+    # Savings found on reviews: run-rate (£k a year) with exits; each lasts 12 months.
+    cash = out.get("cash_released")
+    found = np.zeros((12, *shape)) if cash is not None else None
+    run_rate = full(0.0)
+
+    # Scratch buffers.
+    waiting, wanted, used, ac, rc, limit = (np.empty(shape) for _ in range(6))
+    take0, take1, take2, rest, eligible, scratch = (np.empty(shape) for _ in range(6))
+    assessed_buf, reviewed_buf, lapsed_buf = (np.empty(shape) for _ in range(3))
+    o_referrals, o_assessed, o_queue = (
+        out.get("referrals"),
+        out.get("assessments"),
+        out.get("queue"),
+    )
+    o_incomplete, o_decisions = (
+        out.get("incomplete_over_28_days"),
+        out.get("decisions_within_28_days"),
+    )
+    o_due, o_reviewed = out.get("reviews_due"), out.get("reviews_done")
+    o_backlog, o_lapsed, o_caseload = (
+        out.get("overdue_backlog"),
+        out.get("lapsed_reviews"),
+        out.get("caseload"),
+    )
+    if o_lapsed is not None and not lapse:
+        o_lapsed.fill(0.0)
+    add, sub, mul, div = np.add, np.subtract, np.multiply, np.divide
+    minimum, maximum, copyto = np.minimum, np.maximum, np.copyto
+
+    for t in range(n):
+        # Queue: age the cohorts (the freed age-1 buffer takes this month's referrals).
+        add(q2, q1, out=q2)
+        q0, q1 = q1, q0
+        copyto(q0, referrals[t])
+        if o_referrals is not None:
+            copyto(o_referrals[t], referrals[t])
+        add(q0, q1, out=waiting)
+        add(waiting, q2, out=waiting)
+        # Exits from the caseload (its scheduled reviews already allow for them). Recorded
+        # stocks are updated in their output row, which then holds the state.
+        new = o_caseload[t] if o_caseload is not None else caseload
+        mul(caseload, stay, out=new)
+        caseload = new
+        slot = t % ring
+        due = pipeline[slot]
+        if o_due is not None:
+            copyto(o_due[t], due)
+        new = o_backlog[t] if o_backlog is not None else backlog
+        if lapse:
+            lapsed = o_lapsed[t] if o_lapsed is not None else lapsed_buf
+            mul(backlog, exit_rate, out=lapsed)
+            sub(backlog, lapsed, out=new)
+            add(new, due, out=new)
+        else:
+            add(backlog, due, out=new)
+        backlog = new  # the demand for reviews until the reviews done are taken off
+        # Work, in priority order, from one team. The share of the team's time the first kind
+        # of work uses is done / its capacity.
+        f = fte[t]
+        reviewed = o_reviewed[t] if o_reviewed is not None else reviewed_buf
+        if by_assessments:
+            mul(f, a_rate, out=ac)
+            minimum(waiting, ac if uncapped else mul(ac, cap, out=limit), out=wanted)
+            _share_used(wanted, ac, used, positive)
+            mul(f, r_rate, out=rc)
+            mul(rc, used, out=rc)
+            minimum(backlog, rc, out=reviewed)
+        else:
+            mul(f, r_rate, out=rc)
+            minimum(backlog, rc if uncapped else mul(rc, cap, out=limit), out=reviewed)
+            _share_used(reviewed, rc, used, positive)
+            mul(f, a_rate, out=ac)
+            mul(ac, used, out=ac)
+            minimum(waiting, ac, out=wanted)
+        # First in, first out: oldest cohort first.
+        minimum(wanted, q2, out=take2)
+        sub(wanted, take2, out=rest)
+        minimum(rest, q1, out=take1)
+        sub(rest, take1, out=rest)
+        minimum(rest, q0, out=take0)
+        sub(q2, take2, out=q2)
+        sub(q1, take1, out=q1)
+        sub(q0, take0, out=q0)
+        assessed = o_assessed[t] if o_assessed is not None else assessed_buf
+        add(take0, take1, out=assessed)
+        add(assessed, take2, out=assessed)
+        # Eligibility and reviews; the slot just emptied takes the reviews due in `ring` months.
+        mul(conversion, assessed, out=eligible)
+        add(caseload, eligible, out=caseload)
+        sub(backlog, reviewed, out=backlog)
+        if interval == ring:
+            mul(reviewed, survive_interval, out=pipeline[slot])
+            later_slot = pipeline[(t + first) % ring]
+            add(later_slot, mul(eligible, survive_first, out=scratch), out=later_slot)
+        else:
+            later_slot = pipeline[(t + interval) % ring]
+            add(later_slot, mul(reviewed, survive_interval, out=scratch), out=later_slot)
+            mul(eligible, survive_first, out=pipeline[slot])
+        # Cash released: this month's findings start, those of 12 months ago end.
+        if cash is not None and found is not None:
+            ended, started = scratch, found[t % 12]
+            mul(started, survive_year, out=ended)
+            mul(reviewed, saving, out=started)
+            mul(run_rate, stay, out=run_rate)
+            add(run_rate, started, out=run_rate)
+            sub(run_rate, ended, out=run_rate)
+            maximum(run_rate, 0.0, out=cash[t])
+            div(cash[t], 12.0, out=cash[t])
+        if o_queue is not None:
+            sub(waiting, assessed, out=o_queue[t])
+        if o_incomplete is not None:
+            add(q1, q2, out=o_incomplete[t])
+        if o_decisions is not None:
+            mul(next_share, take1, out=o_decisions[t])
+            add(take0, o_decisions[t], out=o_decisions[t])
+
+
+def _share_used(done: FloatArray, capacity: FloatArray, out: FloatArray, positive: bool) -> None:
+    """``out = max(1 - done / capacity, 0)``: the share of the team left for the other work
+    (``done / capacity`` taken as 0 where nothing was done, so a zero capacity is no error)."""
+    if positive:
+        np.divide(done, capacity, out=out)
+    else:
+        out.fill(0.0)
+        np.divide(done, capacity, out=out, where=done > 0)
+    np.subtract(1.0, out, out=out)
+    np.maximum(out, 0.0, out=out)

@@ -165,10 +165,7 @@ class IpaServiceResult:
         if name in self.series:
             return self.series[name]
         if name == "share_within_28_days":
-            done = self.get("assessments")
-            out = np.full(done.shape, np.nan)
-            np.divide(self.get("decisions_within_28_days"), done, out=out, where=done > 0)
-            return out
+            return self._share_within_28_days(np.nan)
         if name == "new_eligible":
             return self.get("assessments") * self.resolved["conversion_rate"][..., None]
         if name in ("fte", "extra_fte", "extra_staff_cost"):
@@ -183,6 +180,14 @@ class IpaServiceResult:
         raise FinmodelError(
             f"series {name!r} was not recorded in this run; recorded: {sorted(self.series)}"
         )
+
+    def _share_within_28_days(self, none: float) -> FloatArray:
+        """Decisions within 28 days / assessments by month, ``none`` where no assessment was
+        completed (in the memory layout of the recorded series, which keeps it fast)."""
+        done = self.get("assessments")
+        out = np.full_like(done, none)
+        np.divide(self.get("decisions_within_28_days"), done, out=out, where=done > 0)
+        return out
 
     @property
     def months(self) -> int:
@@ -219,8 +224,8 @@ class IpaServiceResult:
     def first_month_meeting_standard(self) -> IntArray:
         """Index of the first month whose share of decisions within 28 days reaches the standard
         (default 80%); ``NEVER`` (-1) if none. Months with no decisions do not count."""
-        share = self.get("share_within_28_days")
-        met = np.nan_to_num(share, nan=-1.0) >= self.resolved["standard_share"][..., None] - 1e-12
+        share = self._share_within_28_days(-1.0)  # a month with no decisions never meets it
+        met = share >= self.resolved["standard_share"][..., None] - 1e-12
         return np.where(met.any(axis=-1), met.argmax(axis=-1), NEVER).astype(np.int64)
 
     def first_year_meeting_standard(self) -> IntArray:
