@@ -50,7 +50,7 @@ def test_with_overlay_validates(minimal_model):
     )
     with pytest.raises(ScenarioError, match=r"partners\.trust\.costs\.staff\.efficency"):
         with_overlay(minimal_model, {"partners.trust.costs.staff.efficency": 0.05})
-    with pytest.raises(ScenarioError, match="greater than or equal to -0.5"):
+    with pytest.raises(ScenarioError, match=r"greater than or equal to -0\.5"):
         with_overlay(minimal_model, {"assumptions.inflation": -2})
 
 
