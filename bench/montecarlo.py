@@ -4,23 +4,30 @@ For the default model (``models/lsc_ics.yaml``), with and without the service mo
 inputs (``investments.*`` keys of ``uncertainty:``), and for 10,000 and 100,000 draws:
 
 * the wall time of :func:`finmodel.risk.simulate` (everything: compiling the model's inputs,
-  sampling, projecting, percentiles and probabilities), best of ``--repeats`` runs;
+  sampling, projecting, percentiles and probabilities): the median, and the range, of
+  ``--repeats`` runs (``--repeats-large`` for more than 10,000 draws) after a warm-up run;
 * the peak resident memory (``ru_maxrss``) of a fresh process that imports finmodel and runs
   that one simulation (so the figure includes Python, numpy and the model);
 * the time per draw of the naive alternative, measured in the same run: a Python loop running
   the deterministic projection once per draw (the draw's values applied to the compiled inputs,
   then :func:`~finmodel.engine.projection.project_arrays`; with the service model, also
   :func:`~finmodel.engine.investment_effects.investment_draws` for that one draw), timed over
-  ``--loop-draws`` draws; the ratio is ``loop time per draw x draws / simulate time``.
+  ``--loop-draws`` draws (a twentieth of them with the service model) three times, median;
+  the ratio is ``loop time per draw x draws / median simulate time``.
 
 Targets (issue 5, on a 2-core machine): 10,000 draws < 1 s, 100,000 draws < 10 s, peak memory
 < 1.5 GB, ratio >= 50x.
 
-Each simulation runs in one process and in ``--workers`` processes (default: one per CPU;
-``finmodel simulate`` does the same for runs of 8,192 draws or more).
+Each simulation runs in one process and in ``--workers`` processes (default: one per CPU).
+``finmodel simulate`` uses every CPU only when service-model inputs are drawn and there are
+8,192 draws or more: for the projection alone, moving results between processes costs more
+than it saves, which the projection-only rows with two processes show.
 
-Usage: python bench/montecarlo.py [--repeats N] [--loop-draws N] [--draws 10000 100000]
-[--workers N]
+The machine's load average is printed before and after: the figures are only comparable
+between runs on an otherwise idle machine.
+
+Usage: python bench/montecarlo.py [--repeats N] [--repeats-large N] [--loop-draws N]
+[--draws 10000 100000] [--workers N]
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -71,7 +79,9 @@ def child(service: bool, draws: int, repeats: int, workers: int) -> None:
     print(
         json.dumps(
             {
-                "seconds": min(times),
+                "seconds": statistics.median(times),
+                "fastest": min(times),
+                "slowest": max(times),
                 # the parent plus every worker at its peak (an upper bound: forked workers
                 # share the parent's pages until they write to them)
                 "peak_mb": own + (workers * worker if workers > 1 else 0.0),
@@ -81,12 +91,10 @@ def child(service: bool, draws: int, repeats: int, workers: int) -> None:
     )
 
 
-def loop_seconds_per_draw(service: bool, n_loop: int) -> float:
-    """Seconds per draw of the deterministic projection run once per draw in a Python loop."""
-    from finmodel.engine.investment_effects import investment_draws
-    from finmodel.engine.projection import project_arrays
+def loop_seconds_per_draw(service: bool, n_loop: int, repeats: int = 3) -> float:
+    """Seconds per draw of the deterministic projection run once per draw in a Python loop
+    (median of ``repeats`` timings over ``n_loop`` draws)."""
     from finmodel.engine.result import compile_inputs
-    from finmodel.risk.kernel import apply_values
     from finmodel.risk.montecarlo import draw_values, plan_simulation
 
     model = load(service)
@@ -95,8 +103,21 @@ def loop_seconds_per_draw(service: bool, n_loop: int) -> float:
     inputs = compile_inputs(model)
     targets = [v.target for v in plan.inputs]
     service_columns = [(k, item) for k, t in enumerate(targets) for item in t.service]
-    started = time.perf_counter()
-    for i in range(n_loop):
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        _loop(model, inputs, targets, service_columns, values)
+        times.append((time.perf_counter() - started) / n_loop)
+    return statistics.median(times)
+
+
+def _loop(model, inputs, targets, service_columns, values) -> None:
+    """The deterministic projection of each draw in turn (the naive alternative)."""
+    from finmodel.engine.investment_effects import investment_draws
+    from finmodel.engine.projection import project_arrays
+    from finmodel.risk.kernel import apply_values
+
+    for i in range(values.shape[0]):
         row = values[i]
         drawn = apply_values(inputs, targets, row)
         if service_columns:
@@ -112,12 +133,12 @@ def loop_seconds_per_draw(service: bool, n_loop: int) -> float:
             draws = investment_draws(model, overrides, investment=service_columns[0][1].investment)
             drawn = replace(drawn, investment_expenditure=draws.expenditure[0])
         project_arrays(drawn)
-    return (time.perf_counter() - started) / n_loop
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats-large", type=int, default=3)
     parser.add_argument("--loop-draws", type=int, default=2000)
     parser.add_argument("--draws", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument(
@@ -136,7 +157,7 @@ def main() -> None:
         loop_draws = args.loop_draws if not service else max(50, args.loop_draws // 20)
         per_draw = loop_seconds_per_draw(service, loop_draws)
         for draws in args.draws:
-            repeats = args.repeats if draws <= 10_000 else max(1, args.repeats - 1)
+            repeats = args.repeats if draws <= 10_000 else args.repeats_large
             for workers in sorted({1, args.workers}):
                 out = subprocess.run(
                     [
@@ -153,32 +174,31 @@ def main() -> None:
                     check=True,
                 )
                 found = json.loads(out.stdout.strip().splitlines()[-1])
-                ratio = per_draw * draws / found["seconds"]
-                rows.append(
-                    (service, draws, workers, found["seconds"], found["peak_mb"], per_draw, ratio)
-                )
+                rows.append((service, draws, workers, repeats, found, per_draw))
 
     print(
-        "| Uncertain inputs | Draws | Processes | simulate (s) | Target | Peak RSS (MB) "
-        "| Loop per draw (ms) | Loop, extrapolated (s) | Speed-up |"
+        "| Uncertain inputs | Draws | Processes | simulate (s), median [range] | Target "
+        "| Peak RSS (MB) | Loop per draw (ms) | Loop, extrapolated (s) | Speed-up |"
     )
     print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
-    for service, draws, workers, seconds, peak, per_draw, ratio in rows:
+    for service, draws, workers, repeats, found, per_draw in rows:
+        seconds = found["seconds"]
         target = TARGET_SECONDS.get(draws)
         met = (
             "" if target is None else f"< {target:g} s: {'met' if seconds < target else 'NOT met'}"
         )
+        spread = f"[{found['fastest']:.3f}-{found['slowest']:.3f}, {repeats} runs]"
         print(
             f"| {'with service model' if service else 'projection only'} | {draws:,} | {workers} | "
-            f"{seconds:.2f} | {met} | {peak:,.0f} | {per_draw * 1000:.3f} | "
-            f"{per_draw * draws:,.1f} | {ratio:,.0f}x |"
+            f"{seconds:.3f} {spread} | {met} | {found['peak_mb']:,.0f} | {per_draw * 1000:.3f} | "
+            f"{per_draw * draws:,.1f} | {per_draw * draws / seconds:,.0f}x |"
         )
-    worst_peak = max(r[4] for r in rows)
+    worst_peak = max(r[4]["peak_mb"] for r in rows)
     print(
         f"\nPeak memory target < {TARGET_PEAK_MB:,.0f} MB: "
         f"{'met' if worst_peak < TARGET_PEAK_MB else 'NOT met'} (worst {worst_peak:,.0f} MB); "
-        f"speed-up target >= {TARGET_RATIO:g}x; machine load average before the run: "
-        f"{load_before:.2f}."
+        f"speed-up target >= {TARGET_RATIO:g}x; machine load average (1 min) before the run "
+        f"{load_before:.2f}, after {os.getloadavg()[0]:.2f}."
     )
 
 

@@ -116,7 +116,7 @@ def matching_paths(pattern: str, known: Sequence[str]) -> list[str]:
     if not any(ch in pattern for ch in "*?"):
         return [pattern] if pattern in known else []
     regex = re.compile(r"\.".join(_segment_regex(s) for s in pattern.split(".")))
-    return sorted(path for path in known if regex.fullmatch(path))
+    return sorted(filter(regex.fullmatch, known))
 
 
 def _unknown_message(pattern: str, known: Sequence[str]) -> str:

@@ -32,6 +32,7 @@ years, ``T = H + 1``.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,12 @@ from finmodel.risk.inputs import InputTarget
 _COST_RATES = ("driver_growth", "direct_growth", "inflation", "efficiency")
 #: Tolerance (£k) when testing "surplus >= control total" and "surplus >= 0": £1.
 TOLERANCE = 1e-3
+#: Draws per block in :meth:`Kernel.tally`: small enough for the working arrays to stay in
+#: the processor's cache, large enough for numpy's per-call overhead not to matter.
+TALLY_BLOCK = 2048
+#: Largest matrix product (multiplications) in one BLAS call: OpenBLAS runs products below
+#: 65,536 x 4 in the calling thread.
+_PRODUCT_SIZE = 200_000
 
 
 @dataclass(frozen=True)
@@ -114,8 +121,33 @@ class KernelOutput:
         return self.deviation[: p + 1] >= threshold[..., None]
 
 
+@dataclass(frozen=True)
+class KernelTally:
+    """What a Monte Carlo run keeps of a batch of draws (see :meth:`Kernel.tally`).
+
+    Float32 deviations from the deterministic values, £k, draws axis last: the partners' and
+    the system's surplus (the first ``P + 1`` rows of :class:`KernelOutput`) and the system
+    variance; and counts of draws meeting the control total and breaking even, as
+    :meth:`KernelOutput.meets_control_total` and :meth:`KernelOutput.breaks_even` decide.
+    """
+
+    surplus: NDArray[Any]  # (P + 1, T, n), float32 (or the dtype of the arrays given)
+    system_variance: NDArray[Any]  # (T, n)
+    meets_control_total: IntArray  # (P + 1, T) draws meeting the control total
+    breaks_even: IntArray  # (P + 1, T) draws at or above zero
+
+    @property
+    def n_draws(self) -> int:
+        """Number of draws in the batch."""
+        return int(self.surplus.shape[-1])
+
+
 def _cumulative(factors: FloatArray) -> FloatArray:
-    """As in the engine, over axis 1 (years): (G, H, n) -> (G, T, n) with 1 for the base year."""
+    """As in the engine, over axis 1 (years): (G, H, n) -> (G, T, n) with 1 for the base year.
+
+    ``cumprod`` along the years axis, written into the output in place: the same products in
+    the same order as the engine's.
+    """
     out = np.empty((factors.shape[0], factors.shape[1] + 1, *factors.shape[2:]))
     out[:, 0] = 1.0
     np.cumprod(factors, axis=1, out=out[:, 1:])
@@ -134,7 +166,9 @@ def cost_growth(
     ``base`` is (G, n), rates (G, H, n) (n may be 1 and broadcast); returns (G, T, n).
     """
     demand = _times(1 + driver, 1 + direct)
-    cost = base[:, None, :] * _cumulative(demand)
+    cost = _cumulative(demand)
+    if base.shape[-1] != 1 or not np.all(base == 1.0):  # a base of 1 changes nothing
+        cost = _times(cost, base[:, None, :])
     cost = _times(cost, _cumulative(1 + inflation))
     return _times(cost, _cumulative(1 - efficiency))
 
@@ -149,7 +183,42 @@ def _times(a: FloatArray, b: FloatArray) -> FloatArray:
 
 def fund_growth(base: FloatArray, growth: FloatArray) -> FloatArray:
     """``base * cum(1 + funding growth)`` in the engine's order: (G, n), (G, H, n) -> (G, T, n)."""
-    return base[:, None, :] * _cumulative(1 + growth)
+    cost = _cumulative(1 + growth)
+    if base.shape[-1] != 1 or not np.all(base == 1.0):
+        cost = _times(cost, base[:, None, :])
+    return cost
+
+
+def _within(
+    apply: str,
+    base_range: tuple[float, float],
+    v_range: tuple[float, float],
+    lower: float | None,
+    upper: float | None,
+) -> bool:
+    """True if every value of ``apply`` (base in ``base_range``, value in ``v_range``) lies in
+    ``[lower, upper]``: rounding is monotonic, so the extremes bound every element. False when
+    a range is NaN (all values at base) or unknown."""
+    (b_lo, b_hi), (v_lo, v_hi) = base_range, v_range
+    if apply == "set":
+        lo, hi = v_lo, v_hi
+    elif apply == "add":
+        lo, hi = b_lo + v_lo, b_hi + v_hi
+    else:
+        corners = (b_lo * v_lo, b_lo * v_hi, b_hi * v_lo, b_hi * v_hi)
+        lo, hi = min(corners), max(corners)
+        if any(math.isnan(c) for c in corners):
+            return False
+    if math.isnan(lo) or math.isnan(hi):
+        return False
+    return (lower is None or lo >= lower) and (upper is None or hi <= upper)
+
+
+def _others(index: IntArray, size: int) -> IntArray:
+    """The integers in ``range(size)`` not in ``index``, sorted."""
+    keep = np.ones(size, dtype=bool)
+    keep[index] = False
+    return np.flatnonzero(keep)
 
 
 def _groups(signatures: list[tuple[object, ...]]) -> tuple[IntArray, IntArray]:
@@ -172,7 +241,10 @@ class _Move:
     array: (
         str  # a reduced array name: a cost rate, cost_base, fund_growth, fund_base, control_total
     )
-    index: IntArray  # groups (or partners for control totals)
+    index: IntArray  # groups (or partners for control totals), sorted
+    rest: IntArray  # the other groups (empty for control totals)
+    span: slice | None  # ``index`` as a slice when it is a run of consecutive groups
+    base_range: tuple[float, float]  # smallest and largest deterministic value it moves
 
 
 class Kernel:
@@ -261,6 +333,13 @@ class Kernel:
         self.control_total = inputs.control_total[..., None]
         self.cost0 = cost_growth(self.cost_base, *(self.rates[n] for n in _COST_RATES))
         self.fund0 = fund_growth(self.fund_base, self.fund_rates)
+        # With no baseline drawn every group starts from its deterministic base, so the base
+        # year's growth deviation is exactly zero (if the numbers are finite): skip it.
+        self._skip_base_year = bool(
+            np.isfinite(self.cost0[:, 0]).all()
+            and np.isfinite(self.fund0[:, 0]).all()
+            and np.isfinite(self.weight).all()
+        )
         self.moves = [self._moves(target) for target in self.targets]
 
     @property
@@ -275,21 +354,32 @@ class Kernel:
 
     def _moves(self, target: InputTarget) -> list[_Move]:
         moves = []
+        none = np.zeros(0, dtype=np.int64)
+        n_cost, n_fund = self.n_groups
+        det = self._deterministic()
         for slot in target.slots:
             if slot.index.size == 0:
                 continue
-            if slot.array in _COST_RATES:
-                moves.append(_Move(slot.array, np.unique(self.line_group[slot.index])))
-            elif slot.array == "cost_baseline":
-                moves.append(_Move("cost_base", np.unique(self.line_group[slot.index])))
-            elif slot.array == "funding_growth":
-                moves.append(_Move("fund_growth", np.unique(self.fund_group[slot.index])))
-            elif slot.array == "fund_baseline":
-                moves.append(_Move("fund_base", np.unique(self.fund_group[slot.index])))
+            if slot.array in _COST_RATES or slot.array == "cost_baseline":
+                name = slot.array if slot.array in _COST_RATES else "cost_base"
+                index = np.unique(self.line_group[slot.index])
+                rest = _others(index, n_cost)
+            elif slot.array in ("funding_growth", "fund_baseline"):
+                name = "fund_growth" if slot.array == "funding_growth" else "fund_base"
+                index = np.unique(self.fund_group[slot.index])
+                rest = _others(index, n_fund)
             elif slot.array == "control_total":
-                moves.append(_Move("control_total", slot.index))
+                name, index, rest = "control_total", slot.index, none
             else:  # pragma: no cover - every array of ProjectionInputs is handled above
                 raise ValueError(f"cannot vary {slot.array}")
+            moved = det[name][index, 1:] if name == "control_total" else det[name][index]
+            span = None
+            if name != "control_total" and np.array_equal(
+                index, np.arange(index[0], index[0] + index.size)
+            ):
+                span = slice(int(index[0]), int(index[0]) + index.size)
+            base_range = (float(np.min(moved)), float(np.max(moved)))
+            moves.append(_Move(name, index, rest, span, base_range))
         return moves
 
     def _deterministic(self) -> dict[str, FloatArray]:
@@ -299,6 +389,58 @@ class Kernel:
         arrays["fund_base"] = self.fund_base
         arrays["control_total"] = self.control_total
         return arrays
+
+    def _apply(
+        self,
+        arrays: dict[str, FloatArray],
+        base: FloatArray,
+        move: _Move,
+        target: InputTarget,
+        v: FloatArray,
+        v_range: tuple[float, float],
+        at_base: NDArray[np.bool_],
+    ) -> None:
+        """Set ``move``'s elements of ``arrays[move.array]`` from the values ``v`` (n,):
+        ``apply`` to the deterministic ``base``, clipped to the valid range, NaN at base.
+
+        The drawn array (with a draws axis) is made at the array's first move; the values are
+        computed in place where the moved rows are contiguous.
+        """
+        n = v.shape[0]
+        per_year = move.array == "control_total"
+        current = base[move.index, 1:] if per_year else base[move.index]
+        where: tuple[Any, ...] = (move.index, slice(1, None)) if per_year else (move.index,)
+        vv = v.reshape((1,) * (current.ndim - 1) + (n,))
+        drawn = arrays[move.array]
+        if drawn is base:  # first move of this array: a copy with a draws axis
+            drawn = np.empty((*base.shape[:-1], n))
+            if per_year:
+                drawn[...] = base
+            elif move.rest.size:
+                drawn[move.rest] = base[move.rest]
+            arrays[move.array] = drawn
+        in_place = move.span is not None and not per_year
+        out = drawn[move.span] if in_place else np.empty((*current.shape[:-1], n))
+        if target.apply == "set":
+            out[...] = vv
+        elif target.apply == "add":
+            np.add(current, vv, out=out)
+        else:
+            np.multiply(current, vv, out=out)
+        lower, upper = target.valid
+        if (lower is not None or upper is not None) and not _within(
+            target.apply, move.base_range, v_range, lower, upper
+        ):
+            np.clip(
+                out,
+                -np.inf if lower is None else lower,
+                np.inf if upper is None else upper,
+                out=out,
+            )
+        if at_base.any():
+            np.copyto(out, np.broadcast_to(current, out.shape), where=at_base.reshape(vv.shape))
+        if not in_place:
+            drawn[where] = out
 
     def evaluate(
         self, values: FloatArray, expenditure_deviation: FloatArray | None = None
@@ -318,39 +460,20 @@ class Kernel:
         for k, (target, moves) in enumerate(zip(self.targets, self.moves, strict=True)):
             v = values[:, k]
             at_base = np.isnan(v)
-            lower, upper = target.valid
+            # the range of the values (NaN if all are at base), to skip clipping when it is
+            # within the valid range: then clipping would change nothing
+            v_range = (float(np.fmin.reduce(v)), float(np.fmax.reduce(v))) if n else (0.0, 0.0)
             for move in moves:
-                base = det[move.array]
-                if arrays[move.array] is base:
-                    arrays[move.array] = np.broadcast_to(base, (*base.shape[:-1], n)).copy()
-                if move.array == "control_total":
-                    current = base[move.index, 1:]
-                    where: tuple[Any, ...] = (move.index, slice(1, None))
-                else:
-                    current = base[move.index]
-                    where = (move.index,)
-                vv = v.reshape((1,) * (current.ndim - 1) + (n,))
-                if target.apply == "set":
-                    new = np.broadcast_to(vv, (*current.shape[:-1], n))
-                elif target.apply == "add":
-                    new = current + vv
-                else:
-                    new = current * vv
-                new = np.clip(
-                    new,
-                    -np.inf if lower is None else lower,
-                    np.inf if upper is None else upper,
-                )
-                if at_base.any():
-                    new = np.where(at_base.reshape(vv.shape), current, new)
-                arrays[move.array][where] = new
+                self._apply(arrays, det[move.array], move, target, v, v_range, at_base)
         cost = cost_growth(arrays["cost_base"], *(arrays[name] for name in _COST_RATES))
         fund = fund_growth(arrays["fund_base"], arrays["fund_growth"])
         n_cost = cost.shape[0]
         growth = np.empty((n_cost + fund.shape[0], cost.shape[1], n))
         np.subtract(cost, self.cost0, out=growth[:n_cost])
         np.subtract(fund, self.fund0, out=growth[n_cost:])
-        deviation = _weighted(self.weight, growth, n)
+        skip = self._skip_base_year and arrays["cost_base"] is det["cost_base"]
+        skip = skip and arrays["fund_base"] is det["fund_base"]
+        deviation = _weighted(self.weight, growth, n, first_year=1 if skip else 0)
         if expenditure_deviation is not None:
             deviation[: self.n_partners] -= expenditure_deviation
             deviation[-2] -= expenditure_deviation.sum(axis=0)
@@ -366,13 +489,84 @@ class Kernel:
             self.reference_rows, deviation, self.control_total[..., 0], ct_deviation
         )
 
+    def tally(
+        self,
+        values: FloatArray,
+        expenditure_deviation: FloatArray | None = None,
+        *,
+        block: int = TALLY_BLOCK,
+        surplus_out: NDArray[Any] | None = None,
+        variance_out: NDArray[Any] | None = None,
+    ) -> KernelTally:
+        """:meth:`evaluate` reduced to what a Monte Carlo run keeps, ``block`` draws at a time.
 
-def _weighted(weight: FloatArray, growth: FloatArray, n: int) -> FloatArray:
-    """``weight (R, G) @ growth (G, T, n)`` as one matrix product: (R, T, n)."""
+        Same arguments as :meth:`evaluate`. Working in blocks keeps every temporary array in
+        the processor's cache; each draw's numbers do not depend on the block (a draw is
+        computed on its own in every operation), so neither does the result. The float32
+        deviations are written into ``surplus_out`` (P + 1, T, n) and ``variance_out`` (T, n)
+        when given (for example views of a run's stores), else into new arrays.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        n = values.shape[0]
+        p = self.n_partners
+        ref = self.reference_rows
+        n_years = ref.shape[1]
+        if surplus_out is None:
+            surplus_out = np.empty((p + 1, n_years, n), dtype=np.float32)
+        if variance_out is None:
+            variance_out = np.empty((n_years, n), dtype=np.float32)
+        if surplus_out.shape != (p + 1, n_years, n) or variance_out.shape != (n_years, n):
+            raise ValueError("surplus_out and variance_out must be (P + 1, T, n) and (T, n)")
+        meets = np.zeros((p + 1, n_years), dtype=np.int64)
+        even = np.zeros((p + 1, n_years), dtype=np.int64)
+        block = max(1, block)
+        with np.errstate(invalid="ignore"):
+            # as KernelOutput.meets_control_total and breaks_even; NaN thresholds never count
+            partner_threshold = (self.control_total[..., 0] - TOLERANCE - ref[:p])[..., None]
+            system_threshold = (-TOLERANCE - ref[p + 1])[:, None]
+            even_threshold = (-TOLERANCE - ref[: p + 1])[..., None]
+            for lo in range(0, n, block):
+                hi = min(n, lo + block)
+                spent = None
+                if expenditure_deviation is not None:
+                    spent = expenditure_deviation[..., lo:hi]
+                out = self.evaluate(values[lo:hi], spent)
+                dev = out.deviation
+                moved = dev[:p]
+                if out.control_total_deviation is not None:
+                    moved = moved - out.control_total_deviation
+                meets[:p] += _count(moved >= partner_threshold)
+                meets[p] += _count(dev[p + 1] >= system_threshold)
+                even += _count(dev[: p + 1] >= even_threshold)
+                surplus_out[..., lo:hi] = dev[: p + 1]
+                variance_out[:, lo:hi] = dev[p + 1]
+        return KernelTally(surplus_out, variance_out, meets, even)
+
+
+def _count(condition: NDArray[np.bool_]) -> IntArray:
+    """True values along the last axis (a byte sum: several times faster than count_nonzero)."""
+    return np.add.reduce(condition.view(np.uint8), axis=-1, dtype=np.int64)
+
+
+def _weighted(weight: FloatArray, growth: FloatArray, n: int, first_year: int = 0) -> FloatArray:
+    """``weight (R, G) @ growth (G, T, n)``: (R, T, n), zero before ``first_year``.
+
+    Computed as matrix products of at most :data:`_PRODUCT_SIZE` multiplications each. A
+    larger product is split over threads by OpenBLAS, and on a busy machine (or with chunks
+    in several processes) a thread can wait milliseconds for a core; these small products run
+    in this thread. Each value is the same sum over groups whatever the split.
+    """
     g, t, m = growth.shape
     if m != n:
         growth = np.broadcast_to(growth, (g, t, n))
-    return (weight @ growth.reshape(g, t * n)).reshape(-1, t, n)
+    flat = growth.reshape(g, t * n)
+    rows = weight.shape[0]
+    out = np.empty((rows, t * n))
+    out[:, : first_year * n] = 0.0
+    step = max(64, _PRODUCT_SIZE // max(1, rows * g))
+    for lo in range(first_year * n, t * n, step):
+        np.matmul(weight, flat[:, lo : lo + step], out=out[:, lo : lo + step])
+    return out.reshape(rows, t, n)
 
 
 def apply_values(
