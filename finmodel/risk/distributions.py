@@ -38,7 +38,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -178,11 +178,9 @@ class Uniform(_Distribution):
         return self.low + (self.high - self.low) * u
 
 
-class Triangular(_Distribution):
-    """Triangular distribution from ``low`` up to ``mode`` and down to ``high``."""
+class _LowModeHigh(_Distribution):
+    """A bounded distribution given by its smallest, most likely and largest values."""
 
-    dist: Literal["triangular"] = "triangular"
-    """Distribution kind."""
     low: Finite
     """Smallest value."""
     mode: Finite
@@ -191,15 +189,9 @@ class Triangular(_Distribution):
     """Largest value (``low == mode == high`` for a point)."""
 
     @model_validator(mode="after")
-    def _ordered(self) -> Triangular:
+    def _ordered(self) -> Self:
         _check_low_mode_high(self.low, self.mode, self.high)
         return self
-
-    @property
-    def mean(self) -> float:
-        if self.low == self.high:
-            return self.low
-        return (self.low + self.mode + self.high) / 3
 
     @property
     def point(self) -> float | None:
@@ -209,8 +201,21 @@ class Triangular(_Distribution):
     def support(self) -> tuple[float, float]:
         return self.low, self.high
 
-    def collapsed(self, at: float) -> Triangular:
-        return Triangular(low=at, mode=at, high=at, source=self.source)
+    def collapsed(self, at: float) -> Self:
+        return type(self)(low=at, mode=at, high=at, source=self.source)
+
+
+class Triangular(_LowModeHigh):
+    """Triangular distribution from ``low`` up to ``mode`` and down to ``high``."""
+
+    dist: Literal["triangular"] = "triangular"
+    """Distribution kind."""
+
+    @property
+    def mean(self) -> float:
+        if self.low == self.high:
+            return self.low
+        return (self.low + self.mode + self.high) / 3
 
     def _ppf(self, u: Floats) -> Floats:
         width = self.high - self.low
@@ -220,22 +225,11 @@ class Triangular(_Distribution):
         return np.where(u < f_mode, rising, falling)
 
 
-class Pert(_Distribution):
+class Pert(_LowModeHigh):
     """Beta-PERT: a smooth, bounded distribution weighted towards ``mode`` (lambda = 4)."""
 
     dist: Literal["pert"] = "pert"
     """Distribution kind."""
-    low: Finite
-    """Smallest value."""
-    mode: Finite
-    """Most likely value."""
-    high: Finite
-    """Largest value (``low == mode == high`` for a point)."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Pert:
-        _check_low_mode_high(self.low, self.mode, self.high)
-        return self
 
     @property
     def shape(self) -> tuple[float, float]:
@@ -253,17 +247,6 @@ class Pert(_Distribution):
         if self.low == self.high:
             return self.low
         return (self.low + PERT_LAMBDA * self.mode + self.high) / (PERT_LAMBDA + 2)
-
-    @property
-    def point(self) -> float | None:
-        return self.low if self.low == self.high else None
-
-    @property
-    def support(self) -> tuple[float, float]:
-        return self.low, self.high
-
-    def collapsed(self, at: float) -> Pert:
-        return Pert(low=at, mode=at, high=at, source=self.source)
 
     def _ppf(self, u: Floats) -> Floats:
         alpha, beta = self.shape
