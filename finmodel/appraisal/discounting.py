@@ -31,18 +31,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field, model_validator
 
+from finmodel.appraisal.tables import AppraisalError, lookup
 from finmodel.domain.types import Citation, FinancialYear, Frozen, is_consistent_year
-from finmodel.errors import FinmodelError
 
 FloatArray = npt.NDArray[np.float64]
-
-
-class AppraisalError(FinmodelError, ValueError):
-    """An appraisal input is not usable: unknown table version, schedule, project type, ...
-
-    The integrating layer turns it into an :class:`~finmodel.errors.InputError` naming the place
-    in the model file.
-    """
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,13 +100,7 @@ def discount_table(version: str = DEFAULT_DISCOUNT_VERSION) -> DiscountTable:
     >>> discount_table().schedules["standard"][0]
     0.035
     """
-    try:
-        return DISCOUNT_TABLES[version]
-    except KeyError:
-        known = ", ".join(sorted(DISCOUNT_TABLES))
-        raise AppraisalError(
-            f"unknown discount table version {version!r}; known: {known}"
-        ) from None
+    return lookup(DISCOUNT_TABLES, version, "discount table version")
 
 
 def discount_rates(
@@ -128,14 +114,10 @@ def discount_rates(
     if n_years < 0:
         raise AppraisalError(f"n_years must be >= 0, got {n_years}")
     table = discount_table(version)
-    if schedule not in table.schedules:
-        known = ", ".join(sorted(table.schedules))
-        raise AppraisalError(
-            f"unknown discount schedule {schedule!r} in {table.version}; known: {known}"
-        )
+    rates = lookup(table.schedules, schedule, "discount schedule", f" in {table.version}")
     years = np.arange(1, n_years + 1)
     band = np.searchsorted(np.asarray(table.band_starts), years, side="right") - 1
-    return np.asarray(table.schedules[schedule], dtype=float)[band]
+    return np.asarray(rates, dtype=float)[band]
 
 
 def discount_factors(
@@ -264,13 +246,7 @@ def deflator_table(version: str = DEFAULT_DEFLATOR_VERSION) -> DeflatorTable:
     >>> deflator_table().index["2019/20"]
     90.95
     """
-    try:
-        return DEFLATOR_TABLES[version]
-    except KeyError:
-        known = ", ".join(sorted(DEFLATOR_TABLES))
-        raise AppraisalError(
-            f"unknown deflator table version {version!r}; known: {known}"
-        ) from None
+    return lookup(DEFLATOR_TABLES, version, "deflator table version")
 
 
 def deflator_index(
@@ -315,6 +291,25 @@ def deflator_index(
     return out
 
 
+def _amounts_and_deflators(
+    amounts: npt.ArrayLike,
+    years: Sequence[str],
+    price_base_year: str,
+    version: str,
+    extend_rate: float | None,
+) -> tuple[FloatArray, FloatArray]:
+    """The amounts as floats (years on the last axis) and the deflator index of ``years``
+    followed by that of ``price_base_year``; :class:`AppraisalError` if the shapes differ."""
+    index = deflator_index([*years, price_base_year], version, extend_rate)
+    values = np.asarray(amounts, dtype=float)
+    if values.shape[-1:] != (len(years),):
+        raise AppraisalError(
+            f"the last axis of the amounts ({values.shape}) must have one value per year "
+            f"({len(years)})"
+        )
+    return values, index
+
+
 def to_real(
     nominal: npt.ArrayLike,
     years: Sequence[str],
@@ -332,13 +327,7 @@ def to_real(
     >>> bool(np.isclose(real[1], 100.0 * d["2019/20"] / d["2020/21"]))
     True
     """
-    index = deflator_index([*years, price_base_year], version, extend_rate)
-    values = np.asarray(nominal, dtype=float)
-    if values.shape[-1:] != (len(years),):
-        raise AppraisalError(
-            f"the last axis of the amounts ({values.shape}) must have one value per year "
-            f"({len(years)})"
-        )
+    values, index = _amounts_and_deflators(nominal, years, price_base_year, version, extend_rate)
     return values * (index[-1] / index[:-1])
 
 
@@ -356,11 +345,5 @@ def to_nominal(
     >>> float(to_nominal([100.0], ["2019/20"], "2019/20")[0])
     100.0
     """
-    index = deflator_index([*years, price_base_year], version, extend_rate)
-    values = np.asarray(real, dtype=float)
-    if values.shape[-1:] != (len(years),):
-        raise AppraisalError(
-            f"the last axis of the amounts ({values.shape}) must have one value per year "
-            f"({len(years)})"
-        )
+    values, index = _amounts_and_deflators(real, years, price_base_year, version, extend_rate)
     return values * (index[:-1] / index[-1])

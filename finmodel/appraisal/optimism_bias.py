@@ -32,6 +32,7 @@ import numpy.typing as npt
 from pydantic import Field, NonNegativeFloat
 
 from finmodel.appraisal.discounting import AppraisalError
+from finmodel.appraisal.tables import lookup
 from finmodel.domain.types import Citation, Frozen
 
 #: What the bias applies to: capital cost, works duration, operating cost, or ``"cost"`` = the
@@ -121,13 +122,7 @@ def optimism_bias_table(version: str = DEFAULT_OPTIMISM_BIAS_VERSION) -> Optimis
     >>> sorted(optimism_bias_table().project_types)[:2]
     ['equipment_development', 'non_standard_buildings']
     """
-    try:
-        return OPTIMISM_BIAS_TABLES[version]
-    except KeyError:
-        known = ", ".join(sorted(OPTIMISM_BIAS_TABLES))
-        raise AppraisalError(
-            f"unknown optimism bias table version {version!r}; known: {known}"
-        ) from None
+    return lookup(OPTIMISM_BIAS_TABLES, version, "optimism bias table version")
 
 
 def upper_bound(
@@ -144,10 +139,7 @@ def upper_bound(
     0.39
     """
     table = optimism_bias_table(version)
-    bounds = table.project_types.get(project_type)
-    if bounds is None:
-        known = ", ".join(sorted(table.project_types))
-        raise AppraisalError(f"unknown optimism bias project type {project_type!r}; known: {known}")
+    bounds = lookup(table.project_types, project_type, "optimism bias project type")
     if measure == "cost":
         value = bounds.capex_upper if bounds.capex_upper is not None else bounds.opex_upper
     elif measure in ("capex", "works_duration", "opex"):

@@ -73,29 +73,44 @@ PARTNER_COLUMNS = (
     ),
     Column("source", "Source", "citation", 40, "Where the partner's figures come from"),
 )
+
+
+def _item_columns(id_header: str, name_guidance: str, baseline_what: str) -> tuple[Column, ...]:
+    """The leading columns of a sheet of a partner's items (funding streams, cost lines)."""
+    return (
+        Column("partner", "Partner id", "id", 14, "A partner id from the Partners sheet"),
+        Column("id", id_header, "id", 16, "Short id, unique within the partner"),
+        Column("name", "Name", "text", 32, name_guidance),
+        Column(
+            "baseline",
+            "Base-year outturn £k",
+            "money",
+            18,
+            f"Base-year (outturn) {baseline_what} in £ thousands",
+        ),
+    )
+
+
+def _rate_column(field: str, header: str, width: int, guidance: str) -> Column:
+    return Column(field, header, "rate", width, guidance)
+
+
+_BASELINE_SOURCE = Column(
+    "source", "Source", "citation", 40, "Where the base-year figure comes from"
+)
+
 FUNDING_COLUMNS = (
-    Column("partner", "Partner id", "id", 14, "A partner id from the Partners sheet"),
-    Column("id", "Stream id", "id", 16, "Short id, unique within the partner"),
-    Column("name", "Name", "text", 32, "What the funding is"),
-    Column(
-        "baseline", "Base-year outturn £k", "money", 18, "Base-year (outturn) amount in £ thousands"
-    ),
-    Column(
+    *_item_columns("Stream id", "What the funding is", "amount"),
+    _rate_column(
         "funding_growth",
         "Funding growth",
-        "rate",
         14,
         "Growth a year, all years (blank = system assumption)",
     ),
-    Column("source", "Source", "citation", 40, "Where the base-year figure comes from"),
+    _BASELINE_SOURCE,
 )
 COST_COLUMNS = (
-    Column("partner", "Partner id", "id", 14, "A partner id from the Partners sheet"),
-    Column("id", "Line id", "id", 16, "Short id, unique within the partner"),
-    Column("name", "Name", "text", 32, "What the money is spent on"),
-    Column(
-        "baseline", "Base-year outturn £k", "money", 18, "Base-year (outturn) cost in £ thousands"
-    ),
+    *_item_columns("Line id", "What the money is spent on", "cost"),
     Column(
         "payee",
         "Payee",
@@ -110,29 +125,20 @@ COST_COLUMNS = (
         14,
         "A driver id from Drivers (instead of demand growth)",
     ),
-    Column(
-        "demand_growth",
-        "Demand growth",
-        "rate",
-        13,
-        "Volume growth a year, all years (blank = system)",
+    _rate_column(
+        "demand_growth", "Demand growth", 13, "Volume growth a year, all years (blank = system)"
     ),
-    Column(
+    _rate_column(
         "non_demographic_growth",
         "Non-demographic growth",
-        "rate",
         13,
         "With a driver: growth on top of it (blank = system)",
     ),
-    Column("inflation", "Inflation", "rate", 12, "Inflation a year, all years (blank = system)"),
-    Column(
-        "efficiency",
-        "Efficiency",
-        "rate",
-        12,
-        "Cost improvement a year, all years (blank = system)",
+    _rate_column("inflation", "Inflation", 12, "Inflation a year, all years (blank = system)"),
+    _rate_column(
+        "efficiency", "Efficiency", 12, "Cost improvement a year, all years (blank = system)"
     ),
-    Column("source", "Source", "citation", 40, "Where the base-year figure comes from"),
+    _BASELINE_SOURCE,
 )
 
 

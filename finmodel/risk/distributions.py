@@ -38,7 +38,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -143,18 +143,16 @@ class _Distribution(Frozen):
         return problems
 
 
-class Uniform(_Distribution):
-    """Every value between ``low`` and ``high`` equally likely."""
+class _LowHigh(_Distribution):
+    """A distribution given by ``low`` and ``high``, a point when they are equal, centred on
+    their midpoint. Each subclass declares the two fields itself, since their meaning differs."""
 
-    dist: Literal["uniform"] = "uniform"
-    """Distribution kind."""
-    low: Finite
-    """Smallest value."""
-    high: Finite
-    """Largest value (equal to ``low`` for a point)."""
+    if TYPE_CHECKING:
+        low: float
+        high: float
 
     @model_validator(mode="after")
-    def _ordered(self) -> Uniform:
+    def _ordered(self) -> Self:
         if self.high < self.low:
             raise ValueError(f"high ({self.high:g}) must be >= low ({self.low:g})")
         return self
@@ -167,12 +165,23 @@ class Uniform(_Distribution):
     def point(self) -> float | None:
         return self.low if self.low == self.high else None
 
+    def collapsed(self, at: float) -> Self:
+        return type(self)(low=at, high=at, source=self.source)
+
+
+class Uniform(_LowHigh):
+    """Every value between ``low`` and ``high`` equally likely."""
+
+    dist: Literal["uniform"] = "uniform"
+    """Distribution kind."""
+    low: Finite
+    """Smallest value."""
+    high: Finite
+    """Largest value (equal to ``low`` for a point)."""
+
     @property
     def support(self) -> tuple[float, float]:
         return self.low, self.high
-
-    def collapsed(self, at: float) -> Uniform:
-        return Uniform(low=at, high=at, source=self.source)
 
     def _ppf(self, u: Floats) -> Floats:
         return self.low + (self.high - self.low) * u
@@ -286,7 +295,7 @@ class Normal(_Distribution):
         return self.mean_ + self.sd * special.ndtri(u)
 
 
-class Interval80(_Distribution):
+class Interval80(_LowHigh):
     """Normal whose central 80% lies between ``low`` and ``high`` (P10 and P90).
 
     The mean is the midpoint and sd = (high - low) / 2.5631; values are clipped to the input's
@@ -300,33 +309,16 @@ class Interval80(_Distribution):
     high: Finite
     """The 90th percentile (equal to ``low`` for a point)."""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Interval80:
-        if self.high < self.low:
-            raise ValueError(f"high ({self.high:g}) must be >= low ({self.low:g})")
-        return self
-
     @property
     def sd(self) -> float:
         """Standard deviation of the underlying normal."""
         return (self.high - self.low) / INTERVAL80_WIDTH_IN_SD
 
     @property
-    def mean(self) -> float:
-        return self.low if self.low == self.high else (self.low + self.high) / 2
-
-    @property
-    def point(self) -> float | None:
-        return self.low if self.low == self.high else None
-
-    @property
     def support(self) -> tuple[float, float]:
         if self.low == self.high:
             return self.low, self.high
         return -math.inf, math.inf
-
-    def collapsed(self, at: float) -> Interval80:
-        return Interval80(low=at, high=at, source=self.source)
 
     def _ppf(self, u: Floats) -> Floats:
         return self.mean + self.sd * special.ndtri(u)
