@@ -11,7 +11,7 @@ inputs (``investments.*`` keys of ``uncertainty:``), and for 10,000 and 100,000 
 * the time per draw of the naive alternative, measured in the same run: a Python loop running
   the deterministic projection once per draw (the draw's values applied to the compiled inputs,
   then :func:`~finmodel.engine.projection.project_arrays`; with the service model, also
-  :func:`~finmodel.engine.investment_effects.investment_draws` for that one draw), timed over
+  :func:`~finmodel.investment.effects.investment_draws` for that one draw), timed over
   ``--loop-draws`` draws (a twentieth of them with the service model) three times, median;
   the ratio is ``loop time per draw x draws / median simulate time``.
 
@@ -94,7 +94,7 @@ def child(service: bool, draws: int, repeats: int, workers: int) -> None:
 def loop_seconds_per_draw(service: bool, n_loop: int, repeats: int = 3) -> float:
     """Seconds per draw of the deterministic projection run once per draw in a Python loop
     (median of ``repeats`` timings over ``n_loop`` draws)."""
-    from finmodel.engine.result import compile_inputs
+    from finmodel.investment.projection import compile_inputs
     from finmodel.risk.montecarlo import draw_values, plan_simulation
 
     model = load(service)
@@ -113,8 +113,8 @@ def loop_seconds_per_draw(service: bool, n_loop: int, repeats: int = 3) -> float
 
 def _loop(model, inputs, targets, service_columns, values) -> None:
     """The deterministic projection of each draw in turn (the naive alternative)."""
-    from finmodel.engine.investment_effects import investment_draws
     from finmodel.engine.projection import project_arrays
+    from finmodel.investment.effects import investment_draws
     from finmodel.risk.kernel import apply_values
 
     for i in range(values.shape[0]):

@@ -1,4 +1,4 @@
-"""Tests for finmodel.risk.distributions: inverse CDFs, moments, points, validation."""
+"""Tests for finmodel.domain.distributions: inverse CDFs, moments, points, validation."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy import special, stats
 
-from finmodel.risk.distributions import (
+from finmodel.domain.distributions import (
     INTERVAL80_WIDTH_IN_SD,
     Distribution,
     Interval80,

@@ -27,8 +27,10 @@ from finmodel.engine.projection import BRIDGE_STEPS, project_arrays
 from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError
 from finmodel.io import excel_appendix
-from finmodel.io.excel_appendix import AppendixLayout, register_sheet, write_appendix
+from finmodel.io.excel_appendix import AppendixLayout, write_appendix
 from finmodel.io.excel_context import AppendixContext
+from finmodel.io.excel_investment import investment_sheets
+from finmodel.io.excel_risk import risk_sheet
 from finmodel.io.yaml_io import file_hash
 from tests.conftest import MODELS
 from tests.strategies import model_dicts
@@ -249,7 +251,7 @@ def recalculated(
             (
                 label,
                 result,
-                write_appendix(result, path, include_registered=False, cached_values=False),
+                write_appendix(result, path, appendix_sheets=False, cached_values=False),
                 path,
             )
         )
@@ -288,7 +290,7 @@ def default_appendix(
     path = tmp_path_factory.mktemp("default") / "appendix.xlsx"
     return (
         result,
-        write_appendix(result, path, model_file=MODELS / "lsc_ics.yaml", include_registered=False),
+        write_appendix(result, path, model_file=MODELS / "lsc_ics.yaml", appendix_sheets=False),
         path,
     )
 
@@ -308,7 +310,7 @@ def test_stored_results_equal_the_engines_on_generated_models(tmp_path_factory, 
     if investments:
         result = with_investments(result)
     path = tmp_path_factory.mktemp("gen") / "appendix.xlsx"
-    layout = write_appendix(result, path, include_registered=False)
+    layout = write_appendix(result, path, appendix_sheets=False)
     assert figure_mismatches(path, result, layout) == []
     assert master_check(path, layout)[0] == 0
 
@@ -327,7 +329,7 @@ def test_stored_results_are_exact(default_appendix):
 def test_values_mode_writes_numbers_only(tmp_path):
     result = project(load_model(MODELS / "minimal.yaml"))
     layout = write_appendix(
-        result, tmp_path / "values.xlsx", values_only=True, include_registered=False
+        result, tmp_path / "values.xlsx", values_only=True, appendix_sheets=False
     )
     wb = openpyxl.load_workbook(tmp_path / "values.xlsx")
     formulas = [
@@ -426,7 +428,7 @@ def test_a_broken_invariant_shows_in_the_master_check(tmp_path):
     result = project(load_model(MODELS / "minimal.yaml"))
     broken = dataclasses.replace(result.arrays, system_surplus=result.arrays.system_surplus + 5.0)
     bad = ProjectionResult(result.model, None, result.inputs, broken)
-    layout = write_appendix(bad, tmp_path / "broken.xlsx", include_registered=False)
+    layout = write_appendix(bad, tmp_path / "broken.xlsx", appendix_sheets=False)
     assert master_check(tmp_path / "broken.xlsx", layout)[0] > 0
 
 
@@ -457,22 +459,25 @@ def test_extra_sheets_come_before_checks_and_add_checks(tmp_path, monkeypatch):
             failures=1,
         )
 
-    monkeypatch.setattr(excel_appendix, "_REGISTERED", [])
-    monkeypatch.setattr(excel_appendix, "APPENDIX_SHEET_MODULES", ())
-    register_sheet(appraisal)
+    monkeypatch.setattr(excel_appendix, "APPENDIX_SHEETS", (appraisal,))
     result = project(load_model(MODELS / "minimal.yaml"))
     layout = write_appendix(result, tmp_path / "a.xlsx")
     assert layout.sheets[-2:] == ["Financial case", "Checks"]
     wb = openpyxl.load_workbook(tmp_path / "a.xlsx", data_only=True)
     assert "Financial case" in [c.value for row in wb["Cover"].iter_rows() for c in row]
     assert master_check(tmp_path / "a.xlsx", layout)[0] == 1  # the failure it reported is rolled up
-    assert excel_appendix.registered_sheets() == [appraisal]
+
+
+def test_the_appendix_lists_its_sheets_in_order():
+    """The product's sheets are an explicit list (no registration by import): investments
+    first, then risk."""
+    assert (investment_sheets, risk_sheet) == excel_appendix.APPENDIX_SHEETS
 
 
 # ----- safety ---------------------------------------------------------------------------------
 def test_formula_like_names_are_written_as_text(tmp_path):
     result = project(hostile(load_model(MODELS / "minimal.yaml")))
-    write_appendix(result, tmp_path / "h.xlsx", include_registered=False)
+    write_appendix(result, tmp_path / "h.xlsx", appendix_sheets=False)
     wb = openpyxl.load_workbook(tmp_path / "h.xlsx")
     cells = [
         c
@@ -505,7 +510,7 @@ def test_a_failed_write_leaves_the_existing_file_intact(tmp_path):
             project(load_model(MODELS / "minimal.yaml")),
             target,
             extra_sheets=[broken],
-            include_registered=False,
+            appendix_sheets=False,
         )
     assert target.read_bytes() == b"the previous appendix"
     assert [p.name for p in tmp_path.iterdir()] == ["appendix.xlsx"]

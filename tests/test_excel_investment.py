@@ -21,7 +21,7 @@ from finmodel import Model, load_model, project
 from finmodel.domain.validation import validate_data, with_overlay
 from finmodel.engine.result import ProjectionResult
 from finmodel.investment.case import InvestmentCase, appraise_model
-from finmodel.io.excel_appendix import AppendixLayout, registered_sheets, write_appendix
+from finmodel.io.excel_appendix import APPENDIX_SHEETS, AppendixLayout, write_appendix
 from finmodel.io.excel_context import AppendixContext
 from finmodel.io.excel_investment import investment_sheets, write_investment_sheets
 from tests.conftest import MODELS
@@ -37,7 +37,7 @@ _REF = re.compile(r"((?:'[^']*'|[A-Za-z_][A-Za-z0-9_.]*)!)?(\$?)([A-Z]{1,3})(\$?
 def write(result: ProjectionResult, path: Path, **options: Any) -> AppendixLayout:
     """The appendix with only the core sheets and the investment sheets."""
     return write_appendix(
-        result, path, include_registered=False, extra_sheets=[investment_sheets], **options
+        result, path, appendix_sheets=False, extra_sheets=[investment_sheets], **options
     )
 
 
@@ -160,7 +160,7 @@ def scenario_book(
 # ----- the sheets, as stored ------------------------------------------------------------------
 def test_the_default_model_gets_the_investment_sheets(registered_book):
     _, layout, path = registered_book
-    assert investment_sheets in registered_sheets()
+    assert investment_sheets in APPENDIX_SHEETS
     assert [s for s in layout.sheets if s in SHEETS] == list(SHEETS)
     assert layout.sheets[-1] == "Checks"
     wb = openpyxl.load_workbook(path)
@@ -323,7 +323,7 @@ def recalculated(model: Model, tmp_path_factory: pytest.TempPathFactory) -> dict
     write_appendix(
         results["default"],
         broken,
-        include_registered=False,
+        appendix_sheets=False,
         extra_sheets=[broken_writer(model)],
         cached_values=False,
     )

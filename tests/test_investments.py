@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from finmodel import load_model, project
 from finmodel.domain.investments import Cost, Option, amounts_by_year, first_full_year
 from finmodel.domain.validation import with_overlay
-from finmodel.engine.investment_effects import investment_draws
 from finmodel.errors import ModelValidationError, ScenarioError
+from finmodel.investment.effects import investment_draws
 from finmodel.investment.streams import compile_investment
 from finmodel.service import IpaServiceParameters, check_conservation, simulate_ipa_service
 from tests.conftest import MODELS

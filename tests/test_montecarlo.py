@@ -12,10 +12,10 @@ from finmodel import project
 from finmodel.domain.model import Model
 from finmodel.domain.uncertainty import PARAMETERS, UncertainInput
 from finmodel.domain.validation import apply_scenario
-from finmodel.engine.investment_effects import investment_draws
 from finmodel.engine.projection import project_arrays
-from finmodel.engine.result import compile_inputs
 from finmodel.errors import InputError
+from finmodel.investment.effects import investment_draws
+from finmodel.investment.projection import compile_inputs
 from finmodel.risk.inputs import base_values
 from finmodel.risk.kernel import TOLERANCE, apply_values
 from finmodel.risk.montecarlo import (

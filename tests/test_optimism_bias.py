@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finmodel.appraisal.optimism_bias import (
+from finmodel.domain.optimism_bias import (
     DEFAULT_OPTIMISM_BIAS_VERSION,
     OPTIMISM_BIAS_TABLES,
     AppraisalError,

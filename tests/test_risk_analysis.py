@@ -11,8 +11,8 @@ from scipy import stats
 from finmodel import project
 from finmodel.domain.model import Model
 from finmodel.domain.validation import apply_scenario, with_overlay
-from finmodel.engine.investment_effects import investment_draws
 from finmodel.errors import GoalSeekError, InputError
+from finmodel.investment.effects import investment_draws
 from finmodel.risk.analysis import goal_seek_model, parse_target, sensitivity
 
 BASE, FUND, COST = 1000.0, 0.05, 900.0

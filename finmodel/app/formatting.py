@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from finmodel.cli.common import money
+from finmodel.formatting import money
 
 __all__ = [
     "NEGATIVE_COLOUR",

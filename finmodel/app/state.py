@@ -30,8 +30,9 @@ from finmodel.cli.common import DEFAULT_MODEL, REPO_ROOT
 from finmodel.domain.model import Model
 from finmodel.domain.validation import with_overlay
 from finmodel.engine.projection import project_arrays
-from finmodel.engine.result import ProjectionResult, compile_inputs
+from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError, Problem
+from finmodel.investment.projection import compile_inputs
 from finmodel.io.yaml_io import MAX_MODEL_BYTES, load_model, load_model_text
 
 #: Folder of the bundled model files.

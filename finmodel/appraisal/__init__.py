@@ -1,12 +1,11 @@
 """Green Book appraisal: discounting, price conversion, optimism bias and economic-case measures.
 
 Everything here is pure numerics over arrays and versioned data tables. The investment cases of
-a model file are wired to it in :mod:`finmodel.investment`; :func:`appraise_model` (the whole
-case of one investment: economic, financial and service answers) is re-exported here lazily, so
-importing this package never imports the projection engine.
+a model file are wired to it in :mod:`finmodel.investment` (:func:`finmodel.investment.case.
+appraise_model`: the whole case of one investment). The published tables themselves (discount
+rates, GDP deflators, optimism-bias bounds) are defined in :mod:`finmodel.domain`, since model
+files name them, and re-exported here.
 """
-
-from typing import Any
 
 from finmodel.appraisal.discounting import (
     DEFAULT_DEFLATOR_VERSION,
@@ -36,7 +35,7 @@ from finmodel.appraisal.measures import (
     solve_switching_value,
     switching_values,
 )
-from finmodel.appraisal.optimism_bias import (
+from finmodel.domain.optimism_bias import (
     DEFAULT_OPTIMISM_BIAS_VERSION,
     OPTIMISM_BIAS_TABLES,
     OptimismBiasBounds,
@@ -83,12 +82,3 @@ __all__ = [
     "to_real",
     "upper_bound",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """``appraise_model`` and ``InvestmentCase`` from :mod:`finmodel.investment.case`, lazily."""
-    if name in ("appraise_model", "InvestmentCase"):
-        from finmodel.investment import case
-
-        return getattr(case, name)
-    raise AttributeError(f"module 'finmodel.appraisal' has no attribute {name!r}")

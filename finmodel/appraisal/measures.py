@@ -34,18 +34,17 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import brentq
 
 from finmodel.appraisal.discounting import AppraisalError, discount_factors
+from finmodel.tolerances import PAYBACK_TOLERANCE
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 #: Payback year (and other year indices) meaning "not within the horizon".
 NEVER = -1
-#: Cumulative discounted net benefits above ``-PAYBACK_TOLERANCE`` (£k) count as paid back,
-#: so that rounding in a cumulative sum cannot hide an exact break-even.
-PAYBACK_TOLERANCE = 1e-9
+#: Cumulative discounted net benefits above ``-PAYBACK_TOLERANCE`` (£k, defined in
+#: :mod:`finmodel.tolerances`) count as paid back, so rounding cannot hide an exact break-even.
 
 
 def _factors(factors: npt.ArrayLike | None, n_years: int) -> FloatArray:
@@ -306,6 +305,8 @@ def solve_switching_value(npsv_at: Callable[[float], float], limit: float = 1e6)
                 return b
             if np.sign(fa) != np.sign(fb):
                 lo, hi = (a, b) if a < b else (b, a)
+                from scipy.optimize import brentq  # a second to import; only solving needs it
+
                 return float(brentq(npsv_at, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=500))
         previous, step = step, step * 2.0
     return None

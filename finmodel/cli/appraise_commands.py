@@ -13,13 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from finmodel.cli.common import console, handles_errors, model_path, money, print_json
 from finmodel.errors import InputError, Problem
-from finmodel.io.yaml_io import load_model
 
 ModelArg = Annotated[
     Path | None,
@@ -79,6 +77,8 @@ def _economic_table(case: Any) -> Table:
 
 
 def _economic_notes(case: Any) -> list[str]:
+    import numpy as np
+
     e, s = case.economic, case.streams
     notes = []
     rates = {f"{float(v.max()):.1%}" for v in e.optimism_bias.values() if np.any(v > 0)}
@@ -322,6 +322,7 @@ def appraise(
     """Appraise a model's investment options (Green Book economic case, financial case and
     service-model answers; money in £k, negatives in brackets)."""
     from finmodel.investment.case import appraise_model
+    from finmodel.io.yaml_io import load_model
 
     loaded = load_model(model_path(model))
     if not loaded.investments:

@@ -1,10 +1,12 @@
-"""Shared pieces of the command line: the default model, error handling, money formatting."""
+"""Shared pieces of the command line: the default model, error handling, JSON output.
+
+``money`` (£k as text) is :func:`finmodel.formatting.money`, re-exported for the commands.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-import math
 import os
 import sys
 from collections.abc import Callable
@@ -15,6 +17,7 @@ import typer
 from rich.console import Console
 
 from finmodel.errors import FinmodelError, InputError
+from finmodel.formatting import money
 
 #: Exit statuses (SPEC section 8).
 EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
@@ -61,18 +64,21 @@ def handles_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def money(value: float | None, decimals: int = 0) -> str:
-    """£k with thousands separators and negatives in brackets: ``(1,234)``; blank for None/NaN.
-
-    >>> money(-1234.4), money(56789.0), money(None)
-    ('(1,234)', '56,789', '')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = f"{abs(value):,.{decimals}f}"
-    return f"({text})" if round(value, decimals) < 0 else text
-
-
 def print_json(data: Any) -> None:
     """Write JSON to stdout (no colour, no wrapping), one document."""
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "EXIT_FAILURE",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "REPO_ROOT",
+    "console",
+    "error_console",
+    "handles_errors",
+    "model_path",
+    "money",
+    "print_json",
+]

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from finmodel.cli.common import console, handles_errors, model_path
-from finmodel.io.yaml_io import load_model
 
 
 def template(
@@ -28,6 +27,7 @@ def template(
 ) -> None:
     """Write the Excel budget template (partners, funding, cost lines, assumptions, control totals)."""
     from finmodel.io.excel_template import write_template
+    from finmodel.io.yaml_io import load_model
 
     source = model_path(model)
     write_template(out, load_model(source), blank=blank)

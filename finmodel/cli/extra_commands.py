@@ -1,27 +1,20 @@
-"""Registers the commands that live in their own modules (one module per concern)."""
+"""Adds the commands that live in their own modules (one module per concern), in help order.
+
+The modules are listed and imported explicitly (a missing one is an import error, never skipped);
+each keeps its heavy imports inside its command bodies, so building the command line is cheap.
+"""
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-#: Modules that define ``register(app)``; each adds its commands.
-COMMAND_MODULES = (
-    "finmodel.cli.excel_commands",
-    "finmodel.cli.appraise_commands",
-    "finmodel.cli.risk_commands",
-    "finmodel.cli.app_commands",
-)
+from finmodel.cli import app_commands, appraise_commands, excel_commands, risk_commands
+
+#: Modules that define ``register(app)``, in the order their commands are listed.
+COMMAND_MODULES = (excel_commands, appraise_commands, risk_commands, app_commands)
 
 
 def register(app: typer.Typer) -> None:
-    """Add every optional command module's commands to ``app``."""
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name == name:  # that part of the product is not built yet
-                continue
-            raise
+    """Add every command module's commands to ``app``."""
+    for module in COMMAND_MODULES:
         module.register(app)

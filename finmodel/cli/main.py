@@ -1,19 +1,26 @@
-"""``finmodel`` commands: run, validate, schema, and those the other modules register."""
+"""``finmodel`` commands: run, validate, schema, and those the other modules register.
+
+Each command imports what it needs inside its body (the model schema, the engine, pandas,
+the Excel writers), so ``finmodel --help`` and the light commands do not pay for the heavy
+libraries; see ``bench/cli_startup.py``.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from finmodel import __version__
+import finmodel
+from finmodel.cli import extra_commands
 from finmodel.cli.common import console, handles_errors, model_path, money, print_json
-from finmodel.domain.model import Model
-from finmodel.engine.result import ProjectionResult, project
-from finmodel.io.yaml_io import load_model
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from finmodel.engine.result import ProjectionResult
 
 app = typer.Typer(
     name="finmodel",
@@ -31,6 +38,8 @@ ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scena
 
 
 def _system_table(result: ProjectionResult) -> Table:
+    from rich.table import Table
+
     table = Table(
         title=f"{result.model.name}: system position, £k"
         + (f" (scenario {result.scenario})" if result.scenario else "")
@@ -44,6 +53,8 @@ def _system_table(result: ProjectionResult) -> Table:
 
 
 def _partner_table(result: ProjectionResult) -> Table:
+    from rich.table import Table
+
     final = result.years[-1]
     table = Table(title=f"Partners in {final}, £k")
     for column in (
@@ -72,6 +83,8 @@ def _partner_table(result: ProjectionResult) -> Table:
 
 
 def _bridge_table(result: ProjectionResult) -> Table:
+    from rich.table import Table
+
     table = Table(
         title=f"Gap bridge of the system surplus, {result.years[0]} to {result.years[-1]}, £k"
     )
@@ -104,6 +117,9 @@ def run(
     ] = False,
 ) -> None:
     """Project a model and print the system position by year (and write the Excel appendix)."""
+    from finmodel.investment.projection import project
+    from finmodel.io.yaml_io import load_model
+
     path = model_path(model)
     loaded = load_model(path)
     result = project(loaded, scenario)
@@ -127,6 +143,8 @@ def validate(
     path: Annotated[Path, typer.Argument(help="Model file (YAML or budget workbook).")],
 ) -> None:
     """Check a model file; print every problem (file, place, message) or 'valid'."""
+    from finmodel.io.yaml_io import load_model
+
     loaded = load_model(path)
     console.print(
         f"{path}: valid ({len(loaded.partners)} partners, {len(loaded.scenarios)} scenarios, "
@@ -138,23 +156,18 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of model files."""
+    from finmodel.domain.model import Model
+
     print(json.dumps(Model.model_json_schema(), indent=2))
 
 
 @app.command()
 def version() -> None:
     """Print the engine version."""
-    print(__version__)
+    print(finmodel.__version__)
 
 
-def _register_optional_commands() -> None:
-    """Commands owned by other modules (Excel template, appraisal, risk, app)."""
-    from finmodel.cli import extra_commands
-
-    extra_commands.register(app)
-
-
-_register_optional_commands()
+extra_commands.register(app)
 
 
 def main() -> None:

@@ -5,13 +5,12 @@ Money in £k; surplus +, deficit in brackets; probabilities as percentages.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from finmodel.cli.common import (
@@ -22,17 +21,12 @@ from finmodel.cli.common import (
     money,
     print_json,
 )
-from finmodel.io.yaml_io import load_model
-from finmodel.risk.analysis import Tornado, goal_seek_model, sensitivity
-from finmodel.risk.montecarlo import (
-    DEFAULT_DRAWS,
-    DEFAULT_SEED,
-    InvestmentSummary,
-    SimulationResult,
-    plan_simulation,
-    run_plan,
-)
-from finmodel.risk.sampling import DEFAULT_CHUNK_SIZE
+from finmodel.errors import InputError, Problem
+from finmodel.risk.defaults import DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from finmodel.risk.analysis import Tornado
+    from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult
 
 ModelArg = Annotated[
     Path | None,
@@ -49,7 +43,7 @@ AUTO_WORKERS_FROM_DRAWS = 8192
 
 
 def _percent(p: float) -> str:
-    return "" if np.isnan(p) else f"{100 * p:.0f}%"
+    return "" if math.isnan(p) else f"{100 * p:.0f}%"
 
 
 def _spec_text(spec: object) -> str:
@@ -157,6 +151,8 @@ def _inputs_table(result: SimulationResult) -> Table:
 
 
 def _tornado_table(tornado: Tornado) -> Table:
+    import numpy as np
+
     widest = max((abs(row.swing) for row in tornado.rows), default=0.0) or 1.0
     table = Table(
         title=f"Tornado: {tornado.label} (modelled {money(tornado.base)}); each input from its "
@@ -208,6 +204,9 @@ def simulate(
 ) -> None:
     """Monte Carlo of the model's uncertain inputs: the fan of surpluses and the probabilities
     of meeting the control total and of breaking even, by year."""
+    from finmodel.io.yaml_io import load_model
+    from finmodel.risk.montecarlo import plan_simulation, run_plan
+
     path = model_path(model)
     loaded = load_model(path)
     plan = plan_simulation(
@@ -224,6 +223,14 @@ def simulate(
         service = plan.investments is not None and plan.investments.active
         workers = (os.cpu_count() or 1) if service and draws >= AUTO_WORKERS_FROM_DRAWS else 1
     if draws > PROGRESS_FROM_DRAWS and error_console.is_terminal and not as_json:
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         with Progress(
             TextColumn("simulating"),
             BarColumn(),
@@ -240,7 +247,7 @@ def simulate(
     else:
         result = run_plan(plan, workers=workers)
     if out is not None:
-        from finmodel.io.excel_risk import write_risk_appendix
+        from finmodel.io.excel_appendix import write_risk_appendix
 
         write_risk_appendix(loaded, result, out, model_file=path)
     if as_json:
@@ -265,6 +272,9 @@ def sensitivity_command(
 ) -> None:
     """Tornado: the swing of the final-year system surplus as each uncertain input moves from
     its P10 to its P90 with the others as modelled, largest first."""
+    from finmodel.io.yaml_io import load_model
+    from finmodel.risk.analysis import sensitivity
+
     loaded = load_model(model_path(model))
     result = sensitivity(loaded, scenario)
     if as_json:
@@ -316,7 +326,8 @@ def goal_seek_command(
     as_json: JsonOpt = False,
 ) -> None:
     """The value of one assumption at which a target is met in a year (bracketed root finding)."""
-    from finmodel.errors import InputError, Problem
+    from finmodel.io.yaml_io import load_model
+    from finmodel.risk.analysis import goal_seek_model
 
     if apply not in ("set", "add", "scale"):
         raise InputError([Problem("command line", "--apply", "must be set, add or scale")])

@@ -11,8 +11,10 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from finmodel.domain.investment_checks import investment_findings
 from finmodel.domain.model import ControlTotalEntry, Model, RiskShareMethod
 from finmodel.domain.types import is_consistent_year
+from finmodel.tolerances import SHARE_SUM_TOLERANCE
 
 Location = tuple[str | int, ...]
 Finding = tuple[Location, str]
@@ -162,7 +164,7 @@ def check_model(model: Model) -> list[Finding]:
                         )
                     )
             total = sum(risk.shares.values())
-            if not math.isclose(total, 1.0, abs_tol=1e-9):
+            if not math.isclose(total, 1.0, abs_tol=SHARE_SUM_TOLERANCE):
                 findings.append(
                     (("risk_share", "shares"), f"shares must sum to 1, they sum to {total:.6g}")
                 )
@@ -182,9 +184,5 @@ def check_model(model: Model) -> list[Finding]:
             )
         scenario_ids.add(scenario.id)
 
-    from finmodel.domain.investments import investment_findings
-    from finmodel.domain.uncertainty import uncertainty_findings
-
     findings += investment_findings(model)
-    findings += uncertainty_findings(model)
     return findings

@@ -14,8 +14,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from finmodel.appraisal.discounting import DEFLATOR_TABLES, DISCOUNT_TABLES, AppraisalError
-from finmodel.appraisal.optimism_bias import OPTIMISM_BIAS_TABLES
+from finmodel.domain.appraisal_tables import DEFLATOR_TABLES, DISCOUNT_TABLES
 from finmodel.domain.investment_shares import basis_weights
 from finmodel.domain.investments import (
     Benefit,
@@ -29,8 +28,11 @@ from finmodel.domain.investments import (
     ShareBasis,
     year_start,
 )
+from finmodel.domain.optimism_bias import OPTIMISM_BIAS_TABLES
+from finmodel.domain.service_parameters import IpaServiceParameters
+from finmodel.domain.tables import AppraisalError
 from finmodel.domain.types import Frozen, is_consistent_year
-from finmodel.service.ipa import IpaServiceParameters
+from finmodel.tolerances import SHARE_SUM_TOLERANCE
 
 if TYPE_CHECKING:
     from finmodel.domain.model import Model
@@ -148,7 +150,7 @@ def _split(
             if pid not in partner_ids:
                 yield (*where, name, pid), f"{pid!r} is not a partner"
         total = sum(shares.values())
-        if not math.isclose(total, 1.0, abs_tol=1e-9):
+        if not math.isclose(total, 1.0, abs_tol=SHARE_SUM_TOLERANCE):
             yield (*where, name), f"shares must sum to 1, they sum to {total:.6g}"
     elif basis is not None:
         here = (*where, f"{name}_basis")

@@ -47,16 +47,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, NonNegativeFloat
 
-from finmodel.appraisal.discounting import (
-    DEFAULT_DEFLATOR_VERSION,
-    DEFAULT_DISCOUNT_VERSION,
-    AppraisalError,
-)
-from finmodel.appraisal.optimism_bias import (
-    DEFAULT_OPTIMISM_BIAS_VERSION,
-    combined_optimism_bias_rate,
-    optimism_bias_rate,
-)
+from finmodel.domain.appraisal_tables import DEFAULT_DEFLATOR_VERSION, DEFAULT_DISCOUNT_VERSION
 from finmodel.domain.investment_shares import (
     basis_weights,
     benefit_beneficiaries,
@@ -64,6 +55,13 @@ from finmodel.domain.investment_shares import (
     option_optimism_bias,
     resolve_shares,
 )
+from finmodel.domain.optimism_bias import (
+    DEFAULT_OPTIMISM_BIAS_VERSION,
+    combined_optimism_bias_rate,
+    optimism_bias_rate,
+)
+from finmodel.domain.service_parameters import IpaServiceParameters
+from finmodel.domain.tables import AppraisalError
 from finmodel.domain.types import (
     Citation,
     FinancialYear,
@@ -74,7 +72,6 @@ from finmodel.domain.types import (
     Share,
     year_labels,
 )
-from finmodel.service.ipa import IpaServiceParameters
 
 if TYPE_CHECKING:
     from finmodel.domain.model import Model
@@ -101,7 +98,6 @@ __all__ = [
     "basis_weights",
     "benefit_beneficiaries",
     "first_full_year",
-    "investment_findings",
     "option_funders",
     "option_optimism_bias",
     "recurrent_revenue",
@@ -387,21 +383,6 @@ def year_start(label: str) -> int:
     2020
     """
     return int(label[:4])
-
-
-def investment_findings(model: Model) -> list[Finding]:
-    """Whole-model problems of every investment as (location, message) findings.
-
-    Re-exported from :func:`finmodel.domain.investment_checks.investment_findings`, imported
-    when called because that module imports the types above.
-
-    >>> from finmodel.io.yaml_io import load_model
-    >>> investment_findings(load_model("models/minimal.yaml"))
-    []
-    """
-    from finmodel.domain.investment_checks import investment_findings as findings
-
-    return findings(model)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,10 +27,15 @@ year-varying input takes ``x`` every year), ``add`` adds ``x`` to the input's va
 ``scale`` multiplies it by ``x``. ``also`` lists more paths taking the same draw (fully
 correlated). A ``*`` segment in a path matches every id at that place.
 
-Whole-model checks (:func:`uncertainty_findings`, reported with the YAML line like every other
-problem): every path is a numeric input of the model, no input is set by two keys, and each
-distribution fits the input's valid range (for ``set``, bounded distributions must lie in it
-and unbounded ones, clipped when sampled, must have their mean in it).
+Whole-model checks (:func:`finmodel.risk.model_checks.uncertainty_findings`, which the file
+loaders run and report with the YAML line like every other problem): every path is a numeric
+input of the model, no input is set by two keys, and each distribution fits the input's valid
+range (for ``set``, bounded distributions must lie in it and unbounded ones, clipped when
+sampled, must have their mean in it). They need the compiled model, so they live in
+:mod:`finmodel.risk`, above the engine.
+
+The distributions themselves are defined once, in :mod:`finmodel.domain.distributions`; this
+section's entries are turned into them by :meth:`UncertainInput.distribution`.
 
 >>> spec = UncertainInput(dist="uniform", low=0.02, high=0.04, source="illustrative")
 >>> spec.distribution().mean
@@ -39,28 +44,32 @@ and unbounded ones, clipped when sampled, must have their mean in it).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from finmodel.domain.distributions import Distribution, parse_distribution
 from finmodel.domain.types import Citation, Frozen
-
-if TYPE_CHECKING:
-    from finmodel.domain.model import Model
-    from finmodel.risk.distributions import Distribution
 
 DistributionKind = Literal["uniform", "triangular", "pert", "normal", "interval80"]
 ApplyMode = Literal["set", "add", "scale"]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
-#: The parameters each kind of distribution takes.
-PARAMETERS: dict[str, tuple[str, ...]] = {
-    "uniform": ("low", "high"),
-    "interval80": ("low", "high"),
-    "triangular": ("low", "mode", "high"),
-    "pert": ("low", "mode", "high"),
-    "normal": ("mean", "sd"),
-}
+
+def _parameters_by_kind() -> dict[str, tuple[str, ...]]:
+    """The parameters each kind takes, read from the distribution classes (one definition)."""
+    kinds = get_args(get_args(Distribution)[0])
+    return {
+        kind.model_fields["dist"].default: tuple(
+            name for name in kind.model_fields if name not in ("dist", "source")
+        )
+        for kind in kinds
+    }
+
+
+#: The parameters each kind of distribution takes, e.g. ``PARAMETERS["pert"]`` is
+#: ``("low", "mode", "high")``.
+PARAMETERS: dict[str, tuple[str, ...]] = _parameters_by_kind()
 _ALL_PARAMETERS = ("low", "mode", "high", "mean", "sd")
 
 
@@ -125,9 +134,7 @@ class UncertainInput(Frozen):
         return self
 
     def distribution(self) -> Distribution:
-        """The :mod:`finmodel.risk.distributions` specification of the drawn value."""
-        from finmodel.risk.distributions import parse_distribution
-
+        """The :mod:`finmodel.domain.distributions` specification of the drawn value."""
         data: dict[str, Any] = {"dist": self.dist, "source": self.source}
         data.update({name: getattr(self, name) for name in PARAMETERS[self.dist]})
         return parse_distribution(data)
@@ -136,16 +143,3 @@ class UncertainInput(Frozen):
     def paths(self) -> list[str]:
         """Extra paths taking the same draw (the key itself is not included)."""
         return list(self.also)
-
-
-def uncertainty_findings(model: Model) -> list[tuple[tuple[str | int, ...], str]]:
-    """Whole-model problems of the ``uncertainty:`` section as (location, message) findings.
-
-    Locations are keys in the model data (``("uncertainty", "assumptions.inflation", "high")``)
-    so the loader names the YAML path and line.
-    """
-    if not model.uncertainty:
-        return []
-    from finmodel.risk.inputs import resolve_uncertainty
-
-    return resolve_uncertainty(model).findings

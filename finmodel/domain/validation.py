@@ -4,11 +4,16 @@ Structural problems come from pydantic; whole-model problems from :mod:`finmodel
 scenario overlays are applied and validated too, so a scenario that names an unknown path or
 sets an invalid value is reported where the scenario says it. Problems are returned as
 ``(keys, message)`` findings; the file readers turn them into lines naming the file and place.
+
+Checks that need more than the typed model (the ``uncertainty:`` section is resolved against
+the compiled model, :func:`finmodel.risk.model_checks.uncertainty_findings`) belong to the
+layers above; they pass them in as ``checks`` (:data:`ModelCheck`), so this package never
+imports upwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,6 +22,9 @@ from finmodel.domain.checks import Finding, Location, check_model
 from finmodel.domain.model import Model, Scenario
 from finmodel.domain.overlay import OverlayPathError, apply_overlay, overlay_problems
 from finmodel.errors import Problem, ScenarioError
+
+#: A whole-model check added by a layer above the domain: ``(keys, message)`` findings.
+ModelCheck = Callable[[Model], list[Finding]]
 
 
 def _clean_location(data: Any, loc: tuple[Any, ...]) -> Location:
@@ -98,10 +106,13 @@ def display_path(data: Any, keys: Location) -> str:
     return ".".join(parts)
 
 
-def validate_data(data: Any, *, check_scenarios: bool = True) -> tuple[Model | None, list[Finding]]:
+def validate_data(
+    data: Any, *, check_scenarios: bool = True, checks: Sequence[ModelCheck] = ()
+) -> tuple[Model | None, list[Finding]]:
     """Validate raw model data. Returns the model (None if structurally invalid) and findings.
 
     With ``check_scenarios`` each of the model's scenarios is applied and validated too.
+    ``checks`` are further whole-model checks, run on the model and on each scenario.
     """
     if not isinstance(data, Mapping):
         return None, [
@@ -112,6 +123,8 @@ def validate_data(data: Any, *, check_scenarios: bool = True) -> tuple[Model | N
     except ValidationError as err:
         return None, structural_findings(data, err)
     findings = check_model(model)
+    for check in checks:
+        findings += check(model)
     raw_scenarios = data.get("scenarios") or []
     for index in range(len(model.scenarios) if check_scenarios else 0):
         base: Location = ("scenarios", index, "set")
@@ -121,7 +134,7 @@ def validate_data(data: Any, *, check_scenarios: bool = True) -> tuple[Model | N
         if any(f[0][:3] == base for f in findings):
             continue
         overlaid = {k: v for k, v in apply_overlay(data, settings).items() if k != "scenarios"}
-        _, sub_findings = validate_data(overlaid)
+        _, sub_findings = validate_data(overlaid, checks=checks)
         already = set(findings)
         for loc, message in sub_findings:
             if (loc, message) not in already:  # the model's own problems are reported once
@@ -144,12 +157,14 @@ def with_overlay(
     label: str = "scenario",
     *,
     check_scenarios: bool = False,
+    checks: Sequence[ModelCheck] = (),
 ) -> Model:
     """The model with values set by dotted path, validated; :class:`ScenarioError` lists problems.
 
     The overlaid model's own scenarios are not re-validated unless ``check_scenarios`` is set:
     each is validated when it is applied, and re-checking all of them on every what-if
-    dominated the cost of an overlay.
+    dominated the cost of an overlay. ``checks`` are further whole-model checks (see
+    :func:`validate_data`).
 
     >>> from finmodel.io.yaml_io import load_model
     >>> m = load_model("models/minimal.yaml")
@@ -166,7 +181,7 @@ def with_overlay(
             Problem(label, path, reason) for path, reason in overlay_problems(data, settings)
         ]
         raise ScenarioError(problems) from None
-    new_model, findings = validate_data(overlaid, check_scenarios=check_scenarios)
+    new_model, findings = validate_data(overlaid, check_scenarios=check_scenarios, checks=checks)
     if new_model is None or findings:
         raise ScenarioError(
             Problem(label, scenario_path_for(settings, loc, overlaid), message)

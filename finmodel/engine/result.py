@@ -1,5 +1,9 @@
 """The result of a projection: the JSON of SPEC section 8 and a tidy data frame.
 
+A :class:`ProjectionResult` is made by :func:`finmodel.project` (defined in
+:mod:`finmodel.investment.projection`, since a projection lays the selected investment options'
+net costs over the engine's arrays).
+
 Example
 -------
 >>> from finmodel import load_model, project
@@ -20,10 +24,8 @@ import numpy as np
 import pandas as pd
 
 from finmodel.domain.model import Model
-from finmodel.domain.validation import apply_scenario
-from finmodel.engine.inputs import FloatArray, ProjectionInputs, compile_model
-from finmodel.engine.investment_effects import investment_expenditure
-from finmodel.engine.projection import BRIDGE_STEPS, Projection, project_arrays
+from finmodel.engine.inputs import FloatArray, ProjectionInputs
+from finmodel.engine.projection import BRIDGE_STEPS, Projection
 
 #: Partner-level measures in the JSON and the frame, in display order.
 PARTNER_MEASURES = (
@@ -212,30 +214,3 @@ class ProjectionResult:
             a.bridge,
         )
         return pd.concat(blocks, ignore_index=True)
-
-
-def project(model: Model, scenario: str | None = None) -> ProjectionResult:
-    """Project a model (optionally under a named scenario) over its timeline.
-
-    Money in £k; surplus positive, gap = -surplus. Raises
-    :class:`~finmodel.errors.ScenarioError` for an unknown scenario.
-
-    >>> from finmodel import load_model
-    >>> result = project(load_model("models/minimal.yaml"), "high_demand")
-    >>> result.scenario
-    'high_demand'
-    """
-    projected_model = apply_scenario(model, scenario)
-    inputs = compile_inputs(projected_model)
-    return ProjectionResult(projected_model, scenario, inputs, project_arrays(inputs))
-
-
-def compile_inputs(model: Model) -> ProjectionInputs:
-    """Compiled inputs of a model including the selected investment options' net costs."""
-    inputs = compile_model(model)
-    extra = investment_expenditure(model, inputs)
-    if extra is None:
-        return inputs
-    from dataclasses import replace
-
-    return replace(inputs, investment_expenditure=extra)

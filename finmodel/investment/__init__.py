@@ -7,7 +7,7 @@
 * :mod:`finmodel.investment.case`: the whole case of one investment, economic, financial and
   service answers, as tables and JSON (:func:`appraise_model`).
 
-Monte Carlo of an investment's service model is :func:`finmodel.engine.investment_effects.
+Monte Carlo of an investment's service model is :func:`finmodel.investment.effects.
 investment_draws`. Names are imported lazily so that the engine can import the streams
 without importing the projection back.
 """

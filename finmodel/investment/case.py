@@ -34,9 +34,9 @@ import numpy as np
 
 from finmodel.domain.model import Model
 from finmodel.domain.validation import apply_scenario, with_overlay
-from finmodel.engine.result import project
 from finmodel.errors import InputError, Problem
 from finmodel.investment.economic import EconomicCase, economic_case
+from finmodel.investment.projection import project
 from finmodel.investment.streams import FloatArray, InvestmentStreams, compile_investment
 from finmodel.service.ipa_results import NEVER
 

@@ -8,7 +8,7 @@ Method (HM Treasury Green Book, SPEC section 5), for the appraisal years ``t = 0
    at ``deflator_extend_rate``).
 2. **Optimism bias.** Each cost stream of a kind the bias applies to is raised by the option's
    rate ``upper bound x (1 - mitigation share)``
-   (:mod:`finmodel.appraisal.optimism_bias`). Benefits are not adjusted.
+   (:mod:`finmodel.domain.optimism_bias`). Benefits are not adjusted.
 3. **Discounting.** ``DF_t`` of the chosen STPR schedule and table version (end of year, or
    mid-year when asked): ``PVC = sum_t DF_t dC_t``, ``PVB = sum_t DF_t dB_t`` where ``d`` is the
    difference from do nothing. ``NPSV = PVB - PVC``, ``BCR = PVB / PVC``, payback is the first year

@@ -24,16 +24,16 @@ its result (XlsxWriter), so readers that do not recalculate show the engine's nu
 as text, so a name such as ``=HYPERLINK(...)`` is never a formula. The file is written to a
 temporary file beside the target and moved into place (:mod:`finmodel.io.atomic`).
 
-Adding sheets (the extension hook)
-----------------------------------
-Another part of the product adds its own sheets without editing this package: a *sheet
-writer* is a callable ``(workbook, context) -> None`` where ``workbook`` is the
-:class:`xlsxwriter.Workbook` and ``context`` an
-:class:`~finmodel.io.excel_context.AppendixContext`. Register it once, at import of its module::
+Sheets beyond the projection
+----------------------------
+The sheets other parts of the product add are listed, in order, in :data:`APPENDIX_SHEETS`
+(*Appraisal*, *Financial case* and *Service model* of each investment, then *Risk*); nothing is
+registered by importing a module. A *sheet writer* is a callable ``(workbook, context) -> None``
+where ``workbook`` is the :class:`xlsxwriter.Workbook` and ``context`` an
+:class:`~finmodel.io.excel_context.AppendixContext`; it adds nothing when it does not apply (a
+model without investments or uncertainty). To add a sheet, write its writer in a module of this
+package and add it to :data:`APPENDIX_SHEETS`, or pass writers for one appendix::
 
-    from finmodel.io.excel_appendix import register_sheet
-
-    @register_sheet
     def appraisal_sheet(workbook, ctx):
         ws = ctx.add_timeseries_sheet("Appraisal", "Green Book appraisal of the options",
                                       title="Appraisal: net present social value")
@@ -43,17 +43,15 @@ writer* is a callable ``(workbook, context) -> None`` where ``workbook`` is the
         ...  # rows 5+: discount factors, NPSV, and a row of 0/1 check flags on row 30
         ctx.add_check("NPSV at 0% equals the undiscounted sum", "Appraisal!G30:P30", failures=0)
 
+    write_appendix(result, out, extra_sheets=[appraisal_sheet])
+
 ``write_row(ws, row, formula, values, fmt, years=None)`` calls ``formula(column letter,
 previous column letter)`` for each year and stores ``values[t]`` (the engine's figure) as the
 result; ``add_check(description, cells, failures)`` adds a row ``=SUM(cells)`` to Checks, so
 the cells must hold 0 when the check holds (compare with ``ABS(a-b)>`` ``ctx.tolerance_ref``).
-
-and place the module's name in :data:`APPENDIX_SHEET_MODULES` or pass writers directly:
-``write_appendix(result, out, extra_sheets=[appraisal_sheet])``. Modules listed in
-:data:`APPENDIX_SHEET_MODULES` are imported when an appendix is written (missing ones are
-skipped), so their ``register_sheet`` calls run. Extra sheets come after Bridge and before
-Checks, in registration order. The context gives named rows (``ctx.rows``; for example
-``system.surplus``, ``partners.surplus.<partner id>``, ``places.surplus.<place>``,
+Extra sheets come after Bridge and before Checks: first :data:`APPENDIX_SHEETS` (unless
+``appendix_sheets=False``), then ``extra_sheets``. The context gives named rows (``ctx.rows``;
+for example ``system.surplus``, ``partners.surplus.<partner id>``, ``places.surplus.<place>``,
 ``bridge.<step>``, ``inputs.<key in the model file>``), ``ctx.at(name, column)`` references,
 ``ctx.write``/``ctx.write_row`` (formula with its cached result, or the value with
 ``--values``), ``ctx.text`` (safe text), ``ctx.add_check`` (rolled into the master check) and
@@ -72,22 +70,25 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlsxwriter.workbook import Workbook
 
+from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError, Problem
+from finmodel.investment.projection import project
 from finmodel.io.atomic import atomic_path
 from finmodel.io.excel_calculations import write_calculations
 from finmodel.io.excel_context import (
     AppendixContext,
     shareable_permissions,
 )
+from finmodel.io.excel_investment import investment_sheets
 from finmodel.io.excel_outputs import plan_system, write_bridge, write_partners, write_system
+from finmodel.io.excel_risk import risk_run, risk_sheet
 from finmodel.io.excel_sheets import Derived, write_inputs, write_time
 from finmodel.io.excel_styles import (
     FIRST_YEAR_COL,
@@ -95,34 +96,14 @@ from finmodel.io.excel_styles import (
 )
 from finmodel.io.excel_summary import write_checks, write_cover
 from finmodel.io.yaml_io import file_hash
+from finmodel.risk.analysis import sensitivity
+from finmodel.risk.montecarlo import SimulationResult
 
 #: A sheet writer: adds sheets to the appendix (see the module docstring).
 SheetWriter = Callable[[Workbook, AppendixContext], None]
 
-#: Modules imported before writing an appendix so that their ``register_sheet`` calls run.
-APPENDIX_SHEET_MODULES = (
-    "finmodel.appraisal.excel_sheets",
-    "finmodel.risk.excel_sheets",
-)
-_REGISTERED: list[SheetWriter] = []
-
-
-def register_sheet(writer: SheetWriter) -> SheetWriter:
-    """Add a sheet writer to every appendix written from now on (usable as a decorator)."""
-    if writer not in _REGISTERED:
-        _REGISTERED.append(writer)
-    return writer
-
-
-def registered_sheets() -> list[SheetWriter]:
-    """The registered sheet writers, after importing :data:`APPENDIX_SHEET_MODULES`."""
-    for name in APPENDIX_SHEET_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:  # the module exists but something it imports does not
-                raise
-    return list(_REGISTERED)
+#: The sheets the product adds after Bridge, in order (each adds nothing when it does not apply).
+APPENDIX_SHEETS: tuple[SheetWriter, ...] = (investment_sheets, risk_sheet)
 
 
 @dataclass(frozen=True)
@@ -148,14 +129,15 @@ def write_appendix(
     model_file: str | Path | None = None,
     values_only: bool = False,
     extra_sheets: Sequence[SheetWriter] = (),
-    include_registered: bool = True,
+    appendix_sheets: bool = True,
     run_time: dt.datetime | None = None,
     cached_values: bool = True,
 ) -> AppendixLayout:
     """Write the Excel appendix of a projection to ``out`` (``.xlsx``), atomically.
 
     ``model_file`` is hashed onto the Cover; ``values_only`` writes numbers instead of
-    formulas; ``extra_sheets`` are sheet writers added after the registered ones;
+    formulas; the sheets of :data:`APPENDIX_SHEETS` are added unless ``appendix_sheets`` is
+    false, then ``extra_sheets``;
     ``cached_values=False`` stores 0 as each formula's result (only for testing that a
     spreadsheet recalculates). Money in £k. Raises :class:`InputError` for a target that is not
     ``.xlsx``.
@@ -172,7 +154,7 @@ def write_appendix(
         raise InputError(
             [Problem(str(target), "", "is a folder; give a file name ending in .xlsx")]
         )
-    writers = (registered_sheets() if include_registered else []) + list(extra_sheets)
+    writers = (list(APPENDIX_SHEETS) if appendix_sheets else []) + list(extra_sheets)
     model_hash = (
         file_hash(model_file) if model_file is not None and Path(model_file).is_file() else None
     )
@@ -243,12 +225,27 @@ def _build(
     )
 
 
+def write_risk_appendix(
+    model: Model,
+    result: SimulationResult,
+    out: str | Path,
+    *,
+    model_file: str | Path | None = None,
+    values_only: bool = False,
+) -> AppendixLayout:
+    """Write the appendix of ``model`` (under the run's scenario) with the run's Risk sheet."""
+    tornado = sensitivity(model, result.scenario)
+    with risk_run(result, tornado):
+        return write_appendix(
+            project(model, result.scenario), out, model_file=model_file, values_only=values_only
+        )
+
+
 __all__ = [
-    "APPENDIX_SHEET_MODULES",
+    "APPENDIX_SHEETS",
     "AppendixContext",
     "AppendixLayout",
     "SheetWriter",
-    "register_sheet",
-    "registered_sheets",
     "write_appendix",
+    "write_risk_appendix",
 ]

@@ -37,11 +37,12 @@ from finmodel.io.excel_styles import (
     quote_sheet,
     setup_timeseries_sheet,
 )
+from finmodel.tolerances import MONEY_TOLERANCE
 
 #: Where the check tolerance lives (an input on the Checks sheet), for formulas of any sheet.
 TOLERANCE_REF = "Checks!$E$6"
 #: Tolerance of the checks, £k: a difference larger than this fails a check.
-CHECK_TOLERANCE = 0.001
+CHECK_TOLERANCE = MONEY_TOLERANCE
 #: Excel limits the length of a text cell.
 MAX_TEXT = 32_767
 

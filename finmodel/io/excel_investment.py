@@ -46,7 +46,7 @@ Example
 >>> from finmodel.io.excel_appendix import write_appendix
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "appendix.xlsx"
 >>> layout = write_appendix(project(load_model("models/lsc_ics.yaml")), out,
-...                         include_registered=False, extra_sheets=[investment_sheets])
+...                         appendix_sheets=False, extra_sheets=[investment_sheets])
 >>> layout.sheets[-4:]
 ['Appraisal', 'Financial case', 'Service model', 'Checks']
 """

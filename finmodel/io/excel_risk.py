@@ -1,7 +1,6 @@
 """The *Risk* sheet of the Excel appendix: Monte Carlo fan, probabilities and tornado, as values.
 
-Added through the appendix's extension hook (:func:`finmodel.io.excel_appendix.register_sheet`;
-:mod:`finmodel.risk.excel_sheets` imports this module so the appendix finds it). The sheet
+Listed in the appendix's sheets (:data:`finmodel.io.excel_appendix.APPENDIX_SHEETS`). The sheet
 holds **values, not formulas** (a simulation cannot be recalculated cell by cell), and states
 the draws, the seed and the sampling method so that ``finmodel simulate`` reproduces every
 figure. Contents:
@@ -18,7 +17,7 @@ figure. Contents:
 When an appendix is written for a model with an ``uncertainty:`` section, the sheet comes from
 a run of :data:`~finmodel.risk.montecarlo.DEFAULT_DRAWS` draws with
 :data:`~finmodel.risk.montecarlo.DEFAULT_SEED`; ``finmodel simulate --out`` writes the sheet of
-its own run instead (:func:`write_risk_appendix`). A model without uncertainty gets no Risk sheet.
+its own run instead (:func:`finmodel.io.excel_appendix.write_risk_appendix`). A model without uncertainty gets no Risk sheet.
 """
 
 from __future__ import annotations
@@ -27,16 +26,12 @@ import contextvars
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from finmodel.domain.model import Model
-from finmodel.engine.result import project
-from finmodel.io.excel_appendix import AppendixLayout, register_sheet, write_appendix
 from finmodel.io.excel_context import AppendixContext
 from finmodel.risk.analysis import SensitivityResult, Tornado, sensitivity
 from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult, simulate
@@ -57,22 +52,6 @@ def risk_run(result: SimulationResult, tornado: SensitivityResult | None = None)
         _RUN.reset(token)
 
 
-def write_risk_appendix(
-    model: Model,
-    result: SimulationResult,
-    out: str | Path,
-    *,
-    model_file: str | Path | None = None,
-    values_only: bool = False,
-) -> AppendixLayout:
-    """Write the appendix of ``model`` (under the run's scenario) with the run's Risk sheet."""
-    tornado = sensitivity(model, result.scenario)
-    with risk_run(result, tornado):
-        return write_appendix(
-            project(model, result.scenario), out, model_file=model_file, values_only=values_only
-        )
-
-
 def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Any) -> None:
     if math.isnan(value):
         ws.write_blank(row, col, None, fmt)
@@ -80,7 +59,6 @@ def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Any) -> None:
         ws.write_number(row, col, float(value), fmt)
 
 
-@register_sheet
 def risk_sheet(workbook: Workbook, ctx: AppendixContext) -> None:
     """Sheet writer: the Risk sheet when the model has uncertain inputs (else nothing)."""
     del workbook

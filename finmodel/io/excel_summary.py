@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
+import finmodel
 from finmodel.io.excel_context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
 from finmodel.io.excel_sheets import Derived
 from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, OK_FILL, print_setup
+from finmodel.tolerances import SHARE_SUM_TOLERANCE
 
 
 def _core_checks(
@@ -160,7 +162,7 @@ def write_checks(ctx: AppendixContext, derived: Derived) -> tuple[int, int]:
             f"partners.risk_share.{ids[0]}", f"partners.risk_share.{ids[-1]}", "E", col_abs=True
         )
         share_sum = float(ctx.result.arrays.risk_shares.sum())
-        failed_share = float(abs(share_sum - 1) > 1e-9)
+        failed_share = float(abs(share_sum - 1) > SHARE_SUM_TOLERANCE)
         ctx.text(
             ws,
             row,
@@ -228,8 +230,6 @@ def write_cover(
     when: dt.datetime,
 ) -> None:
     """The Cover: what the workbook is, the master check, contents and colour key."""
-    from finmodel import __version__
-
     result, s = ctx.result, ctx.styles
     model = result.model
     scenario = "none: the model as written"
@@ -245,7 +245,7 @@ def write_cover(
             "Years",
             f"{result.years[0]} (base year, outturn) to {result.years[-1]}; financial years April to March",
         ),
-        ("Engine", f"finmodel {__version__}"),
+        ("Engine", f"finmodel {finmodel.__version__}"),
         (
             "Model file",
             Path(model_file).name

@@ -51,6 +51,7 @@ from finmodel.io.excel_template_layout import (
     YearTable,
 )
 from finmodel.io.workbook_cells import MAX_SHEET_ROWS, CellReader
+from finmodel.risk.model_checks import MODEL_CHECKS
 
 #: Largest workbook accepted (bytes on disk, and uncompressed inside the zip).
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
@@ -101,7 +102,7 @@ def load_workbook_model(path: str | Path) -> Model:
     reader = CellReader(source, values, formulas)
     data = _read_data(reader)
     # Validate what could be read even when some cells could not: every problem at once.
-    model, findings = validate_data(data)
+    model, findings = validate_data(data, checks=MODEL_CHECKS)
     problems = list(reader.problems)
     # A scenario is validated as a whole overlaid model: drop what the model itself already has.
     own = {message for keys, message in findings if keys[:1] != ("scenarios",)}

@@ -20,6 +20,7 @@ from finmodel.domain.checks import Finding, Location
 from finmodel.domain.model import Model
 from finmodel.domain.validation import display_path, validate_data
 from finmodel.errors import ModelValidationError, Problem
+from finmodel.risk.model_checks import MODEL_CHECKS
 
 #: Largest model file accepted, in bytes (a model is text; anything larger is a mistake).
 MAX_MODEL_BYTES = 10 * 1024 * 1024
@@ -117,7 +118,7 @@ def model_from_data(data: Any, file: str, index: LineIndex | None = None) -> Mod
             (keys, f"key given twice (also on line {index.lines.get(keys, '?')})")
             for keys, _ in index.duplicates
         ]
-    model, more = validate_data(data)
+    model, more = validate_data(data, checks=MODEL_CHECKS)
     findings += more
     if model is None or findings:
         raise ModelValidationError(problems_from_findings(findings, data, index, file))

@@ -38,11 +38,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from finmodel.domain.checks import Finding
+from finmodel.domain.distributions import Distribution, ValidRange
 from finmodel.domain.model import Model
 from finmodel.domain.uncertainty import ApplyMode, UncertainInput
 from finmodel.engine.inputs import ProjectionInputs, Slot, compile_model
 from finmodel.errors import InputError, Problem
-from finmodel.risk.distributions import Distribution, ValidRange
 from finmodel.risk.service_draws import ServiceInput, service_inputs
 
 RATE_RANGE: ValidRange = (-0.999, 9.999)

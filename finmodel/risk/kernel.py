@@ -20,7 +20,7 @@ Shapes: ``n`` draws in the batch, ``K`` inputs, ``P`` partners, ``G`` groups, ``
 years, ``T = H + 1``.
 
 >>> from finmodel.io.yaml_io import load_model
->>> from finmodel.engine.result import compile_inputs
+>>> from finmodel.investment.projection import compile_inputs
 >>> from finmodel.risk.inputs import input_target
 >>> model = load_model("models/minimal.yaml")
 >>> kernel = Kernel(compile_inputs(model), [input_target(model, "assumptions.inflation")])
@@ -43,10 +43,11 @@ from numpy.typing import NDArray
 from finmodel.engine.inputs import FloatArray, IntArray, ProjectionInputs
 from finmodel.engine.projection import Projection, one_hot, project_arrays
 from finmodel.risk.inputs import InputTarget
+from finmodel.tolerances import MONEY_TOLERANCE
 
 _COST_RATES = ("driver_growth", "direct_growth", "inflation", "efficiency")
 #: Tolerance (£k) when testing "surplus >= control total" and "surplus >= 0": £1.
-TOLERANCE = 1e-3
+TOLERANCE = MONEY_TOLERANCE
 #: Draws per block in :meth:`Kernel.tally`: small enough for the working arrays to stay in
 #: the processor's cache, large enough for numpy's per-call overhead not to matter.
 TALLY_BLOCK = 2048

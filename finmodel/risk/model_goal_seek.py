@@ -25,8 +25,8 @@ from finmodel.domain.uncertainty import ApplyMode
 from finmodel.domain.validation import apply_scenario
 from finmodel.engine.inputs import FloatArray
 from finmodel.engine.projection import project_arrays
-from finmodel.engine.result import compile_inputs
 from finmodel.errors import GoalSeekError, InputError, Problem
+from finmodel.investment.projection import compile_inputs
 from finmodel.risk.goal_targets import (
     SERVICE_MEASURES,
     GoalSeekOutcome,

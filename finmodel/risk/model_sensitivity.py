@@ -25,8 +25,8 @@ from finmodel.domain.model import Model
 from finmodel.domain.validation import apply_scenario
 from finmodel.engine.inputs import FloatArray
 from finmodel.engine.projection import project_arrays
-from finmodel.engine.result import compile_inputs
 from finmodel.errors import InputError, Problem
+from finmodel.investment.projection import compile_inputs
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
 from finmodel.risk.sensitivity import TornadoRow, tornados

@@ -46,23 +46,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from finmodel.domain.distributions import Distribution, ValidRange
 from finmodel.domain.model import Model
 from finmodel.domain.validation import apply_scenario
 from finmodel.engine.inputs import FloatArray
 from finmodel.engine.projection import project_arrays
-from finmodel.engine.result import compile_inputs
 from finmodel.errors import InputError, Problem
-from finmodel.risk.distributions import Distribution, ValidRange
+from finmodel.investment.projection import compile_inputs
+from finmodel.risk.defaults import DEFAULT_DRAWS, DEFAULT_SEED
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
 from finmodel.risk.sampling import DEFAULT_CHUNK_SIZE, SamplingMethod, chunk_slices, draw_uniforms
 from finmodel.risk.service_draws import InvestmentAnswers, InvestmentEvaluator
 from finmodel.risk.statistics import PERCENTILES, DrawStore, ShareCounter, Summary
-
-#: Seed used when none is given (any non-negative integer reproduces a run).
-DEFAULT_SEED = 20200401
-#: Draws used when none are given.
-DEFAULT_DRAWS = 10_000
 
 _METHODS = multiprocessing.get_all_start_methods()
 

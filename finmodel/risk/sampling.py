@@ -47,11 +47,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-#: Draws per block: the unit of random-stream keying and of Latin hypercube stratification.
-BLOCK_SIZE = 4096
-
-#: A sensible chunk size for callers: a multiple of the block size.
-DEFAULT_CHUNK_SIZE = 4 * BLOCK_SIZE
+from finmodel.risk.defaults import BLOCK_SIZE
 
 SamplingMethod = Literal["random", "lhs"]
 METHODS: tuple[SamplingMethod, ...] = ("random", "lhs")

@@ -4,7 +4,7 @@ An investment with a service model (``investments.<id>.service``) exposes each n
 (non-integer) parameter as an input path, ``investments.<id>.service.parameters.<name>`` (for
 example ``investments.ipa_uplift.service.parameters.referral_growth``), with the valid range its
 field allows. Draws of those inputs go to
-:func:`finmodel.engine.investment_effects.investment_draws`, vectorised over draws and options,
+:func:`finmodel.investment.effects.investment_draws`, vectorised over draws and options,
 which returns per draw the net investment expenditure (replacing the deterministic one in the
 projection), each option's NPSV, the months to clear the overdue review backlog and the first
 month meeting the 28-day standard.
@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from annotated_types import Ge, Gt, Le, Lt
 
+from finmodel.domain.distributions import ValidRange
 from finmodel.domain.model import Model
 from finmodel.engine.inputs import FloatArray
-from finmodel.engine.investment_effects import InvestmentDraws, investment_draws
-from finmodel.risk.distributions import ValidRange
+from finmodel.investment.effects import InvestmentDraws, investment_draws
 
 if TYPE_CHECKING:
     from finmodel.risk.inputs import InputTarget

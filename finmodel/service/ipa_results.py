@@ -26,7 +26,7 @@ import numpy.typing as npt
 from finmodel.errors import FinmodelError
 
 if TYPE_CHECKING:
-    from finmodel.service.ipa import IpaServiceParameters
+    from finmodel.domain.service_parameters import IpaServiceParameters
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -1,7 +1,7 @@
 """Net cost of the selected investment options by partner and year (SPEC section 5), and draws.
 
-**Projection.** :func:`investment_expenditure` is what :func:`finmodel.engine.result.compile_inputs`
-lays over the projection: for every investment whose selected option is not do nothing, each
+**Projection.** :func:`investment_expenditure` is what
+:func:`finmodel.investment.projection.compile_inputs` lays over the projection: for every investment whose selected option is not do nothing, each
 partner's share of the option's nominal costs (its funders, in their shares) minus its share of
 the option's cash-releasing benefits (its beneficiaries), both *incremental to do nothing*
 (do nothing's own costs and the cash its reviews release are business as usual, already in the
@@ -47,6 +47,8 @@ import numpy.typing as npt
 from finmodel.domain.model import Model
 from finmodel.engine.inputs import FloatArray, IntArray, ProjectionInputs
 from finmodel.errors import InputError, Problem
+from finmodel.investment.economic import economic_case
+from finmodel.investment.streams import DRAW_SERIES, compile_investment
 
 
 def investment_expenditure(model: Model, inputs: ProjectionInputs) -> FloatArray | None:
@@ -62,8 +64,6 @@ def investment_expenditure(model: Model, inputs: ProjectionInputs) -> FloatArray
     True
     """
     del inputs
-    from finmodel.investment.streams import DRAW_SERIES, compile_investment
-
     total: FloatArray | None = None
     n_years = len(model.years)
     for inv_id, inv in model.investments.items():
@@ -149,9 +149,6 @@ def investment_draws(
     only investment with a service model. Raises :class:`~finmodel.errors.InputError` when it
     cannot tell, and :class:`~finmodel.service.ServiceParameterError` for values out of range.
     """
-    from finmodel.investment.economic import economic_case
-    from finmodel.investment.streams import DRAW_SERIES, compile_investment
-
     inv_id, values = _split_overrides(model, service_overrides, investment)
     draws = {np.shape(v)[0] for v in values.values() if np.ndim(v) >= 1}
     if len(draws) != 1:

@@ -31,9 +31,9 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field, NonNegativeFloat
 
-from finmodel.appraisal.discounting import AppraisalError
-from finmodel.appraisal.tables import lookup
+from finmodel.domain.tables import AppraisalError, lookup
 from finmodel.domain.types import Citation, Frozen
+from finmodel.tolerances import SHARE_SUM_TOLERANCE
 
 #: What the bias applies to: capital cost, works duration, operating cost, or ``"cost"`` = the
 #: project type's cost measure (capex for works and equipment, opex for outsourcing).
@@ -216,7 +216,7 @@ def combined_optimism_bias_rate(
     if any((not np.isfinite(w)) or w < 0 for w in weights.values()):
         raise AppraisalError("combined project weights must be non-negative numbers")
     total = float(sum(weights.values()))
-    if not np.isclose(total, 1.0, rtol=0, atol=1e-9):
+    if not np.isclose(total, 1.0, rtol=0, atol=SHARE_SUM_TOLERANCE):
         raise AppraisalError(f"combined project weights must sum to 1, got {total:g}")
     rate: float | npt.NDArray[np.float64] = 0.0
     for project_type, weight in weights.items():

@@ -38,12 +38,11 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pydantic import ConfigDict, Field, TypeAdapter, model_validator
-from scipy import special
 
 from finmodel.domain.types import Citation, Frozen
 
@@ -58,6 +57,14 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 ValidRange = tuple[float | None, float | None]
 
 Floats = NDArray[np.float64]
+
+
+def _special() -> Any:
+    """``scipy.special``, imported on first use (it takes a tenth of a second to import, and
+    loading or validating a model never needs it)."""
+    from scipy import special
+
+    return special
 
 
 def _as_uniforms(u: ArrayLike) -> Floats:
@@ -292,7 +299,7 @@ class Normal(_Distribution):
         return Normal(mean=at, sd=0.0, source=self.source)
 
     def _ppf(self, u: Floats) -> Floats:
-        return self.mean_ + self.sd * special.ndtri(u)
+        return self.mean_ + self.sd * _special().ndtri(u)
 
 
 class Interval80(_LowHigh):
@@ -321,7 +328,7 @@ class Interval80(_LowHigh):
         return -math.inf, math.inf
 
     def _ppf(self, u: Floats) -> Floats:
-        return self.mean + self.sd * special.ndtri(u)
+        return self.mean + self.sd * _special().ndtri(u)
 
 
 #: Beta quantiles are tabulated for u in [_TAIL, 1 - _TAIL]; outside it they are computed exactly.
@@ -334,8 +341,8 @@ _STEP = (1 - 2 * _TAIL) / (_NODES - 1)
 def _beta_quantile_table(alpha: float, beta: float) -> tuple[Floats, Floats]:
     """Beta quantiles at evenly spaced u, and their derivatives dx/du times the node spacing."""
     u = np.linspace(_TAIL, 1 - _TAIL, _NODES)
-    x = special.betaincinv(alpha, beta, u)
-    log_pdf = (alpha - 1) * np.log(x) + (beta - 1) * np.log1p(-x) - special.betaln(alpha, beta)
+    x = _special().betaincinv(alpha, beta, u)
+    log_pdf = (alpha - 1) * np.log(x) + (beta - 1) * np.log1p(-x) - _special().betaln(alpha, beta)
     return x, np.exp(-log_pdf) * _STEP
 
 
@@ -363,7 +370,7 @@ def beta_ppf(alpha: float, beta: float, u: ArrayLike) -> Floats:
     out = x0 + t * (d0 + t * ((3 * dx - 2 * d0 - d1) + t * (d0 + d1 - 2 * dx)))
     tails = (uu < _TAIL) | (uu > 1 - _TAIL)
     if tails.any():
-        out[tails] = special.betaincinv(alpha, beta, uu[tails])
+        out[tails] = _special().betaincinv(alpha, beta, uu[tails])
     return np.clip(out, 0.0, 1.0, out=out).reshape(given.shape)
 
 

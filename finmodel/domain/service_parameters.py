@@ -1,0 +1,173 @@
+"""Parameters of the IPA / Continuing Healthcare service model, as a model file gives them.
+
+An investment links to the service model with ``service: {model: ipa_chc, parameters: {...}}``;
+this is the schema of those parameters (units in each field's docstring: referrals, cases and
+reviews a month, FTE, £k a year, fractions). The model itself, the monthly stock-flow
+simulation, is :func:`finmodel.service.ipa.simulate_ipa_service`.
+
+>>> IpaServiceParameters.example().base_fte
+115.0
+>>> cross_field_problems({"initial_queue": 1.0, "initial_queue_over_28_days": 2.0,
+...     "initial_overdue_reviews": 0.0, "initial_outstanding_reviews": 0.0,
+...     "initial_caseload": 0.0, "review_saving_k_per_year": 0.0, "package_cost_k_per_year": 0.0})
+['initial_queue_over_28_days must not exceed initial_queue']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+
+from finmodel.domain.types import Frozen, Rate, Share
+
+__all__ = ["CROSS_FIELDS", "VARIABLE_FIELDS", "IpaServiceParameters", "cross_field_problems"]
+
+
+class IpaServiceParameters(Frozen):
+    """Parameters of the IPA / CHC assessment-and-review service model (one option, one draw)."""
+
+    start_year: int = Field(ge=1990, le=2200)
+    """Calendar year of the first simulated month."""
+    start_month: int = Field(ge=1, le=12)
+    """Calendar month (1 = January) of the first simulated month."""
+    horizon_months: int = Field(default=120, ge=1, le=1200)
+    """Number of months simulated."""
+
+    referrals_per_month: NonNegativeFloat
+    """Referrals for assessment arriving in the first month (referrals a month)."""
+    referral_growth: Rate = 0.0
+    """Growth of referrals, a fraction a year (compounded monthly)."""
+    initial_queue: NonNegativeFloat = 0.0
+    """Referrals waiting for an assessment decision at the start (referrals)."""
+    initial_queue_over_28_days: NonNegativeFloat = 0.0
+    """Of ``initial_queue``, those already waiting over 28 days (referrals)."""
+    conversion_rate: Share
+    """Share of completed assessments found eligible (fraction)."""
+    initial_caseload: NonNegativeFloat
+    """Eligible cases at the start (cases)."""
+    monthly_exit_rate: Share
+    """Share of the caseload leaving each month (death, discharge, ineligible), a fraction."""
+
+    first_review_months: int = Field(default=3, ge=1, le=24)
+    """Months after eligibility that a new case's first review falls due."""
+    review_interval_months: int = Field(default=12, ge=1, le=24)
+    """Months after a review is done that the next falls due."""
+    initial_outstanding_reviews: NonNegativeFloat = 0.0
+    """Reviews outstanding at the start, overdue or falling due within ``first_review_months``
+    months (reviews); the rest of the caseload falls due evenly after that."""
+    initial_overdue_reviews: NonNegativeFloat = 0.0
+    """Of ``initial_outstanding_reviews``, those already overdue (reviews): the starting backlog."""
+    overdue_reviews_lapse: bool = False
+    """If true, an overdue review leaves the backlog when its case leaves (``lapsed_reviews``);
+    if false (default) it stays until done, as SPEC section 6's identity assumes."""
+
+    base_fte: NonNegativeFloat
+    """Assessment and review staff in post before the investment (FTE)."""
+    assessments_per_fte_month: NonNegativeFloat
+    """Assessments one FTE completes in a month (assessments per FTE per month)."""
+    reviews_per_fte_month: NonNegativeFloat
+    """Reviews one FTE completes in a month (reviews per FTE per month)."""
+    cost_per_fte_k: PositiveFloat
+    """Cost of one FTE a year including on-costs (£k a year)."""
+    investment_start_month: int = Field(default=0, ge=0)
+    """Month index (0 = first simulated month) from which the investment is funded."""
+    recruitment_lag_months: int = Field(default=0, ge=0)
+    """Months from funding to the first extra staff in post."""
+    ramp_months: int = Field(default=0, ge=0)
+    """Months over which the extra staff arrive after the lag, linearly (0 = all at once)."""
+    priority: Literal["assessments", "reviews"] = "assessments"
+    """Which work the shared team does first; the other gets the FTE left over."""
+    priority_max_share: Share = 1.0
+    """The largest share of the team's time the priority work may take in a month (1 = all of
+    it; 0.55 keeps at least 45% for the other work, as a team with a ring-fenced review function
+    does). A fraction."""
+
+    package_cost_k_per_year: NonNegativeFloat
+    """Average care package cost of an eligible case (£k a year) in the first month."""
+    package_cost_growth: Rate = 0.0
+    """Growth of the average package cost, a fraction a year (compounded monthly)."""
+    review_finding_rate: Share = 0.0
+    """Share of reviews done that find over-provision (fraction)."""
+    review_saving_k_per_year: NonNegativeFloat = 0.0
+    """Average saving on a package found over-provided (£k a year), lasting 12 months."""
+
+    next_month_within_28_days: Share = 0.42
+    """Share of assessments completed in the month after the referral's month that were within
+    28 days (0.42 assumes days spread evenly; 0 counts only same-month decisions)."""
+    standard_share: Share = 0.8
+    """The national standard: share of decisions within 28 days (0.8 = 80%)."""
+    backlog_clear_threshold: NonNegativeFloat = 0.5
+    """The overdue backlog counts as cleared at or below this many reviews."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IpaServiceParameters:
+        problems = cross_field_problems(
+            {name: np.asarray(getattr(self, name), dtype=float) for name in CROSS_FIELDS}
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @classmethod
+    def example(cls) -> IpaServiceParameters:
+        """An *illustrative* parameter set shaped like the LSC IPA position of January 2020
+        (about 3,800 reviews outstanding, over 2,800 overdue); every other figure is invented."""
+        return cls(
+            start_year=2020,
+            start_month=1,
+            horizon_months=120,
+            referrals_per_month=480.0,
+            referral_growth=0.02,
+            initial_queue=900.0,
+            initial_queue_over_28_days=600.0,
+            conversion_rate=0.35,
+            initial_caseload=6000.0,
+            monthly_exit_rate=0.03,
+            initial_outstanding_reviews=3800.0,
+            initial_overdue_reviews=2800.0,
+            base_fte=115.0,
+            assessments_per_fte_month=6.0,
+            reviews_per_fte_month=8.0,
+            cost_per_fte_k=45.0,
+            investment_start_month=3,
+            recruitment_lag_months=3,
+            ramp_months=3,
+            package_cost_k_per_year=40.0,
+            package_cost_growth=0.02,
+            review_finding_rate=0.1,
+            review_saving_k_per_year=8.0,
+        )
+
+
+#: Numeric parameters that may vary by option or draw (arrays in ``overrides``).
+VARIABLE_FIELDS = tuple(
+    name for name, info in IpaServiceParameters.model_fields.items() if info.annotation is float
+)
+CROSS_FIELDS = (
+    "initial_queue",
+    "initial_queue_over_28_days",
+    "initial_outstanding_reviews",
+    "initial_overdue_reviews",
+    "initial_caseload",
+    "review_saving_k_per_year",
+    "package_cost_k_per_year",
+)
+
+
+def cross_field_problems(v: Mapping[str, np.ndarray]) -> list[str]:
+    """Messages for parameters that exceed the one they are part of (empty when consistent);
+    values may be arrays by option or draw."""
+    checks = [
+        ("initial_queue_over_28_days", "initial_queue"),
+        ("initial_overdue_reviews", "initial_outstanding_reviews"),
+        ("initial_outstanding_reviews", "initial_caseload"),
+        ("review_saving_k_per_year", "package_cost_k_per_year"),
+    ]
+    return [
+        f"{small} must not exceed {big}"
+        for small, big in checks
+        if np.any(np.asarray(v[small]) > np.asarray(v[big]))
+    ]
