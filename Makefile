@@ -27,6 +27,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: setup system-deps lint
 	$(BIN)/pytest
@@ -36,6 +37,7 @@ app: setup
 
 bench: setup
 	$(BIN)/python bench/projection.py
+	$(BIN)/python bench/cli_startup.py
 
 clean:
 	rm -rf $(VENV) workbooks/out/*.xlsx .pytest_cache .mypy_cache .ruff_cache

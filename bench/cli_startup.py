@@ -62,7 +62,7 @@ def main() -> None:
     options = parser.parse_args()
     cpu: dict[str, list[float]] = {label: [] for label, _, _ in COMMANDS}
     wall: dict[str, list[float]] = {label: [] for label, _, _ in COMMANDS}
-    for label, args, _ in COMMANDS:  # warm the file cache once, untimed
+    for _label, args, _ in COMMANDS:  # warm the file cache once, untimed
         _run_once(args)
     for _ in range(options.repeat):
         for label, args, _ in COMMANDS:

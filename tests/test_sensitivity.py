@@ -1,4 +1,4 @@
-"""Tests for finmodel.risk.sensitivity: tornado swings and goal seek."""
+"""Tests for finmodel.risk.sensitivity_maths: tornado swings and goal seek."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finmodel.errors import GoalSeekError
-from finmodel.risk.sensitivity import (
+from finmodel.risk.sensitivity_maths import (
     goal_seek,
     goal_seek_condition,
     one_at_a_time,

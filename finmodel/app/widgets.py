@@ -51,7 +51,8 @@ def money_table(
     variance_columns, variance_rows = list(variance_columns), list(variance_rows)
     styler, columns = styled_money(frame, money_columns, variance_columns, variance_rows)
     # A Styler costs tens of milliseconds to send; tables with nothing coloured go as text.
-    data: Any = styler if variance_columns or variance_rows else styler.data
+    plain = styler.data  # type: ignore[attr-defined]  # pandas-stubs omit Styler.data
+    data: Any = styler if variance_columns or variance_rows else plain
     config: dict[str, Any] = {
         c: st.column_config.TextColumn(width=w)  # type: ignore[arg-type]
         for c, w in (widths or {}).items()

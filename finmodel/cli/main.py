@@ -47,38 +47,32 @@ def _system_table(result: ProjectionResult) -> Table:
     table.add_column("£k", style="bold")
     for year in result.years:
         table.add_column(year, justify="right")
-    for label, row in result.system_table().iterrows():
-        table.add_row(str(label), *(money(v) for v in row.tolist()))
+    for label, row in result.system_rows().items():
+        table.add_row(label, *(money(v) for v in row.tolist()))
     return table
 
 
 def _partner_table(result: ProjectionResult) -> Table:
     from rich.table import Table
 
-    final = result.years[-1]
-    table = Table(title=f"Partners in {final}, £k")
-    for column in (
-        "Partner",
-        "Place",
-        "Income",
-        "Expenditure",
-        "Surplus",
-        "Control total",
-        "Variance",
-        "After risk share",
-    ):
-        table.add_column(column, justify="left" if column in ("Partner", "Place") else "right")
-    for _, row in result.partner_table().iterrows():
-        table.add_row(
-            row["partner"],
-            row["place"],
-            money(row["income"]),
-            money(row["expenditure"]),
-            money(row["surplus"]),
-            money(row["control_total"]),
-            money(row["variance"]),
-            money(row["surplus_after_risk_share"]),
-        )
+    t = len(result.years) - 1
+    table = Table(title=f"Partners in {result.years[t]}, £k")
+    a = result.arrays
+    columns = {
+        "Income": a.income,
+        "Expenditure": a.expenditure,
+        "Surplus": a.surplus,
+        "Control total": a.control_total,
+        "Variance": a.variance,
+        "After risk share": a.surplus_after_risk_share,
+    }
+    table.add_column("Partner", justify="left")
+    table.add_column("Place", justify="left")
+    for column in columns:
+        table.add_column(column, justify="right")
+    names, places = result.inputs.partner_names, result.inputs.partner_places
+    for p, (name, place) in enumerate(zip(names, places, strict=True)):
+        table.add_row(name, place, *(money(float(v[p, t])) for v in columns.values()))
     return table
 
 

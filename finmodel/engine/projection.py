@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from finmodel.domain.model import RiskShareMethod
 from finmodel.engine.inputs import FloatArray, ProjectionInputs
@@ -87,6 +86,8 @@ def group_sum(index: np.ndarray, n_groups: int, values: FloatArray) -> FloatArra
     ):  # small: a dense product is faster than building a sparse one
         return one_hot(index, n_groups) @ values
     keep = np.flatnonzero(index >= 0)
+    from scipy import sparse  # imported only for large models: it takes 0.3 s to import
+
     matrix = sparse.csr_array(
         (np.ones(keep.size), (index[keep], keep)), shape=(n_groups, index.size)
     )

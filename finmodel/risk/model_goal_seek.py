@@ -36,7 +36,7 @@ from finmodel.risk.goal_targets import (
 )
 from finmodel.risk.inputs import InputTarget, base_values, input_target
 from finmodel.risk.kernel import Kernel
-from finmodel.risk.sensitivity import goal_seek, goal_seek_condition
+from finmodel.risk.sensitivity_maths import goal_seek, goal_seek_condition
 from finmodel.risk.service_draws import InvestmentEvaluator
 
 #: Values scanned for a crossing before Brent's method refines it.

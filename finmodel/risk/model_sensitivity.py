@@ -29,7 +29,7 @@ from finmodel.errors import InputError, Problem
 from finmodel.investment.projection import compile_inputs
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
-from finmodel.risk.sensitivity import TornadoRow, tornados
+from finmodel.risk.sensitivity_maths import TornadoRow, tornados
 from finmodel.risk.service_draws import InvestmentAnswers, InvestmentEvaluator
 
 #: Probabilities of the low and high end of each tornado bar.

@@ -53,10 +53,10 @@ from finmodel.engine.inputs import FloatArray
 from finmodel.engine.projection import project_arrays
 from finmodel.errors import InputError, Problem
 from finmodel.investment.projection import compile_inputs
-from finmodel.risk.defaults import DEFAULT_DRAWS, DEFAULT_SEED
+from finmodel.risk.defaults import DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
-from finmodel.risk.sampling import DEFAULT_CHUNK_SIZE, SamplingMethod, chunk_slices, draw_uniforms
+from finmodel.risk.sampling import SamplingMethod, chunk_slices, draw_uniforms
 from finmodel.risk.service_draws import InvestmentAnswers, InvestmentEvaluator
 from finmodel.risk.statistics import PERCENTILES, DrawStore, ShareCounter, Summary
 

@@ -31,7 +31,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize
 
 from finmodel.errors import GoalSeekError
 
@@ -193,6 +192,8 @@ def goal_seek(
             f"no value of {assumption} between {lo:g} and {hi:g} meets the target "
             f"{target:,.6g}: {metric} is {f_lo:,.6g} at {lo:g} and {f_hi:,.6g} at {hi:g}"
         )
+    from scipy import optimize  # imported on first use: a second to import
+
     root, info = optimize.brentq(
         lambda x: float(f(x)) - target,
         lo,
