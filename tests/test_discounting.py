@@ -12,17 +12,16 @@ from finmodel.appraisal.discounting import (
     DEFAULT_DISCOUNT_VERSION,
     DEFLATOR_TABLES,
     DISCOUNT_TABLES,
-    ONS_YBGB_QUARTERLY_2025_06,
     AppraisalError,
     DiscountTable,
     deflator_index,
     deflator_table,
     discount_factors,
     discount_rates,
-    financial_year_means,
     to_nominal,
     to_real,
 )
+from finmodel.domain.appraisal_tables import ONS_YBGB_QUARTERLY_2025_06, financial_year_means
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 

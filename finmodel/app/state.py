@@ -34,6 +34,7 @@ from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError, Problem
 from finmodel.investment.projection import compile_inputs
 from finmodel.io.yaml_io import MAX_MODEL_BYTES, load_model, load_model_text
+from finmodel.risk.model_checks import MODEL_CHECKS
 
 #: Folder of the bundled model files.
 MODELS_DIR = REPO_ROOT / "models"
@@ -186,7 +187,8 @@ def _without_scenarios(digest: str, _model: Model) -> Model:
 def _project(digest: str, key: str, _model: Model) -> ProjectionResult:
     settings = json.loads(key)
     lean = _without_scenarios(digest, _model)
-    overlaid = with_overlay(lean, settings, label="sidebar").with_origin(_model.origin)
+    overlaid = with_overlay(lean, settings, label="sidebar", checks=MODEL_CHECKS)
+    overlaid = overlaid.with_origin(_model.origin)
     inputs = compile_inputs(overlaid)
     return ProjectionResult(overlaid, None, inputs, project_arrays(inputs))
 
@@ -196,8 +198,9 @@ def projection(
 ) -> ProjectionResult:
     """The projection of a model with an overlay (cached by model hash and overlay).
 
-    The overlay is applied with :func:`~finmodel.domain.validation.with_overlay`, so every
-    entry is checked as the CLI checks a scenario; it is applied to the model without its own
+    The overlay is applied with :func:`~finmodel.domain.validation.with_overlay` (with the
+    ``uncertainty:`` checks the loaders run), so every entry is checked as the CLI checks a
+    scenario; it is applied to the model without its own
     named scenarios (``result.model.scenarios`` is empty), which re-validating on every change
     would only repeat (they were checked when the file was loaded and do not change what is
     projected). :func:`overlaid_model` gives the whole model for exports. Raises
@@ -209,7 +212,8 @@ def projection(
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _overlaid(digest: str, key: str, _model: Model) -> Model:
-    return with_overlay(_model, json.loads(key), label="sidebar").with_origin(_model.origin)
+    overlaid = with_overlay(_model, json.loads(key), label="sidebar", checks=MODEL_CHECKS)
+    return overlaid.with_origin(_model.origin)
 
 
 def overlaid_model(loaded: LoadedModel, settings: Mapping[str, Any]) -> Model:

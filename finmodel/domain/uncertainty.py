@@ -61,14 +61,17 @@ def _parameters_by_kind() -> dict[str, tuple[str, ...]]:
     kinds = get_args(get_args(Distribution)[0])
     return {
         kind.model_fields["dist"].default: tuple(
-            name for name in kind.model_fields if name not in ("dist", "source")
+            info.alias or name
+            for name, info in kind.model_fields.items()
+            if name not in ("dist", "source")
         )
         for kind in kinds
     }
 
 
-#: The parameters each kind of distribution takes, e.g. ``PARAMETERS["pert"]`` is
-#: ``("low", "mode", "high")``.
+#: The parameters each kind of distribution takes, as written in a model file, e.g.
+#: ``PARAMETERS["pert"]`` is ``("low", "mode", "high")`` and ``PARAMETERS["normal"]``
+#: ``("mean", "sd")``.
 PARAMETERS: dict[str, tuple[str, ...]] = _parameters_by_kind()
 _ALL_PARAMETERS = ("low", "mode", "high", "mean", "sd")
 

@@ -7,9 +7,12 @@
 * :mod:`finmodel.investment.case`: the whole case of one investment, economic, financial and
   service answers, as tables and JSON (:func:`appraise_model`).
 
-Monte Carlo of an investment's service model is :func:`finmodel.investment.effects.
-investment_draws`. Names are imported lazily so that the engine can import the streams
-without importing the projection back.
+* :mod:`finmodel.investment.effects`: the selected options' net cost by partner and year, and
+  Monte Carlo draws of an investment's service model (:func:`investment_draws`).
+* :mod:`finmodel.investment.projection`: :func:`project`, the engine's projection with the
+  selected options' net costs laid over it (this is ``finmodel.project``).
+
+Names are imported on first use, so importing one module of the package stays cheap.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ _LAZY = {
     "InvestmentCase": "finmodel.investment.case",
     "FinancialCase": "finmodel.investment.case",
     "appraise_model": "finmodel.investment.case",
+    "investment_draws": "finmodel.investment.effects",
+    "investment_expenditure": "finmodel.investment.effects",
+    "compile_inputs": "finmodel.investment.projection",
+    "project": "finmodel.investment.projection",
 }
 
 __all__ = sorted(_LAZY)

@@ -1,8 +1,8 @@
 """Net cost of the selected investment options by partner and year (SPEC section 5), and draws.
 
 **Projection.** :func:`investment_expenditure` is what
-:func:`finmodel.investment.projection.compile_inputs` lays over the projection: for every investment whose selected option is not do nothing, each
-partner's share of the option's nominal costs (its funders, in their shares) minus its share of
+:func:`finmodel.investment.projection.compile_inputs` lays over the projection: for every
+investment whose selected option is not do nothing, each partner's share of the option's nominal costs (its funders, in their shares) minus its share of
 the option's cash-releasing benefits (its beneficiaries), both *incremental to do nothing*
 (do nothing's own costs and the cash its reviews release are business as usual, already in the
 cost lines). The result is extra expenditure (+) net of cash released (-), £k, shaped

@@ -1,7 +1,7 @@
 """The investment sheets of the Excel appendix: *Appraisal*, *Financial case*, *Service model*.
 
-For each investment of the model (none: no sheets), registered with the appendix by
-:mod:`finmodel.appraisal.excel_sheets` (sheet writer :func:`investment_sheets`):
+For each investment of the model (none: no sheets), written by the sheet writer
+:func:`investment_sheets`, listed in :data:`finmodel.io.excel_appendix.APPENDIX_SHEETS`:
 
 =============  ===============================================================================
 Appraisal      Its own timeline, the appraisal years (year 0 first, possibly past the model's
