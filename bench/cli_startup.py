@@ -8,6 +8,11 @@ a shared machine's cores.
 
     python bench/cli_startup.py               # 7 runs of each command
     python bench/cli_startup.py --repeat 15
+    python bench/cli_startup.py --baseline /tmp/old   # also an older source tree, side by side
+
+``--baseline`` takes a source tree of finmodel with its models (for example ``git archive
+<commit> finmodel models | tar -x -C /tmp/old``); its commands run from that folder with it
+first on ``PYTHONPATH``, interleaved with the current ones, and are reported as extra rows.
 
 Targets (issue 9): ``--help`` 0.3 s CPU, ``validate`` of the default model 0.8 s, ``run`` of
 the default model (no ``--out``) 1.2 s.
@@ -36,16 +41,20 @@ COMMANDS: list[tuple[str, list[str], float | None]] = [
 ]
 
 
-def _run_once(args: list[str]) -> tuple[float, float]:
-    """CPU seconds (user + system) and wall seconds of one run of ``python args``."""
+def _run_once(args: list[str], source: Path | None = None) -> tuple[float, float]:
+    """CPU seconds (user + system) and wall seconds of one run of ``python args``; with
+    ``source``, that source tree is imported instead of the installed package."""
+    env = {**os.environ, "COLUMNS": "160"}
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, *args],
-        cwd=ROOT,
+        cwd=ROOT if source is None else source,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "COLUMNS": "160"},
+        env=env,
         check=False,
     )
     wall = time.perf_counter() - start
@@ -59,24 +68,34 @@ def _run_once(args: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs of each command (median)")
+    parser.add_argument("--baseline", type=Path, help="an older finmodel source tree to compare")
     options = parser.parse_args()
-    cpu: dict[str, list[float]] = {label: [] for label, _, _ in COMMANDS}
-    wall: dict[str, list[float]] = {label: [] for label, _, _ in COMMANDS}
-    for _label, args, _ in COMMANDS:  # warm the file cache once, untimed
-        _run_once(args)
+    runs: list[tuple[str, list[str], float | None, Path | None]] = [
+        (label, args, target, None) for label, args, target in COMMANDS
+    ]
+    if options.baseline is not None:
+        runs += [
+            (f"{label} [baseline]", args, None, options.baseline.resolve())
+            for label, args, target in COMMANDS
+            if target is not None
+        ]
+    cpu: dict[str, list[float]] = {label: [] for label, _, _, _ in runs}
+    wall: dict[str, list[float]] = {label: [] for label, _, _, _ in runs}
+    for _label, args, _, source in runs:  # warm the file cache once, untimed
+        _run_once(args, source)
     for _ in range(options.repeat):
-        for label, args, _ in COMMANDS:
-            c, w = _run_once(args)
+        for label, args, _, source in runs:
+            c, w = _run_once(args, source)
             cpu[label].append(c)
             wall[label].append(w)
     floor = statistics.median(cpu[COMMANDS[0][0]])
     print(f"finmodel command-line start-up, median of {options.repeat} runs (seconds)")
-    print(f"{'command':<36} {'CPU':>6} {'wall':>6} {'target':>7} {'met':>4} {'x floor':>8}")
-    for label, _, target in COMMANDS:
+    print(f"{'command':<46} {'CPU':>6} {'wall':>6} {'target':>7} {'met':>4} {'x floor':>8}")
+    for label, _, target, _ in runs:
         c, w = statistics.median(cpu[label]), statistics.median(wall[label])
         shown = "" if target is None else f"{target:.1f}"
         met = "" if target is None else ("yes" if c <= target else "NO")
-        print(f"{label:<36} {c:6.2f} {w:6.2f} {shown:>7} {met:>4} {c / floor:8.1f}")
+        print(f"{label:<46} {c:6.2f} {w:6.2f} {shown:>7} {met:>4} {c / floor:8.1f}")
 
 
 if __name__ == "__main__":
