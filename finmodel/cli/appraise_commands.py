@@ -11,13 +11,15 @@ Negative amounts are in brackets. ``--json`` prints the same as JSON.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from finmodel.cli.common import console, handles_errors, model_path, money, print_json
+from finmodel.cli.common import console, handles_errors, model_path, money, new_table, print_json
 from finmodel.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 ModelArg = Annotated[
     Path | None,
@@ -50,7 +52,7 @@ def _economic_table(case: Any) -> Table:
     e, s = case.economic, case.streams
     prices = f"real £k, {e.price_base_year} prices"
     rate = "mid-year" if e.mid_year else "end of year"
-    table = Table(
+    table = new_table(
         title=f"Economic case: each option against {s.option_names[s.baseline]}, {prices}, "
         f"discounted at the Green Book {e.schedule} STPR ({e.discount_version}, {rate}), "
         f"{e.years[0]} to {e.years[-1]}"
@@ -108,7 +110,7 @@ def _switching_table(case: Any) -> Table | None:
         return None
     o = e.switching_option
     why = "preferred option" if o == case.preferred else "best option other than do nothing"
-    table = Table(
+    table = new_table(
         title=f"Switching values, {s.option_names[o]} ({why}; NPSV {money(float(e.appraisal.npsv[o]))}): "
         "the change in each stream that takes NPSV to zero"
     )
@@ -132,7 +134,7 @@ def _unmonetised_table(case: Any) -> Table | None:
     s = case.streams
     if not s.unmonetised:
         return None
-    table = Table(title="Unmonetised benefits (described, not valued)")
+    table = new_table(title="Unmonetised benefits (described, not valued)")
     table.add_column("Benefit")
     table.add_column("Options")
     table.add_column("What it is")
@@ -148,7 +150,7 @@ def _unmonetised_table(case: Any) -> Table | None:
 
 def _net_cost_table(case: Any) -> Table:
     s, f = case.streams, case.financial
-    table = Table(
+    table = new_table(
         title="Financial case: net cost to the funders (costs less cash released), cash £k, "
         f"against {s.option_names[s.baseline]}"
     )
@@ -166,7 +168,7 @@ def _funder_table(case: Any) -> Table:
     s, f = case.streams, case.financial
     years = {case.streams.first_full_years[o] for o in range(len(s.option_ids)) if o != s.baseline}
     when = next(iter(years)) if len(years) == 1 else "each option's first full year"
-    table = Table(title=f"Cost to each funder in {when} (first full year), cash £k")
+    table = new_table(title=f"Cost to each funder in {when} (first full year), cash £k")
     table.add_column("Funder")
     others = [o for o in range(len(s.option_ids)) if o != s.baseline]
     for o in others:
@@ -191,7 +193,7 @@ def _funder_table(case: Any) -> Table:
 def _surplus_table(case: Any) -> Table:
     s, f = case.streams, case.financial
     o = case.focus
-    table = Table(
+    table = new_table(
         title=f"Effect of {s.option_names[o]} on each partner's surplus and on the system "
         "variance against its control total, cash £k (model years)"
     )
@@ -215,7 +217,7 @@ def _surplus_table(case: Any) -> Table:
 
 def _variance_table(case: Any) -> Table:
     s, f = case.streams, case.financial
-    table = Table(
+    table = new_table(
         title="Change in the system variance against its control total by option, cash £k"
     )
     table.add_column("Option")
@@ -235,7 +237,7 @@ def _service_table(case: Any, rows: list[dict[str, Any]]) -> Table | None:
     start = _month(service.month_labels[0], "")
     model_end = case.model.years[-1]
     first_year = case.streams.years[1]
-    table = Table(
+    table = new_table(
         title=f"Service model: IPA / CHC assessments and reviews from the position of {start} "
         f"(runs to {end})"
     )

@@ -11,13 +11,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from finmodel.errors import FinmodelError, InputError
 from finmodel.formatting import money
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 #: Exit statuses (SPEC section 8).
 EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
@@ -64,6 +67,13 @@ def handles_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def new_table(*args: Any, **kwargs: Any) -> Table:
+    """A :class:`rich.table.Table` (rich's table module is imported when a table is drawn)."""
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
+
+
 def print_json(data: Any) -> None:
     """Write JSON to stdout (no colour, no wrapping), one document."""
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
@@ -80,5 +90,6 @@ __all__ = [
     "handles_errors",
     "model_path",
     "money",
+    "new_table",
     "print_json",
 ]

@@ -15,7 +15,14 @@ import typer
 
 import finmodel
 from finmodel.cli import extra_commands
-from finmodel.cli.common import console, handles_errors, model_path, money, print_json
+from finmodel.cli.common import (
+    console,
+    handles_errors,
+    model_path,
+    money,
+    new_table,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -38,9 +45,7 @@ ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scena
 
 
 def _system_table(result: ProjectionResult) -> Table:
-    from rich.table import Table
-
-    table = Table(
+    table = new_table(
         title=f"{result.model.name}: system position, £k"
         + (f" (scenario {result.scenario})" if result.scenario else "")
     )
@@ -53,10 +58,8 @@ def _system_table(result: ProjectionResult) -> Table:
 
 
 def _partner_table(result: ProjectionResult) -> Table:
-    from rich.table import Table
-
     t = len(result.years) - 1
-    table = Table(title=f"Partners in {result.years[t]}, £k")
+    table = new_table(title=f"Partners in {result.years[t]}, £k")
     a = result.arrays
     columns = {
         "Income": a.income,
@@ -77,9 +80,7 @@ def _partner_table(result: ProjectionResult) -> Table:
 
 
 def _bridge_table(result: ProjectionResult) -> Table:
-    from rich.table import Table
-
-    table = Table(
+    table = new_table(
         title=f"Gap bridge of the system surplus, {result.years[0]} to {result.years[-1]}, £k"
     )
     table.add_column("Step")

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from finmodel.cli.common import (
     console,
@@ -19,12 +18,15 @@ from finmodel.cli.common import (
     handles_errors,
     model_path,
     money,
+    new_table,
     print_json,
 )
 from finmodel.errors import InputError, Problem
 from finmodel.risk.defaults import DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from finmodel.risk.analysis import Tornado
     from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult
 
@@ -61,7 +63,7 @@ def _spec_text(spec: object) -> str:
 
 def _system_table(result: SimulationResult) -> Table:
     i = result.row("system")
-    table = Table(
+    table = new_table(
         title=f"{result.model_name}: system surplus, £k ({result.describe_sampling()})"
         + (f", scenario {result.scenario}" if result.scenario else "")
     )
@@ -83,7 +85,7 @@ def _system_table(result: SimulationResult) -> Table:
 
 def _partner_table(result: SimulationResult) -> Table:
     t = len(result.years) - 1
-    table = Table(title=f"Partners in {result.years[t]}: surplus, £k, and probabilities")
+    table = new_table(title=f"Partners in {result.years[t]}: surplus, £k, and probabilities")
     for column in ("Partner", "P10", "P50", "P90", "Deterministic", "P(meet CT)", "P(break even)"):
         table.add_column(column, justify="left" if column == "Partner" else "right")
     for i, name in enumerate(result.partner_names):
@@ -105,7 +107,7 @@ def _month(summary: InvestmentSummary, months: float) -> str:
 
 
 def _investment_table(summary: InvestmentSummary) -> Table:
-    table = Table(
+    table = new_table(
         title=f"Investment {summary.investment}: NPSV against do nothing (£k real) and service "
         f"answers by option (selected: {summary.selected}; preferred: {summary.preferred})"
     )
@@ -142,7 +144,7 @@ def _investment_table(summary: InvestmentSummary) -> Table:
 
 
 def _inputs_table(result: SimulationResult) -> Table:
-    table = Table(title="Uncertain inputs (model file `uncertainty:`)")
+    table = new_table(title="Uncertain inputs (model file `uncertainty:`)")
     table.add_column("Input (dotted path)")
     table.add_column("Distribution")
     for value in result.inputs:
@@ -154,7 +156,7 @@ def _tornado_table(tornado: Tornado) -> Table:
     import numpy as np
 
     widest = max((abs(row.swing) for row in tornado.rows), default=0.0) or 1.0
-    table = Table(
+    table = new_table(
         title=f"Tornado: {tornado.label} (modelled {money(tornado.base)}); each input from its "
         "P10 to its P90, the others as modelled"
     )
