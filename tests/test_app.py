@@ -1,6 +1,6 @@
 """Tests of the Streamlit front end: each page through AppTest, and the app's pure helpers.
 
-AppTest runs ``streamlit_app.py`` headless in this process (no browser): set a widget, rerun,
+AppTest runs the packaged ``finmodel/app/streamlit_app.py`` (what ``finmodel app`` starts) headless in this process (no browser): set a widget, rerun,
 read the elements. Every number checked on screen is compared with the engine's own result for
 the same dotted-path overlay, so the app adds nothing of its own.
 """
@@ -35,10 +35,11 @@ from finmodel.engine.result import ProjectionResult
 from finmodel.errors import GoalSeekError, InputError
 from finmodel.investment.case import appraise_model
 from finmodel.io.yaml_io import MAX_MODEL_BYTES, file_hash, load_model_text
+from finmodel.resources import app_script
 from finmodel.risk import goal_seek_model, sensitivity, simulate
-from tests.conftest import MODELS, ROOT
+from tests.conftest import MODELS
 
-APP = str(ROOT / "streamlit_app.py")
+APP = str(app_script())
 DEMAND = "in:assumptions.demand_growth"
 PAGES = ("System", "Partners", "Investment", "Risk", "Scenarios", "Export")
 
@@ -383,7 +384,7 @@ def test_appendix_and_scenario_exports(tmp_path: Path) -> None:
 def test_app_command_line() -> None:
     command = streamlit_command("127.0.0.1", 8765, headless=True)
     assert command[command.index("--server.maxUploadSize") + 1] == "10"
-    assert command[4].endswith("streamlit_app.py")
+    assert command[4] == APP
 
 
 def test_budget_workbook_upload(at: AppTest, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from finmodel import load_model, project
 from finmodel.app.formatting import money_k
 from finmodel.app.store import ScenarioStore
 from finmodel.domain.validation import with_overlay
+from finmodel.resources import app_script
 from tests.conftest import MODELS, ROOT
 
 pytestmark = pytest.mark.slow
@@ -69,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     port = _free_port()
     log = (tmp_path_factory.mktemp("app-log") / "streamlit.log").open("w")
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        sys.executable, "-m", "streamlit", "run", str(app_script()),
         "--server.headless", "true", "--server.address", "127.0.0.1",
         "--server.port", str(port), "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", "--server.maxUploadSize", "10",
