@@ -30,7 +30,8 @@ from finmodel.domain.validation import with_overlay
 from finmodel.resources import app_script
 from tests.conftest import MODELS, ROOT
 
-pytestmark = pytest.mark.slow
+# one worker: the module's fixture is expensive (pytest-xdist, --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = os.environ.get("FINMODEL_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-output" / "screenshots"

@@ -23,7 +23,8 @@ import pytest
 from finmodel import resources
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+# one worker: the module's fixture is expensive (pytest-xdist, --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
 #: Left out of the copy of the checkout the wheel is built from (the build writes into it).
 NOT_SOURCE = (
