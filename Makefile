@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL ?= models/lsc_ics.yaml
 APPENDIX ?= workbooks/out/lsc_ics_appendix.xlsx
+# pytest-xdist workers (auto: one per core). Files whose tests share an expensive module fixture
+# (LibreOffice runs, the browser's server, the built wheel) are pinned to one worker with
+# pytest.mark.xdist_group; --dist loadgroup honours that and spreads every other test.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 
 .PHONY: setup system-deps run test lint app bench clean
 
@@ -29,8 +34,9 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# pytest exits 5 when it collects no test: make (and so .ci/run) fails on it like any failure.
 test: setup system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 app: setup
 	$(BIN)/finmodel app

@@ -1,6 +1,6 @@
 """Tests of the Streamlit front end: each page through AppTest, and the app's pure helpers.
 
-AppTest runs ``streamlit_app.py`` headless in this process (no browser): set a widget, rerun,
+AppTest runs the packaged ``finmodel/app/streamlit_app.py`` (what ``finmodel app`` starts) headless in this process (no browser): set a widget, rerun,
 read the elements. Every number checked on screen is compared with the engine's own result for
 the same dotted-path overlay, so the app adds nothing of its own.
 """
@@ -35,10 +35,11 @@ from finmodel.engine.result import ProjectionResult
 from finmodel.errors import GoalSeekError, InputError
 from finmodel.investment.case import appraise_model
 from finmodel.io.yaml_io import MAX_MODEL_BYTES, file_hash, load_model_text
+from finmodel.resources import app_script
 from finmodel.risk import goal_seek_model, sensitivity, simulate
-from tests.conftest import MODELS, ROOT
+from tests.conftest import MODELS
 
-APP = str(ROOT / "streamlit_app.py")
+APP = str(app_script())
 DEMAND = "in:assumptions.demand_growth"
 PAGES = ("System", "Partners", "Investment", "Risk", "Scenarios", "Export")
 
@@ -79,17 +80,16 @@ def go(at: AppTest, page: str) -> AppTest:
 
 
 # ------------------------------------------------------------------------------ System page
-def test_default_model_headline_is_the_engines(at: AppTest) -> None:
+def test_headline_is_the_engines_and_follows_an_assumption_and_reset(at: AppTest) -> None:
+    # one session of the System page: the default model, a change, back, and reset
     assert at.selectbox(key="model_choice").value == "lsc_ics.yaml"
-    expected = engine("lsc_ics.yaml", {})
+    as_written = engine("lsc_ics.yaml", {})
     headline = at.session_state["headline"]
-    assert headline.surplus == final_surplus(expected)
-    assert headline.variance == float(expected.arrays.system_variance[-1])
-    assert metric(at, "System surplus") == money_k(final_surplus(expected))
+    assert headline.surplus == final_surplus(as_written)
+    assert headline.variance == float(as_written.arrays.system_variance[-1])
+    assert metric(at, "System surplus") == money_k(final_surplus(as_written))
     assert at.session_state["ws_overlay"] == {}
 
-
-def test_changing_an_assumption_moves_the_headline_by_the_engines_amount(at: AppTest) -> None:
     before = at.session_state["headline"].surplus
     at.number_input(key=DEMAND).set_value(4.0).run()
     assert not at.exception
@@ -105,6 +105,14 @@ def test_changing_an_assumption_moves_the_headline_by_the_engines_amount(at: App
     at.number_input(key=DEMAND).set_value(3.0).run()
     assert at.session_state["ws_overlay"] == {}
     assert at.session_state["headline"].surplus == before
+    # reset returns every changed assumption to the starting point
+    at.number_input(key=DEMAND).set_value(4.5).run()
+    at.number_input(key="in:assumptions.inflation").set_value(1.0).run()
+    assert len(at.session_state["ws_overlay"]) == 2
+    at.button(key="reset_inputs").click().run()
+    assert at.session_state["ws_overlay"] == {}
+    assert at.number_input(key=DEMAND).value == pytest.approx(3.0)
+    assert at.session_state["headline"].surplus == before
 
 
 def test_every_page_renders_after_a_change(at: AppTest) -> None:
@@ -115,16 +123,6 @@ def test_every_page_renders_after_a_change(at: AppTest) -> None:
         assert "Lancashire" in at.markdown[0].value or any(
             "Lancashire" in m.value for m in at.markdown
         )
-
-
-def test_model_scenario_loads_its_overlay_exactly(at: AppTest) -> None:
-    model = load_model(MODELS / "lsc_ics.yaml")
-    scenario = model.scenario("higher_demand")
-    at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
-    assert not at.exception
-    assert at.session_state["ws_overlay"] == scenario.set
-    assert at.number_input(key=DEMAND).value == pytest.approx(4.0)
-    assert at.session_state["headline"].surplus == final_surplus(project(model, "higher_demand"))
 
 
 def test_risk_share_and_horizon(at: AppTest) -> None:
@@ -383,7 +381,7 @@ def test_appendix_and_scenario_exports(tmp_path: Path) -> None:
 def test_app_command_line() -> None:
     command = streamlit_command("127.0.0.1", 8765, headless=True)
     assert command[command.index("--server.maxUploadSize") + 1] == "10"
-    assert command[4].endswith("streamlit_app.py")
+    assert command[4] == APP
 
 
 def test_budget_workbook_upload(at: AppTest, tmp_path: Path) -> None:
@@ -405,15 +403,6 @@ def test_budget_workbook_upload(at: AppTest, tmp_path: Path) -> None:
     shown = "\n".join(c.value for c in bad.code)
     assert f"budget.xlsx: {cell.parent.title}!{cell.coordinate}" in shown, shown
     assert not bad.metric
-
-
-def test_reset_returns_to_the_starting_point(at: AppTest) -> None:
-    at.number_input(key=DEMAND).set_value(4.5).run()
-    at.number_input(key="in:assumptions.inflation").set_value(1.0).run()
-    assert len(at.session_state["ws_overlay"]) == 2
-    at.button(key="reset_inputs").click().run()
-    assert at.session_state["ws_overlay"] == {}
-    assert at.number_input(key=DEMAND).value == pytest.approx(3.0)
 
 
 UNCERTAIN = """
@@ -472,8 +461,17 @@ def test_investment_page_and_the_selected_option(at: AppTest) -> None:
     assert table["Option"].iloc[-1].endswith("(selected)")
 
 
-def test_overrides_tables_open_or_closed_keep_the_scenario(at: AppTest) -> None:
+def test_model_scenarios_load_their_overlay_exactly_with_overrides_open_or_closed(
+    at: AppTest,
+) -> None:
     model = load_model(MODELS / "lsc_ics.yaml")
+    scenario = model.scenario("higher_demand")
+    at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
+    assert not at.exception
+    assert at.session_state["ws_overlay"] == scenario.set
+    assert at.number_input(key=DEMAND).value == pytest.approx(4.0)
+    assert at.session_state["headline"].surplus == final_surplus(project(model, "higher_demand"))
+    # with the overrides tables open, another scenario goes through the editable tables
     scenario = model.scenario("lower_efficiency")
     at.session_state["overrides_open"] = True  # the expander, as a click opens it
     at.run()
@@ -575,7 +573,8 @@ def test_risk_page_monte_carlo_on_the_default_model_is_simulates(risk: AppTest) 
     assert any("this session's Monte Carlo (600 draws, seed 11" in c.value for c in at.caption)
 
 
-def test_risk_page_tornados_are_sensitivitys(risk: AppTest) -> None:
+def test_risk_page_tornados_are_sensitivitys_and_goal_seek_is_the_engines(risk: AppTest) -> None:
+    # one render of the Risk page: the tornados as drawn, then goal seek on the same page
     at = risk
     model = load_model(MODELS / "lsc_ics.yaml")
     expected = sensitivity(with_overlay(model, RISK_OVERLAY))
@@ -612,10 +611,8 @@ def test_risk_page_tornados_are_sensitivitys(risk: AppTest) -> None:
     assert any("drawn from the model file's distribution here: Demand growth." in i.value
                for i in at.info)  # fmt: skip
 
-
-def test_risk_page_goal_seek_shows_the_engines_value(risk: AppTest) -> None:
-    at = risk
-    model = with_overlay(load_model(MODELS / "lsc_ics.yaml"), RISK_OVERLAY)
+    # goal seek: the engine's value for the system, a partner, no solution, a service target
+    model = with_overlay(model, RISK_OVERLAY)
     assert at.selectbox(key="gs_path").value == "assumptions.efficiency"
     assert any("press Find the value" in i.value for i in at.info)
     at.button(key="gs_run").click().run()

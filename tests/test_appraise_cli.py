@@ -1,45 +1,32 @@
 """``finmodel appraise`` end to end: board tables, JSON, and exit 2 with the place named.
 
-The main outputs run the real console script in a subprocess; the many bad-input cases run the
-same Typer application in-process (much faster, same exit status and stderr lines).
+The board tables run the real console script in a subprocess (a smoke test, from a folder that
+is not the checkout); everything else runs the same Typer application in-process (much faster,
+same exit status and stdout/stderr).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from finmodel.cli.main import app
+from tests.cli import invoke, run_script
 from tests.conftest import MODELS
-
-FINMODEL = [sys.executable, "-m", "finmodel"]
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FINMODEL, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
-
-
-def invoke(*args: str) -> Any:
-    """The application in-process: ``exit_code``, ``stdout``, ``stderr``."""
-    return CliRunner().invoke(app, list(args))
 
 
 @pytest.fixture(scope="module")
 def default_json() -> dict[str, Any]:
-    out = run("appraise", "--json")
-    assert out.returncode == 0, out.stderr
+    out = invoke("appraise", "--json")
+    assert out.exit_code == 0, out.stderr
     return json.loads(out.stdout)
 
 
 def test_appraise_prints_a_table_per_section(tmp_path: Path) -> None:
-    out = run("appraise", cwd=tmp_path)
+    out = run_script("appraise", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     text = out.stdout
     for heading in (
@@ -83,20 +70,22 @@ def test_appraise_json(default_json: dict[str, Any]) -> None:
 
 
 def test_appraise_with_a_scenario_and_an_investment(default_json: dict[str, Any]) -> None:
-    out = run("appraise", "--investment", "ipa_uplift", "--scenario", "ipa_business_case", "--json")
-    assert out.returncode == 0, out.stderr
+    out = invoke(
+        "appraise", "--investment", "ipa_uplift", "--scenario", "ipa_business_case", "--json"
+    )
+    assert out.exit_code == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["scenario"] == "ipa_business_case"
     case = data["investments"]["ipa_uplift"]
     assert case["selected"] == "business_case"
     assert case["economic_case"] == default_json["investments"]["ipa_uplift"]["economic_case"]
-    text = run("appraise", "--scenario", "ipa_3m").stdout
+    text = invoke("appraise", "--scenario", "ipa_3m").stdout
     assert "Effect of £3m a year on each partner's surplus" in text
 
 
 def test_run_shows_the_selected_option_in_the_bridge() -> None:
-    out = run("run", "--scenario", "ipa_3m", "--json")
-    assert out.returncode == 0, out.stderr
+    out = invoke("run", "--scenario", "ipa_3m", "--json")
+    assert out.exit_code == 0, out.stderr
     steps = {s["name"]: s["value"] for s in json.loads(out.stdout)["bridge"]["steps"]}
     assert steps["Investments"] < -1000.0  # £3m a year less the cash its reviews release
 
@@ -115,8 +104,8 @@ def test_unknown_names_exit_2(args: tuple[str, ...], message: str) -> None:
 
 
 def test_a_model_without_investments_exits_2() -> None:
-    out = run("appraise", str(MODELS / "minimal.yaml"))
-    assert out.returncode == 2 and out.stdout == ""
+    out = invoke("appraise", str(MODELS / "minimal.yaml"))
+    assert out.exit_code == 2 and out.stdout == ""
     assert "investments: the model has no investment cases" in out.stderr
 
 

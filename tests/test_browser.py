@@ -27,9 +27,11 @@ from finmodel import load_model, project
 from finmodel.app.formatting import money_k
 from finmodel.app.store import ScenarioStore
 from finmodel.domain.validation import with_overlay
+from finmodel.resources import app_script
 from tests.conftest import MODELS, ROOT
 
-pytestmark = pytest.mark.slow
+# one worker: the module's fixture is expensive (pytest-xdist, --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = os.environ.get("FINMODEL_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -69,7 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     port = _free_port()
     log = (tmp_path_factory.mktemp("app-log") / "streamlit.log").open("w")
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        sys.executable, "-m", "streamlit", "run", str(app_script()),
         "--server.headless", "true", "--server.address", "127.0.0.1",
         "--server.port", str(port), "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", "--server.maxUploadSize", "10",

@@ -1,16 +1,17 @@
-"""The budget templates shipped in workbooks/ stay in step with the default model."""
+"""The budget templates shipped in the package (``workbooks/`` in a checkout) stay in step with
+the default model."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from finmodel import load_model, project
-from tests.conftest import MODELS, ROOT
+from finmodel.resources import default_model, template
 
 
 def test_prefilled_template_projects_like_the_default_model():
-    from_workbook = project(load_model(ROOT / "workbooks" / "lsc_ics_budget.xlsx"))
-    from_yaml = project(load_model(MODELS / "lsc_ics.yaml"))
+    from_workbook = project(load_model(template("prefilled")))
+    from_yaml = project(load_model(default_model()))
     np.testing.assert_allclose(
         from_workbook.arrays.surplus, from_yaml.arrays.surplus, rtol=1e-12, atol=1e-6
     )
@@ -25,5 +26,5 @@ def test_blank_template_is_not_yet_a_model_and_says_what_is_missing():
     from finmodel.errors import InputError
 
     with pytest.raises(InputError) as err:
-        load_model(ROOT / "workbooks" / "blank_budget.xlsx")
+        load_model(template("blank"))
     assert any("partners" in str(problem) for problem in err.value.problems)

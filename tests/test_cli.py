@@ -1,38 +1,35 @@
-"""The command line, end to end: output, JSON contract, exit statuses, clean errors."""
+"""The command line, end to end: output, JSON contract, exit statuses, clean errors.
+
+In-process through Typer's test runner (``tests.cli.invoke``), except the smoke tests marked
+below, which run the real ``python -m finmodel`` process.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tests.cli import invoke, run_script
 from tests.conftest import MODELS
-
-FINMODEL = [sys.executable, "-m", "finmodel"]
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FINMODEL, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def test_run_prints_system_table():
-    out = run("run", str(MODELS / "minimal.yaml"))
-    assert out.returncode == 0, out.stderr
+    out = invoke("run", str(MODELS / "minimal.yaml"))
+    assert out.exit_code == 0, out.stderr
     assert "system position" in out.stdout and "2022/23" in out.stdout and "(20)" in out.stdout
 
 
 def test_run_default_model_without_argument(tmp_path):
-    out = run("run", cwd=tmp_path)
+    # smoke test in a real process, from a folder that is not the checkout
+    out = run_script("run", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "Lancashire" in out.stdout
 
 
 def test_json_contract():
-    out = run("run", str(MODELS / "minimal.yaml"), "--scenario", "high_demand", "--json")
-    assert out.returncode == 0, out.stderr
+    out = invoke("run", str(MODELS / "minimal.yaml"), "--scenario", "high_demand", "--json")
+    assert out.exit_code == 0, out.stderr
     result = json.loads(out.stdout)
     assert set(result) >= {
         "model",
@@ -79,9 +76,9 @@ def test_json_contract():
 
 
 def test_validate_and_schema():
-    ok = run("validate", str(MODELS / "minimal.yaml"))
-    assert ok.returncode == 0 and "valid" in ok.stdout
-    schema = json.loads(run("schema").stdout)
+    ok = invoke("validate", str(MODELS / "minimal.yaml"))
+    assert ok.exit_code == 0 and "valid" in ok.stdout
+    schema = json.loads(invoke("schema").stdout)
     assert schema["title"] == "Model"
     assert "Activity volume growth" in json.dumps(schema)
 
@@ -95,7 +92,7 @@ def test_bad_input_exit_2_one_line_per_problem_no_traceback(tmp_path):
         .replace("payee: trust", "payee: nobody")
     )
     for command in (["validate", str(bad)], ["run", str(bad)]):
-        out = run(*command)
+        out = run_script(*command)  # smoke test in a real process: the status reaches the shell
         assert out.returncode == 2
         assert "Traceback" not in out.stderr
         lines = out.stderr.strip().splitlines()
@@ -104,10 +101,10 @@ def test_bad_input_exit_2_one_line_per_problem_no_traceback(tmp_path):
 
 
 def test_unknown_scenario_and_missing_file_exit_2(tmp_path):
-    out = run("run", str(MODELS / "minimal.yaml"), "--scenario", "nope")
-    assert out.returncode == 2 and "no scenario 'nope'" in out.stderr
-    out = run("run", str(tmp_path / "absent.yaml"))
-    assert out.returncode == 2 and "no such file" in out.stderr
+    out = invoke("run", str(MODELS / "minimal.yaml"), "--scenario", "nope")
+    assert out.exit_code == 2 and "no scenario 'nope'" in out.stderr
+    out = invoke("run", str(tmp_path / "absent.yaml"))
+    assert out.exit_code == 2 and "no such file" in out.stderr
 
 
 MINIMAL = (MODELS / "minimal.yaml").read_text()
@@ -199,8 +196,8 @@ def test_each_bad_input_fails_cleanly_and_writes_nothing(tmp_path, edit, place, 
     bad = tmp_path / "bad.yaml"
     bad.write_text(edit(MINIMAL))
     out_file = tmp_path / "appendix.xlsx"
-    result = run("run", str(bad), "--out", str(out_file))
-    assert result.returncode == 2, result.stderr
+    result = invoke("run", str(bad), "--out", str(out_file))
+    assert result.exit_code == 2, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert all(line.startswith(f"{bad}: ") for line in lines), lines
@@ -210,6 +207,8 @@ def test_each_bad_input_fails_cleanly_and_writes_nothing(tmp_path, edit, place, 
 
 def test_unknown_scenario_writes_nothing(tmp_path):
     out_file = tmp_path / "appendix.xlsx"
-    result = run("run", str(MODELS / "minimal.yaml"), "--scenario", "nope", "--out", str(out_file))
-    assert result.returncode == 2 and "--scenario: no scenario 'nope'" in result.stderr
+    result = invoke(
+        "run", str(MODELS / "minimal.yaml"), "--scenario", "nope", "--out", str(out_file)
+    )
+    assert result.exit_code == 2 and "--scenario: no scenario 'nope'" in result.stderr
     assert not out_file.exists()

@@ -8,10 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from finmodel.risk import statistics
 from finmodel.risk.statistics import (
     PERCENTILES,
     DrawStore,
     ShareCounter,
+    linear_percentiles,
+    order_statistics,
     percentile_summary,
 )
 
@@ -153,3 +156,65 @@ def test_share_counter_gives_probabilities_and_merges():
         first.add(meets[:, :4])
     with pytest.raises(ValueError, match="no draws"):
         ShareCounter(()).probability()
+
+
+# Exact percentiles of long series (order_statistics): a sample of the draws brackets each
+# wanted rank; when the sample misleads, or the brackets hold too many draws to sort, the code
+# falls back. Monte Carlo draws in random order almost never reach those fallbacks, so series
+# are built here to reach each, and the answer must still be numpy's, bit for bit.
+
+LONG = 20_000  # above _SAMPLE_FROM; the sample is every 10th draw
+
+
+def _long_series(kind: str, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    row = rng.normal(-5_000.0, 2_000.0, size=n)
+    step = statistics._selection_plan(n, (0,)).step  # the sample's stride
+    if kind == "ties":  # a few discrete outcomes: the brackets hold most draws
+        row = rng.integers(0, 3, size=n).astype(np.float64)
+    elif kind == "sample high":  # the sampled draws are all far above the rest
+        row[::step] = 1e9 + np.arange(row[::step].size)
+    elif kind == "sample low":
+        row[::step] = -1e9 - np.arange(row[::step].size)
+    elif kind == "sorted":
+        row.sort()
+    elif kind == "reversed":
+        row = np.sort(row)[::-1].copy()
+    return row
+
+
+FALLBACKS = [
+    ("sample misleads: whole row", "sample high", PERCENTILES),
+    ("sample misleads low", "sample low", PERCENTILES),
+    ("many ties: bracket by bracket", "ties", PERCENTILES),
+    ("ties at the ends: unbounded brackets", "ties", (0, 100)),
+    ("ends of the range", "normal", (0, 0.001, 50, 99.999, 100)),
+    ("brackets merge into one unbounded", "normal", tuple(np.linspace(0, 100, 201))),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "levels"), [c[1:] for c in FALLBACKS], ids=[c[0] for c in FALLBACKS]
+)
+def test_long_series_percentiles_are_numpys_on_every_fallback(kind, levels):
+    row = _long_series(kind, LONG, seed=11)
+    before = row.copy()
+    np.testing.assert_array_equal(linear_percentiles(row, levels), np.percentile(row, levels))
+    np.testing.assert_array_equal(row, before)  # the series is left as it was
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(["normal", "ties", "sample high", "sample low", "sorted", "reversed"]),
+    n=st.integers(4_096, 40_000),
+    seed=st.integers(0, 2**32 - 1),
+    levels=st.lists(st.floats(0, 100), min_size=1, max_size=30),
+    single=st.booleans(),
+)
+def test_long_series_order_statistics_are_exact(kind, n, seed, levels, single):
+    row = _long_series(kind, n, seed)
+    if single:
+        row = row.astype(np.float32)
+    np.testing.assert_array_equal(linear_percentiles(row, levels), np.percentile(row, levels))
+    ranks = np.random.default_rng(seed).integers(-n, n, size=len(levels))
+    np.testing.assert_array_equal(order_statistics(row, ranks), np.sort(row)[ranks])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -84,13 +82,8 @@ def test_every_problem_is_reported_at_once_with_its_cell(template):
 
 def test_cli_validate_names_cells_and_exits_2(template):
     edit(template, {"Costs!D7": "tbc", "Partners!C6": "hospital"})
-    out = subprocess.run(
-        [sys.executable, "-m", "finmodel", "validate", str(template)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 2
+    out = CliRunner().invoke(app, ["validate", str(template)])
+    assert out.exit_code == 2
     lines = out.stderr.strip().splitlines()
     assert f"{template}: Costs!D7: baseline must be a number, got 'tbc'" in lines
     assert any(line.startswith(f"{template}: Partners!C6: ") for line in lines)

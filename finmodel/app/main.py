@@ -1,7 +1,7 @@
 """The app's entry point: page set-up, the sidebar, then the page chosen.
 
-``streamlit_app.py`` at the repository root calls :func:`main`. The engine is the only source of
-numbers; this package arranges and formats them.
+``finmodel/app/streamlit_app.py`` (what ``finmodel app`` runs) calls :func:`main`. The engine is
+the only source of numbers; this package arranges and formats them.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ import streamlit as st
 from finmodel.app.assumptions import HORIZON_PATH, horizon_entries
 from finmodel.app.assumptions import resize as resize_list
 from finmodel.app.store import ScenarioStore, StoreError, model_content_hash, resolve_data_dir
-from finmodel.cli.common import DEFAULT_MODEL, REPO_ROOT
 from finmodel.domain.model import Model
 from finmodel.domain.validation import with_overlay
 from finmodel.engine.projection import project_arrays
@@ -34,10 +33,9 @@ from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError, Problem
 from finmodel.investment.projection import compile_inputs
 from finmodel.io.yaml_io import MAX_MODEL_BYTES, load_model, load_model_text
+from finmodel.resources import bundled_models
 from finmodel.risk.model_checks import MODEL_CHECKS
 
-#: Folder of the bundled model files.
-MODELS_DIR = REPO_ROOT / "models"
 #: Largest upload accepted, in MB (the same limit as a model file read from disk).
 MAX_UPLOAD_MB = MAX_MODEL_BYTES // 2**20
 #: File types accepted for upload: a YAML model or a budget workbook.
@@ -57,13 +55,6 @@ class LoadedModel:
     """The file on disk (bundled models); None for an upload."""
     data: bytes = field(default=b"", repr=False)
     """The uploaded bytes (uploads only), kept for the appendix's provenance."""
-
-
-def bundled_models() -> dict[str, Path]:
-    """Bundled model files by file name, the default model first when it exists."""
-    files = sorted(MODELS_DIR.glob("*.yaml"))
-    files.sort(key=lambda p: p != DEFAULT_MODEL)
-    return {p.name: p for p in files}
 
 
 def default_model_name() -> str | None:

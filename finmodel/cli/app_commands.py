@@ -1,4 +1,4 @@
-"""``finmodel app``: start the Streamlit front end (``streamlit run streamlit_app.py``)."""
+"""``finmodel app``: start the Streamlit front end (``streamlit run`` on the packaged script)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from finmodel.cli.common import REPO_ROOT, error_console, handles_errors
+from finmodel.cli.common import error_console, handles_errors
+from finmodel.resources import app_script
 
-APP_SCRIPT = REPO_ROOT / "streamlit_app.py"
 #: Largest upload the server accepts, in MB (the app refuses larger model files too).
 MAX_UPLOAD_MB = 10
 
@@ -27,7 +27,7 @@ def streamlit_command(address: str, port: int, headless: bool) -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(APP_SCRIPT),
+        str(app_script()),
         "--server.address",
         address,
         "--server.port",

@@ -21,12 +21,10 @@ from finmodel.formatting import money
 
 if TYPE_CHECKING:
     from rich.table import Table
+from finmodel.resources import default_model
 
 #: Exit statuses (SPEC section 8).
 EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL = REPO_ROOT / "models" / "lsc_ics.yaml"
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 error_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -36,7 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def model_path(model: Path | None) -> Path:
     """The model file to use: the one given, else the bundled default model."""
-    return model if model is not None else DEFAULT_MODEL
+    return model if model is not None else default_model()
 
 
 def handles_errors(func: F) -> F:
@@ -80,11 +78,9 @@ def print_json(data: Any) -> None:
 
 
 __all__ = [
-    "DEFAULT_MODEL",
     "EXIT_FAILURE",
     "EXIT_INPUT",
     "EXIT_OK",
-    "REPO_ROOT",
     "console",
     "error_console",
     "handles_errors",

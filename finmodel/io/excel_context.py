@@ -58,11 +58,16 @@ class TimelineWorksheet(Worksheet):
 
     XlsxWriter rewrites every formula for about thirty newer Excel functions (``_xlfn.``
     prefixes), which dominates the time of a large appendix; formulas using none of them need
-    no rewriting. Any other formula goes through XlsxWriter's own preparation.
+    no rewriting. Any other formula goes through XlsxWriter's own preparation. The result is
+    always XlsxWriter's own (``tests/test_excel_context.py`` holds it to that contract).
     """
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if formula.startswith("=") and set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS:
+        if (
+            formula.startswith("=")
+            and not formula.endswith("}")  # XlsxWriter strips a closing array brace
+            and set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS
+        ):
             return formula[1:]
         return str(super()._prepare_formula(formula, expand_future_functions))
 
