@@ -51,7 +51,7 @@ from yaml.events import (
 from finmodel.errors import ModelValidationError, Problem
 
 try:  # libyaml, shipped in PyYAML's wheels
-    from yaml.cyaml import CParser as _EventParser
+    from yaml._yaml import CParser as _EventParser
 except ImportError:  # pragma: no cover - only where PyYAML was built without libyaml
     _EventParser = yaml.SafeLoader  # type: ignore[misc,assignment]
 
@@ -61,8 +61,8 @@ Location = tuple[str | int, ...]
 #: 10 years) is 1.5-5 MB depending on layout; anything larger is not a model file.
 MAX_MODEL_BYTES = 10 * 1024 * 1024
 #: Most values (keys, numbers, texts, lists and mappings) a model may hold once aliases are
-#: expanded. A national model holds about 0.7 million.
-MAX_VALUES = 3_000_000
+#: expanded. A national model holds about 0.4 million.
+MAX_VALUES = 2_000_000
 #: Deepest nesting of lists and mappings (aliases counted at full depth); a model needs about 8.
 MAX_DEPTH = 100
 
@@ -73,6 +73,7 @@ _NUMBER_START = frozenset("0123456789+-.")
 _TAG = "tag:yaml.org,2002:"
 _COLLECTION_TAGS = frozenset((None, "!", _TAG + "seq", _TAG + "map"))
 _NO_KEY = object()
+_SEEN_LIMIT = 100_000
 
 
 class LineIndex:
@@ -189,7 +190,7 @@ class _Refused(Exception):
 
 
 def _tagged_value(event: ScalarEvent, index: LineIndex, path: Location) -> Any:
-    value, problem = _tagged_scalar(event.tag, event.value)
+    value, problem = _tagged_scalar(str(event.tag), event.value)
     if problem:
         index.findings.append((path, problem))
     return value
@@ -209,16 +210,23 @@ class _Builder:
     def run(self, get_event: Any) -> Any:
         """Read every event; the hot path (a scalar inside a list or mapping) is inline."""
         stack, lines, no_key = self.stack, self.index.lines, _NO_KEY
+        seen: dict[str, Any] = {}  # plain scalar text -> value (ids and rates repeat a lot)
         while True:
             event = get_event()
             kind = type(event)
             if kind is ScalarEvent and stack and event.anchor is None:
                 top = stack[-1]
                 line = event.start_mark.line + 1
-                if event.tag is None:
-                    value = plain_scalar(event.value) if event.implicit[0] else event.value
-                else:
+                if event.tag is not None:
                     value = _tagged_value(event, self.index, self._path_of(top))
+                elif event.implicit[0]:
+                    value = seen.get(event.value, no_key)
+                    if value is no_key:
+                        value = plain_scalar(event.value)
+                        if len(seen) < _SEEN_LIMIT:
+                            seen[event.value] = value
+                else:
+                    value = event.value
                 self.count += 1
                 if self.count > MAX_VALUES:
                     self._too_many(self._path_of(top), line, alias=False)
@@ -226,11 +234,15 @@ class _Builder:
                     if line != top.line:
                         lines[(*top.path, len(top.container))] = line
                     top.container.append(value)
-                elif top.key is no_key:
-                    self._key(top, value, line, plain=event.implicit[0])
-                else:
+                elif top.key is not no_key:
                     top.container[top.key] = value
                     top.key = no_key
+                elif value in top.container or value == "<<":
+                    self._key(top, value, line, plain=event.implicit[0])
+                else:
+                    if line != top.line:
+                        lines[(*top.path, value)] = line
+                    top.key, top.key_line = value, line
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 self._close()
             elif kind is StreamEndEvent:
