@@ -7,12 +7,20 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from finmodel import load_model
 from finmodel.cli.main import app
 from finmodel.errors import ModelValidationError
-from finmodel.io.yaml_io import MAX_MODEL_BYTES, load_model_text, model_to_yaml, read_model_data
+from finmodel.io.yaml_io import (
+    MAX_MODEL_BYTES,
+    dump_yaml,
+    load_model_text,
+    model_to_yaml,
+    read_model_data,
+)
 from finmodel.io.yaml_parse import MAX_DEPTH, MAX_VALUES, parse_yaml_text, plain_scalar
 from tests.conftest import MODELS
 from tests.hostile.make_yaml import alias_bomb, deep_block, deep_brackets, hostile_files
@@ -309,3 +317,34 @@ def test_bundled_models_read_the_same_data_and_lines_as_before(name):
         k: (line, index.line_of(k)) for k, line in reference.items() if index.line_of(k) != line
     }
     assert not wrong
+
+
+_YAMLISH = st.text(
+    alphabet=st.sampled_from(list("ab01:-[]{},&*!#'\"\n \t.~?|>%@`\\\x00é\u2028")), max_size=80
+)
+
+
+@given(text=st.one_of(_YAMLISH, st.text(max_size=80)))
+def test_any_text_gives_data_or_a_named_refusal(text):
+    try:
+        load_model_text(text, "m.yaml")
+    except ModelValidationError as err:
+        assert all(str(p).startswith("m.yaml") for p in err.problems)
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab1e0:.-_ yYnNoO~x")), max_size=8)
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(data=_VALUES)
+def test_what_dump_yaml_writes_reads_back_the_same(data):
+    again, _ = parse_yaml_text(dump_yaml(data), "m.yaml")
+    assert again == data

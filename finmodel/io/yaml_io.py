@@ -20,11 +20,12 @@ from finmodel.domain.checks import Finding
 from finmodel.domain.model import Model
 from finmodel.domain.validation import display_path, validate_data
 from finmodel.errors import ModelValidationError, Problem
-from finmodel.io.yaml_parse import MAX_MODEL_BYTES, LineIndex, parse_yaml_text
+from finmodel.io.yaml_parse import MAX_MODEL_BYTES, LineIndex, parse_yaml_text, plain_scalar
 
 __all__ = [
     "MAX_MODEL_BYTES",
     "LineIndex",
+    "dump_yaml",
     "file_hash",
     "load_model",
     "load_model_text",
@@ -124,8 +125,33 @@ def file_hash(path: str | Path) -> str:
 def model_to_yaml(model: Model) -> str:
     """The model as YAML text (keys as in the file format, defaults left out)."""
     data = model.model_dump(mode="json", exclude_unset=True, by_alias=True)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml.dump(_plain(data), Dumper=dumper, sort_keys=False, allow_unicode=True)
+    return dump_yaml(_plain(data))
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """PyYAML's safe dumper (libyaml's emitter when present) that quotes every text this
+    reader would not read back as that text (``1e3``, ``0o17``...), as well as those YAML 1.1
+    readers would not (``yes``, ``1:30``...)."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = None if plain_scalar(text) == text and isinstance(plain_scalar(text), str) else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain data (mappings, lists, texts, numbers, booleans, None) as YAML this module reads
+    back as the same data.
+
+    >>> print(dump_yaml({"id": "1e3", "answer": "yes", "n": 2}), end="")
+    id: "1e3"
+    answer: 'yes'
+    n: 2
+    """
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 def _plain(value: Any) -> Any:

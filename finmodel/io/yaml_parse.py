@@ -216,7 +216,6 @@ class _Builder:
             kind = type(event)
             if kind is ScalarEvent and stack and event.anchor is None:
                 top = stack[-1]
-                line = event.start_mark.line + 1
                 if event.tag is not None:
                     value = _tagged_value(event, self.index, self._path_of(top))
                 elif event.implicit[0]:
@@ -229,20 +228,24 @@ class _Builder:
                     value = event.value
                 self.count += 1
                 if self.count > MAX_VALUES:
-                    self._too_many(self._path_of(top), line, alias=False)
-                if not top.is_map:
+                    self._too_many(self._path_of(top), event.start_mark.line + 1, alias=False)
+                if top.is_map:
+                    if top.key is not no_key:  # a value: its line is its key's
+                        top.container[top.key] = value
+                        top.key = no_key
+                        continue
+                    line = event.start_mark.line + 1
+                    if value in top.container or value == "<<":
+                        self._key(top, value, line, plain=event.implicit[0])
+                    else:
+                        if line != top.line:
+                            lines[(*top.path, value)] = line
+                        top.key, top.key_line = value, line
+                else:
+                    line = event.start_mark.line + 1
                     if line != top.line:
                         lines[(*top.path, len(top.container))] = line
                     top.container.append(value)
-                elif top.key is not no_key:
-                    top.container[top.key] = value
-                    top.key = no_key
-                elif value in top.container or value == "<<":
-                    self._key(top, value, line, plain=event.implicit[0])
-                else:
-                    if line != top.line:
-                        lines[(*top.path, value)] = line
-                    top.key, top.key_line = value, line
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 self._close()
             elif kind is StreamEndEvent:
