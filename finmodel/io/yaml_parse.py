@@ -19,8 +19,8 @@ and decimal numbers (``1.5``, ``.5``, ``1e6``, ``-2.5E-3``) are numbers; everyth
 text: ``1:30`` (no base-60), ``0x1F`` and ``0o17`` (no hexadecimal or octal), ``1_000``,
 ``2020-04-01`` (no dates), ``.inf`` and ``.nan``, and any number too large to be finite
 (``1e999``). Explicit standard tags (``!!str``, ``!!int``, ``!!float``, ``!!bool``,
-``!!null``, ``!!seq``, ``!!map``) follow the same rules; any other tag, merge keys (``<<``) and
-keys that are not single values are refused.
+``!!null``, ``!!seq``, ``!!map``) follow the same rules; any other tag (``!!python/...``) is
+refused at once, and merge keys (``<<``) and keys that are not single values are refused.
 
 Example
 -------
@@ -144,7 +144,7 @@ def _tagged_scalar(tag: str, text: str) -> tuple[Any, str | None]:
         _TAG + "null": lambda v: v is None,
     }.get(tag)
     if wanted is None:
-        return text, f"the tag {tag} is not allowed in a model file"
+        raise ValueError(tag)
     if not wanted(value):
         return text, f"{text!r} is not a valid {tag.removeprefix(_TAG)}"
     return (float(value) if tag.endswith("float") else value), None
@@ -184,13 +184,29 @@ def _place(path: Location, line: int) -> str:
 
 
 class _Refused(Exception):
-    def __init__(self, path: Location, line: int, message: str):
+    def __init__(self, path: Location, line: int, message: str, column: int | None = None):
         super().__init__(message)
         self.path, self.line, self.message = path, line, message
+        self.place = f"line {line}, column {column}" if column else _place(path, line)
+
+
+def _refuse_tag(event: Any) -> _Refused:
+    """A tag outside the standard ones: refused at once, placed like a YAML syntax error."""
+    tag = str(event.tag).replace(_TAG, "!!", 1)
+    mark = event.start_mark
+    return _Refused(
+        (),
+        mark.line + 1,
+        f"not valid YAML: the tag {tag} is not allowed in a model file",
+        column=mark.column + 1,
+    )
 
 
 def _tagged_value(event: ScalarEvent, index: LineIndex, path: Location) -> Any:
-    value, problem = _tagged_scalar(str(event.tag), event.value)
+    try:
+        value, problem = _tagged_scalar(str(event.tag), event.value)
+    except ValueError:
+        raise _refuse_tag(event) from None
     if problem:
         index.findings.append((path, problem))
     return value
@@ -305,9 +321,7 @@ class _Builder:
             value, size, height = anchor.value, anchor.size, anchor.height
         else:
             if event.tag not in _COLLECTION_TAGS:
-                self.index.findings.append(
-                    (path, f"the tag {event.tag} is not allowed in a model file")
-                )
+                raise _refuse_tag(event)
             value = {} if kind is MappingStartEvent else []
             height = 1
         self.count += size
@@ -376,9 +390,7 @@ def parse_yaml_text(text: str | bytes, file: str) -> tuple[Any, LineIndex]:
     try:
         data = _Builder(index).run(parser.get_event)
     except _Refused as err:
-        raise ModelValidationError(
-            [Problem(file, _place(err.path, err.line), err.message)]
-        ) from None
+        raise ModelValidationError([Problem(file, err.place, err.message)]) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
