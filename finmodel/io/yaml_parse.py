@@ -15,10 +15,11 @@ that same loop, before anything large is built:
 Plain (unquoted) scalars are read as a finance user means them (close to YAML 1.2's core
 schema): ``true``/``false`` are the only booleans (``yes``, ``no``, ``on``, ``off``, ``y``,
 ``n`` stay text); ``null``, ``~`` and nothing are null; decimal integers (``-12``, ``007`` is 7)
-and decimal numbers (``1.5``, ``.5``, ``1e6``, ``-2.5E-3``) are numbers; everything else is
-text: ``1:30`` (no base-60), ``0x1F`` and ``0o17`` (no hexadecimal or octal), ``1_000``,
-``2020-04-01`` (no dates), ``.inf`` and ``.nan``, and any number too large to be finite
-(``1e999``). Explicit standard tags (``!!str``, ``!!int``, ``!!float``, ``!!bool``,
+and decimal numbers (``1.5``, ``.5``, ``1e6``, ``-2.5E-3``) are numbers; ``.inf``, ``-.inf``,
+``.nan`` and numbers too large for a float (``1e999``) are the non-finite floats YAML 1.2 makes
+them, which the schema refuses wherever an amount, rate or count is wanted ("Input should be a
+finite number"); everything else is text: ``1:30`` (no base-60), ``0x1F`` and ``0o17`` (no
+hexadecimal or octal), ``1_000``, ``2020-04-01`` (no dates), ``inf`` and ``nan``. Explicit standard tags (``!!str``, ``!!int``, ``!!float``, ``!!bool``,
 ``!!null``, ``!!seq``, ``!!map``) follow the same rules; any other tag (``!!python/...``) is
 refused at once, and merge keys (``<<``) and keys that are not single values are refused.
 
@@ -66,6 +67,11 @@ MAX_VALUES = 2_000_000
 #: Deepest nesting of lists and mappings (aliases counted at full depth); a model needs about 8.
 MAX_DEPTH = 100
 
+_SPECIAL_FLOATS = {
+    f"{sign}.{word}": float(f"{sign}{word[:3]}")
+    for sign in ("", "+", "-")
+    for word in ("inf", "Inf", "INF", "nan", "NaN", "NAN")
+}
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _TRUE = frozenset(("true", "True", "TRUE"))
 _FALSE = frozenset(("false", "False", "FALSE"))
@@ -103,26 +109,29 @@ class LineIndex:
 def plain_scalar(text: str) -> Any:
     """The value of an unquoted scalar: null, true/false, a finite decimal number, or the text.
 
-    >>> [plain_scalar(s) for s in ("yes", "on", "1:30", "0o17", "12", "-1.5e3", ".inf", "~")]
-    ['yes', 'on', '1:30', '0o17', 12, -1500.0, '.inf', None]
+    >>> [plain_scalar(s) for s in ("yes", "on", "1:30", "0o17", "12", "-1.5e3", "-.inf", "~")]
+    ['yes', 'on', '1:30', '0o17', 12, -1500.0, -inf, None]
     """
     if not text:
         return None
     if text[0] in _NUMBER_START:
         # Python's int() and float() read exactly YAML 1.2's decimal forms once underscores and
-        # non-ASCII digits are ruled out (a plain scalar has no surrounding spaces); float()
-        # also reads inf/nan, which the finiteness test turns back into text.
+        # non-ASCII digits are ruled out (a plain scalar has no surrounding spaces). float()
+        # also reads inf and nan, which are YAML only as .inf and .nan.
         if "_" in text or not text.isascii():
             return text
         try:
             return int(text)
         except ValueError:  # not an integer, or more digits than Python converts
             pass
+        special = _SPECIAL_FLOATS.get(text)
+        if special is not None:
+            return special
         try:
             number = float(text)
         except ValueError:
             return text
-        return number if math.isfinite(number) else text
+        return number if math.isfinite(number) or any(c.isdigit() for c in text) else text
     if text in _NULLS:
         return None
     if text in _TRUE:
