@@ -29,8 +29,8 @@ def _length_problem(value: Any, horizon: int) -> str | None:
 def _year_values(
     obj: Any, fields: tuple[str, ...], where: Location, horizon: int
 ) -> Iterator[Finding]:
-    for name in fields:
-        message = _length_problem(getattr(obj, name, None), horizon)
+    for name in fields:  # __dict__: a pydantic model's missing attribute is slow to miss
+        message = _length_problem(obj.__dict__.get(name), horizon)
         if message:
             yield (*where, name), message
 
@@ -69,7 +69,7 @@ def check_model(model: Model) -> list[Finding]:
     for driver_id, driver in model.drivers.items():
         findings += _year_values(driver, ("growth",), ("drivers", driver_id), horizon)
 
-    partner_ids = [p.id for p in model.partners]
+    partner_ids = {p.id for p in model.partners}  # a set: one look-up per line, not a scan
     seen: set[str] = set()
     for p_index, partner in enumerate(model.partners):
         where: Location = ("partners", p_index)

@@ -16,64 +16,34 @@ from typing import Any
 
 import yaml
 
-from finmodel.domain.checks import Finding, Location
+from finmodel.domain.checks import Finding
 from finmodel.domain.model import Model
 from finmodel.domain.validation import display_path, validate_data
 from finmodel.errors import ModelValidationError, Problem
+from finmodel.io.yaml_parse import MAX_MODEL_BYTES, LineIndex, parse_yaml_text, plain_scalar
 from finmodel.risk.model_checks import MODEL_CHECKS
 
-#: Largest model file accepted, in bytes (a model is text; anything larger is a mistake).
-MAX_MODEL_BYTES = 10 * 1024 * 1024
-
-
-class LineIndex:
-    """Line numbers (1-based) of every key and list item of a YAML document."""
-
-    def __init__(self, root: yaml.Node | None):
-        self.lines: dict[Location, int] = {}
-        self.duplicates: list[tuple[Location, int]] = []
-        if root is not None:
-            self._walk(root, ())
-
-    def _walk(self, node: yaml.Node, keys: Location) -> None:
-        self.lines.setdefault(keys, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
-            for key_node, value_node in node.value:
-                key = key_node.value
-                here = (*keys, key)
-                if key in seen:
-                    self.duplicates.append((here, key_node.start_mark.line + 1))
-                seen.add(key)
-                self.lines[here] = key_node.start_mark.line + 1
-                self._walk(value_node, here)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self._walk(item, (*keys, index))
-
-    def line_of(self, keys: Location) -> int | None:
-        """The line of the deepest part of ``keys`` the document has."""
-        for end in range(len(keys), -1, -1):
-            line = self.lines.get(tuple(keys[:end]))
-            if line is not None:
-                return line
-        return None
+__all__ = [
+    "MAX_MODEL_BYTES",
+    "LineIndex",
+    "dump_yaml",
+    "file_hash",
+    "load_model",
+    "load_model_text",
+    "model_from_data",
+    "model_to_yaml",
+    "parse_yaml",
+    "problems_from_findings",
+    "read_model_data",
+]
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, LineIndex]:
-    """Parse YAML text (safe loader only) into data and a line index; errors name the line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ModelValidationError(
-            [Problem(file, place, f"not valid YAML: {err.problem or err}")]
-        ) from None
-    except yaml.YAMLError as err:
-        raise ModelValidationError([Problem(file, "", f"not valid YAML: {err}")]) from None
-    return data, LineIndex(root)
+    """Parse YAML text (one document, safe values, within the limits) into data and line index.
+
+    See :mod:`finmodel.io.yaml_parse` for the limits and how plain values are read.
+    """
+    return parse_yaml_text(text, file)
 
 
 def problems_from_findings(
@@ -101,13 +71,14 @@ def read_model_data(path: str | Path) -> tuple[Any, LineIndex]:
         raise ModelValidationError(
             [Problem(file, "", f"larger than {MAX_MODEL_BYTES // 2**20} MB; not a model file")]
         )
+    raw = source.read_bytes()
     try:
-        text = source.read_text(encoding="utf-8")
+        raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ModelValidationError(
             [Problem(file, "", f"not UTF-8 text ({err.reason} at byte {err.start})")]
         ) from None
-    return parse_yaml(text, file)
+    return parse_yaml_text(raw, file)
 
 
 def model_from_data(data: Any, file: str, index: LineIndex | None = None) -> Model:
@@ -115,9 +86,10 @@ def model_from_data(data: Any, file: str, index: LineIndex | None = None) -> Mod
     findings: list[Finding] = []
     if index is not None:
         findings += [
-            (keys, f"key given twice (also on line {index.lines.get(keys, '?')})")
-            for keys, _ in index.duplicates
+            (keys, f"key given twice (first on line {first}, again on line {line})")
+            for keys, line, first in index.duplicates
         ]
+        findings += index.findings
     model, more = validate_data(data, checks=MODEL_CHECKS)
     findings += more
     if model is None or findings:
@@ -154,7 +126,33 @@ def file_hash(path: str | Path) -> str:
 def model_to_yaml(model: Model) -> str:
     """The model as YAML text (keys as in the file format, defaults left out)."""
     data = model.model_dump(mode="json", exclude_unset=True, by_alias=True)
-    return yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True)
+    return dump_yaml(_plain(data))
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """PyYAML's safe dumper (libyaml's emitter when present) that quotes every text this
+    reader would not read back as that text (``1e3``, ``0o17``...), as well as those YAML 1.1
+    readers would not (``yes``, ``1:30``...)."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = None if plain_scalar(text) == text and isinstance(plain_scalar(text), str) else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain data (mappings, lists, texts, numbers, booleans, None) as YAML this module reads
+    back as the same data.
+
+    >>> print(dump_yaml({"id": "1e3", "answer": "yes", "n": 2}), end="")
+    id: "1e3"
+    answer: 'yes'
+    n: 2
+    """
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 def _plain(value: Any) -> Any:
