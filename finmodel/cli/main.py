@@ -13,6 +13,7 @@ from finmodel import __version__
 from finmodel.cli.common import console, handles_errors, model_path, money, print_json
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult, project
+from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import load_model
 
 app = typer.Typer(
@@ -107,6 +108,7 @@ def run(
     path = model_path(model)
     loaded = load_model(path)
     result = project(loaded, scenario)
+    check_finite_projection(result)
     if out is not None:
         from finmodel.io.excel_appendix import write_appendix
 

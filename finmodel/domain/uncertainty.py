@@ -51,7 +51,9 @@ if TYPE_CHECKING:
 
 DistributionKind = Literal["uniform", "triangular", "pert", "normal", "interval80"]
 ApplyMode = Literal["set", "add", "scale"]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+#: Largest magnitude of a distribution parameter (the limit on money and counts, with room).
+FINITE_LIMIT = 1e12
+Finite = Annotated[float, Field(ge=-FINITE_LIMIT, le=FINITE_LIMIT, allow_inf_nan=False)]
 
 #: The parameters each kind of distribution takes.
 PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -79,7 +81,7 @@ class UncertainInput(Frozen):
     """Largest value (P90 for interval80); at least low (equal for a point)."""
     mean: Finite | None = None
     """Mean of a normal."""
-    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    sd: Annotated[float, Field(ge=0, le=FINITE_LIMIT, allow_inf_nan=False)] | None = None
     """Standard deviation of a normal, >= 0 (0 for a point)."""
     apply: ApplyMode = "set"
     """How a drawn value x acts on the input: set (replace), add (input + x), scale (input * x)."""

@@ -94,6 +94,7 @@ from finmodel.io.excel_styles import (
     Styles,
 )
 from finmodel.io.excel_summary import write_checks, write_cover
+from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import file_hash
 
 #: A sheet writer: adds sheets to the appendix (see the module docstring).
@@ -172,6 +173,7 @@ def write_appendix(
         raise InputError(
             [Problem(str(target), "", "is a folder; give a file name ending in .xlsx")]
         )
+    check_finite_projection(result)
     writers = (registered_sheets() if include_registered else []) + list(extra_sheets)
     model_hash = (
         file_hash(model_file) if model_file is not None and Path(model_file).is_file() else None
