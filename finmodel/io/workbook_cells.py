@@ -210,7 +210,7 @@ class CellReader:
                 sheet,
                 row - 1,
                 col - 1,
-                f"past the last row read ({limit}): a sheet holds at most "
+                f"past row {limit}, the last row read: a sheet holds at most "
                 f"{MAX_SHEET_ROWS:,} rows of data; split the data or remove what is below",
             )
 

@@ -117,7 +117,8 @@ def load_workbook_model(path: str | Path) -> Model:
         where = _cell_for(reader.cells, keys)
         label = display_path(data, keys)
         if where is None:
-            problems.append(Problem(file, label, message))
+            sheet = _SHEET_OF.get(str(keys[0]) if keys else "", "Model")
+            problems.append(Problem(file, f"{sheet}!A1", f"{label}: {message}"))
         elif where not in reader.bad_cells:
             field = next((str(k) for k in reversed(keys) if isinstance(k, str)), "")
             problems.append(
@@ -132,6 +133,18 @@ def load_workbook_model(path: str | Path) -> Model:
             problems or [Problem(file, "", "the workbook does not describe a valid model")]
         )
     return model.with_origin(file)
+
+
+#: The sheet holding each top-level key, for a problem no single cell holds.
+_SHEET_OF = {
+    "assumptions": "Assumptions",
+    "drivers": "Drivers",
+    "partners": "Partners",
+    "control_totals": "Control totals",
+    "scenarios": "Other settings",
+    "investments": "Other settings",
+    "uncertainty": "Other settings",
+}
 
 
 def _check_file(source: Path, file: str) -> None:
@@ -377,6 +390,7 @@ def _read_model_sheet(r: CellReader, data: dict[str, Any]) -> None:
                     f"risk-share method must be one of {', '.join(methods)}, got {value!r}",
                 )
                 value = None
+        r.cells[tuple(key.split("."))] = where  # problems found later name this cell
         if value is None:
             if (
                 key in ("name", "timeline.base_year", "timeline.horizon")
@@ -389,7 +403,6 @@ def _read_model_sheet(r: CellReader, data: dict[str, Any]) -> None:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-        r.cells[tuple(parts)] = where
 
 
 def _read_years(
