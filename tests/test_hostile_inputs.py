@@ -89,6 +89,16 @@ def test_wildcards_match_in_linear_time():
     assert matching_paths("partners.*", paths) == []  # a wildcard never crosses a dot
 
 
+@given(pattern=st.text(alphabet="ab*?", max_size=8), text=st.text(alphabet="ab", max_size=8))
+def test_wildcards_agree_with_fnmatch_within_a_segment(pattern, text):
+    import fnmatch
+
+    expected = fnmatch.fnmatchcase(text, pattern)
+    assert matching_paths(f"x.{pattern}.y", [f"x.{text}.y"]) == (
+        [f"x.{text}.y"] if expected else []
+    )
+
+
 def test_messages_escape_control_characters():
     line = str(Problem("m.yaml", "partners.a\nb", "got '\x1b[31m\u2028\udc80'"))
     assert "\n" not in line and "\x1b" not in line and "\u2028" not in line

@@ -128,6 +128,7 @@ FinancialYear = Annotated[
 Citation = Annotated[
     str,
     StringConstraints(min_length=1, strip_whitespace=True),
+    AfterValidator(_no_control_in_text),
     Field(
         description="Provenance of a figure: a public source with its citation, or 'illustrative'."
     ),
