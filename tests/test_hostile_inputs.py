@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,10 @@ def _assert_input_error(result: Any, path: Path, expect: str) -> None:
     assert "internal error" not in result.stderr
     assert "\x1b" not in result.stderr and "\u2028" not in result.stderr
     assert expect in result.stderr, result.stderr
+    if path.suffix == ".xlsx":  # a workbook's problems name a Sheet!Cell, never a YAML path
+        for line in lines:
+            place = line[len(f"{path}: ") :].split(": ")[0]
+            assert not re.fullmatch(r"[a-z_]+(\.[\w\[\]]+)+", place), line
 
 
 @pytest.mark.parametrize("name", _names())

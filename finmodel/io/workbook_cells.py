@@ -222,6 +222,18 @@ class CellReader:
         ws = self.values[sheet]
         self.check_row_limit(sheet)
         last = min(ws.max_row, FIRST_ROW + MAX_SHEET_ROWS)
+        stored = getattr(ws, "_cells", None)
+        if isinstance(stored, dict):  # only the cells the sheet holds: no empty rows made
+            return sorted(
+                {
+                    row - 1
+                    for (row, col), cell in stored.items()
+                    if FIRST_ROW < row <= last
+                    and col <= width
+                    and cell.value is not None
+                    and str(cell.value).strip() != ""
+                }
+            )
         found = []
         for r, cells in enumerate(
             ws.iter_rows(min_row=FIRST_ROW + 1, max_row=last, max_col=width, values_only=True),
