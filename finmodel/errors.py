@@ -14,8 +14,23 @@ m.yaml: partners.icb.costs.chc.baseline (line 31): must be >= 0
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+#: Characters shown escaped in messages: controls (newline, ESC...), line and paragraph
+#: separators, bidirectional overrides, and lone surrogates, none of which a terminal line
+#: may hold as they are.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every control character shown as an escape, so it stays on one line.
+
+    >>> safe_text("icb\\nx\\x1b[31m")
+    'icb\\\\nx\\\\x1b[31m'
+    """
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)
@@ -31,8 +46,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line: file, place and message, any control characters in them escaped."""
         where = f"{self.file}: {self.place}" if self.place else self.file
-        return f"{where}: {self.message}"
+        return safe_text(f"{where}: {self.message}")
 
 
 class FinmodelError(Exception):

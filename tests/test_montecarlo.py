@@ -286,3 +286,29 @@ def test_kernel_moves_any_kind_of_input_like_the_engine(default_model, paths, sc
         meets = out.meets_control_total()[:-1, 1:, i]
         variance = engine.variance[:, 1:]
         assert np.array_equal(meets, np.nan_to_num(variance, nan=-np.inf) >= -TOLERANCE)
+
+
+def test_more_draws_than_the_memory_budget_stream_with_a_stated_bound(default_model, monkeypatch):
+    """Issue 10: stores past their budget stream; the estimate is within its stated bound,
+    the same whatever the chunking, and every output says how percentiles were computed."""
+    from finmodel.risk import montecarlo, statistics
+
+    exact = simulate(default_model, draws=6000, seed=5)
+    assert exact.surplus.exact and "exact percentiles" in exact.describe_sampling()
+    monkeypatch.setitem(statistics.DrawStore.__init__.__kwdefaults__, "budget", 4096)
+    monkeypatch.setattr(montecarlo, "EXACT_BUDGET_BYTES", 4096)
+    streamed = simulate(default_model, draws=6000, seed=5)
+    rechunked = simulate(default_model, draws=6000, seed=5, chunk_size=1000)
+    assert not streamed.surplus.exact
+    diff = np.abs(streamed.surplus.percentiles - exact.surplus.percentiles)
+    assert (diff <= streamed.surplus.error_bound + 1e-6).all()
+    assert np.allclose(streamed.surplus.mean, exact.surplus.mean)
+    assert np.array_equal(streamed.surplus.percentiles, rechunked.surplus.percentiles)
+    method = streamed.to_json()["percentile_method"]
+    assert method["exact"] is False and method["error_bound_gbp_thousands"] > 0
+    assert "streaming histogram" in streamed.describe_sampling()
+    for inv_id, summary in streamed.investments.items():
+        reference = exact.investments[inv_id]
+        gap = np.abs(summary.npsv.percentiles - reference.npsv.percentiles)
+        assert (gap <= summary.npsv.error_bound + 1e-6).all()
+        assert "estimated" in streamed.to_json()["investments"][inv_id]["percentile_method"]

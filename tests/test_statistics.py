@@ -218,3 +218,64 @@ def test_long_series_order_statistics_are_exact(kind, n, seed, levels, single):
     np.testing.assert_array_equal(linear_percentiles(row, levels), np.percentile(row, levels))
     ranks = np.random.default_rng(seed).integers(-n, n, size=len(levels))
     np.testing.assert_array_equal(order_statistics(row, ranks), np.sort(row)[ranks])
+
+
+def _fill(store: DrawStore, values: np.ndarray, chunk: int = 5000) -> None:
+    for start in range(0, values.shape[0], chunk):
+        stop = min(values.shape[0], start + chunk)
+        store.add(slice(start, stop), values[start:stop])
+
+
+@pytest.mark.parametrize("method", ["linear", "inverted_cdf", "lower", "higher", "midpoint"])
+def test_streamed_percentiles_are_within_their_stated_bound(method):
+    """Past the memory budget a store streams; its percentiles keep a stated error bound."""
+    rng = np.random.default_rng(7)
+    n = 60_000
+    values = np.stack(
+        [rng.normal(size=n), rng.lognormal(size=n), rng.integers(0, 40, n).astype(float)], axis=1
+    )
+    values[values[:, 2] > 35, 2] = np.inf  # months: inf = never
+    store = DrawStore(n, (3,), reference=[1.0, 0.0, 0.0], budget=1024)
+    assert not store.exact
+    _fill(store, values)
+    summary = store.summary(method=method)
+    with np.errstate(invalid="ignore"):  # inf - inf in numpy's interpolation
+        exact = np.percentile(values, PERCENTILES, axis=0, method=method)
+    assert not summary.exact and summary.error_bound > 0
+    finite = np.isfinite(exact)
+    diff = np.abs(summary.percentiles[finite] - exact[finite])
+    assert (diff <= summary.error_bound + 1e-9).all()
+    assert np.array_equal(np.isfinite(summary.percentiles), finite)
+    assert summary.percentiles[:, 2][finite[:, 2]].tolist() == exact[:, 2][finite[:, 2]].tolist()
+    assert np.allclose(summary.mean[:2], values[:, :2].mean(axis=0))
+    assert "estimated" in summary.describe()
+
+
+def test_streamed_store_memory_does_not_grow_with_draws():
+    small = DrawStore(10_000_000, SHAPE, budget=1024)
+    large = DrawStore(1_000_000_000, SHAPE, budget=1024)
+    rng = np.random.default_rng(1)
+    for store in (small, large):
+        store.add(slice(0, 4096), rng.normal(size=(4096, *SHAPE)))
+    assert small.nbytes == large.nbytes < 2**22
+    exact = DrawStore(10_000, SHAPE)
+    assert exact.exact and exact.nbytes >= 10_000 * 12 * 4
+
+
+def test_streamed_stores_merge_and_refuse_overlaps():
+    rng = np.random.default_rng(2)
+    values = rng.normal(size=(20_000, 2))
+    whole = DrawStore(20_000, (2,), budget=64)
+    whole.calibrate(values[:5000].T)
+    _fill(whole, values)
+    first, second = (DrawStore(20_000, (2,), budget=64) for _ in range(2))
+    for part in (first, second):
+        part.calibrate(values[:5000].T)
+    first.add(slice(0, 12_000), values[:12_000])
+    second.add(slice(12_000, 20_000), values[12_000:])
+    with pytest.raises(ValueError, match="already stored"):
+        first.add(slice(11_000, 13_000), values[11_000:13_000])
+    with pytest.raises(ValueError, match="have not been stored"):
+        first.summary()
+    first.merge(second)
+    assert np.array_equal(first.summary().percentiles, whole.summary().percentiles)

@@ -597,3 +597,28 @@ def test_processes_and_threads_saving_at_once_all_succeed(tmp_path: Path) -> Non
     # the workers really did overlap: the audit trail interleaves their saves
     runs = sum(1 for a, b in pairwise(log) if a.user != b.user) + 1
     assert runs > 2 * len(workers)
+
+
+@pytest.mark.parametrize(
+    "field", ["name", "user", "note", "model_name", "assumption text", "results text"]
+)
+def test_a_lone_surrogate_is_refused_with_a_clear_message(tmp_path, field):
+    """Issue 10: a lone surrogate reached SQLite and raised a raw UnicodeEncodeError."""
+    store = ScenarioStore(tmp_path)
+    bad = "High \udc80 demand"
+    args: dict[str, Any] = {"model_name": MODEL, "model_hash": HASH_A, "user": "Jo Bloggs"}
+    name, assumptions = "High demand", {"assumptions.demand_growth": 0.04}
+    if field == "name":
+        name = bad
+    elif field == "assumption text":
+        assumptions = {"investments.ipa_uplift.option": bad}
+    elif field == "results text":
+        args["results"] = {"label": bad}
+    else:
+        args[field] = bad
+    with pytest.raises(InvalidScenarioError) as err:
+        store.save(name, assumptions, **args)
+    assert "lone surrogate" in str(err.value)
+    assert store.list_scenarios() == []
+    with pytest.raises(InvalidScenarioError):
+        store.load_by_name(bad, model_name=MODEL)

@@ -69,6 +69,8 @@ from finmodel.app.store_validation import (
     _clean_assumptions,
     _clean_json,
     _clean_text,
+    _has_lone_surrogate,
+    _surrogate_problem,
 )
 from finmodel.errors import FinmodelError, InputError, Problem
 
@@ -523,6 +525,9 @@ class ScenarioStore:
             if isinstance(model_name, str)
             else model_name
         )
+        for field, text in (("name", clean_name), ("model_name", clean_model)):
+            if isinstance(text, str) and _has_lone_surrogate(text):
+                raise InvalidScenarioError([_surrogate_problem(field)])
         with self._transaction("BEGIN") as conn:
             row = conn.execute(
                 f"SELECT {_SCENARIO_COLUMNS} FROM scenarios WHERE model_name = ? AND name = ?",

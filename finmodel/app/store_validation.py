@@ -32,7 +32,18 @@ _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _has_control_chars(text: str, allowed: str = "") -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in allowed for ch in text)
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds half of a UTF-16 pair (not valid Unicode; SQLite refuses it)."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _surrogate_problem(place: str) -> Problem:
+    return Problem(
+        "scenario", place, "is not valid Unicode text (it holds a lone surrogate character)"
+    )
 
 
 def _clean_text(
@@ -51,6 +62,9 @@ def _clean_text(
         return None
     if not isinstance(value, str):
         problems.append(Problem("scenario", field, f"must be text, not {type(value).__name__}"))
+        return None
+    if _has_lone_surrogate(value):
+        problems.append(_surrogate_problem(field))
         return None
     text = unicodedata.normalize("NFC", value).strip()
     if not text:
@@ -89,6 +103,9 @@ def _clean_assumption_value(
             return None
         return value
     if isinstance(value, str):
+        if _has_lone_surrogate(value):
+            problems.append(_surrogate_problem(place))
+            return None
         if len(value) > MAX_TEXT_VALUE_LENGTH:
             problems.append(
                 Problem("scenario", place, f"text longer than {MAX_TEXT_VALUE_LENGTH} characters")
@@ -162,6 +179,9 @@ def _clean_json(value: object, place: str, problems: list[Problem], depth: int =
     value = _unwrap_numpy(value)
     if depth > _MAX_RESULTS_DEPTH:
         problems.append(Problem("scenario", place, "nested too deeply"))
+        return None
+    if isinstance(value, str) and _has_lone_surrogate(value):
+        problems.append(_surrogate_problem(place))
         return None
     if value is None or isinstance(value, bool | int | str):
         return value

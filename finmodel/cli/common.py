@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 from rich.console import Console
 
-from finmodel.errors import FinmodelError, InputError
+from finmodel.errors import FinmodelError, InputError, safe_text
 from finmodel.formatting import money
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def handles_errors(func: F) -> F:
                 error_console.print(str(problem), markup=False)
             raise typer.Exit(EXIT_INPUT) from None
         except FinmodelError as err:
-            error_console.print(f"error: {err}", markup=False)
+            error_console.print(safe_text(f"error: {err}"), markup=False)
             raise typer.Exit(EXIT_FAILURE) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -57,7 +57,10 @@ def handles_errors(func: F) -> F:
             if os.environ.get("FINMODEL_DEBUG"):
                 raise
             error_console.print(
-                f"internal error: {type(err).__name__}: {err} (set FINMODEL_DEBUG=1 for a traceback)",
+                safe_text(
+                    f"internal error: {type(err).__name__}: {err} "
+                    "(set FINMODEL_DEBUG=1 for a traceback)"
+                ),
                 markup=False,
             )
             raise typer.Exit(EXIT_FAILURE) from None
@@ -72,8 +75,15 @@ def new_table(*args: Any, **kwargs: Any) -> Table:
     return Table(*args, **kwargs)
 
 
-def print_json(data: Any) -> None:
-    """Write JSON to stdout (no colour, no wrapping), one document."""
+def print_json(data: Any, origin: str = "the result") -> None:
+    """Write JSON to stdout (no colour, no wrapping), one document.
+
+    Data holding ``inf`` or ``nan`` is refused (an input error naming ``origin``) before
+    anything is printed.
+    """
+    from finmodel.io.finite import check_finite_json
+
+    check_finite_json(data, origin)
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 

@@ -113,11 +113,13 @@ def run(
 ) -> None:
     """Project a model and print the system position by year (and write the Excel appendix)."""
     from finmodel.investment.projection import project
+    from finmodel.io.finite import check_finite_projection
     from finmodel.io.yaml_io import load_model
 
     path = model_path(model)
     loaded = load_model(path)
     result = project(loaded, scenario)
+    check_finite_projection(result)
     if out is not None:
         from finmodel.io.excel_appendix import write_appendix
 

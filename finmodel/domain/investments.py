@@ -45,7 +45,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeFloat
+from pydantic import Field
 
 from finmodel.domain.appraisal_tables import DEFAULT_DEFLATOR_VERSION, DEFAULT_DISCOUNT_VERSION
 from finmodel.domain.investment_shares import (
@@ -64,12 +64,15 @@ from finmodel.domain.service_parameters import IpaServiceParameters
 from finmodel.domain.tables import AppraisalError
 from finmodel.domain.types import (
     Citation,
+    Count,
     FinancialYear,
     Frozen,
     Identifier,
+    Name,
     NonNegativeMoney,
     Rate,
     Share,
+    Text,
     year_labels,
 )
 
@@ -192,7 +195,7 @@ class _Amounts(Frozen):
 
     id: Identifier
     """Identifier, unique within the option; the same id in several options is one stream."""
-    name: str | None = None
+    name: Name | None = None
     """A readable name."""
     amount: NonNegativeMoney | list[NonNegativeMoney] | None = None
     """£k, nominal (cash). Recurrent: the full-year amount. One-off: the start year's amount, or
@@ -228,7 +231,7 @@ class Benefit(_Amounts):
 
     type: BenefitType
     """cash_releasing | non_cash_releasing | societal | unmonetised."""
-    description: str | None = None
+    description: Text | None = None
     """What the benefit is and how it is measured (required in spirit for unmonetised ones)."""
     beneficiaries: dict[Identifier, Share] | None = None
     """Cash-releasing only: partner -> share of the cash released (summing to 1); default: the
@@ -242,9 +245,9 @@ class Option(Frozen):
 
     id: Identifier
     """Identifier, used by ``option:`` and in scenario paths."""
-    name: str | None = None
+    name: Name | None = None
     """A readable name."""
-    description: str | None = None
+    description: Text | None = None
     """What the option does."""
     start_year: FinancialYear | None = None
     """Financial year the option starts (on the model's projected timeline); needed when the
@@ -259,7 +262,7 @@ class Option(Frozen):
     """Funders' shares by a basis instead of fixed shares."""
     optimism_bias: OptimismBias | None = None
     """Optimism bias overriding the investment's."""
-    outcome_units: NonNegativeFloat | list[NonNegativeFloat] | None = None
+    outcome_units: Count | list[Count] | None = None
     """Units of outcome a year (from the start year) when the investment has an outcome not
     taken from the service model (e.g. QALYs, people seen)."""
     source: Citation | None = None
@@ -291,7 +294,7 @@ class ServiceLink(Frozen):
 class OutcomeMeasure(Frozen):
     """The unit of outcome for the cost-per-unit measure of the economic case."""
 
-    name: str = Field(min_length=1)
+    name: Name
     """What one unit is, e.g. "review completed"."""
     service_series: Literal["reviews_done", "assessments", "decisions_within_28_days"] | None = None
     """Take the outcome from the linked service model (yearly totals); else each option's
@@ -303,9 +306,9 @@ class OutcomeMeasure(Frozen):
 class Investment(Frozen):
     """An investment case: options appraised against do nothing, one of them selected."""
 
-    name: str | None = None
+    name: Name | None = None
     """A readable name."""
-    description: str | None = None
+    description: Text | None = None
     """The proposal and the question it answers."""
     option: Identifier | None = None
     """The option laid over the projection; default: do nothing."""

@@ -20,8 +20,10 @@ from finmodel.domain.types import (
     FinancialYear,
     Frozen,
     Identifier,
+    Name,
     NonNegativeMoney,
     Share,
+    Text,
     YearMoney,
     YearRates,
     year_labels,
@@ -86,7 +88,7 @@ class Assumptions(Frozen):
 class Driver(Frozen):
     """A named demand driver: a growth series such as the population aged 65 and over."""
 
-    name: str | None = None
+    name: Name | None = None
     """A readable name, e.g. "Population aged 65 and over (ONS 2018-based SNPP)"."""
     growth: YearRates
     """Growth a year of the driver, a scalar or a list of ``horizon`` values."""
@@ -99,7 +101,7 @@ class FundingStream(Frozen):
 
     id: Identifier
     """Identifier, unique within the partner."""
-    name: str | None = None
+    name: Name | None = None
     """A readable name."""
     baseline: NonNegativeMoney
     """Base-year (outturn) amount, £k."""
@@ -116,7 +118,7 @@ class CostLine(Frozen):
 
     id: Identifier
     """Identifier, unique within the partner."""
-    name: str | None = None
+    name: Name | None = None
     """A readable name."""
     baseline: NonNegativeMoney
     """Base-year (outturn) cost, £k."""
@@ -143,11 +145,11 @@ class Partner(Frozen):
 
     id: Identifier
     """Identifier used in payees, control totals and scenario paths."""
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     """The organisation's name."""
     kind: PartnerKind
     """commissioner | provider | local_authority | vcfse | other."""
-    place: str = Field(min_length=1, max_length=100)
+    place: Name
     """The place (sub-system partnership) it belongs to."""
     in_control_total: bool = True
     """Whether it is in the system control total (NHS bodies are; councils usually are not)."""
@@ -184,9 +186,9 @@ class Scenario(Frozen):
 
     id: Identifier
     """Identifier, used with `--scenario`."""
-    name: str | None = None
+    name: Name | None = None
     """A readable name."""
-    description: str | None = None
+    description: Text | None = None
     """What the scenario tests and why."""
     set: dict[str, Any] = Field(default_factory=dict)
     """Values by dotted path, e.g. `partners.icb.costs.chc.demand_growth: 0.07`."""
@@ -195,11 +197,11 @@ class Scenario(Frozen):
 class Model(Frozen):
     """A health and care system: its partners, their money, assumptions and agreements."""
 
-    name: str = Field(min_length=1)
+    name: Name
     """The model's name."""
     units: str = "gbp_thousands"
     """Units of money; only `gbp_thousands` (£k) is supported."""
-    description: str | None = None
+    description: Text | None = None
     """What the model represents."""
     timeline: Timeline
     """Base year and horizon."""

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import Field, model_validator
 
-from finmodel.domain.types import Frozen, Rate, Share
+from finmodel.domain.types import Amount, Count, Frozen, PositiveAmount, Rate, Share
 
 __all__ = ["CROSS_FIELDS", "VARIABLE_FIELDS", "IpaServiceParameters", "cross_field_problems"]
 
@@ -36,17 +36,17 @@ class IpaServiceParameters(Frozen):
     horizon_months: int = Field(default=120, ge=1, le=1200)
     """Number of months simulated."""
 
-    referrals_per_month: NonNegativeFloat
+    referrals_per_month: Count
     """Referrals for assessment arriving in the first month (referrals a month)."""
     referral_growth: Rate = 0.0
     """Growth of referrals, a fraction a year (compounded monthly)."""
-    initial_queue: NonNegativeFloat = 0.0
+    initial_queue: Count = 0.0
     """Referrals waiting for an assessment decision at the start (referrals)."""
-    initial_queue_over_28_days: NonNegativeFloat = 0.0
+    initial_queue_over_28_days: Count = 0.0
     """Of ``initial_queue``, those already waiting over 28 days (referrals)."""
     conversion_rate: Share
     """Share of completed assessments found eligible (fraction)."""
-    initial_caseload: NonNegativeFloat
+    initial_caseload: Count
     """Eligible cases at the start (cases)."""
     monthly_exit_rate: Share
     """Share of the caseload leaving each month (death, discharge, ineligible), a fraction."""
@@ -55,22 +55,22 @@ class IpaServiceParameters(Frozen):
     """Months after eligibility that a new case's first review falls due."""
     review_interval_months: int = Field(default=12, ge=1, le=24)
     """Months after a review is done that the next falls due."""
-    initial_outstanding_reviews: NonNegativeFloat = 0.0
+    initial_outstanding_reviews: Count = 0.0
     """Reviews outstanding at the start, overdue or falling due within ``first_review_months``
     months (reviews); the rest of the caseload falls due evenly after that."""
-    initial_overdue_reviews: NonNegativeFloat = 0.0
+    initial_overdue_reviews: Count = 0.0
     """Of ``initial_outstanding_reviews``, those already overdue (reviews): the starting backlog."""
     overdue_reviews_lapse: bool = False
     """If true, an overdue review leaves the backlog when its case leaves (``lapsed_reviews``);
     if false (default) it stays until done, as SPEC section 6's identity assumes."""
 
-    base_fte: NonNegativeFloat
+    base_fte: Count
     """Assessment and review staff in post before the investment (FTE)."""
-    assessments_per_fte_month: NonNegativeFloat
+    assessments_per_fte_month: Count
     """Assessments one FTE completes in a month (assessments per FTE per month)."""
-    reviews_per_fte_month: NonNegativeFloat
+    reviews_per_fte_month: Count
     """Reviews one FTE completes in a month (reviews per FTE per month)."""
-    cost_per_fte_k: PositiveFloat
+    cost_per_fte_k: PositiveAmount
     """Cost of one FTE a year including on-costs (£k a year)."""
     investment_start_month: int = Field(default=0, ge=0)
     """Month index (0 = first simulated month) from which the investment is funded."""
@@ -85,13 +85,13 @@ class IpaServiceParameters(Frozen):
     it; 0.55 keeps at least 45% for the other work, as a team with a ring-fenced review function
     does). A fraction."""
 
-    package_cost_k_per_year: NonNegativeFloat
+    package_cost_k_per_year: Amount
     """Average care package cost of an eligible case (£k a year) in the first month."""
     package_cost_growth: Rate = 0.0
     """Growth of the average package cost, a fraction a year (compounded monthly)."""
     review_finding_rate: Share = 0.0
     """Share of reviews done that find over-provision (fraction)."""
-    review_saving_k_per_year: NonNegativeFloat = 0.0
+    review_saving_k_per_year: Amount = 0.0
     """Average saving on a package found over-provided (£k a year), lasting 12 months."""
 
     next_month_within_28_days: Share = 0.42
@@ -99,7 +99,7 @@ class IpaServiceParameters(Frozen):
     28 days (0.42 assumes days spread evenly; 0 counts only same-month decisions)."""
     standard_share: Share = 0.8
     """The national standard: share of decisions within 28 days (0.8 = 80%)."""
-    backlog_clear_threshold: NonNegativeFloat = 0.5
+    backlog_clear_threshold: Count = 0.5
     """The overdue backlog counts as cleared at or below this many reviews."""
 
     @model_validator(mode="after")

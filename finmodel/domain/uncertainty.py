@@ -53,7 +53,9 @@ from finmodel.domain.types import Citation, Frozen
 
 DistributionKind = Literal["uniform", "triangular", "pert", "normal", "interval80"]
 ApplyMode = Literal["set", "add", "scale"]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+#: Largest magnitude of a distribution parameter (the limit on money and counts, with room).
+FINITE_LIMIT = 1e12
+Finite = Annotated[float, Field(ge=-FINITE_LIMIT, le=FINITE_LIMIT, allow_inf_nan=False)]
 
 
 def _parameters_by_kind() -> dict[str, tuple[str, ...]]:
@@ -91,7 +93,7 @@ class UncertainInput(Frozen):
     """Largest value (P90 for interval80); at least low (equal for a point)."""
     mean: Finite | None = None
     """Mean of a normal."""
-    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    sd: Annotated[float, Field(ge=0, le=FINITE_LIMIT, allow_inf_nan=False)] | None = None
     """Standard deviation of a normal, >= 0 (0 for a point)."""
     apply: ApplyMode = "set"
     """How a drawn value x acts on the input: set (replace), add (input + x), scale (input * x)."""

@@ -95,6 +95,7 @@ from finmodel.io.excel_styles import (
     Styles,
 )
 from finmodel.io.excel_summary import write_checks, write_cover
+from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import file_hash
 from finmodel.risk.analysis import sensitivity
 from finmodel.risk.montecarlo import SimulationResult
@@ -154,6 +155,7 @@ def write_appendix(
         raise InputError(
             [Problem(str(target), "", "is a folder; give a file name ending in .xlsx")]
         )
+    check_finite_projection(result)
     writers = (list(APPENDIX_SHEETS) if appendix_sheets else []) + list(extra_sheets)
     model_hash = (
         file_hash(model_file) if model_file is not None and Path(model_file).is_file() else None

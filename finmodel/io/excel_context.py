@@ -28,6 +28,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from finmodel.engine.result import ProjectionResult
+from finmodel.io.atomic import default_mode
 from finmodel.io.excel_styles import (
     FIRST_YEAR_COL,
     HEADER_ROW,
@@ -77,13 +78,7 @@ def shareable_permissions(tmp: Path, target: Path) -> None:
 
     Temporary files are created readable by their owner only; an appendix is meant to be shared.
     """
-    if target.exists():
-        mode = target.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(tmp, mode)
+    os.chmod(tmp, default_mode(target))
 
 
 @dataclass(frozen=True)

@@ -185,10 +185,55 @@ class CellReader:
             value = stand_in(row)
         return value
 
-    def rows(self, sheet: str, width: int) -> list[int]:
-        """Data rows of a sheet that are not empty within the first ``width`` columns."""
+    def check_row_limit(self, sheet: str) -> None:
+        """Report the first cell holding something past the rows read (never drop it silently).
+
+        Only cells the workbook stores are looked at (openpyxl keeps them in a dict), so a
+        sheet whose last row is 1,048,576 costs no more than the cells it holds.
+        """
         ws = self.values[sheet]
+        limit = FIRST_ROW + MAX_SHEET_ROWS  # 0-based index of the first row not read
+        if ws.max_row <= limit:
+            return
+        stored = getattr(ws, "_cells", None)
+        if isinstance(stored, dict):
+            beyond = [
+                (row, col)
+                for (row, col), cell in stored.items()
+                if row > limit and cell.value is not None and str(cell.value).strip() != ""
+            ]
+        else:  # pragma: no cover - openpyxl always has it; be strict without it
+            beyond = [(ws.max_row, 1)]
+        if beyond:
+            row, col = min(beyond)
+            self.problem(
+                sheet,
+                row - 1,
+                col - 1,
+                f"past row {limit}, the last row read: a sheet holds at most "
+                f"{MAX_SHEET_ROWS:,} rows of data; split the data or remove what is below",
+            )
+
+    def rows(self, sheet: str, width: int) -> list[int]:
+        """Data rows of a sheet that are not empty within the first ``width`` columns.
+
+        Anything past the :data:`MAX_SHEET_ROWS` rows read is reported as a problem.
+        """
+        ws = self.values[sheet]
+        self.check_row_limit(sheet)
         last = min(ws.max_row, FIRST_ROW + MAX_SHEET_ROWS)
+        stored = getattr(ws, "_cells", None)
+        if isinstance(stored, dict):  # only the cells the sheet holds: no empty rows made
+            return sorted(
+                {
+                    row - 1
+                    for (row, col), cell in stored.items()
+                    if FIRST_ROW < row <= last
+                    and col <= width
+                    and cell.value is not None
+                    and str(cell.value).strip() != ""
+                }
+            )
         found = []
         for r, cells in enumerate(
             ws.iter_rows(min_row=FIRST_ROW + 1, max_row=last, max_col=width, values_only=True),

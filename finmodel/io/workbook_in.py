@@ -55,7 +55,14 @@ from finmodel.risk.model_checks import MODEL_CHECKS
 
 #: Largest workbook accepted (bytes on disk, and uncompressed inside the zip).
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+#: Largest total size of the package's parts once unzipped. A budget workbook of 20,000 rows a
+#: sheet is a few MB; openpyxl needs tens of bytes of memory per byte of sheet XML, so this
+#: keeps reading within about 10 s and a few hundred MB.
+MAX_UNCOMPRESSED_BYTES = 24 * 1024 * 1024
+#: Most parts (zip members) a workbook package may have (sheets, styles, relations...).
+MAX_ZIP_MEMBERS = 500
+#: Largest ratio of unzipped to zipped size of one part of more than 1 MB unzipped.
+MAX_COMPRESSION_RATIO = 100
 REQUIRED_SHEETS = ("Model", "Assumptions", "Partners", "Funding", "Costs", "Control totals")
 
 
@@ -111,7 +118,8 @@ def load_workbook_model(path: str | Path) -> Model:
         where = _cell_for(reader.cells, keys)
         label = display_path(data, keys)
         if where is None:
-            problems.append(Problem(file, label, message))
+            sheet = _SHEET_OF.get(str(keys[0]) if keys else "", "Model")
+            problems.append(Problem(file, f"{sheet}!A1", f"{label}: {message}"))
         elif where not in reader.bad_cells:
             field = next((str(k) for k in reversed(keys) if isinstance(k, str)), "")
             problems.append(
@@ -126,6 +134,18 @@ def load_workbook_model(path: str | Path) -> Model:
             problems or [Problem(file, "", "the workbook does not describe a valid model")]
         )
     return model.with_origin(file)
+
+
+#: The sheet holding each top-level key, for a problem no single cell holds.
+_SHEET_OF = {
+    "assumptions": "Assumptions",
+    "drivers": "Drivers",
+    "partners": "Partners",
+    "control_totals": "Control totals",
+    "scenarios": "Other settings",
+    "investments": "Other settings",
+    "uncertainty": "Other settings",
+}
 
 
 def _check_file(source: Path, file: str) -> None:
@@ -164,14 +184,62 @@ def _check_file(source: Path, file: str) -> None:
         raise WorkbookInputError(
             [Problem(file, "", "not an Excel .xlsx workbook (the file is not a zip package)")]
         )
-    with zipfile.ZipFile(source) as package:
-        if sum(info.file_size for info in package.infolist()) > MAX_UNCOMPRESSED_BYTES:
-            raise WorkbookInputError(
-                [Problem(file, "", "too large once uncompressed; not a budget workbook")]
-            )
+    try:
+        package = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise WorkbookInputError(
+            [Problem(file, "", f"not an Excel .xlsx workbook ({err})")]
+        ) from None
+    with package:
+        _check_package(package, file)
         if "xl/workbook.xml" not in package.namelist():
             raise WorkbookInputError(
                 [Problem(file, "", "not an Excel .xlsx workbook (no xl/workbook.xml)")]
+            )
+
+
+def _check_package(package: zipfile.ZipFile, file: str) -> None:
+    """Refuse a package too big to open before openpyxl decompresses anything.
+
+    zipfile (and so openpyxl) never gives more than a part's declared size, so the declared
+    sizes bound the work; a part declaring far more than it holds compressed is a zip bomb.
+    """
+    members = package.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise WorkbookInputError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"has {len(members):,} parts; a budget workbook has at most "
+                    f"{MAX_ZIP_MEMBERS} (not a budget workbook)",
+                )
+            ]
+        )
+    total = sum(info.file_size for info in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookInputError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"unzips to {total / 2**20:,.0f} MB, more than the "
+                    f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB a budget workbook may hold",
+                )
+            ]
+        )
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO:
+            raise WorkbookInputError(
+                [
+                    Problem(
+                        file,
+                        "",
+                        f"part {info.filename!r} unzips {ratio:,.0f} times larger than it is "
+                        "stored (a zip bomb?); not a budget workbook",
+                    )
+                ]
             )
 
 
@@ -323,6 +391,7 @@ def _read_model_sheet(r: CellReader, data: dict[str, Any]) -> None:
                     f"risk-share method must be one of {', '.join(methods)}, got {value!r}",
                 )
                 value = None
+        r.cells[tuple(key.split("."))] = where  # problems found later name this cell
         if value is None:
             if (
                 key in ("name", "timeline.base_year", "timeline.horizon")
@@ -335,7 +404,6 @@ def _read_model_sheet(r: CellReader, data: dict[str, Any]) -> None:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-        r.cells[tuple(parts)] = where
 
 
 def _read_years(
@@ -417,6 +485,12 @@ def _read_partners(r: CellReader, data: dict[str, Any]) -> dict[str, dict[str, A
     data["partners"] = partners
     if shares:
         data.setdefault("risk_share", {})["shares"] = shares
+        # a problem with the shares as a whole (say, not summing to 1) names their column
+        cells = [r.cells[("risk_share", "shares", pid)] for pid in shares]
+        first, last = cells[0], cells[-1]
+        r.cells[("risk_share", "shares")] = (
+            first if first == last else f"{first}:{last.split('!')[1]}"
+        )
     return by_id
 
 
@@ -504,11 +578,39 @@ def _read_overrides(
     _read_years(r, OVERRIDES, horizon, take, rate=True)
 
 
+#: Deepest nesting of the YAML on the Other settings sheet.
+_MAX_OTHER_DEPTH = 20
+
+
+def _unsafe_yaml(text: str) -> tuple[int, str] | None:
+    """The line and reason if the YAML text uses aliases or nests too deep, else None.
+
+    Read as a stream of parse events, which never expands an alias (an alias bomb costs
+    nothing here).
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line if event.start_mark else 0
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return line, "YAML anchors and aliases (&name, *name) are not allowed here"
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _MAX_OTHER_DEPTH:
+                    return line, f"nested more than {_MAX_OTHER_DEPTH} levels deep"
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # reported with its line when loaded
+    return None
+
+
 def _read_other(r: CellReader, data: dict[str, Any]) -> None:
     sheet = "Other settings"
     ws = r.values[sheet]
     lines: list[str] = []
     starts: dict[str, int] = {}
+    r.check_row_limit(sheet)
     for row in range(FIRST_ROW, min(ws.max_row, FIRST_ROW + MAX_SHEET_ROWS)):
         value = ws.cell(row=row + 1, column=1).value
         text = "" if value is None else str(value)
@@ -518,8 +620,13 @@ def _read_other(r: CellReader, data: dict[str, Any]) -> None:
         lines.append(text)
     if not any(line.strip() for line in lines):
         return
+    text = "\n".join(lines)
+    unsafe = _unsafe_yaml(text)
+    if unsafe is not None:
+        r.problem(sheet, FIRST_ROW + unsafe[0], 0, unsafe[1])
+        return
     try:
-        extra = yaml.safe_load("\n".join(lines))
+        extra = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         row = FIRST_ROW + (mark.line if mark else 0)

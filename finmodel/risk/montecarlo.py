@@ -58,7 +58,14 @@ from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
 from finmodel.risk.sampling import SamplingMethod, chunk_slices, draw_uniforms
 from finmodel.risk.service_draws import InvestmentAnswers, InvestmentEvaluator
-from finmodel.risk.statistics import PERCENTILES, DrawStore, ShareCounter, Summary
+from finmodel.risk.statistics import (
+    EXACT_BUDGET_BYTES,
+    PERCENTILES,
+    PILOT_DRAWS,
+    DrawStore,
+    ShareCounter,
+    Summary,
+)
 
 _METHODS = multiprocessing.get_all_start_methods()
 
@@ -189,6 +196,12 @@ class _InvestmentStores:
             ShareCounter(options),
         )
 
+    def calibrate(self, pilot: InvestmentAnswers) -> None:
+        """Place the histograms of streamed stores from the pilot draws' answers."""
+        self.npsv.calibrate((pilot.npsv - self.npsv.reference).T)
+        self.clearance.calibrate(pilot.months_to_clear_backlog.T)
+        self.standard.calibrate(pilot.months_to_standard.T)
+
     def add(self, draws: slice, a: InvestmentAnswers) -> None:
         self.npsv.add(draws, a.npsv)
         self.npsv_positive.add(a.npsv > 0)
@@ -220,6 +233,31 @@ class Accumulator:
         self.system_variance = DrawStore(n, variance_ref.shape, reference=variance_ref)
         self.meets = ShareCounter(surplus_ref.shape)
         self.breaks_even = ShareCounter(surplus_ref.shape)
+        if self._streams():
+            self._calibrate()
+
+    def _streams(self) -> bool:
+        """True when some output has more draws than its memory budget (so it is streamed)."""
+        if not (self.surplus.exact and self.system_variance.exact):
+            return True
+        # an investment's answers: a few options each; the widest model has under 16
+        return self.plan.investments is not None and self.plan.n_draws * 16 * 4 > EXACT_BUDGET_BYTES
+
+    def _calibrate(self) -> None:
+        """Place streamed stores' histograms from a pilot of the run's first draws (computed
+        once more in the run itself), so results do not depend on chunking or workers."""
+        pilot = _chunk(self.plan, slice(0, min(PILOT_DRAWS, self.plan.n_draws)))
+        self.surplus.calibrate(pilot.surplus)
+        self.system_variance.calibrate(pilot.system_variance)
+        for inv_id, answers in pilot.investments.items():
+            self._investment_stores(inv_id, answers).calibrate(answers)
+
+    def _investment_stores(self, inv_id: str, answers: InvestmentAnswers) -> _InvestmentStores:
+        if inv_id not in self.investments:
+            assert self.plan.investments is not None
+            ref = self.plan.investments.reference[inv_id].npsv[0]
+            self.investments[inv_id] = _InvestmentStores.create(self.plan.n_draws, answers, ref)
+        return self.investments[inv_id]
 
     def add(self, chunk: ChunkResult) -> None:
         """Take in one chunk's outputs."""
@@ -229,7 +267,11 @@ class Accumulator:
 
     def compute(self, draws: slice) -> None:
         """Compute the chunk ``draws`` and take it in: ``add(simulate_chunk(plan, draws))``
-        with the deviations written straight into the stores (no copy)."""
+        with the deviations written straight into the stores (no copy) when they keep every
+        draw."""
+        if not (self.surplus.exact and self.system_variance.exact):
+            self.add(_chunk(self.plan, draws))
+            return
         chunk = _chunk(
             self.plan,
             draws,
@@ -243,11 +285,7 @@ class Accumulator:
         self.meets.add_counts(chunk.meets_control_total, chunk.n_draws)
         self.breaks_even.add_counts(chunk.breaks_even, chunk.n_draws)
         for inv_id, answers in chunk.investments.items():
-            if inv_id not in self.investments:
-                assert self.plan.investments is not None
-                ref = self.plan.investments.reference[inv_id].npsv[0]
-                self.investments[inv_id] = _InvestmentStores.create(self.plan.n_draws, answers, ref)
-            self.investments[inv_id].add(chunk.draws, answers)
+            self._investment_stores(inv_id, answers).add(chunk.draws, answers)
 
     def merge(self, other: Accumulator) -> None:
         """Take in another accumulator of the same run (disjoint draws)."""
@@ -311,6 +349,7 @@ class InvestmentSummary:
             "selected": self.selected,
             "preferred": self.preferred,
             "npsv": {**fan(self.npsv), "deterministic": numbers(self.deterministic_npsv)},
+            "percentile_method": self.npsv.describe(),
             "p_npsv_positive": numbers(self.p_npsv_positive),
             "months_to_clear_backlog": fan(self.months_to_clear_backlog, months=True),
             "p_backlog_cleared": numbers(self.p_backlog_cleared),
@@ -380,7 +419,30 @@ class SimulationResult:
     def describe_sampling(self) -> str:
         """One line stating draws, seed and method (for outputs that must be reproducible)."""
         method = "Latin hypercube (within blocks of 4,096)" if self.method == "lhs" else "random"
-        return f"{self.n_draws:,} draws, seed {self.seed}, {method} sampling"
+        how = self.percentile_method()
+        if how["exact"]:
+            percentiles = "exact percentiles"
+        else:
+            percentiles = (
+                "percentiles estimated by a streaming histogram (more draws than the memory "
+                f"budget keeps), within {how['error_bound_gbp_thousands']:,.3g} £k of exact"
+            )
+        return f"{self.n_draws:,} draws, seed {self.seed}, {method} sampling; {percentiles}"
+
+    def percentile_method(self) -> dict[str, Any]:
+        """How the percentiles were computed: exact (every draw kept) or a streamed estimate,
+        with the largest error bound (£k) of any surplus or variance percentile."""
+        summaries = [self.surplus, self.system_variance]
+        exact = all(s.exact for s in summaries)
+        return {
+            "exact": exact,
+            "error_bound_gbp_thousands": max(s.error_bound for s in summaries),
+            "description": (
+                self.surplus.describe()
+                if exact or not self.surplus.exact
+                else self.system_variance.describe()
+            ),
+        }
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready summary: per row, each percentile and the mean by year, and probabilities."""
@@ -412,6 +474,7 @@ class SimulationResult:
             "method": self.method,
             "chunk_size": self.chunk_size,
             "percentiles": [f"P{level:g}" for level in self.surplus.levels],
+            "percentile_method": self.percentile_method(),
             "inputs": [
                 {"path": v.key, **v.spec.model_dump(exclude_none=True, exclude_defaults=True)}
                 for v in self.inputs

@@ -28,6 +28,7 @@ from annotated_types import Ge, Gt, Le, Lt
 
 from finmodel.domain.distributions import ValidRange
 from finmodel.domain.model import Model
+from finmodel.domain.types import COUNT_LIMIT
 from finmodel.engine.inputs import FloatArray
 from finmodel.investment.effects import InvestmentDraws, investment_draws
 
@@ -60,6 +61,8 @@ def _valid_range(metadata: Sequence[object]) -> ValidRange:
             lower = -0.999 if bound == -1 else bound + 1e-9
         elif isinstance(item, Le):
             upper = float(item.le)  # type: ignore[arg-type]
+            if upper >= COUNT_LIMIT:  # a sanity cap on typing, not a bound on the quantity
+                upper = None
         elif isinstance(item, Lt):
             bound = float(item.lt)  # type: ignore[arg-type]
             upper = 9.999 if bound == 10 else bound - 1e-9

@@ -15,6 +15,13 @@ results that do not depend on how the draws were chunked:
     100,000 draws x 12 series x 11 years = 53 MB. Storing deviations keeps float32 precise
     (error about 6e-8 of the *spread*, not of the level) and makes a run whose draws all equal
     the reference return the reference exactly (SPEC invariant 10).
+:class:`DrawStore` beyond its memory budget
+    When keeping every draw would take more than :data:`EXACT_BUDGET_BYTES` (64 MiB per
+    output: 1.4 million draws of 12 series, 140,000 draws of the default model's 120), the
+    store streams the draws into a fixed-size histogram per series
+    (:class:`~finmodel.risk.streaming.BinnedSeries`) placed from a pilot of the first draws,
+    and its percentiles are estimates with a stated error bound
+    (:attr:`Summary.error_bound`); memory then no longer grows with the number of draws.
 :class:`ShareCounter`
     Counts, per element, the draws meeting a condition (surplus >= control total, NPSV > 0):
     exact integer counts at full precision, ``prod(shape)`` int64s of memory.
@@ -42,8 +49,16 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from finmodel.risk.streaming import BinnedSeries
+
 #: The percentiles reported for every Monte Carlo output.
 PERCENTILES: tuple[float, ...] = (5, 10, 50, 90, 95)
+
+#: Memory one output's store may use to keep every draw (exact percentiles), in bytes. Beyond
+#: it the draws are streamed into a fixed-size histogram (:mod:`finmodel.risk.streaming`).
+EXACT_BUDGET_BYTES = 64 * 2**20
+#: Draws of the pilot that places the histogram of a streamed output (the first draws).
+PILOT_DRAWS = 65_536
 
 #: Series shorter than this are partitioned whole to find their percentiles.
 _SAMPLE_FROM = 4096
@@ -74,6 +89,22 @@ class Summary:
     percentiles: Floats
     mean: Floats
     n_draws: int
+    exact: bool = True
+    """True when every draw was kept and the percentiles are exact; False for a streamed
+    estimate (more draws than the memory budget), within ``error_bound`` of the exact ones."""
+    error_bound: float = 0.0
+    """Largest difference, in the output's units, between a percentile given and the exact
+    percentile of all the draws (0 when exact)."""
+
+    def describe(self) -> str:
+        """How the percentiles were computed, in words (for outputs)."""
+        if self.exact:
+            return f"exact percentiles of all {self.n_draws:,} draws"
+        return (
+            f"percentiles of {self.n_draws:,} draws estimated from a streaming histogram "
+            f"(more draws than fit the memory budget), each within {self.error_bound:.4g} "
+            "(in the output's units) of the exact value"
+        )
 
     def at(self, level: float) -> Floats:
         """The values at one percentile level, e.g. ``summary.at(50)`` for the median."""
@@ -105,6 +136,7 @@ class DrawStore:
         *,
         reference: ArrayLike | None = None,
         dtype: DTypeLike = np.float32,
+        budget: int = EXACT_BUDGET_BYTES,
     ) -> None:
         if n_draws < 1:
             raise ValueError(f"n_draws must be >= 1, got {n_draws}")
@@ -113,14 +145,54 @@ class DrawStore:
         ref = np.zeros(self.shape) if reference is None else np.asarray(reference, np.float64)
         self.reference: Floats = np.broadcast_to(ref, self.shape).copy()
         self.n_series = int(np.prod(self.shape, dtype=np.int64))
-        #: Deviations from the reference, one row per element of ``shape``, one column per draw.
-        self.deviations = np.zeros((self.n_series, n_draws), dtype=dtype)
-        self.filled = np.zeros(n_draws, dtype=bool)
+        #: True when every draw is kept (exact percentiles); else draws are streamed.
+        self.exact = n_draws * max(self.n_series, 1) * np.dtype(dtype).itemsize <= budget
+        #: Deviations from the reference, one row per element of ``shape``, one column per draw
+        #: (exact mode only; a streamed store keeps ``binned`` instead).
+        self.deviations = np.zeros((self.n_series, n_draws if self.exact else 0), dtype=dtype)
+        self.filled = np.zeros(n_draws if self.exact else 0, dtype=bool)
+        self.binned: BinnedSeries | None = None
+        #: Streamed mode: the draw ranges taken in, merged (one range when chunks come in order).
+        self._taken: list[tuple[int, int]] = []
 
     @property
     def nbytes(self) -> int:
         """Memory held by the stored draws, in bytes."""
-        return int(self.deviations.nbytes + self.filled.nbytes + self.reference.nbytes)
+        held = self.deviations.nbytes + self.filled.nbytes + self.reference.nbytes
+        if self.binned is not None:
+            held += self.binned.counts.nbytes * 3
+        return int(held)
+
+    def calibrate(self, pilot: ArrayLike) -> None:
+        """Place a streamed store's histogram from pilot deviations, shape ``(*shape, draws)``
+        (the first draws of the run, so the result does not depend on the chunking). Does
+        nothing for a store that keeps every draw."""
+        if self.exact or self.binned is not None:
+            return
+        block = np.asarray(pilot)
+        self.binned = BinnedSeries.from_pilot(block.reshape(self.n_series, block.shape[-1]))
+
+    def _take(self, start: int, stop: int) -> None:
+        """Record draws start..stop-1 as taken in (streamed mode), refusing overlaps."""
+        for first, last in self._taken:
+            if start < last and first < stop:
+                raise ValueError(f"some of draws {start}..{stop - 1} were already stored")
+        self._taken.append((start, stop))
+        self._taken.sort()
+        merged: list[tuple[int, int]] = []
+        for first, last in self._taken:
+            if merged and merged[-1][1] == first:
+                merged[-1] = (merged[-1][0], last)
+            else:
+                merged.append((first, last))
+        self._taken = merged
+
+    def _stream(self, start: int, stop: int, deviations: NDArray[Any]) -> None:
+        """Streamed mode: take in deviations of shape ``(n_series, stop - start)``."""
+        self._take(start, stop)
+        if self.binned is None:  # no pilot given: place the bins from these draws
+            self.binned = BinnedSeries.from_pilot(deviations[:, :PILOT_DRAWS])
+        self.binned.add(deviations)
 
     def add(self, draws: slice, values: ArrayLike, *, draws_last: bool = False) -> None:
         """Store ``values`` (shape ``(len(draws), *shape)``) for the draws in ``draws``.
@@ -138,6 +210,13 @@ class DrawStore:
             raise ValueError(
                 f"values for draws {start}..{stop - 1} must have shape {expected}, got {block.shape}"
             )
+        if not self.exact:
+            if draws_last:
+                moved = (block - self.reference[..., None]).reshape(-1, n)
+            else:
+                moved = (block - self.reference).reshape(n, -1).T
+            self._stream(start, stop, moved)
+            return
         if self.filled[start:stop].any():
             raise ValueError(f"some of draws {start}..{stop - 1} were already stored")
         if draws_last:
@@ -163,6 +242,9 @@ class DrawStore:
                 f"deviations for draws {start}..{stop - 1} must have shape "
                 f"{(*self.shape, n)}, got {block.shape}"
             )
+        if not self.exact:
+            self._stream(start, stop, block.reshape(-1, n))
+            return
         if self.filled[start:stop].any():
             raise ValueError(f"some of draws {start}..{stop - 1} were already stored")
         self.deviations[:, start:stop] = block.reshape(-1, n)
@@ -173,7 +255,10 @@ class DrawStore:
         are to be written directly (the cheapest way in: no copy).
 
         The draws count as stored from this call on: the caller must fill the whole view.
+        Only for a store that keeps every draw (``exact``); use :meth:`add_deviations` else.
         """
+        if not self.exact:
+            raise ValueError("a streamed store has no destination: use add_deviations")
         start, stop, step = draws.indices(self.n_draws)
         if step != 1:
             raise ValueError("draws must be a contiguous slice")
@@ -189,6 +274,18 @@ class DrawStore:
         """Take in the draws stored in ``other`` (same run, same shape, disjoint draws)."""
         if (other.n_draws, other.shape) != (self.n_draws, self.shape):
             raise ValueError("can only merge stores of the same number of draws and shape")
+        if not self.exact:
+            if other.binned is None:
+                return
+            if not np.array_equal(other.reference, self.reference):
+                raise ValueError("streamed stores must share the reference to be merged")
+            for first, last in other._taken:
+                self._take(first, last)
+            if self.binned is None:
+                self.binned = other.binned
+            else:
+                self.binned.merge(other.binned)
+            return
         if (self.filled & other.filled).any():
             raise ValueError("the stores hold some of the same draws")
         draws = other.filled
@@ -197,7 +294,10 @@ class DrawStore:
         self.filled |= draws
 
     def values(self) -> Floats:
-        """All draws as float64, shape ``(n_draws, *shape)`` (a full-size copy)."""
+        """All draws as float64, shape ``(n_draws, *shape)`` (a full-size copy; only for a
+        store that keeps every draw)."""
+        if not self.exact:
+            raise ValueError("a streamed store does not keep the draws")
         self._check_complete()
         values = self.deviations.T.astype(np.float64).reshape(self.n_draws, *self.shape)
         return values + self.reference
@@ -213,6 +313,8 @@ class DrawStore:
         """
         self._check_complete()
         levels = tuple(levels)
+        if not self.exact:
+            return self._streamed_summary(levels, method)
         series = self.deviations
         pct = np.zeros((len(levels), self.n_series), dtype=np.float64)
         mean = np.zeros(self.n_series, dtype=np.float64)
@@ -237,7 +339,28 @@ class DrawStore:
             n_draws=self.n_draws,
         )
 
+    def _streamed_summary(self, levels: tuple[float, ...], method: str) -> Summary:
+        assert self.binned is not None
+        values, bounds = self.binned.percentiles(levels, method)
+        ref = self.reference.reshape(-1)
+        finite = bounds[np.isfinite(bounds)]
+        return Summary(
+            levels=levels,
+            percentiles=(values + ref).reshape(len(levels), *self.shape),
+            mean=(self.binned.mean() + ref).reshape(self.shape),
+            n_draws=self.n_draws,
+            exact=False,
+            error_bound=float(finite.max()) if finite.size else 0.0,
+        )
+
     def _check_complete(self) -> None:
+        if not self.exact:
+            taken = sum(last - first for first, last in self._taken)
+            if taken != self.n_draws:
+                raise ValueError(
+                    f"{self.n_draws - taken} of {self.n_draws} draws have not been stored"
+                )
+            return
         if not self.filled.all():
             missing = int((~self.filled).sum())
             raise ValueError(f"{missing} of {self.n_draws} draws have not been stored")
