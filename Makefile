@@ -6,9 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL ?= models/lsc_ics.yaml
 APPENDIX ?= workbooks/out/lsc_ics_appendix.xlsx
-# pytest-xdist workers (auto: one per core). Files whose tests share an expensive module fixture
-# (LibreOffice runs, the browser's server, the built wheel) are pinned to one worker with
-# pytest.mark.xdist_group; --dist loadgroup honours that and spreads every other test.
+# pytest-xdist workers (auto: one per core). --dist loadfile keeps each test file on one worker,
+# so a module fixture (LibreOffice runs, the browser's server, the built wheel) is built once.
+# (Not loadgroup: with pytest 9.2 it silently stops grouping, pytest-xdist issue 1386.)
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
@@ -36,7 +36,7 @@ lint: setup
 
 # pytest exits 5 when it collects no test: make (and so .ci/run) fails on it like any failure.
 test: setup system-deps lint
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 app: setup
 	$(BIN)/finmodel app

@@ -30,8 +30,7 @@ from finmodel.domain.validation import with_overlay
 from finmodel.resources import app_script
 from tests.conftest import MODELS, ROOT
 
-# one worker: the module's fixture is expensive (pytest-xdist, --dist loadgroup)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.slow
 
 CHROMIUM = os.environ.get("FINMODEL_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-output" / "screenshots"

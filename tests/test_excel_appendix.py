@@ -35,9 +35,6 @@ from finmodel.io.yaml_io import file_hash
 from tests.conftest import MODELS
 from tests.strategies import model_dicts
 
-# one worker: the module-scoped workbooks and LibreOffice runs are shared (--dist loadgroup)
-pytestmark = pytest.mark.xdist_group("excel_appendix")
-
 HOSTILE = '=HYPERLINK("http://x","y")'
 FIGURE_SHEETS = ("Partners", "System", "Bridge")
 REL, ABS = 1e-6, 1e-6

@@ -26,9 +26,6 @@ from finmodel.io.excel_context import AppendixContext
 from finmodel.io.excel_investment import investment_sheets, write_investment_sheets
 from tests.conftest import MODELS
 
-# one worker: the module-scoped workbooks and LibreOffice runs are shared (--dist loadgroup)
-pytestmark = pytest.mark.xdist_group("excel_investment")
-
 SHEETS = ("Appraisal", "Financial case", "Service model")
 INV = "ipa_uplift"
 REL = ABS = 1e-6

@@ -23,8 +23,7 @@ import pytest
 from finmodel import resources
 from tests.conftest import ROOT
 
-# one worker: the module's fixture is expensive (pytest-xdist, --dist loadgroup)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
+pytestmark = pytest.mark.slow
 
 #: Left out of the copy of the checkout the wheel is built from (the build writes into it).
 NOT_SOURCE = (
