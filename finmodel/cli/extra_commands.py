@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "finmodel.cli.appraise_commands",
     "finmodel.cli.risk_commands",
     "finmodel.cli.app_commands",
+    "finmodel.cli.batch_commands",
 )
 
 

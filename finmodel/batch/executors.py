@@ -1,0 +1,241 @@
+"""Where a batch's chunk tasks are computed: in this process, a local process pool, or Dask.
+
+Every executor computes the same pure function, ``simulate_chunk(plan, draws)``, for each
+:class:`~finmodel.batch.tasks.ChunkTask` and hands each result to ``sink`` in the calling
+process as it arrives (in any order); :mod:`finmodel.batch.runner` combines them in chunk order,
+so the numbers are identical whatever the executor and worker count.
+
+* :class:`SerialExecutor`: one chunk after another in this process.
+* :class:`ProcessExecutor`: a :class:`concurrent.futures.ProcessPoolExecutor`; the plans go to
+  each worker once (inherited when the pool forks, else pickled once per worker), tasks carry
+  only a run key and a draw slice; at most two tasks per worker are in flight.
+* :class:`DaskExecutor`: a Dask distributed cluster, given by its scheduler address or started
+  here as a :class:`distributed.LocalCluster` of worker processes. The plans are scattered to
+  every worker once (``broadcast=True``, so a lost worker loses no shared input); tasks have
+  stable keys; a task lost with its worker is rerun by the scheduler, and as it is a pure
+  function the result is unchanged.
+
+Each executor records the peak resident memory of its workers (bytes) in ``peak_memory``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Literal, Protocol
+
+from finmodel.batch.tasks import ChunkTask
+from finmodel.risk.montecarlo import ChunkResult, SimulationPlan, simulate_chunk
+
+#: Called in the calling process with each task and its result.
+Sink = Callable[[ChunkTask, ChunkResult], None]
+#: Called in the calling process with each task that raised, and the exception.
+OnError = Callable[[ChunkTask, BaseException], None]
+
+ExecutorName = Literal["serial", "processes", "dask"]
+
+
+class Executor(Protocol):
+    """Computes chunk tasks somewhere and hands each result back."""
+
+    name: str
+    workers: int
+    peak_memory: dict[str, int]
+
+    def run(
+        self,
+        plans: Mapping[str, SimulationPlan],
+        tasks: Sequence[ChunkTask],
+        sink: Sink,
+        on_error: OnError,
+    ) -> None:
+        """Compute every task; call ``sink`` or ``on_error`` once for each."""
+        ...
+
+
+def peak_rss_bytes(who: int = resource.RUSAGE_SELF) -> int:
+    """Peak resident memory of this process (or its waited-for children), in bytes."""
+    peak = resource.getrusage(who).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class SerialExecutor:
+    """Every task in this process, in task order."""
+
+    name = "serial"
+    workers = 1
+
+    def __init__(self) -> None:
+        self.peak_memory: dict[str, int] = {}
+
+    def run(
+        self,
+        plans: Mapping[str, SimulationPlan],
+        tasks: Sequence[ChunkTask],
+        sink: Sink,
+        on_error: OnError,
+    ) -> None:
+        """Compute the tasks one after another."""
+        for task in tasks:
+            try:
+                result = simulate_chunk(plans[task.run], task.draws)
+            except Exception as err:
+                on_error(task, err)
+            else:
+                sink(task, result)
+        self.peak_memory = {"main": peak_rss_bytes()}
+
+
+_WORKER_PLANS: Mapping[str, SimulationPlan] = {}
+
+
+def _install_plans(plans: Mapping[str, SimulationPlan]) -> None:
+    global _WORKER_PLANS
+    _WORKER_PLANS = plans
+
+
+def _pool_chunk(run: str, draws: slice) -> ChunkResult:
+    return simulate_chunk(_WORKER_PLANS[run], draws)
+
+
+def _pool_peak() -> int:
+    return peak_rss_bytes()
+
+
+class ProcessExecutor:
+    """A local pool of worker processes (default: one per core)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self.peak_memory: dict[str, int] = {}
+
+    def run(
+        self,
+        plans: Mapping[str, SimulationPlan],
+        tasks: Sequence[ChunkTask],
+        sink: Sink,
+        on_error: OnError,
+    ) -> None:
+        """Compute the tasks in the pool, at most two per worker in flight."""
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        waiting = list(reversed(tasks))
+        running: dict[Future[ChunkResult], ChunkTask] = {}
+        with ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_install_plans,
+            initargs=(dict(plans),),
+        ) as pool:
+            while waiting or running:
+                while waiting and len(running) < 2 * self.workers:
+                    task = waiting.pop()
+                    running[pool.submit(_pool_chunk, task.run, task.draws)] = task
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task = running.pop(future)
+                    error = future.exception()
+                    if error is not None:
+                        on_error(task, error)
+                    else:
+                        sink(task, future.result())
+        self.peak_memory = {"largest worker": peak_rss_bytes(resource.RUSAGE_CHILDREN)}
+
+
+class DaskExecutor:
+    """A Dask distributed cluster: at ``scheduler`` (``tcp://host:8786``), or a LocalCluster of
+    ``local_workers`` processes started (and stopped) here."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, local_workers: int | None = None) -> None:
+        if (scheduler is None) == (local_workers is None):
+            raise ValueError("give exactly one of scheduler and local_workers")
+        self.scheduler = scheduler
+        self.local_workers = local_workers
+        self.workers = local_workers or 0
+        self.peak_memory: dict[str, int] = {}
+        #: Called with the client once the tasks are submitted (tests use it to kill a worker).
+        self.on_submitted: Callable[[Any], None] | None = None
+
+    def run(
+        self,
+        plans: Mapping[str, SimulationPlan],
+        tasks: Sequence[ChunkTask],
+        sink: Sink,
+        on_error: OnError,
+    ) -> None:
+        """Scatter the plans to every worker once, submit every task, gather as they finish."""
+        from distributed import Client, LocalCluster, as_completed
+
+        cluster = None
+        if self.local_workers is not None:
+            cluster = LocalCluster(
+                n_workers=self.local_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
+        try:
+            with Client(cluster if cluster is not None else self.scheduler) as client:
+                self.workers = len(client.scheduler_info()["workers"])
+                shared = client.scatter(
+                    {f"finmodel-plan-{run}": plan for run, plan in plans.items()},
+                    broadcast=True,
+                    hash=False,
+                )
+                by_key: dict[str, ChunkTask] = {}
+                futures = []
+                for task in tasks:
+                    plan = shared[f"finmodel-plan-{task.run}"]
+                    futures.append(client.submit(simulate_chunk, plan, task.draws, key=task.key))
+                    by_key[task.key] = task
+                if self.on_submitted is not None:
+                    self.on_submitted(client)
+                for future in as_completed(futures):
+                    task = by_key[future.key]
+                    try:
+                        result = future.result()
+                    except Exception as err:
+                        on_error(task, err)
+                    else:
+                        sink(task, result)
+                    future.release()
+                self.peak_memory = client.run(peak_rss_bytes)
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+
+def make_executor(
+    name: ExecutorName,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    local_workers: int | None = None,
+) -> Executor:
+    """The executor for a command line's options (``dask`` needs a scheduler or local_workers).
+
+    >>> make_executor("processes", workers=3).workers
+    3
+    """
+    if name == "serial":
+        return SerialExecutor()
+    if name == "processes":
+        return ProcessExecutor(workers)
+    return DaskExecutor(scheduler, local_workers)
