@@ -197,9 +197,9 @@ def test_cli_scenario_missing_from_one_model_fails_only_that_run(batch_dir: Path
 @pytest.mark.parametrize(
     ("change", "place", "message"),
     [
-        ({"run": {"simulate": {"drawz": 5}}}, "run.simulate.drawz (line 4)", "unknown key"),
-        ({"run": {"simulate": {"draws": 0}}}, "run.simulate.draws (line 4)", "greater than"),
-        ({"models": ["nowhere.yaml"]}, "models.[0] (line 3)", "no such model file or folder"),
+        ({"run": {"simulate": {"drawz": 5}}}, "run.simulate.drawz", "unknown key"),
+        ({"run": {"simulate": {"draws": 0}}}, "run.simulate.draws", "greater than"),
+        ({"models": ["nowhere.yaml"]}, "models.[0]", "no such model file or folder"),
     ],
 )
 def test_cli_bad_manifest_exits_2_naming_the_place(
@@ -208,10 +208,13 @@ def test_cli_bad_manifest_exits_2_naming_the_place(
     manifest = {"name": "bad", "models": [str(MODELS / "minimal.yaml")], **change}
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+    needle = "nowhere" if place.startswith("models") else place.rsplit(".", 1)[1] + ":"
+    line = next(i for i, s in enumerate(path.read_text().splitlines(), 1) if needle in s)
     out_file = tmp_path / "out.parquet"
     out = runner.invoke(app, ["batch", str(path), "--out", str(out_file)])
     assert out.exit_code == 2, out.output
-    assert re.search(re.escape(f"{path}: {place}") + ".*" + message, out.stderr), out.stderr
+    expected = re.escape(f"{path}: {place} (line {line}): ") + ".*" + message
+    assert re.search(expected, out.stderr), out.stderr
     assert not out_file.exists()
 
 

@@ -141,7 +141,10 @@ def load_manifest(path: str | Path) -> LoadedManifest:
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as err:
-        findings += structural_findings(data, err)
+        findings += [
+            (keys, message.replace("the model format", "the manifest format"))
+            for keys, message in structural_findings(data, err)
+        ]
     models: list[ModelEntry] = []
     if manifest is not None:
         models, more = _resolve_models(manifest, source.parent)

@@ -137,7 +137,7 @@ def batch(
         console=error_console,
         transient=True,
     ) as bar:
-        task = bar.add_task("batch", total=None)
+        task = bar.add_task("batch", total=0)
         result = run_batch(
             loaded, chosen, lambda done, total: bar.update(task, completed=done, total=total)
         )
