@@ -7,6 +7,7 @@ import importlib.util
 import os
 import re
 import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -143,22 +144,25 @@ def test_dask_local_cluster_equals_serial_bitwise(batch_dir: Path, serial_frame:
 def test_a_worker_killed_mid_run_gives_the_same_result(
     batch_dir: Path, serial_frame: pd.DataFrame
 ):
-    killed: list[int] = []
+    killed: list[tuple[int, int]] = []  # (pid, tasks it was processing)
 
     def kill_one_worker(client) -> None:
         pids = client.run(os.getpid)
-        victim = sorted(pids.items())[0][1]
-        os.kill(victim, signal.SIGKILL)
-        killed.append(victim)
-        alive = {addr: pid for addr, pid in pids.items() if pid != victim}
-        assert alive  # the other worker carries on; the nanny restarts the killed one
+        deadline = time.monotonic() + 20
+        processing = client.processing()
+        while not any(processing.values()) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the scheduler has not assigned the tasks yet
+            processing = client.processing()
+        victim = max(pids, key=lambda address: len(processing.get(address, ())))
+        os.kill(pids[victim], signal.SIGKILL)
+        killed.append((pids[victim], len(processing.get(victim, ()))))
 
     write_manifest(batch_dir, ["systems"], chunk_size=64)  # 24 tasks a run: the victim has some
     executor = DaskExecutor(local_workers=2)
     executor.on_submitted = kill_one_worker
     result = run_batch(load_manifest(batch_dir / "batch.yaml"), executor)
-    assert killed and result.failures == []
-    assert killed[0] not in result.peak_memory.values() or len(result.peak_memory) == 2
+    assert result.failures == []
+    assert killed and killed[0][1] > 0  # it died holding tasks, which Dask reran elsewhere
     pd.testing.assert_frame_equal(result.frame, serial_frame, check_exact=True)
 
 
