@@ -27,7 +27,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "models" / "lsc_ics.yaml"
-SYNTHETIC = "illustrative: synthetic, drawn by scripts/make_national_set.py (seeded); not a real figure"
+SYNTHETIC = (
+    "illustrative: synthetic, drawn by scripts/make_national_set.py (seeded); not a real figure"
+)
 HORIZON = 5
 SCENARIOS = ("higher_demand", "lower_efficiency", "flat_real_funding")
 
@@ -45,8 +47,16 @@ def _round(value: float, step: float = 100.0) -> float:
     return float(round(value / step) * step)
 
 
-def _commissioner(i: int, n: int, pop_share: float, per_head: float, population: float,
-                  trusts: list[dict[str, Any]], councils: list[str], rng: np.random.Generator) -> dict[str, Any]:
+def _commissioner(
+    i: int,
+    n: int,
+    pop_share: float,
+    per_head: float,
+    population: float,
+    trusts: list[dict[str, Any]],
+    councils: list[str],
+    rng: np.random.Generator,
+) -> dict[str, Any]:
     allocation = _round(population * pop_share * per_head)
     mix = {
         "acute_contract": rng.uniform(0.46, 0.54),
@@ -63,21 +73,41 @@ def _commissioner(i: int, n: int, pop_share: float, per_head: float, population:
     council = councils[i % len(councils)]
     costs = [
         {"id": "acute_contract", "name": f"Contract with {acute['name']}", "payee": acute["id"]},
-        {"id": "mental_health_contract", "name": f"Contract with {mental['name']}",
-         "payee": mental["id"]},
-        {"id": "chc", "name": "Continuing healthcare and IPA packages", "demand_driver": "over_65",
-         "non_demographic_growth": round(float(rng.uniform(0.01, 0.03)), 3)},
-        {"id": "primary_care", "name": "Primary care medical services", "demand_driver": "population"},
+        {
+            "id": "mental_health_contract",
+            "name": f"Contract with {mental['name']}",
+            "payee": mental["id"],
+        },
+        {
+            "id": "chc",
+            "name": "Continuing healthcare and IPA packages",
+            "demand_driver": "over_65",
+            "non_demographic_growth": round(float(rng.uniform(0.01, 0.03)), 3),
+        },
+        {
+            "id": "primary_care",
+            "name": "Primary care medical services",
+            "demand_driver": "population",
+        },
         {"id": "prescribing", "name": "Primary care prescribing"},
-        {"id": "bcf", "name": "Better Care Fund contribution to adult social care", "payee": council},
+        {
+            "id": "bcf",
+            "name": "Better Care Fund contribution to adult social care",
+            "payee": council,
+        },
         {"id": "running_costs", "name": "Running costs", "efficiency": 0.0},
     ]
     for line in costs:
         line["baseline"] = _round(spend * mix[line["id"]])
         line["source"] = _src(f"{line['id']} as a share of spend")
-    costs.append({"id": "other_services", "name": "Other providers and services",
-                  "baseline": _round(spend - sum(c["baseline"] for c in costs)),
-                  "source": _src("the rest of spend")})
+    costs.append(
+        {
+            "id": "other_services",
+            "name": "Other providers and services",
+            "baseline": _round(spend - sum(c["baseline"] for c in costs)),
+            "source": _src("the rest of spend"),
+        }
+    )
     for line in costs:
         acute_share = line["baseline"] if line.get("payee") == acute["id"] else 0.0
         acute["income"] = acute.get("income", 0.0) + acute_share
@@ -89,17 +119,30 @@ def _commissioner(i: int, n: int, pop_share: float, per_head: float, population:
         "kind": "commissioner",
         "place": f"Place {i % 3 + 1}",
         "in_control_total": True,
-        "funding": [{"id": "allocation", "name": "Allocation", "baseline": allocation,
-                     "source": _src("population share x funding per head")}],
+        "funding": [
+            {
+                "id": "allocation",
+                "name": "Allocation",
+                "baseline": allocation,
+                "source": _src("population share x funding per head"),
+            }
+        ],
         "costs": costs,
     }
 
 
 def _trusts(n_acute: int, rng: np.random.Generator) -> list[dict[str, Any]]:
-    trusts = [{"id": f"acute_trust_{k + 1}", "name": f"Synthetic acute trust {k + 1}",
-               "kind": "acute"} for k in range(n_acute)]
-    trusts.append({"id": "mental_health_trust", "name": "Synthetic mental health trust",
-                   "kind": "mental_health"})
+    trusts = [
+        {"id": f"acute_trust_{k + 1}", "name": f"Synthetic acute trust {k + 1}", "kind": "acute"}
+        for k in range(n_acute)
+    ]
+    trusts.append(
+        {
+            "id": "mental_health_trust",
+            "name": "Synthetic mental health trust",
+            "kind": "mental_health",
+        }
+    )
     for trust in trusts:
         trust["deficit_share"] = float(rng.uniform(-0.01, 0.045))  # cost over income
         trust["pay_share"] = float(rng.uniform(0.6, 0.7))
@@ -118,10 +161,20 @@ def _trust_partner(trust: dict[str, Any], place: str) -> dict[str, Any]:
         "in_control_total": True,
         "funding": [],
         "costs": [
-            {"id": "pay", "name": "Pay", "baseline": pay, "efficiency": trust["efficiency"],
-             "source": _src("income from the contracts x (1 + deficit share) x pay share")},
-            {"id": "non_pay", "name": "Non-pay", "baseline": _round(cost - pay),
-             "efficiency": trust["efficiency"], "source": _src("the rest of cost")},
+            {
+                "id": "pay",
+                "name": "Pay",
+                "baseline": pay,
+                "efficiency": trust["efficiency"],
+                "source": _src("income from the contracts x (1 + deficit share) x pay share"),
+            },
+            {
+                "id": "non_pay",
+                "name": "Non-pay",
+                "baseline": _round(cost - pay),
+                "efficiency": trust["efficiency"],
+                "source": _src("the rest of cost"),
+            },
         ],
     }
 
@@ -134,16 +187,31 @@ def _council(k: int, population: float, share: float, rng: np.random.Generator) 
         "kind": "local_authority",
         "place": f"Place {k % 3 + 1}",
         "in_control_total": False,
-        "funding": [{"id": "asc_funding", "name": "Council funding of adult social care",
-                     "baseline": asc, "funding_growth": round(float(rng.uniform(0.02, 0.04)), 3),
-                     "source": _src("net adult social care budget per head")}],
+        "funding": [
+            {
+                "id": "asc_funding",
+                "name": "Council funding of adult social care",
+                "baseline": asc,
+                "funding_growth": round(float(rng.uniform(0.02, 0.04)), 3),
+                "source": _src("net adult social care budget per head"),
+            }
+        ],
         "costs": [
-            {"id": "adult_social_care", "name": "Adult social care (net)", "baseline": asc,
-             "demand_driver": "over_65", "non_demographic_growth": 0.01,
-             "efficiency": round(float(rng.uniform(0.01, 0.025)), 3),
-             "source": _src("equal to the council's funding in the base year")},
-            {"id": "bcf_funded_care", "name": "Care funded by the Better Care Fund",
-             "baseline": 0.0, "source": _src("grows with the BCF contributions")},
+            {
+                "id": "adult_social_care",
+                "name": "Adult social care (net)",
+                "baseline": asc,
+                "demand_driver": "over_65",
+                "non_demographic_growth": 0.01,
+                "efficiency": round(float(rng.uniform(0.01, 0.025)), 3),
+                "source": _src("equal to the council's funding in the base year"),
+            },
+            {
+                "id": "bcf_funded_care",
+                "name": "Care funded by the Better Care Fund",
+                "baseline": 0.0,
+                "source": _src("grows with the BCF contributions"),
+            },
         ],
     }
 
@@ -170,9 +238,15 @@ def _investment(template: dict[str, Any], scale: float, funders: list[str]) -> d
     inv["name"] = "Synthetic IPA / CHC service uplift"
     inv["description"] = "Synthetic: the L&SC IPA case's structure at this system's scale."
     params = inv["service"]["parameters"]
-    for name in ("referrals_per_month", "initial_queue", "initial_queue_over_28_days",
-                 "initial_caseload", "initial_outstanding_reviews", "initial_overdue_reviews",
-                 "base_fte"):
+    for name in (
+        "referrals_per_month",
+        "initial_queue",
+        "initial_queue_over_28_days",
+        "initial_caseload",
+        "initial_outstanding_reviews",
+        "initial_overdue_reviews",
+        "base_fte",
+    ):
         params[name] = max(1, round(params[name] * scale))
     inv["funders_basis"]["partners"] = funders
     for option in inv["options"]:
@@ -189,27 +263,47 @@ def make_model(number: int, rng: np.random.Generator, template: dict[str, Any]) 
     """One synthetic ICS model as YAML-ready data."""
     population = float(rng.uniform(0.5e6, 3.2e6))
     per_head = float(rng.uniform(1.35, 1.75))  # £k of CCG allocation per resident
-    n_comm, n_acute, n_councils = int(rng.integers(1, 6)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    n_comm, n_acute, n_councils = (
+        int(rng.integers(1, 6)),
+        int(rng.integers(1, 4)),
+        int(rng.integers(1, 4)),
+    )
     shares = rng.dirichlet(np.full(n_comm, 4.0))
     trusts = _trusts(n_acute, rng)
     councils = [_council(k, population, 1 / n_councils, rng) for k in range(n_councils)]
     commissioners = [
-        _commissioner(i, n_comm, float(shares[i]), per_head, population, trusts,
-                      [c["id"] for c in councils], rng)
+        _commissioner(
+            i,
+            n_comm,
+            float(shares[i]),
+            per_head,
+            population,
+            trusts,
+            [c["id"] for c in councils],
+            rng,
+        )
         for i in range(n_comm)
     ]
     for council in councils:
-        bcf = sum(line["baseline"] for c in commissioners for line in c["costs"]
-                  if line.get("payee") == council["id"])
+        bcf = sum(
+            line["baseline"]
+            for c in commissioners
+            for line in c["costs"]
+            if line.get("payee") == council["id"]
+        )
         council["costs"][1]["baseline"] = bcf
     partners = [*commissioners, *(_trust_partner(t, "Place 1") for t in trusts), *councils]
     over_65 = [round(float(rng.uniform(0.010, 0.022)), 4) for _ in range(HORIZON)]
     growth = round(float(rng.uniform(0.045, 0.056)), 3)
     control_totals = {
-        p["id"]: {"value": 0.0 if p["kind"] == "commissioner" else
-                  -_round(max(0.0, sum(c["baseline"] for c in p["costs"]) * 0.01), 100),
-                  "source": _src("commissioners break even; trusts a deficit of 1% of cost")}
-        for p in partners if p["in_control_total"]
+        p["id"]: {
+            "value": 0.0
+            if p["kind"] == "commissioner"
+            else -_round(max(0.0, sum(c["baseline"] for c in p["costs"]) * 0.01), 100),
+            "source": _src("commissioners break even; trusts a deficit of 1% of cost"),
+        }
+        for p in partners
+        if p["in_control_total"]
     }
     trust_ids = [t["id"] for t in trusts]
     model: dict[str, Any] = {
@@ -228,46 +322,81 @@ def make_model(number: int, rng: np.random.Generator, template: dict[str, Any]) 
             "efficiency": 0.011,
             "funding_growth": growth,
             "non_demographic_growth": 0.02,
-            "sources": {k: _src(k) for k in ("demand_growth", "inflation", "efficiency",
-                                              "funding_growth", "non_demographic_growth")},
+            "sources": {
+                k: _src(k)
+                for k in (
+                    "demand_growth",
+                    "inflation",
+                    "efficiency",
+                    "funding_growth",
+                    "non_demographic_growth",
+                )
+            },
         },
         "drivers": {
-            "over_65": {"name": "Population aged 65+ (synthetic)", "growth": over_65,
-                        "source": _src("growth of the population aged 65+")},
-            "population": {"name": "Resident population (synthetic)",
-                           "growth": round(float(rng.uniform(0.002, 0.008)), 4),
-                           "source": _src("growth of the resident population")},
+            "over_65": {
+                "name": "Population aged 65+ (synthetic)",
+                "growth": over_65,
+                "source": _src("growth of the population aged 65+"),
+            },
+            "population": {
+                "name": "Resident population (synthetic)",
+                "growth": round(float(rng.uniform(0.002, 0.008)), 4),
+                "source": _src("growth of the resident population"),
+            },
         },
         "partners": partners,
         "control_totals": control_totals,
-        "risk_share": {"method": "proportional_to_baseline_expenditure",
-                       "source": _src("a proportional risk share")},
+        "risk_share": {
+            "method": "proportional_to_baseline_expenditure",
+            "source": _src("a proportional risk share"),
+        },
     }
     uncertainty = _uncertainty()
-    chc_total = sum(line["baseline"] for c in commissioners for line in c["costs"]
-                    if line["id"] == "chc")
+    chc_total = sum(
+        line["baseline"] for c in commissioners for line in c["costs"] if line["id"] == "chc"
+    )
     if number % 3 == 1:
         model["investments"] = {
-            "ipa_uplift": _investment(template, chc_total / 220_000, [c["id"] for c in commissioners])
+            "ipa_uplift": _investment(
+                template, chc_total / 220_000, [c["id"] for c in commissioners]
+            )
         }
         inv_chc = {"in_proportion_to": "chc"}
         model["investments"]["ipa_uplift"]["funders_basis"].update(inv_chc)
         uncertainty["investments.ipa_uplift.service.parameters.referral_growth"] = {
-            "dist": "pert", "low": 0.0, "mode": 0.02, "high": 0.05,
+            "dist": "pert",
+            "low": 0.0,
+            "mode": 0.02,
+            "high": 0.05,
             "source": _src("referral growth range"),
         }
     model["scenarios"] = [
-        {"id": "higher_demand", "name": "Demand one point higher",
-         "description": "Synthetic: NHS demand growth one point higher; 65+ growth half a point.",
-         "set": {"assumptions.demand_growth": model["assumptions"]["demand_growth"] + 0.01,
-                 "drivers.over_65.growth": [round(g + 0.005, 4) for g in over_65]}},
-        {"id": "lower_efficiency", "name": "Trusts deliver only the tariff efficiency",
-         "description": "Synthetic: every trust's savings fall to 1.1% a year.",
-         "set": {f"partners.{t}.costs.{line}.efficiency": 0.011
-                 for t in trust_ids for line in ("pay", "non_pay")}},
-        {"id": "flat_real_funding", "name": "Allocations grow with inflation only",
-         "description": "Synthetic: funding growth equal to the inflation assumption.",
-         "set": {"assumptions.funding_growth": model["assumptions"]["inflation"]}},
+        {
+            "id": "higher_demand",
+            "name": "Demand one point higher",
+            "description": "Synthetic: NHS demand growth one point higher; 65+ growth half a point.",
+            "set": {
+                "assumptions.demand_growth": model["assumptions"]["demand_growth"] + 0.01,
+                "drivers.over_65.growth": [round(g + 0.005, 4) for g in over_65],
+            },
+        },
+        {
+            "id": "lower_efficiency",
+            "name": "Trusts deliver only the tariff efficiency",
+            "description": "Synthetic: every trust's savings fall to 1.1% a year.",
+            "set": {
+                f"partners.{t}.costs.{line}.efficiency": 0.011
+                for t in trust_ids
+                for line in ("pay", "non_pay")
+            },
+        },
+        {
+            "id": "flat_real_funding",
+            "name": "Allocations grow with inflation only",
+            "description": "Synthetic: funding growth equal to the inflation assumption.",
+            "set": {"assumptions.funding_growth": model["assumptions"]["inflation"]},
+        },
     ]
     model["uncertainty"] = uncertainty
     return model
@@ -275,21 +404,46 @@ def make_model(number: int, rng: np.random.Generator, template: dict[str, Any]) 
 
 def _uncertainty() -> dict[str, Any]:
     return {
-        "assumptions.demand_growth": {"dist": "pert", "low": 0.015, "mode": 0.03, "high": 0.045,
-                                      "source": _src("demand growth range")},
-        "assumptions.inflation": {"dist": "pert", "low": -0.01, "mode": 0.0, "high": 0.015,
-                                  "apply": "add", "also": ["partners.*.costs.*.inflation"],
-                                  "source": _src("inflation around the modelled rates")},
-        "partners.*.costs.pay.efficiency": {"dist": "pert", "low": 0.6, "mode": 1.0, "high": 1.3,
-                                            "apply": "scale",
-                                            "also": ["partners.*.costs.non_pay.efficiency"],
-                                            "source": _src("share of planned savings delivered")},
+        "assumptions.demand_growth": {
+            "dist": "pert",
+            "low": 0.015,
+            "mode": 0.03,
+            "high": 0.045,
+            "source": _src("demand growth range"),
+        },
+        "assumptions.inflation": {
+            "dist": "pert",
+            "low": -0.01,
+            "mode": 0.0,
+            "high": 0.015,
+            "apply": "add",
+            "also": ["partners.*.costs.*.inflation"],
+            "source": _src("inflation around the modelled rates"),
+        },
+        "partners.*.costs.pay.efficiency": {
+            "dist": "pert",
+            "low": 0.6,
+            "mode": 1.0,
+            "high": 1.3,
+            "apply": "scale",
+            "also": ["partners.*.costs.non_pay.efficiency"],
+            "source": _src("share of planned savings delivered"),
+        },
         "partners.*.costs.chc.non_demographic_growth": {
-            "dist": "pert", "low": 0.0, "mode": 0.02, "high": 0.04,
-            "source": _src("CHC growth per person aged 65+")},
-        "assumptions.funding_growth": {"dist": "triangular", "low": -0.01, "mode": 0.0,
-                                       "high": 0.005, "apply": "add",
-                                       "source": _src("funding settlement risk")},
+            "dist": "pert",
+            "low": 0.0,
+            "mode": 0.02,
+            "high": 0.04,
+            "source": _src("CHC growth per person aged 65+"),
+        },
+        "assumptions.funding_growth": {
+            "dist": "triangular",
+            "low": -0.01,
+            "mode": 0.0,
+            "high": 0.005,
+            "apply": "add",
+            "source": _src("funding settlement risk"),
+        },
     }
 
 
@@ -301,10 +455,18 @@ def write_set(out: Path, count: int, seed: int) -> list[Path]:
     paths = []
     for number in range(1, count + 1):
         path = out / "systems" / f"synthetic_ics_{number:02d}.yaml"
-        text = yaml.dump(make_model(number, rng, template), Dumper=_Dumper, sort_keys=False,
-                         allow_unicode=True, width=100)
-        path.write_text(f"# SYNTHETIC model written by scripts/make_national_set.py (seed {seed}); "
-                        "not a real ICS.\n" + text, encoding="utf-8")
+        text = yaml.dump(
+            make_model(number, rng, template),
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+        )
+        path.write_text(
+            f"# SYNTHETIC model written by scripts/make_national_set.py (seed {seed}); "
+            "not a real ICS.\n" + text,
+            encoding="utf-8",
+        )
         paths.append(path)
     manifest = {
         "name": f"Synthetic national set ({count} systems), three scenarios",
@@ -313,8 +475,9 @@ def write_set(out: Path, count: int, seed: int) -> list[Path]:
         "scenarios": ["base", "higher_demand", "lower_efficiency"],
         "run": {"project": True, "simulate": {"draws": 10_000, "seed": seed}},
     }
-    (out / "national.yaml").write_text(yaml.dump(manifest, Dumper=_Dumper, sort_keys=False),
-                                       encoding="utf-8")
+    (out / "national.yaml").write_text(
+        yaml.dump(manifest, Dumper=_Dumper, sort_keys=False), encoding="utf-8"
+    )
     return paths
 
 

@@ -141,9 +141,7 @@ def test_dask_local_cluster_equals_serial_bitwise(batch_dir: Path, serial_frame:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_run_gives_the_same_result(
-    batch_dir: Path, serial_frame: pd.DataFrame
-):
+def test_a_worker_killed_mid_run_gives_the_same_result(batch_dir: Path, serial_frame: pd.DataFrame):
     killed: list[tuple[int, int]] = []  # (pid, tasks it was processing)
 
     def kill_one_worker(client) -> None:

@@ -158,6 +158,7 @@ def load_manifest(path: str | Path) -> LoadedManifest:
             findings.append((("run",), "nothing to run: set project: true or simulate"))
     if manifest is None or findings:
         raise InputError(problems_from_findings(findings, data, index, file))
+
     def place(keys: tuple[str | int, ...]) -> str:
         return problems_from_findings([(keys, "")], data, index, file)[0].place
 

@@ -105,7 +105,9 @@ def simulation_rows(label: RunLabel, result: SimulationResult) -> Iterator[Row]:
             yield from _year_rows(label, entity, measure, "probability", result.years, values)
     for inv_id, inv in result.investments.items():
         for o, option in enumerate(inv.option_ids):
-            yield _row(label, inv_id, option, "npsv", "", "deterministic", inv.deterministic_npsv[o])
+            yield _row(
+                label, inv_id, option, "npsv", "", "deterministic", inv.deterministic_npsv[o]
+            )
             for name, values in inv.npsv.as_dict().items():
                 yield _row(label, inv_id, option, "npsv", "", name, values[o])
             yield _row(
@@ -159,7 +161,7 @@ def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     plain = frame.astype({c: str for c in COLUMNS[:-1]})
     out = []
-    for (file, scenario), run in plain.groupby(["file", "scenario"], sort=False):
+    for (_file, scenario), run in plain.groupby(["file", "scenario"], sort=False):
         system = run[run["entity"] == "system"]
         final = max(system["year"])
         at_final = system[system["year"] == final]
@@ -192,7 +194,7 @@ def _npsv_text(rows: pd.DataFrame) -> str:
         det = inv[inv["statistic"] == "deterministic"]
         if det.empty:
             continue
-        best = det.loc[det["value"].idxmax(), "option"]
+        best = str(det["option"].to_numpy()[int(np.argmax(det["value"].to_numpy()))])
         values = inv[inv["option"] == best].set_index("statistic")["value"]
         if "P50" in values:
             parts.append(

@@ -233,4 +233,3 @@ def run_batch(
         compute_seconds=compute_seconds,
         peak_memory=dict(executor.peak_memory),
     )
-

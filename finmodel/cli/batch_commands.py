@@ -65,18 +65,18 @@ def _summary_table(summary: pd.DataFrame, title: str) -> Table:
     for column in ("Surplus", "Control total", "P(meet CT)", "P5", "P50", "P95"):
         table.add_column(column, justify="right")
     table.add_column("NPSV, preferred option: P50 (P5 to P95)")
-    for row in summary.itertuples(index=False):
+    for row in summary.to_dict("records"):
         table.add_row(
-            str(row.system),
-            str(row.scenario),
-            str(row.year),
-            money(row.surplus),
-            money(row.control_total),
-            _percent(row.p_meet_control_total),
-            money(row.surplus_P5),
-            money(row.surplus_P50),
-            money(row.surplus_P95),
-            str(row.npsv),
+            str(row["system"]),
+            str(row["scenario"]),
+            str(row["year"]),
+            money(row["surplus"]),
+            money(row["control_total"]),
+            _percent(row["p_meet_control_total"]),
+            money(row["surplus_P5"]),
+            money(row["surplus_P50"]),
+            money(row["surplus_P95"]),
+            str(row["npsv"]),
         )
     return table
 
@@ -171,4 +171,3 @@ def batch(
 def register(app: typer.Typer) -> None:
     """Add ``batch`` to the ``finmodel`` command."""
     app.command("batch")(handles_errors(batch))
-
