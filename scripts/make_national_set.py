@@ -406,10 +406,11 @@ def _uncertainty() -> dict[str, Any]:
     return {
         "assumptions.demand_growth": {
             "dist": "pert",
-            "low": 0.015,
-            "mode": 0.03,
-            "high": 0.045,
-            "source": _src("demand growth range"),
+            "low": -0.015,
+            "mode": 0.0,
+            "high": 0.015,
+            "apply": "add",
+            "source": _src("demand growth within 1.5 points of plan"),
         },
         "assumptions.inflation": {
             "dist": "pert",

@@ -15,7 +15,10 @@ so the numbers are identical whatever the executor and worker count.
   stable keys; a task lost with its worker is rerun by the scheduler, and as it is a pure
   function the result is unchanged.
 
-Each executor records the peak resident memory of its workers (bytes) in ``peak_memory``.
+An executor is used as a context manager (``with executor:`` starts and stops its pool or
+cluster); :meth:`Executor.map` runs per-model preparation on the workers, :meth:`Executor.run`
+the chunk tasks. Each records the peak resident memory of its workers (bytes) in
+``peak_memory`` when it closes.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import resource
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from finmodel.batch.tasks import ChunkTask
 from finmodel.risk.montecarlo import ChunkResult, SimulationPlan, simulate_chunk
@@ -37,6 +40,11 @@ Sink = Callable[[ChunkTask, ChunkResult], None]
 OnError = Callable[[ChunkTask, BaseException], None]
 
 ExecutorName = Literal["serial", "processes", "dask"]
+#: Called with (items done, items in all).
+Tick = Callable[[int, int], None]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Executor(Protocol):
@@ -45,6 +53,20 @@ class Executor(Protocol):
     name: str
     workers: int
     peak_memory: dict[str, int]
+
+    def __enter__(self) -> Executor:
+        """Start the pool or cluster (if any) for the batch."""
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Record the workers' peak memory; stop what ``__enter__`` started."""
+        ...
+
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], progress: Tick | None = None
+    ) -> list[R]:
+        """``[fn(item) for item in items]`` on the workers, in order (``fn`` must not raise)."""
+        ...
 
     def run(
         self,
@@ -80,6 +102,23 @@ class SerialExecutor:
     def __init__(self) -> None:
         self.peak_memory: dict[str, int] = {}
 
+    def __enter__(self) -> SerialExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.peak_memory = {"main": peak_rss_bytes()}
+
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], progress: Tick | None = None
+    ) -> list[R]:
+        """Apply ``fn`` to each item in this process."""
+        out = []
+        for item in items:
+            out.append(fn(item))
+            if progress is not None:
+                progress(len(out), len(items))
+        return out
+
     def run(
         self,
         plans: Mapping[str, SimulationPlan],
@@ -95,7 +134,6 @@ class SerialExecutor:
                 on_error(task, err)
             else:
                 sink(task, result)
-        self.peak_memory = {"main": peak_rss_bytes()}
 
 
 _WORKER_PLANS: Mapping[str, SimulationPlan] = {}
@@ -123,6 +161,24 @@ class ProcessExecutor:
         self.workers = workers or default_workers()
         self.peak_memory: dict[str, int] = {}
 
+    def __enter__(self) -> ProcessExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.peak_memory = {"largest worker": peak_rss_bytes(resource.RUSAGE_CHILDREN)}
+
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], progress: Tick | None = None
+    ) -> list[R]:
+        """Apply ``fn`` to each item in a pool of worker processes, results in order."""
+        out = []
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=_context()) as pool:
+            for result in pool.map(fn, items):
+                out.append(result)
+                if progress is not None:
+                    progress(len(out), len(items))
+        return out
+
     def run(
         self,
         plans: Mapping[str, SimulationPlan],
@@ -131,13 +187,11 @@ class ProcessExecutor:
         on_error: OnError,
     ) -> None:
         """Compute the tasks in the pool, at most two per worker in flight."""
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
         waiting = list(reversed(tasks))
         running: dict[Future[ChunkResult], ChunkTask] = {}
         with ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=context,
+            mp_context=_context(),
             initializer=_install_plans,
             initargs=(dict(plans),),
         ) as pool:
@@ -153,7 +207,12 @@ class ProcessExecutor:
                         on_error(task, error)
                     else:
                         sink(task, future.result())
-        self.peak_memory = {"largest worker": peak_rss_bytes(resource.RUSAGE_CHILDREN)}
+
+
+def _context() -> Any:
+    """Fork where available: the workers inherit the plans instead of unpickling them."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
 class DaskExecutor:
@@ -171,6 +230,53 @@ class DaskExecutor:
         self.peak_memory: dict[str, int] = {}
         #: Called with the client once the tasks are submitted (tests use it to kill a worker).
         self.on_submitted: Callable[[Any], None] | None = None
+        self._cluster: Any = None
+        self._client: Any = None
+
+    def __enter__(self) -> DaskExecutor:
+        from distributed import Client, LocalCluster
+
+        if self.local_workers is not None:
+            self._cluster = LocalCluster(
+                n_workers=self.local_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
+        self._client = Client(self._cluster if self._cluster is not None else self.scheduler)
+        self.workers = len(self._client.scheduler_info()["workers"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._client is not None:
+                self.peak_memory = self._client.run(peak_rss_bytes)
+                self._client.close()
+        finally:
+            if self._cluster is not None:
+                self._cluster.close()
+            self._client = self._cluster = None
+
+    @property
+    def client(self) -> Any:
+        """The connected :class:`distributed.Client` (inside ``with``)."""
+        if self._client is None:
+            raise RuntimeError("use the Dask executor inside a with block")
+        return self._client
+
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], progress: Tick | None = None
+    ) -> list[R]:
+        """Apply ``fn`` to each item on the cluster, results in order."""
+        futures = self.client.map(fn, list(items), pure=False)
+        out = []
+        for future in futures:
+            out.append(future.result())
+            future.release()
+            if progress is not None:
+                progress(len(out), len(items))
+        return out
 
     def run(
         self,
@@ -180,46 +286,33 @@ class DaskExecutor:
         on_error: OnError,
     ) -> None:
         """Scatter the plans to every worker once, submit every task, gather as they finish."""
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import as_completed
 
-        cluster = None
-        if self.local_workers is not None:
-            cluster = LocalCluster(
-                n_workers=self.local_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=40,
-            )
-        try:
-            with Client(cluster if cluster is not None else self.scheduler) as client:
-                self.workers = len(client.scheduler_info()["workers"])
-                shared = client.scatter(
-                    {f"finmodel-plan-{run}": plan for run, plan in plans.items()},
-                    broadcast=True,
-                    hash=False,
-                )
-                by_key: dict[str, ChunkTask] = {}
-                futures = []
-                for task in tasks:
-                    plan = shared[f"finmodel-plan-{task.run}"]
-                    futures.append(client.submit(simulate_chunk, plan, task.draws, key=task.key))
-                    by_key[task.key] = task
-                if self.on_submitted is not None:
-                    self.on_submitted(client)
-                for future in as_completed(futures):
-                    task = by_key[future.key]
-                    try:
-                        result = future.result()
-                    except Exception as err:
-                        on_error(task, err)
-                    else:
-                        sink(task, result)
-                    future.release()
-                self.peak_memory = client.run(peak_rss_bytes)
-        finally:
-            if cluster is not None:
-                cluster.close()
+        client = self.client
+        shared = client.scatter(
+            {f"finmodel-plan-{run}": plan for run, plan in plans.items()},
+            broadcast=True,
+            hash=False,
+        )
+        by_key: dict[str, ChunkTask] = {}
+        futures = []
+        for task in tasks:
+            plan = shared[f"finmodel-plan-{task.run}"]
+            futures.append(client.submit(simulate_chunk, plan, task.draws, key=task.key))
+            by_key[task.key] = task
+        if self.on_submitted is not None:
+            self.on_submitted(client)
+        for future in as_completed(futures):
+            task = by_key[future.key]
+            try:
+                result = future.result()
+            except Exception as err:
+                on_error(task, err)
+            else:
+                sink(task, result)
+            future.release()
+        for plan_future in shared.values():
+            plan_future.release()
 
 
 def make_executor(

@@ -150,7 +150,8 @@ def _row(
 def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Per system and scenario, the final year: reported surplus, control total, P(meet control
     total), P5/P50/P95 of the system surplus, and the NPSV P5/P50/P95 of each investment's
-    preferred option (highest deterministic NPSV) as text. Money in £k.
+    best option (highest deterministic NPSV among the options that differ from do nothing) as
+    text. Money in £k.
 
     >>> summary_frame(empty_frame()).empty
     True
@@ -188,9 +189,11 @@ def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _npsv_text(rows: pd.DataFrame) -> str:
-    """``inv/option: P50 (P5 to P95)`` of each investment's preferred option, £k."""
+    """``inv/option: P50 (P5 to P95)`` of each investment's best option, £k."""
     parts = []
     for inv_id, inv in rows.groupby("entity", sort=False):
+        moves = inv.groupby("option", sort=False)["value"].apply(lambda v: bool((v != 0).any()))
+        inv = inv[inv["option"].isin(moves[moves].index)]  # not do nothing against itself
         det = inv[inv["statistic"] == "deterministic"]
         if det.empty:
             continue

@@ -22,14 +22,16 @@ manifest order. The result depends only on the manifest and the model files:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from finmodel.batch.executors import Executor, SerialExecutor
-from finmodel.batch.manifest import BASE, LoadedManifest, scenarios_for
+from finmodel.batch.manifest import BASE, LoadedManifest, Manifest, scenarios_for
 from finmodel.batch.results import (
     Row,
     RunLabel,
@@ -39,7 +41,7 @@ from finmodel.batch.results import (
 )
 from finmodel.batch.tasks import ChunkTask, chunk_tasks, run_key, run_seed
 from finmodel.domain.model import Model
-from finmodel.engine.result import ProjectionResult, project
+from finmodel.engine.result import project
 from finmodel.errors import InputError, Problem
 from finmodel.io.yaml_io import file_hash, load_model
 from finmodel.risk.montecarlo import (
@@ -50,8 +52,8 @@ from finmodel.risk.montecarlo import (
     summarise,
 )
 
-#: Called after each finished task with (tasks done, tasks in all).
-Progress = Callable[[int, int], None]
+#: Called with ("models", files done, files) while preparing, then ("tasks", done, tasks).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ class Run:
 
     label: RunLabel
     key: str
-    projection: ProjectionResult | None
+    projection: list[Row]
+    """Rows of the deterministic projection (empty if not asked for)."""
     plan: SimulationPlan | None
     tasks: list[ChunkTask] = field(default_factory=list)
 
@@ -95,44 +98,77 @@ class BatchResult:
     """Peak resident memory of the workers, bytes."""
 
 
-def prepare_runs(loaded: LoadedManifest) -> tuple[list[Run], list[Failure]]:
-    """Load, project and plan every model and scenario; failures are collected, not raised."""
+@dataclass(frozen=True)
+class PreparedModel:
+    """One model file loaded, projected and planned under each scenario (or its failures)."""
+
+    runs: list[Run]
+    failures: list[Failure]
+
+
+def prepare_model(path: Path, manifest: Manifest, scenario_places: dict[str, str]) -> PreparedModel:
+    """Load one model file, project it and plan its Monte Carlo under each scenario.
+
+    Runs on a worker (one task per model file: loading and planning are most of the work that
+    is not Monte Carlo); problems come back as data, naming the file and place.
+    """
+    file = str(path)
+    try:
+        model = load_model(path)
+        sha = file_hash(path)
+    except InputError as err:
+        return PreparedModel([], [Failure(file, None, err.problems)])
+    runs: list[Run] = []
+    failures: list[Failure] = []
+    for scenario in scenarios_for(manifest, [s.id for s in model.scenarios]):
+        key = run_key(sha, scenario)
+        label = RunLabel(model.name, file, sha, scenario)
+        try:
+            runs.append(_prepare(manifest, scenario_places, model, label, key))
+        except InputError as err:
+            failures.append(Failure(file, scenario, err.problems))
+        except Exception as err:  # a fault in the engine: report it with the file, go on
+            message = f"internal error: {type(err).__name__}: {err}"
+            failures.append(Failure(file, scenario, [Problem(file, "", message)]))
+    return PreparedModel(runs, failures)
+
+
+def prepare_runs(
+    loaded: LoadedManifest, executor: Executor | None = None, progress: Progress | None = None
+) -> tuple[list[Run], list[Failure]]:
+    """Prepare every model file (on the executor's workers); failures are collected, not
+    raised. A file named twice is run once."""
+    executor = executor or SerialExecutor()
+    prepared = executor.map(
+        functools.partial(
+            prepare_model, manifest=loaded.manifest, scenario_places=loaded.scenario_places
+        ),
+        [entry.path for entry in loaded.models],
+        None if progress is None else functools.partial(progress, "models"),
+    )
     runs: list[Run] = []
     failures: list[Failure] = []
     seen: set[str] = set()
-    for entry in loaded.models:
-        file = str(entry.path)
-        try:
-            model = load_model(entry.path)
-            sha = file_hash(entry.path)
-        except InputError as err:
-            failures.append(Failure(file, None, err.problems))
-            continue
-        for scenario in scenarios_for(loaded.manifest, [s.id for s in model.scenarios]):
-            key = run_key(sha, scenario)
-            if key in seen:  # the same file named twice
-                continue
-            seen.add(key)
-            label = RunLabel(model.name, file, sha, scenario)
-            try:
-                runs.append(_prepare(loaded, model, label, key))
-            except InputError as err:
-                failures.append(Failure(file, scenario, err.problems))
-            except Exception as err:  # a fault in the engine: report it with the file, go on
-                message = f"internal error: {type(err).__name__}: {err}"
-                failures.append(Failure(file, scenario, [Problem(file, "", message)]))
+    for model in prepared:
+        failures += model.failures
+        for run in model.runs:
+            if run.key not in seen:
+                seen.add(run.key)
+                runs.append(run)
     return runs, failures
 
 
-def _prepare(loaded: LoadedManifest, model: Model, label: RunLabel, key: str) -> Run:
-    settings = loaded.manifest.run
+def _prepare(
+    manifest: Manifest, places: dict[str, str], model: Model, label: RunLabel, key: str
+) -> Run:
+    settings = manifest.run
     overlay = None if label.scenario == BASE else label.scenario
     if overlay is not None and overlay not in {s.id for s in model.scenarios}:
-        where = loaded.scenario_places.get(overlay, "scenarios")
+        where = places.get(overlay, "scenarios")
         raise InputError(
             [Problem(label.file, "scenarios", f"no scenario {overlay!r} (asked for at {where})")]
         )
-    projection = project(model, overlay) if settings.project else None
+    rows = list(projection_rows(label, project(model, overlay))) if settings.project else []
     plan = None
     tasks: list[ChunkTask] = []
     sim = settings.simulate
@@ -146,7 +182,7 @@ def _prepare(loaded: LoadedManifest, model: Model, label: RunLabel, key: str) ->
             chunk_size=sim.chunk_size,
         )
         tasks = chunk_tasks(key, n_draws=sim.draws, chunk_size=sim.chunk_size)
-    return Run(label, key, projection, plan, tasks)
+    return Run(label, key, rows, plan, tasks)
 
 
 class _Combiner:
@@ -188,7 +224,7 @@ class _Combiner:
     def _tick(self) -> None:
         self.done += 1
         if self.progress is not None:
-            self.progress(self.done, self.total)
+            self.progress("tasks", self.done, self.total)
 
 
 def run_batch(
@@ -198,27 +234,28 @@ def run_batch(
 ) -> BatchResult:
     """Run every model and scenario of the manifest on ``executor`` (default: this process).
 
-    ``progress(done, total)`` is called after each chunk task. Money in £k, surplus +.
+    ``progress(stage, done, total)`` is called after each model file is prepared (stage
+    ``"models"``) and each chunk task (``"tasks"``). Money in £k, surplus +.
     """
     started = time.perf_counter()
     executor = executor or SerialExecutor()
-    runs, failures = prepare_runs(loaded)
-    simulated = [run for run in runs if run.plan is not None]
-    tasks = [task for run in simulated for task in run.tasks]
-    combiner = _Combiner(simulated, progress, len(tasks))
-    compute_started = time.perf_counter()
-    if tasks:
-        plans = {run.key: run.plan for run in simulated if run.plan is not None}
-        executor.run(plans, tasks, combiner.take, combiner.fail)
-    compute_seconds = time.perf_counter() - compute_started
+    with executor:
+        runs, failures = prepare_runs(loaded, executor, progress)
+        simulated = [run for run in runs if run.plan is not None]
+        tasks = [task for run in simulated for task in run.tasks]
+        combiner = _Combiner(simulated, progress, len(tasks))
+        compute_started = time.perf_counter()
+        if tasks:
+            plans = {run.key: run.plan for run in simulated if run.plan is not None}
+            executor.run(plans, tasks, combiner.take, combiner.fail)
+        compute_seconds = time.perf_counter() - compute_started
     rows: list[Row] = []
     succeeded = 0
     for run in runs:
         if run.key in combiner.failed:
             failures.append(combiner.failed[run.key])
             continue
-        if run.projection is not None:
-            rows += projection_rows(run.label, run.projection)
+        rows += run.projection
         rows += combiner.rows.get(run.key, [])
         succeeded += 1
     failures.sort(key=lambda f: (f.file, f.scenario or ""))

@@ -64,7 +64,7 @@ def _summary_table(summary: pd.DataFrame, title: str) -> Table:
         table.add_column(column)
     for column in ("Surplus", "Control total", "P(meet CT)", "P5", "P50", "P95"):
         table.add_column(column, justify="right")
-    table.add_column("NPSV, preferred option: P50 (P5 to P95)")
+    table.add_column("NPSV, best option: P50 (P5 to P95)")
     for row in summary.to_dict("records"):
         table.add_row(
             str(row["system"]),
@@ -130,17 +130,21 @@ def batch(
     chosen = make_executor(name, workers=workers, scheduler=scheduler, local_workers=dask_local)
     target = out if out is not None else Path(f"{manifest.stem}-results.parquet")
     with Progress(
-        TextColumn(f"batch on {name}"),
+        TextColumn(f"batch on {name}:"),
+        TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} tasks"),
+        TextColumn("{task.completed:,}/{task.total:,}"),
         TimeElapsedColumn(),
         console=error_console,
         transient=True,
     ) as bar:
-        task = bar.add_task("batch", total=0)
-        result = run_batch(
-            loaded, chosen, lambda done, total: bar.update(task, completed=done, total=total)
-        )
+        task = bar.add_task("loading models", total=len(loaded.models))
+
+        def progress(stage: str, done: int, total: int) -> None:
+            text = "loading models" if stage == "models" else "Monte Carlo tasks"
+            bar.update(task, description=text, completed=done, total=total)
+
+        result = run_batch(loaded, chosen, progress)
     metadata = {
         "manifest": str(manifest),
         "batch": loaded.manifest.name,
