@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import resource
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Literal, Protocol, TypeVar
@@ -232,10 +233,13 @@ class DaskExecutor:
         self.on_submitted: Callable[[Any], None] | None = None
         self._cluster: Any = None
         self._client: Any = None
+        #: Seconds to start the LocalCluster (or connect to the scheduler).
+        self.startup_seconds = 0.0
 
     def __enter__(self) -> DaskExecutor:
         from distributed import Client, LocalCluster
 
+        started = time.perf_counter()
         if self.local_workers is not None:
             self._cluster = LocalCluster(
                 n_workers=self.local_workers,
@@ -246,6 +250,7 @@ class DaskExecutor:
             )
         self._client = Client(self._cluster if self._cluster is not None else self.scheduler)
         self.workers = len(self._client.scheduler_info()["workers"])
+        self.startup_seconds = time.perf_counter() - started
         return self
 
     def __exit__(self, *exc: object) -> None:
