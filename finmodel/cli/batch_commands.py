@@ -99,7 +99,8 @@ def batch(
         ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Worker processes (processes executor).")
+        int | None,
+        typer.Option("--workers", help="Local worker processes (default: one per core)."),
     ] = None,
     scheduler: Annotated[
         str | None,
@@ -126,7 +127,7 @@ def batch(
     loaded = load_manifest(manifest)
     name = executor or ("dask" if scheduler or dask_local else "processes")
     if name == "dask" and scheduler is None and dask_local is None:
-        dask_local = default_workers()
+        dask_local = workers or default_workers()
     chosen = make_executor(name, workers=workers, scheduler=scheduler, local_workers=dask_local)
     target = out if out is not None else Path(f"{manifest.stem}-results.parquet")
     with Progress(
