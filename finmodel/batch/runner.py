@@ -118,6 +118,9 @@ def prepare_model(path: Path, manifest: Manifest, scenario_places: dict[str, str
         sha = file_hash(path)
     except InputError as err:
         return PreparedModel([], [Failure(file, None, err.problems)])
+    except Exception as err:  # a fault while reading: report it with the file, go on
+        message = f"internal error: {type(err).__name__}: {err}"
+        return PreparedModel([], [Failure(file, None, [Problem(file, "", message)])])
     runs: list[Run] = []
     failures: list[Failure] = []
     for scenario in scenarios_for(manifest, [s.id for s in model.scenarios]):
