@@ -8,11 +8,12 @@ process so that its peak memory is its own, side by side in one run:
   serial; the results of every executor must be identical (the tidy frames' hashes are compared);
 * peak resident memory per worker (serial: the one process; processes: the largest worker;
   Dask: each worker);
-* from the serial run's measured work per task, an **estimate** of the wall time on a 16- and a
-  64-worker cluster, and of the issue's full workload (42 systems x 6 scenarios x 100,000 draws):
-  work / workers + the fixed overhead the 2-worker LocalCluster showed (start-up, scatter,
-  gather). It assumes workers as fast as this machine's cores, tasks spread evenly, and no
-  contention; it is not a measurement.
+* from the serial run's measured CPU time per run (CPU, not wall, so that other load on the
+  machine does not inflate it), an **estimate** of the wall time on a 16- and a 64-worker
+  cluster, and of the issue's full workload (42 systems x 6 scenarios x 100,000 draws): work /
+  workers + the client's combining time (which no executor spreads). It assumes workers as fast
+  as this machine's cores, tasks spread evenly, a running cluster (no start-up) and no
+  scheduling or transfer cost; it is not a measurement.
 
 Usage: python bench/batch.py [--count 42] [--draws 10000] [--workers 2] [--repeats 1]
 """
@@ -23,6 +24,7 @@ import argparse
 import hashlib
 import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -67,7 +69,7 @@ def child(manifest: Path, mode: str, workers: int) -> dict[str, Any]:
     """Run the batch once in this process on one executor; timings, memory, result hash."""
     from finmodel.batch import load_manifest, make_executor, run_batch
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     loaded = load_manifest(manifest)
     executor = make_executor(
         "dask" if mode == "dask" else mode,  # type: ignore[arg-type]
@@ -80,6 +82,8 @@ def child(manifest: Path, mode: str, workers: int) -> dict[str, Any]:
         "mode": mode,
         "workers": result.workers,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "combine_cpu_seconds": result.combine_cpu_seconds,
         "compute_seconds": result.compute_seconds,
         "startup_seconds": startup,
         "runs": result.n_runs,
@@ -116,10 +120,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         manifest = _write_set(Path(tmp), args.count, args.draws)
         print(f"{args.count} systems x {len(SCENARIOS)} scenarios x {args.draws:,} draws")
+        load_before = os.getloadavg()[0]
         runs: dict[str, list[dict[str, Any]]] = {"serial": [], "processes": [], "dask": []}
         for _ in range(args.repeats):
             for mode in runs:  # side by side in each repeat
                 runs[mode].append(_run_child(manifest, mode, args.workers))
+    print(
+        f"load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on "
+        f"{os.cpu_count()} cores: above the core count, other work shares them"
+    )
     hashes = {r["hash"] for rs in runs.values() for r in rs}
     wall = {mode: statistics.median(r["seconds"] for r in rs) for mode, rs in runs.items()}
     print(f"identical results on every executor: {len(hashes) == 1}")
@@ -141,17 +150,17 @@ def main() -> None:
     )
     serial = runs["serial"][-1]
     n_runs = serial["runs"]
-    per_run = wall["serial"] / n_runs
-    overhead = max(0.0, ready - wall["serial"] / args.workers)
+    cpu = statistics.median(r["cpu_seconds"] for r in runs["serial"])
+    combine = statistics.median(r["combine_cpu_seconds"] for r in runs["serial"])
+    per_run = (cpu - combine) / n_runs
     print(
-        f"serial work per run ({serial['tasks'] / n_runs:g} task(s): load + plan + "
-        f"{args.draws:,} draws + combine): {per_run:.3f} s"
+        f"serial CPU time {cpu:.1f} s: {per_run:.3f} s a run ({serial['tasks'] / n_runs:g} "
+        f"task(s): load + plan + {args.draws:,} draws), {combine:.1f} s combining in the client"
     )
-    print(f"Dask overhead beyond a perfect split, start-up excluded: {overhead:.1f} s")
     full_runs = 42 * 6 * 100_000 / args.draws  # in units of this batch's runs
     for workers in (16, 64):
-        this = n_runs * per_run / workers + overhead
-        full = full_runs * per_run / workers + overhead
+        this = n_runs * per_run / workers + combine
+        full = full_runs * (per_run / workers + combine / n_runs)
         print(
             f"estimate, {workers} workers: this batch {this:.0f} s; "
             f"42 systems x 6 scenarios x 100,000 draws {full / 60:.1f} min"

@@ -96,6 +96,8 @@ class BatchResult:
     """Wall time of the chunk tasks and their combination."""
     peak_memory: dict[str, int]
     """Peak resident memory of the workers, bytes."""
+    combine_cpu_seconds: float
+    """CPU seconds the calling process spent combining chunks (not spread over workers)."""
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,17 @@ class _Combiner:
         self.progress = progress
         self.total = total
         self.done = 0
+        #: CPU seconds this process spent combining (the part no executor spreads).
+        self.cpu_seconds = 0.0
 
     def take(self, task: ChunkTask, result: ChunkResult) -> None:
+        started = time.process_time()
+        try:
+            self._take(task, result)
+        finally:
+            self.cpu_seconds += time.process_time() - started
+
+    def _take(self, task: ChunkTask, result: ChunkResult) -> None:
         self._tick()
         if task.run in self.failed:
             return
@@ -272,4 +283,5 @@ def run_batch(
         seconds=time.perf_counter() - started,
         compute_seconds=compute_seconds,
         peak_memory=dict(executor.peak_memory),
+        combine_cpu_seconds=combiner.cpu_seconds,
     )
