@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import typer
 
-from finmodel.cli import app_commands, appraise_commands, excel_commands, risk_commands
+from finmodel.cli import (
+    app_commands,
+    appraise_commands,
+    batch_commands,
+    excel_commands,
+    risk_commands,
+)
 
 #: Modules that define ``register(app)``, in the order their commands are listed.
-COMMAND_MODULES = (excel_commands, appraise_commands, risk_commands, app_commands)
+COMMAND_MODULES = (excel_commands, appraise_commands, risk_commands, app_commands, batch_commands)
 
 
 def register(app: typer.Typer) -> None:
