@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from finmodel.cli.main import app
-from finmodel.engine.result import project
+from finmodel.investment.projection import project
 from finmodel.errors import InputError, Problem
 from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import load_model
