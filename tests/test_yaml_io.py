@@ -23,27 +23,7 @@ from finmodel.io.yaml_io import (
 )
 from finmodel.io.yaml_parse import MAX_DEPTH, MAX_VALUES, parse_yaml_text, plain_scalar
 from tests.conftest import MODELS
-from tests.hostile.make_yaml import alias_bomb, deep_block, deep_brackets, hostile_files
-
-GOOD = """\
-name: Two partners
-timeline: {base_year: "2019/20", horizon: 2}
-assumptions: {demand_growth: 0.03, inflation: 0.02, efficiency: 0.01, funding_growth: 0.04}
-partners:
-  - id: icb
-    name: ICB
-    kind: commissioner
-    place: Central
-    funding: [{id: allocation, baseline: 1000}]
-    costs:
-      - {id: acute, baseline: 700, payee: trust}
-  - id: trust
-    name: Trust
-    kind: provider
-    place: Central
-    costs: [{id: staff, baseline: 600}]
-control_totals: {icb: 0, trust: 0}
-"""
+from tests.hostile.make_yaml import GOOD, alias_bomb, deep_block, deep_brackets, hostile_files
 
 
 def problems(text: str) -> list[str]:
