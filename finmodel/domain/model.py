@@ -221,6 +221,7 @@ class Model(Frozen):
     """Named overlays."""
 
     _origin: str | None = PrivateAttr(default=None)
+    _compiled: Any = PrivateAttr(default=None)
 
     @property
     def origin(self) -> str:
@@ -231,6 +232,15 @@ class Model(Frozen):
         """Record the file the model was read from; returns the model itself."""
         self._origin = origin
         return self
+
+    @property
+    def compiled_cache(self) -> Any:
+        """The engine's compiled inputs of this model, kept by the engine (None until compiled)."""
+        return self._compiled
+
+    def keep_compiled(self, value: Any) -> None:
+        """Keep the engine's compiled inputs on the model (the model itself is unchanged)."""
+        self._compiled = value
 
     @model_validator(mode="after")
     def _units_supported(self) -> Model:

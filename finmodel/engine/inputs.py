@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
 import numpy as np
@@ -159,113 +161,171 @@ _ASSUMPTION_ARRAYS = {
 _CORE_NDIM = {name: (1 if name.endswith("baseline") else 2) for name in _BATCHED}
 
 
+_LINE_FIELDS = (
+    "id",
+    "baseline",
+    "payee",
+    "demand_driver",
+    "demand_growth",
+    "non_demographic_growth",
+    "inflation",
+    "efficiency",
+)
+_FUND_FIELDS = ("id", "baseline", "funding_growth")
+
+
+def _columns(items: list[Any], fields: tuple[str, ...]) -> list[list[Any]]:
+    """The named fields of every item as columns.
+
+    Each item is read once (one ``attrgetter`` tuple per item, in C), then each column is taken
+    from the tuples with ``itemgetter`` (in C). A ``zip(*rows)`` transpose would create an
+    iterator per row and set off the garbage collector over the whole model.
+    """
+    rows = list(map(attrgetter(*fields), items))
+    return [list(map(itemgetter(k), rows)) for k in range(len(fields))]
+
+
+def _objects(values: list[Any]) -> NDArray[np.object_]:
+    """A list as a one-dimensional object array (lists inside stay Python lists)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _rate_table(values: list[Any], default: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Rows of year rates from per-row values (None: the default row; a scalar; a list of H).
+
+    Returns the (n, H) table and which rows set their own value. The values are classified by
+    C-level maps and written with two fancy-indexed assignments.
+    """
+    n, horizon = len(values), default.shape[-1]
+    table = np.empty((n, horizon))
+    table[:] = default
+    if not n:
+        return table, np.zeros(0, dtype=bool)
+    own = np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=n)
+    is_list = np.fromiter(map(isinstance, values, repeat(list)), dtype=bool, count=n)
+    scalar = own & ~is_list
+    objects = _objects(values)
+    if scalar.any():
+        table[scalar] = objects[scalar].astype(float)[:, None]
+    if is_list.any():
+        table[is_list] = np.array(objects[is_list].tolist(), dtype=float)
+    return table, own
+
+
+def _index_of(keys: list[Any], position: Mapping[Any, int]) -> IntArray:
+    """Position of each key in ``position`` (-1 for None or unknown), as an int array."""
+    return np.fromiter(map(position.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+
+
 def compile_model(model: Model) -> ProjectionInputs:
     """Resolve every line's rates and index arrays for a validated model.
 
-    This loops once over the model's lines to read the file's structure; the projection that
-    uses the arrays has no per-line or per-year loop.
+    A model is immutable, so its compiled inputs are kept on it and reused while the parts read
+    here are the same objects (a ``model_copy(update=...)`` that replaces one of them compiles
+    afresh). The cached arrays are read-only; :meth:`ProjectionInputs.with_values` copies.
+
+    >>> from finmodel.io.yaml_io import load_model
+    >>> model = load_model("models/minimal.yaml")
+    >>> compile_model(model) is compile_model(model)
+    True
+    """
+    parts = _compiled_from(model)
+    cached = model.compiled_cache
+    if cached is not None and all(a is b for a, b in zip(cached[0], parts, strict=True)):
+        inputs: ProjectionInputs = cached[1]
+        return inputs
+    inputs = _compile(model)
+    for name in _BATCHED:
+        getattr(inputs, name).setflags(write=False)
+    model.keep_compiled((parts, inputs))
+    return inputs
+
+
+def _compiled_from(model: Model) -> tuple[object, ...]:
+    """The parts of a model :func:`compile_model` reads (compared by identity for the cache)."""
+    return (
+        model.timeline,
+        model.assumptions,
+        model.drivers,
+        model.partners,
+        model.control_totals,
+        model.risk_share,
+    )
+
+
+def _compile(model: Model) -> ProjectionInputs:
+    """Read the model's lines into columns and resolve them with numpy (see compile_model).
+
+    The model's lines are read once into columns (one tuple of fields per line, read by
+    :func:`operator.attrgetter` in C); everything after that is numpy over the columns: no
+    Python work per line beyond reading its fields.
     """
     horizon = model.timeline.horizon
     a = model.assumptions
-    partner_ids = [p.id for p in model.partners]
+    partners = model.partners
+    partner_ids = [p.id for p in partners]
     position = {pid: i for i, pid in enumerate(partner_ids)}
-    place_names = list(dict.fromkeys(p.place for p in model.partners))
-    slots: dict[str, dict[tuple[str, bool], list[int]]] = {}
-
-    def add(path: str, array: str, index: int | None, per_year: bool = True) -> None:
-        chosen = slots.setdefault(path, {}).setdefault((array, per_year), [])
-        if index is not None:
-            chosen.append(index)
-
-    # Every system assumption and driver is a valid input even where no line inherits it.
-    for name, array in _ASSUMPTION_ARRAYS.items():
-        add(f"assumptions.{name}", array, None)
-    for driver_id in model.drivers:
-        add(f"drivers.{driver_id}.growth", "driver_growth", None)
-
-    line_partner: list[int] = []
-    line_payee: list[int] = []
-    line_ids: list[str] = []
-    baselines: list[float] = []
-    line_driver: list[str | None] = []
-    own_rates: dict[str, list[tuple[int, Any]]] = {"direct": [], "inflation": [], "efficiency": []}
-    fund_partner: list[int] = []
-    fund_ids: list[str] = []
-    fund_baseline: list[float] = []
-    own_funding_growth: list[tuple[int, Any]] = []
-    line_number: dict[str, int] = {}
-    fund_number: dict[str, int] = {}
-    for partner in model.partners:
-        p_index = position[partner.id]
-        for line in partner.costs:
-            l_index = len(line_ids)
-            line_number[f"{partner.id}.{line.id}"] = l_index
-            line_partner.append(p_index)
-            line_payee.append(position.get(line.payee, -1) if line.payee else -1)
-            line_ids.append(f"{partner.id}.{line.id}")
-            baselines.append(line.baseline)
-            line_driver.append(line.demand_driver)
-            if line.demand_driver is not None:
-                add(f"drivers.{line.demand_driver}.growth", "driver_growth", l_index)
-                own_direct = line.non_demographic_growth
-                inherited = "assumptions.non_demographic_growth"
-            else:
-                own_direct = line.demand_growth
-                inherited = "assumptions.demand_growth"
-            if own_direct is None:
-                add(inherited, "direct_growth", l_index)
-            else:
-                own_rates["direct"].append((l_index, own_direct))
-            for name in ("inflation", "efficiency"):
-                own = getattr(line, name)
-                if own is None:
-                    add(f"assumptions.{name}", name, l_index)
-                else:
-                    own_rates[name].append((l_index, own))
-        for stream in partner.funding:
-            f_index = len(fund_ids)
-            fund_number[f"{partner.id}.{stream.id}"] = f_index
-            fund_partner.append(p_index)
-            fund_ids.append(f"{partner.id}.{stream.id}")
-            fund_baseline.append(stream.baseline)
-            if stream.funding_growth is None:
-                add("assumptions.funding_growth", "funding_growth", f_index)
-            else:
-                own_funding_growth.append((f_index, stream.funding_growth))
-
-    n_lines = len(line_ids)
-    has_driver = np.array([d is not None for d in line_driver], dtype=bool)
-
-    def rates(default: Any, own: list[tuple[int, Any]], rows: int) -> FloatArray:
-        """Each row the default year vector, then the rows a line or stream sets itself."""
-        table = (
-            np.tile(year_vector(default, horizon), (rows, 1)) if rows else np.zeros((0, horizon))
-        )
-        for row, value in own:
-            table[row] = year_vector(value, horizon)
-        return table
-
-    direct_default = (
-        np.where(
-            has_driver[:, None],
-            year_vector(a.non_demographic_growth, horizon),
-            year_vector(a.demand_growth, horizon),
-        )
-        if n_lines
-        else np.zeros((0, horizon))
-    )
-    for row, value in own_rates["direct"]:
-        direct_default[row] = year_vector(value, horizon)
-    driver_growth = np.zeros((n_lines, horizon))
-    for driver_id, driver in model.drivers.items():
-        driver_growth[[d == driver_id for d in line_driver]] = year_vector(driver.growth, horizon)
-
+    place_names = list(dict.fromkeys(p.place for p in partners))
     n_partners = len(partner_ids)
+
+    line_objs = list(chain.from_iterable(p.costs for p in partners))
+    line_counts = [len(p.costs) for p in partners]
+    line_partner = np.repeat(np.arange(n_partners, dtype=np.int64), line_counts)
+    n_lines = len(line_objs)
+    (
+        ids,
+        baselines,
+        payees,
+        drivers,
+        demand_own,
+        non_demographic_own,
+        inflation_own,
+        efficiency_own,
+    ) = _columns(line_objs, _LINE_FIELDS)
+    line_ids = list(map("{}.{}".format, np.repeat(partner_ids, line_counts).tolist(), ids))
+    line_driver = _index_of(drivers, {d: k for k, d in enumerate(model.drivers)})
+    has_driver = line_driver >= 0
+
+    # A line on a driver takes non-demographic growth, any other line demand growth.
+    direct_values = np.where(has_driver, _objects(non_demographic_own), _objects(demand_own))
+    direct, own_direct = _rate_table(direct_values.tolist(), year_vector(a.demand_growth, horizon))
+    direct[has_driver & ~own_direct] = year_vector(a.non_demographic_growth, horizon)
+    inflation, own_inflation = _rate_table(inflation_own, year_vector(a.inflation, horizon))
+    efficiency, own_efficiency = _rate_table(efficiency_own, year_vector(a.efficiency, horizon))
+    driver_table = np.zeros((len(model.drivers) + 1, horizon))
+    for k, driver in enumerate(model.drivers.values()):
+        driver_table[k] = year_vector(driver.growth, horizon)
+    driver_growth = driver_table[line_driver]  # index -1 is the zero row
+
+    stream_objs = list(chain.from_iterable(p.funding for p in partners))
+    stream_counts = [len(p.funding) for p in partners]
+    fund_partner = np.repeat(np.arange(n_partners, dtype=np.int64), stream_counts)
+    stream_ids, fund_baselines, growth_own = _columns(stream_objs, _FUND_FIELDS)
+    fund_ids = list(map("{}.{}".format, np.repeat(partner_ids, stream_counts).tolist(), stream_ids))
+    funding_growth, own_funding = _rate_table(growth_own, year_vector(a.funding_growth, horizon))
+
+    raw: dict[str, dict[tuple[str, bool], IntArray]] = {
+        "assumptions.demand_growth": {
+            ("direct_growth", True): np.flatnonzero(~has_driver & ~own_direct)
+        },
+        "assumptions.non_demographic_growth": {
+            ("direct_growth", True): np.flatnonzero(has_driver & ~own_direct)
+        },
+        "assumptions.inflation": {("inflation", True): np.flatnonzero(~own_inflation)},
+        "assumptions.efficiency": {("efficiency", True): np.flatnonzero(~own_efficiency)},
+        "assumptions.funding_growth": {("funding_growth", True): np.flatnonzero(~own_funding)},
+    }
+    for k, driver_id in enumerate(model.drivers):
+        raw[f"drivers.{driver_id}.growth"] = {
+            ("driver_growth", True): np.flatnonzero(line_driver == k)
+        }
+
+    ct_ids = list(model.control_totals)
+    ct_rows = _index_of(ct_ids, position)
     control_total = np.full((n_partners, horizon + 1), np.nan)
-    for partner_id in model.control_totals:
-        p_index = position[partner_id]
-        control_total[p_index, 1:] = year_vector(model.control_total_values(partner_id), horizon)
-        add(f"control_totals.{partner_id}", "control_total", p_index)
+    control_total[ct_rows, 1:] = _rate_table(
+        list(map(model.control_total_values, ct_ids)), np.zeros(horizon)
+    )[0]
     fixed = np.zeros(n_partners)
     for partner_id, share in (model.risk_share.shares or {}).items():
         fixed[position[partner_id]] = share
@@ -273,46 +333,54 @@ def compile_model(model: Model) -> ProjectionInputs:
     return ProjectionInputs(
         years=model.years,
         partner_ids=partner_ids,
-        partner_names=[p.name for p in model.partners],
-        partner_places=[p.place for p in model.partners],
+        partner_names=[p.name for p in partners],
+        partner_places=[p.place for p in partners],
         place_names=place_names,
-        in_control_total=np.array([p.in_control_total for p in model.partners], dtype=bool),
-        line_partner=np.array(line_partner, dtype=np.int64),
-        line_payee=np.array(line_payee, dtype=np.int64),
+        in_control_total=np.array([p.in_control_total for p in partners], dtype=bool),
+        line_partner=line_partner,
+        line_payee=_index_of(payees, position),
         line_ids=line_ids,
-        fund_partner=np.array(fund_partner, dtype=np.int64),
+        fund_partner=fund_partner,
         fund_ids=fund_ids,
-        cost_baseline=np.array(baselines, dtype=float),
+        cost_baseline=np.array(baselines, dtype=float).reshape(n_lines),
         driver_growth=driver_growth,
-        direct_growth=direct_default,
-        inflation=rates(a.inflation, own_rates["inflation"], n_lines),
-        efficiency=rates(a.efficiency, own_rates["efficiency"], n_lines),
-        fund_baseline=np.array(fund_baseline, dtype=float),
-        funding_growth=rates(a.funding_growth, own_funding_growth, len(fund_ids)),
+        direct_growth=direct,
+        inflation=inflation,
+        efficiency=efficiency,
+        fund_baseline=np.array(fund_baselines, dtype=float).reshape(len(fund_ids)),
+        funding_growth=funding_growth,
         control_total=control_total,
         risk_method=model.risk_share.method,
         fixed_shares=fixed,
         investment_expenditure=np.zeros((n_partners, horizon + 1)),
-        slots=SlotTable(slots, line_number, fund_number, has_driver),
+        slots=SlotTable(
+            raw,
+            dict(zip(line_ids, range(n_lines), strict=True)),
+            dict(zip(fund_ids, range(len(fund_ids)), strict=True)),
+            has_driver,
+            dict(zip(ct_ids, ct_rows.tolist(), strict=True)),
+        ),
     )
 
 
 class SlotTable(Mapping[str, tuple[Slot, ...]]):
     """Dotted path -> the array slots it sets, built on first use (a model has many paths).
 
-    System-wide paths (assumptions, drivers, control totals) are listed when compiling; the
-    paths of single lines (``partners.<p>.costs.<c>.<field>``, ``partners.<p>.funding.<f>.<field>``)
+    System-wide paths (assumptions, drivers) are listed when compiling; the paths of control
+    totals (``control_totals.<p>``) and of single lines (``partners.<p>.costs.<c>.<field>``, ``partners.<p>.funding.<f>.<field>``)
     are worked out from the line's number when asked for.
     """
 
     def __init__(
         self,
-        raw: dict[str, dict[tuple[str, bool], list[int]]],
+        raw: dict[str, dict[tuple[str, bool], IntArray]],
         line_number: dict[str, int],
         fund_number: dict[str, int],
         has_driver: NDArray[np.bool_],
+        control_rows: dict[str, int] | None = None,
     ):
         self._raw = raw
+        self._control = control_rows or {}
         self._lines = line_number
         self._funds = fund_number
         self._has_driver = has_driver
@@ -320,6 +388,10 @@ class SlotTable(Mapping[str, tuple[Slot, ...]]):
 
     def _line_slot(self, path: str) -> tuple[Slot, ...] | None:
         parts = path.split(".")
+        if len(parts) == 2 and parts[0] == "control_totals" and parts[1] in self._control:
+            return (
+                Slot("control_total", np.array([self._control[parts[1]]], dtype=np.int64), True),
+            )
         if len(parts) != 5 or parts[0] != "partners":
             return None
         key, field_name = f"{parts[1]}.{parts[3]}", parts[4]
@@ -348,7 +420,7 @@ class SlotTable(Mapping[str, tuple[Slot, ...]]):
         if built is None:
             if path in self._raw:
                 built = tuple(
-                    Slot(name, np.array(sorted(set(indices)), dtype=np.int64), per_year)
+                    Slot(name, indices, per_year)
                     for (name, per_year), indices in self._raw[path].items()
                 )
             else:
@@ -364,6 +436,8 @@ class SlotTable(Mapping[str, tuple[Slot, ...]]):
 
     def __iter__(self) -> Iterator[str]:
         yield from self._raw
+        for partner in self._control:
+            yield f"control_totals.{partner}"
         for key, row in self._lines.items():
             partner, line = key.split(".", 1)
             demand_field = "non_demographic_growth" if self._has_driver[row] else "demand_growth"
@@ -375,4 +449,4 @@ class SlotTable(Mapping[str, tuple[Slot, ...]]):
                 yield f"partners.{partner}.funding.{stream}.{name}"
 
     def __len__(self) -> int:
-        return len(self._raw) + 4 * len(self._lines) + 2 * len(self._funds)
+        return len(self._raw) + len(self._control) + 4 * len(self._lines) + 2 * len(self._funds)
