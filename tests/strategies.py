@@ -85,3 +85,35 @@ def model_dicts(draw: st.DrawFn, max_partners: int = 5, max_lines: int = 4) -> d
         },
         "risk_share": risk,
     }
+
+
+NON_RECURRENT_KINDS = (
+    "deficit_support",
+    "winter_funding",
+    "one_off_grant",
+    "non_recurrent_cip",
+    "one_off_cost",
+)
+
+
+@st.composite
+def finance_model_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    """A generated model with NHS finance fields: non-recurrent items by partner and year."""
+    data = draw(model_dicts())
+    horizon = data["timeline"]["horizon"]
+    for partner in data["partners"]:
+        items = []
+        for j in range(draw(st.integers(0, 3))):
+            item: dict[str, Any] = {
+                "id": f"n{j}",
+                "kind": draw(st.sampled_from(NON_RECURRENT_KINDS)),
+                "base_year": draw(money),
+            }
+            if draw(st.booleans()):
+                start = 2019 + draw(st.integers(1, horizon + 2))
+                item["taper_to_zero_by"] = f"{start}/{(start + 1) % 100:02d}"
+            else:
+                item["projected"] = draw(year_values(horizon, money))
+            items.append(item)
+        partner["non_recurrent"] = items
+    return data

@@ -182,9 +182,11 @@ def check_model(model: Model) -> list[Finding]:
             )
         scenario_ids.add(scenario.id)
 
+    from finmodel.domain.finance_checks import finance_findings
     from finmodel.domain.investments import investment_findings
     from finmodel.domain.uncertainty import uncertainty_findings
 
+    findings += finance_findings(model)
     findings += investment_findings(model)
     findings += uncertainty_findings(model)
     return findings

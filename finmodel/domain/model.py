@@ -155,8 +155,66 @@ class Partner(Frozen):
     """External funding streams."""
     costs: list[CostLine] = Field(default_factory=list)
     """Cost lines."""
+    non_recurrent: list[NonRecurrentItem] = Field(default_factory=list)
+    """Non-recurrent income, savings and costs: in the reported position, not the underlying."""
     source: Citation | None = None
     """Provenance of the partner's figures as a whole."""
+
+
+#: A year-varying amount of money that cannot be negative (non-recurrent items are signed by kind).
+NonNegativeYearMoney = NonNegativeMoney | list[NonNegativeMoney]
+
+
+class NonRecurrentKind(StrEnum):
+    """What a non-recurrent item is; its kind sets its sign in the position.
+
+    Income (deficit support, winter funding, one-off grants) and non-recurrent savings improve
+    the reported surplus; one-off costs worsen it. None of them is carried into the next year's
+    run rate, so the underlying position leaves them all out.
+    """
+
+    deficit_support = "deficit_support"
+    winter_funding = "winter_funding"
+    one_off_grant = "one_off_grant"
+    non_recurrent_cip = "non_recurrent_cip"
+    one_off_cost = "one_off_cost"
+
+
+#: Kinds of non-recurrent item booked as income, as a saving (less expenditure), as a cost.
+NON_RECURRENT_INCOME = frozenset(
+    {
+        NonRecurrentKind.deficit_support,
+        NonRecurrentKind.winter_funding,
+        NonRecurrentKind.one_off_grant,
+    }
+)
+NON_RECURRENT_SAVING = frozenset({NonRecurrentKind.non_recurrent_cip})
+NON_RECURRENT_COST = frozenset({NonRecurrentKind.one_off_cost})
+
+
+class NonRecurrentItem(Frozen):
+    """A partner's non-recurrent income, saving or cost: in the reported position only.
+
+    Amounts are positive; the kind gives the sign (income and savings +, costs -).
+    """
+
+    id: Identifier
+    """Identifier, unique within the partner."""
+    name: str | None = None
+    """A readable name, e.g. "Deficit support 2024/25"."""
+    kind: NonRecurrentKind
+    """deficit_support | winter_funding | one_off_grant | non_recurrent_cip | one_off_cost."""
+    base_year: NonNegativeMoney = 0.0
+    """Amount in the base year (outturn), £k."""
+    projected: NonNegativeYearMoney = 0.0
+    """Amount in each projected year, £k: a scalar or a list of ``horizon`` values."""
+    taper_to_zero_by: FinancialYear | None = None
+    """If set, the base-year amount tapers in equal steps to zero in this year (then stays
+    zero), as planning guidance withdraws deficit support; `projected` must then be 0."""
+    source: Citation | None = None
+    """Provenance of the amounts."""
+    sources: dict[str, Citation] = Field(default_factory=dict)
+    """Provenance of other figures on this item, keyed by field name."""
 
 
 class ControlTotalEntry(Frozen):

@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from finmodel.domain.model import Model, RiskShareMethod
+from finmodel.domain.model import (
+    NON_RECURRENT_COST,
+    NON_RECURRENT_INCOME,
+    NON_RECURRENT_SAVING,
+    Model,
+    NonRecurrentKind,
+    RiskShareMethod,
+)
 from finmodel.domain.overlay import OverlayPathError
 
 FloatArray = NDArray[np.float64]
@@ -76,6 +83,12 @@ class ProjectionInputs:
     risk_method: RiskShareMethod
     fixed_shares: FloatArray  # (P,)
     investment_expenditure: FloatArray  # (..., P, T): net cost of selected investment options
+    nonrec_partner: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (N,)
+    nonrec_ids: list[str] = field(default_factory=list)  # "<partner>.<item>"
+    nonrec_kind: list[str] = field(default_factory=list)  # NonRecurrentKind values
+    nonrec_income: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
+    nonrec_saving: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
+    nonrec_cost: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
     slots: Mapping[str, tuple[Slot, ...]] = field(repr=False, default_factory=dict)
 
     @property
@@ -330,6 +343,7 @@ def _compile(model: Model) -> ProjectionInputs:
     for partner_id, share in (model.risk_share.shares or {}).items():
         fixed[position[partner_id]] = share
 
+    nonrec = _non_recurrent(model, partner_ids)
     return ProjectionInputs(
         years=model.years,
         partner_ids=partner_ids,
@@ -360,7 +374,55 @@ def _compile(model: Model) -> ProjectionInputs:
             has_driver,
             dict(zip(ct_ids, ct_rows.tolist(), strict=True)),
         ),
+        **nonrec,
     )
+
+
+def taper_amounts(base: FloatArray, zero_year: list[int | None], horizon: int) -> FloatArray:
+    """Base-year amounts tapering in equal steps to zero in year ``zero_year`` (index 1..H).
+
+    ``base`` is (N,); rows with ``None`` are zero (the caller sets their amounts); returns
+    (N, H), zero from the taper year on.
+
+    >>> taper_amounts(np.array([175.0]), [2], 3).tolist()
+    [[87.5, 0.0, 0.0]]
+    """
+    years = np.arange(1, horizon + 1)
+    end = np.array([0 if z is None else z for z in zero_year], dtype=float)[:, None]
+    left = np.where(end > 0, np.clip(1.0 - years / np.where(end > 0, end, 1.0), 0.0, 1.0), 0.0)
+    return base[:, None] * left
+
+
+def _non_recurrent(model: Model, partner_ids: list[str]) -> dict[str, Any]:
+    """Arrays of the partners' non-recurrent items: income, savings and costs by year (£k)."""
+    horizon = model.timeline.horizon
+    items = list(chain.from_iterable(p.non_recurrent for p in model.partners))
+    counts = [len(p.non_recurrent) for p in model.partners]
+    ids, kinds, base, projected, taper = _columns(
+        items, ("id", "kind", "base_year", "projected", "taper_to_zero_by")
+    )
+    n = len(items)
+    start = int(model.timeline.base_year[:4])
+    zero_year = [None if y is None else int(y[:4]) - start for y in taper]
+    amount = np.zeros((n, horizon + 1))
+    amount[:, 0] = np.array(base, dtype=float).reshape(n)
+    amount[:, 1:] = _rate_table(projected, np.zeros(horizon))[0]
+    tapered = np.array([z is not None for z in zero_year], dtype=bool)
+    amount[tapered, 1:] = taper_amounts(amount[:, 0], zero_year, horizon)[tapered]
+    kind = np.array([NonRecurrentKind(k).value for k in kinds], dtype=object)
+
+    def of(kinds_in: frozenset[NonRecurrentKind]) -> FloatArray:
+        chosen = np.isin(kind, [k.value for k in kinds_in]) if n else np.zeros(0, dtype=bool)
+        return np.where(chosen[:, None], amount, 0.0)
+
+    return {
+        "nonrec_partner": np.repeat(np.arange(len(partner_ids), dtype=np.int64), counts),
+        "nonrec_ids": list(map("{}.{}".format, np.repeat(partner_ids, counts).tolist(), ids)),
+        "nonrec_kind": kind.tolist(),
+        "nonrec_income": of(NON_RECURRENT_INCOME),
+        "nonrec_saving": of(NON_RECURRENT_SAVING),
+        "nonrec_cost": of(NON_RECURRENT_COST),
+    }
 
 
 class SlotTable(Mapping[str, tuple[Slot, ...]]):

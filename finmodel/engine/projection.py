@@ -6,8 +6,12 @@ Equations (SPEC section 4), for cost line ``c`` and funding stream ``f``, year `
     cost[c,t] = cost[c,t-1] * (1 + demand_growth[c,t]) * (1 + inflation[c,t]) * (1 - efficiency[c,t])
     fund[f,t] = fund[f,t-1] * (1 + funding_growth[f,t])
     income[p,t]      = funding of p + cost lines of other partners with payee p
+                       + non-recurrent income of p (deficit support, winter money, grants)
     expenditure[p,t] = cost lines of p + net cost of selected investment options funded by p
-    surplus[p,t]     = income[p,t] - expenditure[p,t]         (surplus +, gap = -surplus)
+                       + one-off costs of p - non-recurrent savings of p
+    surplus[p,t]     = income[p,t] - expenditure[p,t]         (reported; surplus +, gap = -surplus)
+    non_recurrent[p,t] = non-recurrent income + savings - one-off costs of p
+    underlying_surplus[p,t] = surplus[p,t] - non_recurrent[p,t]   (the recurrent run rate)
 
 System and place figures eliminate internal flows. Every function takes arrays with any leading
 batch shape (Monte Carlo draws); there is no Python loop over lines, years or draws.
@@ -24,7 +28,14 @@ from finmodel.domain.model import RiskShareMethod
 from finmodel.engine.inputs import FloatArray, ProjectionInputs
 
 #: Gap-bridge steps, in the order they are applied (SPEC section 4).
-BRIDGE_STEPS = ("Funding growth", "Demand", "Inflation", "Efficiency", "Investments")
+BRIDGE_STEPS = (
+    "Funding growth",
+    "Demand",
+    "Inflation",
+    "Efficiency",
+    "Non-recurrent items",
+    "Investments",
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,16 @@ class Projection:
     place_expenditure: FloatArray  # (..., Q, T)
     place_surplus: FloatArray  # (..., Q, T)
     place_eliminations: FloatArray  # (..., Q, T)
-    bridge: FloatArray  # (..., 5, T): step effects on the system surplus from the base year to t
+    bridge: FloatArray  # (..., 6, T): step effects on the system surplus from the base year to t
+    non_recurrent: FloatArray  # (..., P, T): net non-recurrent items (income + savings - costs)
+    underlying_surplus: FloatArray  # (..., P, T): surplus - non_recurrent (the run rate)
+    system_non_recurrent: FloatArray  # (..., T)
+    system_underlying_surplus: FloatArray  # (..., T)
+    place_non_recurrent: FloatArray  # (..., Q, T)
+    place_underlying_surplus: FloatArray  # (..., Q, T)
+    control_total_surplus: FloatArray  # (..., T): surplus of the partners in the control total
+    control_total_underlying_surplus: FloatArray  # (..., T): their underlying surplus
+    outside_surplus: FloatArray  # (..., T): surplus of the partners outside the control total
 
 
 def _cumulative(factors: FloatArray) -> FloatArray:
@@ -124,9 +144,20 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     internal = (inputs.line_payee >= 0).astype(float)
     external = 1.0 - internal
 
-    expenditure = group_sum(inputs.line_partner, n_partners, cost) + inputs.investment_expenditure
-    income = group_sum(inputs.fund_partner, n_partners, funding) + group_sum(
-        inputs.line_payee, n_partners, cost
+    nonrec_income = group_sum(inputs.nonrec_partner, n_partners, inputs.nonrec_income)
+    nonrec_spend = group_sum(
+        inputs.nonrec_partner, n_partners, inputs.nonrec_cost - inputs.nonrec_saving
+    )
+    non_recurrent = nonrec_income - nonrec_spend
+    expenditure = (
+        group_sum(inputs.line_partner, n_partners, cost)
+        + inputs.investment_expenditure
+        + nonrec_spend
+    )
+    income = (
+        group_sum(inputs.fund_partner, n_partners, funding)
+        + group_sum(inputs.line_payee, n_partners, cost)
+        + nonrec_income
     )
     surplus = income - expenditure
 
@@ -164,11 +195,16 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
         )
 
     external_funding = funding.sum(axis=-2)
+    system_non_recurrent = non_recurrent.sum(axis=-2)
+    place_non_recurrent = group_sum(place_of, n_places, non_recurrent)
+    place_surplus = place_income - place_expenditure
+    outside = ~in_ct
     steps = [
         external_funding - external_funding[..., :1],
         -(external @ cost_demand - (external @ cost)[..., :1]),
         -(external @ (cost_demand_inflation - cost_demand)),
         -(external @ (cost - cost_demand_inflation)),
+        system_non_recurrent - system_non_recurrent[..., :1],
         -(
             inputs.investment_expenditure.sum(axis=-2)
             - inputs.investment_expenditure.sum(axis=-2)[..., :1]
@@ -192,9 +228,20 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
         system_variance=system_variance,
         place_income=place_income,
         place_expenditure=place_expenditure,
-        place_surplus=place_income - place_expenditure,
+        place_surplus=place_surplus,
         place_eliminations=place_eliminations,
-        bridge=np.stack(steps, axis=-2),
+        bridge=np.stack(np.broadcast_arrays(*steps), axis=-2),
+        non_recurrent=non_recurrent,
+        underlying_surplus=surplus - non_recurrent,
+        system_non_recurrent=system_non_recurrent,
+        system_underlying_surplus=system_surplus - system_non_recurrent,
+        place_non_recurrent=place_non_recurrent,
+        place_underlying_surplus=place_surplus - place_non_recurrent,
+        control_total_surplus=np.where(in_ct[:, None], surplus, 0.0).sum(axis=-2),
+        control_total_underlying_surplus=np.where(in_ct[:, None], surplus - non_recurrent, 0.0).sum(
+            axis=-2
+        ),
+        outside_surplus=np.where(outside[:, None], surplus, 0.0).sum(axis=-2),
     )
 
 

@@ -30,6 +30,8 @@ PARTNER_MEASURES = (
     "income",
     "expenditure",
     "surplus",
+    "non_recurrent",
+    "underlying_surplus",
     "control_total",
     "variance",
     "surplus_after_risk_share",
@@ -82,6 +84,8 @@ class ProjectionResult:
                 "income": _values(a.place_income[q]),
                 "expenditure": _values(a.place_expenditure[q]),
                 "surplus": _values(a.place_surplus[q]),
+                "non_recurrent": _values(a.place_non_recurrent[q]),
+                "underlying_surplus": _values(a.place_underlying_surplus[q]),
                 "eliminations": _values(a.place_eliminations[q]),
             }
             for q, name in enumerate(self.inputs.place_names)
@@ -96,10 +100,13 @@ class ProjectionResult:
                 "income": _values(a.system_income),
                 "expenditure": _values(a.system_expenditure),
                 "surplus": _values(a.system_surplus),
+                "non_recurrent": _values(a.system_non_recurrent),
+                "underlying_surplus": _values(a.system_underlying_surplus),
                 "eliminations": _values(a.system_eliminations),
                 "control_total": _values(a.system_control_total),
                 "variance": _values(a.system_variance),
             },
+            "control_total_boundary": self.boundary_json(),
             "places": places,
             "partners": partners,
             "bridge": {
@@ -110,15 +117,52 @@ class ProjectionResult:
             },
         }
 
+    def partners_inside(self) -> list[str]:
+        """Ids of the partners in the control total (the NHS position), in model order."""
+        return [
+            p
+            for p, inside in zip(self.inputs.partner_ids, self.inputs.in_control_total, strict=True)
+            if inside
+        ]
+
+    def partners_outside(self) -> list[str]:
+        """Ids of the partners outside the control total (usually councils), in model order."""
+        inside = set(self.partners_inside())
+        return [p for p in self.inputs.partner_ids if p not in inside]
+
+    def boundary_json(self) -> dict[str, Any]:
+        """The control-total boundary: who is in it, their surplus against the control total."""
+        a = self.arrays
+        return {
+            "partners_inside": self.partners_inside(),
+            "partners_outside": self.partners_outside(),
+            "surplus_inside": _values(a.control_total_surplus),
+            "underlying_surplus_inside": _values(a.control_total_underlying_surplus),
+            "control_total": _values(a.system_control_total),
+            "variance": _values(a.system_variance),
+            "surplus_outside": _values(a.outside_surplus),
+        }
+
     def system_table(self) -> pd.DataFrame:
-        """The system position by year (rows: measures, columns: years), £k."""
+        """The system position by year (rows: measures, columns: years), £k.
+
+        The reported surplus (every item), the non-recurrent items in it, the underlying surplus
+        (the recurrent run rate), then the control-total boundary: the surplus of the partners in
+        the control total (the NHS position) against its control total, and the partners
+        outside it apart. System surplus = inside + outside.
+        """
         a = self.arrays
         rows = {
             "Income": a.system_income,
             "Expenditure": a.system_expenditure,
-            "Surplus / (deficit)": a.system_surplus,
+            "Surplus / (deficit), reported": a.system_surplus,
+            "Non-recurrent items (net)": a.system_non_recurrent,
+            "Underlying surplus / (deficit)": a.system_underlying_surplus,
+            "Partners in the control total: surplus / (deficit)": a.control_total_surplus,
+            "Partners in the control total: underlying": a.control_total_underlying_surplus,
             "Control total": a.system_control_total,
             "Variance to control total": a.system_variance,
+            "Partners outside the control total: surplus / (deficit)": a.outside_surplus,
             "Eliminations (internal flows)": a.system_eliminations,
         }
         return pd.DataFrame(rows, index=self.years).T
@@ -133,7 +177,10 @@ class ProjectionResult:
                 "place": self.inputs.partner_places,
                 "income": a.income[:, t],
                 "expenditure": a.expenditure[:, t],
+                "in_control_total": self.inputs.in_control_total,
                 "surplus": a.surplus[:, t],
+                "non_recurrent": a.non_recurrent[:, t],
+                "underlying_surplus": a.underlying_surplus[:, t],
                 "control_total": a.control_total[:, t],
                 "variance": a.variance[:, t],
                 "surplus_after_risk_share": a.surplus_after_risk_share[:, t],
@@ -145,7 +192,8 @@ class ProjectionResult:
     def to_frame(self) -> pd.DataFrame:
         """A tidy frame: columns ``year, partner, line, measure, value``.
 
-        Rows: each cost line (``measure='cost'``) and funding stream (``'funding'``) under its
+        Rows: each cost line (``measure='cost'``), funding stream (``'funding'``) and
+        non-recurrent item (``'non_recurrent:<kind>'``, signed: + improves the surplus) under its
         partner; each partner measure with ``line`` empty; the system under partner ``system``
         and each place under ``place:<name>``; bridge steps under ``system`` with measure
         ``bridge:<step>`` (cumulative from the base year).
@@ -190,20 +238,39 @@ class ProjectionResult:
             "funding",
             a.funding,
         )
+        if self.inputs.nonrec_ids:
+            block(
+                [ids[i] for i in self.inputs.nonrec_partner],
+                [s.split(".", 1)[1] for s in self.inputs.nonrec_ids],
+                [f"non_recurrent:{k}" for k in self.inputs.nonrec_kind],
+                self.inputs.nonrec_income + self.inputs.nonrec_saving - self.inputs.nonrec_cost,
+            )
         for measure in PARTNER_MEASURES:
             block(list(ids), [None] * len(ids), measure, getattr(a, measure))
         system = {
             "income": a.system_income,
             "expenditure": a.system_expenditure,
             "surplus": a.system_surplus,
+            "non_recurrent": a.system_non_recurrent,
+            "underlying_surplus": a.system_underlying_surplus,
             "eliminations": a.system_eliminations,
             "control_total": a.system_control_total,
             "variance": a.system_variance,
+            "surplus_inside_control_total": a.control_total_surplus,
+            "underlying_surplus_inside_control_total": a.control_total_underlying_surplus,
+            "surplus_outside_control_total": a.outside_surplus,
         }
         for measure, values in system.items():
             block(["system"], [None], measure, values[None, :])
         places = [f"place:{name}" for name in self.inputs.place_names]
-        for measure in ("income", "expenditure", "surplus", "eliminations"):
+        for measure in (
+            "income",
+            "expenditure",
+            "surplus",
+            "non_recurrent",
+            "underlying_surplus",
+            "eliminations",
+        ):
             block(places, [None] * len(places), measure, getattr(a, f"place_{measure}"))
         block(
             ["system"] * len(BRIDGE_STEPS),
