@@ -14,10 +14,11 @@ location in the model data, and every problem is collected.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
-from finmodel.domain.model import Model
+from finmodel.domain.model import Model, PartnerKind
 
 Location = tuple[str | int, ...]
 Finding = tuple[Location, str]
@@ -58,6 +59,65 @@ def _non_recurrent(model: Model) -> Iterator[Finding]:
                     )
 
 
+def _lengths(obj: Any, fields: tuple[str, ...], where: Location, horizon: int) -> Iterator[Finding]:
+    for name in fields:
+        message = _length(getattr(obj, name, None), horizon)
+        if message:
+            yield (*where, name), message
+
+
+def _prices(model: Model) -> Iterator[Finding]:
+    horizon = model.timeline.horizon
+    yield from _lengths(
+        model.assumptions,
+        ("cip_planned", "cip_delivered", "cip_recurrent", "qipp"),
+        ("assumptions",),
+        horizon,
+    )
+    for series_id, series in model.price_series.items():
+        yield from _lengths(series, ("growth",), ("price_series", series_id), horizon)
+    tariff = model.tariff
+    if tariff is not None:
+        yield from _lengths(tariff, ("cost_uplift", "efficiency"), ("tariff",), horizon)
+        for series_id in tariff.weights:
+            if series_id not in model.price_series:
+                known = ", ".join(model.price_series) or "none declared"
+                yield (
+                    ("tariff", "weights", series_id),
+                    f"price series {series_id!r} is not in price_series ({known})",
+                )
+        if tariff.cost_uplift is None:
+            total = sum(tariff.weights.values())
+            if not tariff.weights:
+                yield ("tariff",), "give cost_uplift, or weights of price series to derive it"
+            elif not math.isclose(total, 1.0, abs_tol=1e-9):
+                yield ("tariff", "weights"), f"weights must sum to 1, they sum to {total:.6g}"
+        elif tariff.weights:
+            yield ("tariff", "weights"), "give cost_uplift or weights, not both"
+    for p_index, partner in enumerate(model.partners):
+        where: Location = ("partners", p_index)
+        if partner.cip is not None:
+            yield from _lengths(
+                partner.cip, ("planned", "delivered", "recurrent"), (*where, "cip"), horizon
+            )
+            if partner.kind != PartnerKind.provider:
+                yield (*where, "cip"), "a CIP applies to providers (kind: provider)"
+        if partner.qipp is not None:
+            yield from _lengths(partner, ("qipp",), where, horizon)
+            if partner.kind != PartnerKind.commissioner:
+                yield (*where, "qipp"), "QIPP applies to commissioners (kind: commissioner)"
+        for l_index, line in enumerate(partner.costs):
+            line_where: Location = (*where, "costs", l_index)
+            if line.price_series is not None and line.price_series not in model.price_series:
+                known = ", ".join(model.price_series) or "none declared"
+                yield (
+                    (*line_where, "price_series"),
+                    f"price series {line.price_series!r} is not in price_series ({known})",
+                )
+            if line.basis is not None and line.payee is None:
+                yield (*line_where, "basis"), "a payment basis needs a payee (a contract)"
+
+
 def finance_findings(model: Model) -> list[Finding]:
     """Every problem of the finance fields of a structurally valid model (empty if none)."""
-    return [*_non_recurrent(model)]
+    return [*_non_recurrent(model), *_prices(model)]

@@ -50,6 +50,21 @@ class RiskShareMethod(StrEnum):
     none = "none"
 
 
+class PaymentBasis(StrEnum):
+    """How a contract between partners is paid (NHS Payment Scheme terms).
+
+    ``tariff``: activity-based at national or aligned prices (the variable element of aligned
+    payment and incentive): it follows demand. ``block``: a fixed sum that does not follow
+    activity. ``cost_and_volume``: an agreed price per unit times the volume delivered: it
+    follows demand. Every basis moves its price by the cost uplift factor less the efficiency
+    factor unless the line sets its own inflation or efficiency.
+    """
+
+    tariff = "tariff"
+    block = "block"
+    cost_and_volume = "cost_and_volume"
+
+
 class Timeline(Frozen):
     """The model's years: the base year (outturn) and how many years are projected."""
 
@@ -77,10 +92,77 @@ class Assumptions(Frozen):
     """Growth a year of external funding (allocations, grants, council tax)."""
     non_demographic_growth: YearRates = 0.0
     """Default growth a year on top of a demand driver, for lines that name a `demand_driver`."""
+    cip_planned: YearRates = 0.0
+    """Provider CIP planned a year as a share of own costs (used with `tariff:`)."""
+    cip_delivered: YearShares = 1.0
+    """Share of planned CIP delivered (used with `tariff:`)."""
+    cip_recurrent: YearShares = 1.0
+    """Share of delivered CIP that is recurrent (used with `tariff:`)."""
+    qipp: YearRates = 0.0
+    """Commissioner QIPP savings a year on lines that are not contracts with partners (CHC,
+    prescribing, primary care, running costs), as a share of cost (used with `tariff:`)."""
     source: Citation | None = None
     """Provenance of these assumptions as a whole."""
     sources: dict[str, Citation] = Field(default_factory=dict)
     """Provenance of each assumption, keyed by field name (e.g. `inflation`)."""
+
+
+#: A year-varying share in [0, 1]: one number for every projected year, or one per year.
+YearShares = Share | list[Share]
+
+
+class CipPlan(Frozen):
+    """A provider's cost improvement programme (CIP): savings on its own costs (no payee).
+
+    Each year ``planned x delivered`` of the cost base is saved; of that, ``recurrent`` carries
+    into the run rate (a lower cost base from then on) and the rest is non-recurrent (saved in
+    that year only: vacancies held, one-off releases). Delivered savings never exceed plan.
+    """
+
+    planned: YearRates | None = None
+    """Planned savings a year as a share of own costs (0.05 = 5%); default: the assumptions."""
+    delivered: YearShares | None = None
+    """Share of the plan delivered (0.84 = 84%); default: the assumptions."""
+    recurrent: YearShares | None = None
+    """Share of delivered savings that is recurrent (0.69 = 69%); default: the assumptions."""
+    source: Citation | None = None
+    """Provenance of the plan."""
+    sources: dict[str, Citation] = Field(default_factory=dict)
+    """Provenance of each figure, keyed by field name."""
+
+
+class PriceSeries(Frozen):
+    """A named price index, e.g. Agenda for Change pay awards, drugs or other non-pay prices."""
+
+    name: str | None = None
+    """A readable name, e.g. "Agenda for Change pay award"."""
+    growth: YearRates
+    """Price growth a year, a scalar or a list of ``horizon`` values."""
+    source: Citation | None = None
+    """Provenance of the series."""
+
+
+class Tariff(Frozen):
+    """The price rules of contracts between partners (NHS Payment Scheme).
+
+    Declaring it switches the model to NHS efficiency rules: contract prices move by
+    ``(1 + cost uplift) x (1 - efficiency) - 1``; demand applies where the payment basis follows
+    activity; providers' own costs take their CIP and commissioners' other lines their QIPP;
+    `assumptions.efficiency` then applies only to the lines of other partners (councils).
+    """
+
+    cost_uplift: YearRates | None = None
+    """Cost uplift factor a year (0.0483 = 4.83%); if absent, derived from `weights`."""
+    weights: dict[Identifier, Share] = Field(default_factory=dict)
+    """Weights of price series (ids in `price_series:`) making the cost uplift; sum to 1."""
+    efficiency: YearRates = 0.0
+    """Tariff efficiency factor a year: contract prices fall by it (0.02 = 2%)."""
+    default_basis: PaymentBasis = PaymentBasis.tariff
+    """Payment basis of a contract that does not state one."""
+    source: Citation | None = None
+    """Provenance of the tariff rules as a whole."""
+    sources: dict[str, Citation] = Field(default_factory=dict)
+    """Provenance of each figure, keyed by field name."""
 
 
 class Driver(Frozen):
@@ -131,7 +213,14 @@ class CostLine(Frozen):
     inflation: YearRates | None = None
     """Cost inflation a year overriding the system default."""
     efficiency: YearRates | None = None
-    """Cost improvement a year overriding the system default."""
+    """Cost improvement a year overriding the system default (or the CIP, QIPP or tariff
+    efficiency factor the line would take with `tariff:`)."""
+    basis: PaymentBasis | None = None
+    """Payment basis of a contract (with `payee`): tariff | block | cost_and_volume."""
+    price_series: Identifier | None = None
+    """A series in `price_series:` (pay, drugs, non-pay) giving this line's inflation."""
+    ring_fence: Identifier | None = None
+    """A ring-fence this spend counts towards, e.g. `mental_health` (checked and reported)."""
     source: Citation | None = None
     """Provenance of the baseline."""
     sources: dict[str, Citation] = Field(default_factory=dict)
@@ -157,6 +246,10 @@ class Partner(Frozen):
     """Cost lines."""
     non_recurrent: list[NonRecurrentItem] = Field(default_factory=list)
     """Non-recurrent income, savings and costs: in the reported position, not the underlying."""
+    cip: CipPlan | None = None
+    """A provider's CIP, overriding the assumptions' CIP rates (used with `tariff:`)."""
+    qipp: YearRates | None = None
+    """A commissioner's QIPP rate, overriding the assumptions' (used with `tariff:`)."""
     source: Citation | None = None
     """Provenance of the partner's figures as a whole."""
 
@@ -265,6 +358,10 @@ class Model(Frozen):
     """System-wide default rates."""
     drivers: dict[Identifier, Driver] = Field(default_factory=dict)
     """Named demand drivers, e.g. `over_65`."""
+    price_series: dict[Identifier, PriceSeries] = Field(default_factory=dict)
+    """Named price series, e.g. `pay`, `drugs`, `non_pay`, for lines and the cost uplift."""
+    tariff: Tariff | None = None
+    """Contract price rules (cost uplift, efficiency factor); switches on NHS efficiency rules."""
     partners: list[Partner] = Field(min_length=1)
     """The organisations in the system."""
     control_totals: dict[Identifier, YearMoney | ControlTotalEntry] = Field(default_factory=dict)

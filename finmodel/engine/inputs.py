@@ -30,6 +30,7 @@ from finmodel.domain.model import (
     RiskShareMethod,
 )
 from finmodel.domain.overlay import OverlayPathError
+from finmodel.engine.nhs_rules import nhs_rates
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -83,6 +84,10 @@ class ProjectionInputs:
     risk_method: RiskShareMethod
     fixed_shares: FloatArray  # (P,)
     investment_expenditure: FloatArray  # (..., P, T): net cost of selected investment options
+    nonrecurrent_cip: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (L, H)
+    cip_planned: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (L, H)
+    cip_line: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (L,)
+    line_basis: list[str | None] = field(default_factory=list)  # (L,) contracts' payment basis
     nonrec_partner: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (N,)
     nonrec_ids: list[str] = field(default_factory=list)  # "<partner>.<item>"
     nonrec_kind: list[str] = field(default_factory=list)  # NonRecurrentKind values
@@ -183,6 +188,8 @@ _LINE_FIELDS = (
     "non_demographic_growth",
     "inflation",
     "efficiency",
+    "basis",
+    "price_series",
 )
 _FUND_FIELDS = ("id", "baseline", "funding_growth")
 
@@ -263,6 +270,8 @@ def _compiled_from(model: Model) -> tuple[object, ...]:
         model.partners,
         model.control_totals,
         model.risk_share,
+        model.price_series,
+        model.tariff,
     )
 
 
@@ -294,6 +303,8 @@ def _compile(model: Model) -> ProjectionInputs:
         non_demographic_own,
         inflation_own,
         efficiency_own,
+        bases,
+        series,
     ) = _columns(line_objs, _LINE_FIELDS)
     line_ids = list(map("{}.{}".format, np.repeat(partner_ids, line_counts).tolist(), ids))
     line_driver = _index_of(drivers, {d: k for k, d in enumerate(model.drivers)})
@@ -309,6 +320,22 @@ def _compile(model: Model) -> ProjectionInputs:
     for k, driver in enumerate(model.drivers.values()):
         driver_table[k] = year_vector(driver.growth, horizon)
     driver_growth = driver_table[line_driver]  # index -1 is the zero row
+    line_payee = _index_of(payees, position)
+    rules = nhs_rates(
+        model,
+        line_partner,
+        line_payee >= 0,
+        inflation,
+        own_inflation,
+        efficiency,
+        own_efficiency,
+        bases,
+        series,
+    )
+    inflation, efficiency = rules.inflation, rules.efficiency
+    # A block contract does not follow activity: no driver, no inherited demand growth.
+    driver_growth[rules.block] = 0.0
+    direct[rules.block & ~own_direct] = 0.0
 
     stream_objs = list(chain.from_iterable(p.funding for p in partners))
     stream_counts = [len(p.funding) for p in partners]
@@ -319,19 +346,33 @@ def _compile(model: Model) -> ProjectionInputs:
 
     raw: dict[str, dict[tuple[str, bool], IntArray]] = {
         "assumptions.demand_growth": {
-            ("direct_growth", True): np.flatnonzero(~has_driver & ~own_direct)
+            ("direct_growth", True): np.flatnonzero(~has_driver & ~own_direct & ~rules.block)
         },
         "assumptions.non_demographic_growth": {
-            ("direct_growth", True): np.flatnonzero(has_driver & ~own_direct)
+            ("direct_growth", True): np.flatnonzero(has_driver & ~own_direct & ~rules.block)
         },
-        "assumptions.inflation": {("inflation", True): np.flatnonzero(~own_inflation)},
-        "assumptions.efficiency": {("efficiency", True): np.flatnonzero(~own_efficiency)},
+        "assumptions.inflation": {
+            ("inflation", True): np.flatnonzero(rules.default_inflation_line)
+        },
+        "assumptions.efficiency": {
+            ("efficiency", True): np.flatnonzero(rules.default_efficiency_line)
+        },
         "assumptions.funding_growth": {("funding_growth", True): np.flatnonzero(~own_funding)},
     }
     for k, driver_id in enumerate(model.drivers):
         raw[f"drivers.{driver_id}.growth"] = {
-            ("driver_growth", True): np.flatnonzero(line_driver == k)
+            ("driver_growth", True): np.flatnonzero((line_driver == k) & ~rules.block)
         }
+    for k, series_id in enumerate(model.price_series):
+        raw[f"price_series.{series_id}.growth"] = {
+            ("inflation", True): np.flatnonzero(rules.series_line == k)
+        }
+    if model.tariff is not None:
+        raw["tariff.efficiency"] = {
+            ("efficiency", True): np.flatnonzero(rules.tariff_efficiency_line)
+        }
+        if model.tariff.cost_uplift is not None:
+            raw["tariff.cost_uplift"] = {("inflation", True): np.flatnonzero(rules.cuf_line)}
 
     ct_ids = list(model.control_totals)
     ct_rows = _index_of(ct_ids, position)
@@ -352,7 +393,7 @@ def _compile(model: Model) -> ProjectionInputs:
         place_names=place_names,
         in_control_total=np.array([p.in_control_total for p in partners], dtype=bool),
         line_partner=line_partner,
-        line_payee=_index_of(payees, position),
+        line_payee=line_payee,
         line_ids=line_ids,
         fund_partner=fund_partner,
         fund_ids=fund_ids,
@@ -374,6 +415,10 @@ def _compile(model: Model) -> ProjectionInputs:
             has_driver,
             dict(zip(ct_ids, ct_rows.tolist(), strict=True)),
         ),
+        nonrecurrent_cip=rules.nonrecurrent_cip,
+        cip_planned=rules.cip_planned,
+        cip_line=rules.cip_line,
+        line_basis=rules.basis,
         **nonrec,
     )
 

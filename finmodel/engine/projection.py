@@ -3,7 +3,9 @@
 Equations (SPEC section 4), for cost line ``c`` and funding stream ``f``, year ``t = 1..H``::
 
     demand_growth[c,t] = (1 + driver_growth[c,t]) * (1 + direct_growth[c,t]) - 1
-    cost[c,t] = cost[c,t-1] * (1 + demand_growth[c,t]) * (1 + inflation[c,t]) * (1 - efficiency[c,t])
+    before[c,t]     = underlying[c,t-1] * (1 + demand_growth[c,t]) * (1 + inflation[c,t])
+    underlying[c,t] = before[c,t] * (1 - efficiency[c,t])          (recurrent run rate)
+    cost[c,t]       = underlying[c,t] - before[c,t] * nonrecurrent_cip[c,t]     (reported)
     fund[f,t] = fund[f,t-1] * (1 + funding_growth[f,t])
     income[p,t]      = funding of p + cost lines of other partners with payee p
                        + non-recurrent income of p (deficit support, winter money, grants)
@@ -71,12 +73,21 @@ class Projection:
     control_total_surplus: FloatArray  # (..., T): surplus of the partners in the control total
     control_total_underlying_surplus: FloatArray  # (..., T): their underlying surplus
     outside_surplus: FloatArray  # (..., T): surplus of the partners outside the control total
+    cip_planned: FloatArray  # (..., P, T): provider CIP planned, £k (0 in the base year)
+    cip_delivered: FloatArray  # (..., P, T): CIP delivered, recurrent + non-recurrent, £k
+    cip_recurrent: FloatArray  # (..., P, T): recurrent part of CIP delivered, £k
 
 
 def _cumulative(factors: FloatArray) -> FloatArray:
     """Cumulative product over years with 1 prepended for the base year: (..., n, H) -> (..., n, T)."""
     ones = np.ones((*factors.shape[:-1], 1))
     return np.concatenate([ones, np.cumprod(factors, axis=-1)], axis=-1)
+
+
+def _with_base_year(values: FloatArray) -> FloatArray:
+    """(..., n, H) yearly amounts with a zero base year prepended: (..., n, T)."""
+    zeros = np.zeros((*values.shape[:-1], 1))
+    return np.concatenate([zeros, values], axis=-1)
 
 
 def one_hot(index: np.ndarray, size: int) -> FloatArray:
@@ -138,8 +149,20 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     base = inputs.cost_baseline[..., None]
     cost_demand = base * cum_demand
     cost_demand_inflation = cost_demand * cum_inflation
-    cost = cost_demand_inflation * cum_efficiency
+    underlying_cost = cost_demand_inflation * cum_efficiency
+    # The year's cost before its savings: last year's run rate grown by demand and prices.
+    before = underlying_cost[..., :-1] * demand * (1 + inputs.inflation)
+    one_off = _with_base_year(before * inputs.nonrecurrent_cip)  # non-recurrent CIP saved
+    cost = underlying_cost - one_off
     funding = inputs.fund_baseline[..., None] * _cumulative(1 + inputs.funding_growth)
+    cip_line = inputs.cip_line.astype(float)[:, None]
+    cip_planned = group_sum(
+        inputs.line_partner, n_partners, _with_base_year(before * inputs.cip_planned)
+    )
+    cip_recurrent = group_sum(
+        inputs.line_partner, n_partners, _with_base_year(before * inputs.efficiency * cip_line)
+    )
+    line_one_off = group_sum(inputs.line_partner, n_partners, one_off)
 
     internal = (inputs.line_payee >= 0).astype(float)
     external = 1.0 - internal
@@ -148,7 +171,7 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     nonrec_spend = group_sum(
         inputs.nonrec_partner, n_partners, inputs.nonrec_cost - inputs.nonrec_saving
     )
-    non_recurrent = nonrec_income - nonrec_spend
+    non_recurrent = nonrec_income - nonrec_spend + line_one_off
     expenditure = (
         group_sum(inputs.line_partner, n_partners, cost)
         + inputs.investment_expenditure
@@ -203,7 +226,7 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
         external_funding - external_funding[..., :1],
         -(external @ cost_demand - (external @ cost)[..., :1]),
         -(external @ (cost_demand_inflation - cost_demand)),
-        -(external @ (cost - cost_demand_inflation)),
+        -(external @ (underlying_cost - cost_demand_inflation)),
         system_non_recurrent - system_non_recurrent[..., :1],
         -(
             inputs.investment_expenditure.sum(axis=-2)
@@ -242,6 +265,9 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
             axis=-2
         ),
         outside_surplus=np.where(outside[:, None], surplus, 0.0).sum(axis=-2),
+        cip_planned=cip_planned,
+        cip_delivered=cip_recurrent + line_one_off,
+        cip_recurrent=cip_recurrent,
     )
 
 
