@@ -48,6 +48,14 @@ def test_base_year_reproduces_the_published_position(icb: Model) -> None:
     assert boundary["underlying_surplus_inside"][0] == pytest.approx(-354_800)
 
 
+def test_mental_health_investment_standard_met_and_allocation_converges(icb: Model) -> None:
+    result = project(icb).to_json()
+    assert result["ring_fences"]["icb.mental_health"]["met"][1:] == [True] * 4
+    distance = result["allocations"]["icb.allocation"]["distance_from_target"]
+    d0 = 5_200_000 / 5_148_000 - 1
+    np.testing.assert_allclose(distance, [d0 * 0.75**t for t in range(5)], rtol=1e-9)
+
+
 def test_deficit_support_is_withdrawn(icb: Model) -> None:
     a = project(icb).arrays
     np.testing.assert_allclose(a.system_non_recurrent, [225_000, 87_500, 0, 0, 0])
@@ -86,8 +94,9 @@ def test_scenarios_move_the_plan_as_a_finance_lead_expects(icb: Model) -> None:
 
 
 def test_every_figure_is_cited_or_illustrative(icb: Model) -> None:
-    # a non-recurrent item's `source` covers its amounts (base year and projected)
-    amounts = (".base_year", ".projected")
+    # a non-recurrent item's `source` covers its amounts (base year and projected), a
+    # convergence's `source` its fair-share target
+    amounts = (".base_year", ".projected", ".fair_share")
     assert [m for m in _unsourced(icb) if not m.endswith(amounts)] == []
     assert all(item.source for p in icb.partners for item in p.non_recurrent)
     for section in ("price_series", "tariff"):

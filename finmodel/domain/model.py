@@ -176,6 +176,24 @@ class Driver(Frozen):
     """Provenance of the growth series."""
 
 
+class Convergence(Frozen):
+    """Convergence of an allocation towards its fair-share target at a stated pace.
+
+    The target grows with the stream's funding growth (the national uplift); the distance from
+    target, ``allocation / target - 1``, closes by ``pace`` each year:
+    ``distance[t] = distance[0] x (1 - pace)^t``.
+    """
+
+    fair_share: NonNegativeMoney
+    """The base-year fair-share target allocation, £k (the needs-based formula's figure)."""
+    pace: Share
+    """Share of the distance from target closed each year (0.25 closes a quarter a year)."""
+    source: Citation | None = None
+    """Provenance of the target."""
+    sources: dict[str, Citation] = Field(default_factory=dict)
+    """Provenance of the pace and other figures, keyed by field name."""
+
+
 class FundingStream(Frozen):
     """External income of a partner (allocation, grant, council tax)."""
 
@@ -187,6 +205,9 @@ class FundingStream(Frozen):
     """Base-year (outturn) amount, £k."""
     funding_growth: YearRates | None = None
     """Growth a year overriding the system default."""
+    convergence: Convergence | None = None
+    """Convergence towards a fair-share target (allocations); growth then adds the closing of
+    the distance from target to `funding_growth`."""
     source: Citation | None = None
     """Provenance of the baseline."""
     sources: dict[str, Citation] = Field(default_factory=dict)

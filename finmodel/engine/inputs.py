@@ -30,6 +30,7 @@ from finmodel.domain.model import (
     RiskShareMethod,
 )
 from finmodel.domain.overlay import OverlayPathError
+from finmodel.engine.allocations import converge
 from finmodel.engine.nhs_rules import nhs_rates
 
 FloatArray = NDArray[np.float64]
@@ -84,10 +85,12 @@ class ProjectionInputs:
     risk_method: RiskShareMethod
     fixed_shares: FloatArray  # (P,)
     investment_expenditure: FloatArray  # (..., P, T): net cost of selected investment options
+    fair_share: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (F, T) NaN if none
     nonrecurrent_cip: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (L, H)
     cip_planned: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (L, H)
     cip_line: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (L,)
     line_basis: list[str | None] = field(default_factory=list)  # (L,) contracts' payment basis
+    line_ring_fence: list[str | None] = field(default_factory=list)  # (L,) e.g. mental_health
     nonrec_partner: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (N,)
     nonrec_ids: list[str] = field(default_factory=list)  # "<partner>.<item>"
     nonrec_kind: list[str] = field(default_factory=list)  # NonRecurrentKind values
@@ -190,8 +193,9 @@ _LINE_FIELDS = (
     "efficiency",
     "basis",
     "price_series",
+    "ring_fence",
 )
-_FUND_FIELDS = ("id", "baseline", "funding_growth")
+_FUND_FIELDS = ("id", "baseline", "funding_growth", "convergence")
 
 
 def _columns(items: list[Any], fields: tuple[str, ...]) -> list[list[Any]]:
@@ -305,6 +309,7 @@ def _compile(model: Model) -> ProjectionInputs:
         efficiency_own,
         bases,
         series,
+        ring_fence,
     ) = _columns(line_objs, _LINE_FIELDS)
     line_ids = list(map("{}.{}".format, np.repeat(partner_ids, line_counts).tolist(), ids))
     line_driver = _index_of(drivers, {d: k for k, d in enumerate(model.drivers)})
@@ -340,9 +345,13 @@ def _compile(model: Model) -> ProjectionInputs:
     stream_objs = list(chain.from_iterable(p.funding for p in partners))
     stream_counts = [len(p.funding) for p in partners]
     fund_partner = np.repeat(np.arange(n_partners, dtype=np.int64), stream_counts)
-    stream_ids, fund_baselines, growth_own = _columns(stream_objs, _FUND_FIELDS)
+    stream_ids, fund_baselines, growth_own, convergence = _columns(stream_objs, _FUND_FIELDS)
     fund_ids = list(map("{}.{}".format, np.repeat(partner_ids, stream_counts).tolist(), stream_ids))
     funding_growth, own_funding = _rate_table(growth_own, year_vector(a.funding_growth, horizon))
+    fund_base = np.array(fund_baselines, dtype=float).reshape(len(stream_ids))
+    converging, fair_share, funding_growth = converge(
+        convergence, fund_base, funding_growth, horizon
+    )
 
     raw: dict[str, dict[tuple[str, bool], IntArray]] = {
         "assumptions.demand_growth": {
@@ -357,7 +366,9 @@ def _compile(model: Model) -> ProjectionInputs:
         "assumptions.efficiency": {
             ("efficiency", True): np.flatnonzero(rules.default_efficiency_line)
         },
-        "assumptions.funding_growth": {("funding_growth", True): np.flatnonzero(~own_funding)},
+        "assumptions.funding_growth": {
+            ("funding_growth", True): np.flatnonzero(~own_funding & ~converging)
+        },
     }
     for k, driver_id in enumerate(model.drivers):
         raw[f"drivers.{driver_id}.growth"] = {
@@ -402,7 +413,7 @@ def _compile(model: Model) -> ProjectionInputs:
         direct_growth=direct,
         inflation=inflation,
         efficiency=efficiency,
-        fund_baseline=np.array(fund_baselines, dtype=float).reshape(len(fund_ids)),
+        fund_baseline=fund_base,
         funding_growth=funding_growth,
         control_total=control_total,
         risk_method=model.risk_share.method,
@@ -415,10 +426,12 @@ def _compile(model: Model) -> ProjectionInputs:
             has_driver,
             dict(zip(ct_ids, ct_rows.tolist(), strict=True)),
         ),
+        fair_share=fair_share,
         nonrecurrent_cip=rules.nonrecurrent_cip,
         cip_planned=rules.cip_planned,
         cip_line=rules.cip_line,
         line_basis=rules.basis,
+        line_ring_fence=ring_fence,
         **nonrec,
     )
 

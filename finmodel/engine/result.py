@@ -21,6 +21,7 @@ import pandas as pd
 
 from finmodel.domain.model import Model
 from finmodel.domain.validation import apply_scenario
+from finmodel.engine.allocations import ring_fences
 from finmodel.engine.inputs import FloatArray, ProjectionInputs, compile_model
 from finmodel.engine.investment_effects import investment_expenditure
 from finmodel.engine.projection import BRIDGE_STEPS, Projection, project_arrays
@@ -107,6 +108,8 @@ class ProjectionResult:
                 "variance": _values(a.system_variance),
             },
             "control_total_boundary": self.boundary_json(),
+            "allocations": self.allocations_json(),
+            "ring_fences": self.ring_fences(),
             "places": places,
             "partners": partners,
             "bridge": {
@@ -129,6 +132,32 @@ class ProjectionResult:
         """Ids of the partners outside the control total (usually councils), in model order."""
         inside = set(self.partners_inside())
         return [p for p in self.inputs.partner_ids if p not in inside]
+
+    def ring_fences(self) -> dict[str, dict[str, list[float | bool | None]]]:
+        """Ring-fenced spend growth against allocation growth by partner and year (e.g. the
+        mental health investment standard); see :func:`~finmodel.engine.allocations.ring_fences`.
+        """
+        a, inputs = self.arrays, self.inputs
+        funding = np.zeros(a.surplus.shape)
+        np.add.at(funding, inputs.fund_partner, a.funding)
+        return ring_fences(
+            inputs.line_partner, inputs.line_ring_fence, inputs.partner_ids, a.cost, funding
+        )
+
+    def allocations_json(self) -> dict[str, dict[str, list[float | None]]]:
+        """Allocations converging to fair share: allocation, target and distance from target."""
+        a, inputs = self.arrays, self.inputs
+        out = {}
+        for f in np.flatnonzero(~np.isnan(inputs.fair_share[:, -1])).tolist():
+            target = inputs.fair_share[f]
+            out[inputs.fund_ids[f]] = {
+                "allocation": _values(a.funding[f]),
+                "fair_share": _values(target),
+                "distance_from_target": _values(
+                    a.funding[f] / np.where(target > 0, target, np.nan) - 1
+                ),
+            }
+        return out
 
     def boundary_json(self) -> dict[str, Any]:
         """The control-total boundary: who is in it, their surplus against the control total."""
