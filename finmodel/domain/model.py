@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr, model_validator
 
 from finmodel.domain.investments import Investment
+from finmodel.domain.phasing import expand_phasing
 from finmodel.domain.types import (
     Citation,
     FinancialYear,
@@ -417,6 +418,12 @@ class Model(Frozen):
     def keep_compiled(self, value: Any) -> None:
         """Keep the engine's compiled inputs on the model (the model itself is unchanged)."""
         self._compiled = value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_phasing(cls, data: Any) -> Any:
+        """Rates given as a phasing profile (``{total, profile, year}``) become yearly rates."""
+        return expand_phasing(data)
 
     @model_validator(mode="after")
     def _units_supported(self) -> Model:
