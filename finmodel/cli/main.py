@@ -61,7 +61,7 @@ def _partner_table(result: ProjectionResult) -> Table:
         table.add_column(column, justify="left" if column in ("Partner", "Place") else "right")
     for _, row in result.partner_table().iterrows():
         table.add_row(
-            row["partner"],
+            row["partner"] + (" (illustrative figures)" if row["illustrative"] else ""),
             row["place"],
             money(row["income"]),
             money(row["expenditure"]),

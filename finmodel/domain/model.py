@@ -262,6 +262,9 @@ class Partner(Frozen):
     """The place (sub-system partnership) it belongs to."""
     in_control_total: bool = True
     """Whether it is in the system control total (NHS bodies are; councils usually are not)."""
+    illustrative: bool = False
+    """True when the partner's figures (and so its surplus or deficit) are invented, not
+    published: every output that shows the partner says so."""
     funding: list[FundingStream] = Field(default_factory=list)
     """External funding streams."""
     costs: list[CostLine] = Field(default_factory=list)

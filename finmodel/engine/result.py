@@ -76,10 +76,12 @@ class ProjectionResult:
     def to_json(self) -> dict[str, Any]:
         """The result as the JSON of SPEC section 8 (lists are per year, base year first)."""
         a = self.arrays
-        partners = {
+        partners: dict[str, dict[str, Any]] = {
             pid: {measure: _values(getattr(a, measure)[i]) for measure in PARTNER_MEASURES}
             for i, pid in enumerate(self.inputs.partner_ids)
         }
+        for partner in self.model.partners:
+            partners[partner.id]["illustrative"] = partner.illustrative
         places = {
             name: {
                 "income": _values(a.place_income[q]),
@@ -207,6 +209,7 @@ class ProjectionResult:
                 "income": a.income[:, t],
                 "expenditure": a.expenditure[:, t],
                 "in_control_total": self.inputs.in_control_total,
+                "illustrative": [p.illustrative for p in self.model.partners],
                 "surplus": a.surplus[:, t],
                 "non_recurrent": a.non_recurrent[:, t],
                 "underlying_surplus": a.underlying_surplus[:, t],
