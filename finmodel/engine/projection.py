@@ -150,19 +150,27 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     cost_demand = base * cum_demand
     cost_demand_inflation = cost_demand * cum_inflation
     underlying_cost = cost_demand_inflation * cum_efficiency
-    # The year's cost before its savings: last year's run rate grown by demand and prices.
-    before = underlying_cost[..., :-1] * demand * (1 + inputs.inflation)
-    one_off = _with_base_year(before * inputs.nonrecurrent_cip)  # non-recurrent CIP saved
-    cost = underlying_cost - one_off
     funding = inputs.fund_baseline[..., None] * _cumulative(1 + inputs.funding_growth)
-    cip_line = inputs.cip_line.astype(float)[:, None]
-    cip_planned = group_sum(
-        inputs.line_partner, n_partners, _with_base_year(before * inputs.cip_planned)
-    )
-    cip_recurrent = group_sum(
-        inputs.line_partner, n_partners, _with_base_year(before * inputs.efficiency * cip_line)
-    )
-    line_one_off = group_sum(inputs.line_partner, n_partners, one_off)
+    if inputs.cip_line.any():
+        # The year's cost before its savings: last year's run rate grown by demand and prices.
+        before = underlying_cost[..., :-1] * demand * (1 + inputs.inflation)
+        one_off = _with_base_year(before * inputs.nonrecurrent_cip)  # non-recurrent CIP saved
+        cost = underlying_cost - one_off
+        cip_line = inputs.cip_line.astype(float)[:, None]
+        cip_planned = group_sum(
+            inputs.line_partner, n_partners, _with_base_year(before * inputs.cip_planned)
+        )
+        cip_recurrent = group_sum(
+            inputs.line_partner,
+            n_partners,
+            _with_base_year(before * inputs.efficiency * cip_line),
+        )
+        line_one_off = group_sum(inputs.line_partner, n_partners, one_off)
+    else:  # no CIP lines: nothing non-recurrent on the lines, the same arrays without the work
+        cost = underlying_cost
+        cip_planned = np.zeros((*underlying_cost.shape[:-2], n_partners, underlying_cost.shape[-1]))
+        cip_recurrent = cip_planned
+        line_one_off = cip_planned
 
     internal = (inputs.line_payee >= 0).astype(float)
     external = 1.0 - internal
