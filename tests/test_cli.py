@@ -74,6 +74,9 @@ def test_json_contract():
         "control_total",
         "variance",
         "surplus_after_risk_share",
+        "cip_planned",
+        "cip_delivered",
+        "cip_recurrent",
         "illustrative",
     }
     assert set(result["places"]["Central"]) == {

@@ -36,6 +36,9 @@ PARTNER_MEASURES = (
     "control_total",
     "variance",
     "surplus_after_risk_share",
+    "cip_planned",
+    "cip_delivered",
+    "cip_recurrent",
 )
 
 
@@ -216,6 +219,8 @@ class ProjectionResult:
                 "control_total": a.control_total[:, t],
                 "variance": a.variance[:, t],
                 "surplus_after_risk_share": a.surplus_after_risk_share[:, t],
+                "cip_planned": a.cip_planned[:, t],
+                "cip_delivered": a.cip_delivered[:, t],
             },
             index=pd.Index(self.inputs.partner_ids, name="id"),
         )
