@@ -237,3 +237,12 @@ def test_kernel_matches_the_engine_with_non_recurrent_cip():
     engine = project_arrays(inputs.with_values({"assumptions.demand_growth": values}))
     surplus = out.surplus  # (P, T, n)
     np.testing.assert_allclose(np.moveaxis(surplus, -1, 0), engine.surplus, rtol=1e-9, atol=1e-6)
+
+
+def test_qipp_and_tariff_efficiency_are_batched_inputs():
+    model = _system()
+    inputs = compile_inputs(model)
+    for path, overlay_value in (("assumptions.qipp", 0.04), ("tariff.efficiency", 0.03)):
+        batch = project_arrays(inputs.with_values({path: np.array([overlay_value])}))
+        one = project(with_overlay(model, {path: overlay_value})).arrays
+        np.testing.assert_allclose(batch.surplus[0], one.surplus, rtol=1e-12, atol=1e-9)

@@ -379,6 +379,7 @@ def _compile(model: Model) -> ProjectionInputs:
             ("inflation", True): np.flatnonzero(rules.series_line == k)
         }
     if model.tariff is not None:
+        raw["assumptions.qipp"] = {("efficiency", True): np.flatnonzero(rules.default_qipp_line)}
         raw["tariff.efficiency"] = {
             ("efficiency", True): np.flatnonzero(rules.tariff_efficiency_line)
         }

@@ -66,6 +66,7 @@ class NhsRates:
     tariff_efficiency_line: BoolArray  # (L,) contract lines taking the efficiency factor
     default_efficiency_line: BoolArray  # (L,) lines taking assumptions.efficiency
     default_inflation_line: BoolArray  # (L,) lines taking assumptions.inflation
+    default_qipp_line: BoolArray  # (L,) commissioners' lines taking assumptions.qipp
 
 
 def cost_uplift(model: Model) -> FloatArray | None:
@@ -139,6 +140,7 @@ def nhs_rates(
         tariff_efficiency_line=zeros,
         default_efficiency_line=~own_efficiency,
         default_inflation_line=~own_inflation & ~takes_series,
+        default_qipp_line=zeros,
     )
     tariff = model.tariff
     uplift = cost_uplift(model)
@@ -174,6 +176,7 @@ def nhs_rates(
         np.broadcast_to(np.asarray(a.qipp, dtype=float), (horizon,)),
     )
     efficiency[qipp_line] = qipp[line_partner[qipp_line]]
+    own_qipp_none = np.array([p.qipp is None for p in model.partners], dtype=bool)
     return NhsRates(
         inflation=inflation,
         efficiency=efficiency,
@@ -187,4 +190,5 @@ def nhs_rates(
         tariff_efficiency_line=tariff_efficiency_line,
         default_efficiency_line=~own_efficiency & ~is_contract & ~cip_line & ~qipp_line,
         default_inflation_line=~own_inflation & ~takes_series & ~cuf_line,
+        default_qipp_line=qipp_line & own_qipp_none[line_partner],
     )
