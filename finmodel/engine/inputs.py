@@ -12,7 +12,7 @@ Shapes: ``L`` cost lines, ``F`` funding streams, ``P`` partners, ``H`` projected
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import attrgetter, is_not, itemgetter
@@ -32,9 +32,12 @@ from finmodel.domain.model import (
 from finmodel.domain.overlay import OverlayPathError
 from finmodel.engine.allocations import converge
 from finmodel.engine.nhs_rules import nhs_rates
+from finmodel.engine.slots import Slot, SlotTable
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+__all__ = ["FloatArray", "IntArray", "ProjectionInputs", "Slot", "compile_model", "year_vector"]
 
 
 def year_vector(value: float | list[float] | None, horizon: int, default: Any = 0.0) -> FloatArray:
@@ -48,15 +51,6 @@ def year_vector(value: float | list[float] | None, horizon: int, default: Any = 
     if isinstance(value, list):
         return np.asarray(value, dtype=float)
     return np.full(horizon, float(value))
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Where a dotted path lands in the inputs: an array name and the indices it sets."""
-
-    array: str
-    index: IntArray
-    per_year: bool
 
 
 @dataclass(frozen=True)
@@ -482,92 +476,3 @@ def _non_recurrent(model: Model, partner_ids: list[str]) -> dict[str, Any]:
         "nonrec_saving": of(NON_RECURRENT_SAVING),
         "nonrec_cost": of(NON_RECURRENT_COST),
     }
-
-
-class SlotTable(Mapping[str, tuple[Slot, ...]]):
-    """Dotted path -> the array slots it sets, built on first use (a model has many paths).
-
-    System-wide paths (assumptions, drivers) are listed when compiling; the paths of control
-    totals (``control_totals.<p>``) and of single lines (``partners.<p>.costs.<c>.<field>``, ``partners.<p>.funding.<f>.<field>``)
-    are worked out from the line's number when asked for.
-    """
-
-    def __init__(
-        self,
-        raw: dict[str, dict[tuple[str, bool], IntArray]],
-        line_number: dict[str, int],
-        fund_number: dict[str, int],
-        has_driver: NDArray[np.bool_],
-        control_rows: dict[str, int] | None = None,
-    ):
-        self._raw = raw
-        self._control = control_rows or {}
-        self._lines = line_number
-        self._funds = fund_number
-        self._has_driver = has_driver
-        self._built: dict[str, tuple[Slot, ...]] = {}
-
-    def _line_slot(self, path: str) -> tuple[Slot, ...] | None:
-        parts = path.split(".")
-        if len(parts) == 2 and parts[0] == "control_totals" and parts[1] in self._control:
-            return (
-                Slot("control_total", np.array([self._control[parts[1]]], dtype=np.int64), True),
-            )
-        if len(parts) != 5 or parts[0] != "partners":
-            return None
-        key, field_name = f"{parts[1]}.{parts[3]}", parts[4]
-        if parts[2] == "costs" and key in self._lines:
-            row = self._lines[key]
-            demand_field = "non_demographic_growth" if self._has_driver[row] else "demand_growth"
-            array = {
-                "baseline": "cost_baseline",
-                demand_field: "direct_growth",
-                "inflation": "inflation",
-                "efficiency": "efficiency",
-            }.get(field_name)
-        elif parts[2] == "funding" and key in self._funds:
-            row = self._funds[key]
-            array = {"baseline": "fund_baseline", "funding_growth": "funding_growth"}.get(
-                field_name
-            )
-        else:
-            return None
-        if array is None:
-            return None
-        return (Slot(array, np.array([row], dtype=np.int64), field_name != "baseline"),)
-
-    def __getitem__(self, path: str) -> tuple[Slot, ...]:
-        built = self._built.get(path)
-        if built is None:
-            if path in self._raw:
-                built = tuple(
-                    Slot(name, indices, per_year)
-                    for (name, per_year), indices in self._raw[path].items()
-                )
-            else:
-                found = self._line_slot(path)
-                if found is None:
-                    raise KeyError(path)
-                built = found
-            self._built[path] = built
-        return built
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and (path in self._raw or self._line_slot(path) is not None)
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._raw
-        for partner in self._control:
-            yield f"control_totals.{partner}"
-        for key, row in self._lines.items():
-            partner, line = key.split(".", 1)
-            demand_field = "non_demographic_growth" if self._has_driver[row] else "demand_growth"
-            for name in ("baseline", demand_field, "inflation", "efficiency"):
-                yield f"partners.{partner}.costs.{line}.{name}"
-        for key in self._funds:
-            partner, stream = key.split(".", 1)
-            for name in ("baseline", "funding_growth"):
-                yield f"partners.{partner}.funding.{stream}.{name}"
-
-    def __len__(self) -> int:
-        return len(self._raw) + len(self._control) + 4 * len(self._lines) + 2 * len(self._funds)
