@@ -85,3 +85,66 @@ def model_dicts(draw: st.DrawFn, max_partners: int = 5, max_lines: int = 4) -> d
         },
         "risk_share": risk,
     }
+
+
+NON_RECURRENT_KINDS = (
+    "deficit_support",
+    "winter_funding",
+    "one_off_grant",
+    "non_recurrent_cip",
+    "one_off_cost",
+)
+
+
+@st.composite
+def finance_model_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    """A generated model with NHS finance fields: non-recurrent items by partner and year."""
+    data = draw(model_dicts())
+    horizon = data["timeline"]["horizon"]
+    for partner in data["partners"]:
+        items = []
+        for j in range(draw(st.integers(0, 3))):
+            item: dict[str, Any] = {
+                "id": f"n{j}",
+                "kind": draw(st.sampled_from(NON_RECURRENT_KINDS)),
+                "base_year": draw(money),
+            }
+            if draw(st.booleans()):
+                start = 2019 + draw(st.integers(1, horizon + 2))
+                item["taper_to_zero_by"] = f"{start}/{(start + 1) % 100:02d}"
+            else:
+                item["projected"] = draw(year_values(horizon, money))
+            items.append(item)
+        partner["non_recurrent"] = items
+    if draw(st.booleans()):
+        shares = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+        data["price_series"] = {
+            "pay": {"growth": draw(year_values(horizon, small_rates))},
+            "non_pay": {"growth": draw(year_values(horizon, small_rates))},
+        }
+        pay_weight = draw(shares)
+        data["tariff"] = {
+            "weights": {"pay": pay_weight, "non_pay": 1.0 - pay_weight},
+            "efficiency": draw(year_values(horizon, small_rates)),
+        }
+        data["assumptions"].update(
+            cip_planned=draw(year_values(horizon, small_rates)),
+            cip_delivered=draw(year_values(horizon, shares)),
+            cip_recurrent=draw(year_values(horizon, shares)),
+            qipp=draw(year_values(horizon, small_rates)),
+        )
+        for partner in data["partners"]:
+            for line in partner["costs"]:
+                if "payee" in line and draw(st.booleans()):
+                    line["basis"] = draw(st.sampled_from(PAYMENT_BASES))
+                elif "payee" not in line and draw(st.booleans()):
+                    line["price_series"] = draw(st.sampled_from(["pay", "non_pay"]))
+            if partner["kind"] == "provider" and draw(st.booleans()):
+                partner["cip"] = {
+                    "planned": draw(year_values(horizon, small_rates)),
+                    "delivered": draw(year_values(horizon, shares)),
+                }
+    return data
+
+
+PAYMENT_BASES = ("tariff", "block", "cost_and_volume")

@@ -40,6 +40,9 @@ def test_json_contract():
         "places",
         "partners",
         "bridge",
+        "control_total_boundary",
+        "allocations",
+        "ring_fences",
     }
     assert result["scenario"] == "high_demand" and result["units"] == "gbp_thousands"
     assert result["years"] == ["2019/20", "2020/21", "2021/22", "2022/23"]
@@ -47,10 +50,15 @@ def test_json_contract():
         "income",
         "expenditure",
         "surplus",
+        "non_recurrent",
+        "underlying_surplus",
         "eliminations",
         "control_total",
         "variance",
     }
+    boundary = result["control_total_boundary"]
+    assert boundary["partners_inside"] == ["icb", "trust"]
+    assert boundary["control_total"][1] == -20
     assert (
         result["system"]["control_total"][0] is None and result["system"]["control_total"][1] == -20
     )
@@ -58,11 +66,24 @@ def test_json_contract():
         "income",
         "expenditure",
         "surplus",
+        "non_recurrent",
+        "underlying_surplus",
         "control_total",
         "variance",
         "surplus_after_risk_share",
+        "cip_planned",
+        "cip_delivered",
+        "cip_recurrent",
+        "illustrative",
     }
-    assert set(result["places"]["Central"]) == {"income", "expenditure", "surplus", "eliminations"}
+    assert set(result["places"]["Central"]) == {
+        "income",
+        "expenditure",
+        "surplus",
+        "non_recurrent",
+        "underlying_surplus",
+        "eliminations",
+    }
     bridge = result["bridge"]
     assert bridge["from"] == "2019/20" and bridge["to"] == "2022/23"
     assert [s["name"] for s in bridge["steps"]] == [
@@ -70,6 +91,7 @@ def test_json_contract():
         "Demand",
         "Inflation",
         "Efficiency",
+        "Non-recurrent items",
         "Investments",
     ]
     assert sum(s["value"] for s in bridge["steps"]) == pytest.approx(bridge["total"])

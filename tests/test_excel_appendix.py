@@ -144,8 +144,10 @@ def expected_rows(result: ProjectionResult) -> dict[str, list[float | None]]:
     rows["system.after_risk_share"] = series(after)
     rows["system.investments"] = series(inputs.investment_expenditure.sum(axis=0))
     for place, figures in j["places"].items():
-        for measure, values in figures.items():
-            rows[f"places.{measure}.{place}"] = values
+        # the appendix's place measures; the non-recurrent and underlying positions (issue 11)
+        # join them in the appendix rework
+        for measure in ("income", "expenditure", "surplus", "eliminations"):
+            rows[f"places.{measure}.{place}"] = figures[measure]
     surplus = np.asarray(j["system"]["surplus"])
     rows["bridge.opening"] = series(np.full(len(surplus), surplus[0]))
     for k, name in enumerate(BRIDGE_STEPS):

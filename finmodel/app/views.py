@@ -88,10 +88,16 @@ PARTNER_COLUMNS = {
     "place": "Place",
     "income": "Income",
     "expenditure": "Expenditure",
-    "surplus": "Surplus",
+    "in_control_total": "In control total",
+    "illustrative": "Illustrative figures",
+    "surplus": "Surplus (reported)",
+    "non_recurrent": "Non-recurrent items",
+    "underlying_surplus": "Underlying surplus",
     "control_total": "Control total",
     "variance": "Variance",
     "surplus_after_risk_share": "After risk share",
+    "cip_planned": "CIP planned",
+    "cip_delivered": "CIP delivered",
 }
 
 

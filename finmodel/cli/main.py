@@ -65,17 +65,27 @@ def _partner_table(result: ProjectionResult) -> Table:
         "Income": a.income,
         "Expenditure": a.expenditure,
         "Surplus": a.surplus,
+        "Underlying": a.underlying_surplus,
         "Control total": a.control_total,
         "Variance": a.variance,
         "After risk share": a.surplus_after_risk_share,
     }
     table.add_column("Partner", justify="left")
     table.add_column("Place", justify="left")
+    table.add_column("In CT", justify="left")
     for column in columns:
         table.add_column(column, justify="right")
-    names, places = result.inputs.partner_names, result.inputs.partner_places
-    for p, (name, place) in enumerate(zip(names, places, strict=True)):
-        table.add_row(name, place, *(money(float(v[p, t])) for v in columns.values()))
+    inputs = result.inputs
+    for p, (name, place) in enumerate(
+        zip(inputs.partner_names, inputs.partner_places, strict=True)
+    ):
+        flag = " (illustrative figures)" if result.model.partners[p].illustrative else ""
+        table.add_row(
+            name + flag,
+            place,
+            "yes" if inputs.in_control_total[p] else "no",
+            *(money(float(v[p, t])) for v in columns.values()),
+        )
     return table
 
 

@@ -77,9 +77,12 @@ def _system_table(result: SimulationResult) -> Table:
     table.add_row("Deterministic", *(money(float(v)) for v in result.deterministic[i]), style="dim")
     table.add_row("Control total", *(money(float(v)) for v in result.control_total[i]))
     table.add_row(
-        "P(meet control total)", *(_percent(float(p)) for p in result.p_meet_control_total[i])
+        "P(meet control total), partners in it",
+        *(_percent(float(p)) for p in result.p_meet_control_total[i]),
     )
-    table.add_row("P(break even)", *(_percent(float(p)) for p in result.p_break_even[i]))
+    table.add_row(
+        "P(break even), whole system", *(_percent(float(p)) for p in result.p_break_even[i])
+    )
     return table
 
 

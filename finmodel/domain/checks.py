@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from finmodel.domain.finance_checks import finance_findings
 from finmodel.domain.investment_checks import investment_findings
 from finmodel.domain.model import ControlTotalEntry, Model, RiskShareMethod
 from finmodel.domain.types import is_consistent_year
@@ -184,5 +185,6 @@ def check_model(model: Model) -> list[Finding]:
             )
         scenario_ids.add(scenario.id)
 
+    findings += finance_findings(model)
     findings += investment_findings(model)
     return findings

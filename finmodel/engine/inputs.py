@@ -12,18 +12,32 @@ Shapes: ``L`` cost lines, ``F`` funding streams, ``P`` partners, ``H`` projected
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from finmodel.domain.model import Model, RiskShareMethod
+from finmodel.domain.model import (
+    NON_RECURRENT_COST,
+    NON_RECURRENT_INCOME,
+    NON_RECURRENT_SAVING,
+    Model,
+    NonRecurrentKind,
+    RiskShareMethod,
+)
 from finmodel.domain.overlay import OverlayPathError
+from finmodel.engine.allocations import converge
+from finmodel.engine.nhs_rules import nhs_rates
+from finmodel.engine.slots import Slot, SlotTable
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+__all__ = ["FloatArray", "IntArray", "ProjectionInputs", "Slot", "compile_model", "year_vector"]
 
 
 def year_vector(value: float | list[float] | None, horizon: int, default: Any = 0.0) -> FloatArray:
@@ -37,15 +51,6 @@ def year_vector(value: float | list[float] | None, horizon: int, default: Any = 
     if isinstance(value, list):
         return np.asarray(value, dtype=float)
     return np.full(horizon, float(value))
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Where a dotted path lands in the inputs: an array name and the indices it sets."""
-
-    array: str
-    index: IntArray
-    per_year: bool
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,18 @@ class ProjectionInputs:
     risk_method: RiskShareMethod
     fixed_shares: FloatArray  # (P,)
     investment_expenditure: FloatArray  # (..., P, T): net cost of selected investment options
+    fair_share: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (F, T) NaN if none
+    nonrecurrent_cip: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (L, H)
+    cip_planned: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (L, H)
+    cip_line: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (L,)
+    line_basis: list[str | None] = field(default_factory=list)  # (L,) contracts' payment basis
+    line_ring_fence: list[str | None] = field(default_factory=list)  # (L,) e.g. mental_health
+    nonrec_partner: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (N,)
+    nonrec_ids: list[str] = field(default_factory=list)  # "<partner>.<item>"
+    nonrec_kind: list[str] = field(default_factory=list)  # NonRecurrentKind values
+    nonrec_income: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
+    nonrec_saving: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
+    nonrec_cost: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
     slots: Mapping[str, tuple[Slot, ...]] = field(repr=False, default_factory=dict)
 
     @property
@@ -159,220 +176,303 @@ _ASSUMPTION_ARRAYS = {
 _CORE_NDIM = {name: (1 if name.endswith("baseline") else 2) for name in _BATCHED}
 
 
+_LINE_FIELDS = (
+    "id",
+    "baseline",
+    "payee",
+    "demand_driver",
+    "demand_growth",
+    "non_demographic_growth",
+    "inflation",
+    "efficiency",
+    "basis",
+    "price_series",
+    "ring_fence",
+)
+_FUND_FIELDS = ("id", "baseline", "funding_growth", "convergence")
+
+
+def _columns(items: list[Any], fields: tuple[str, ...]) -> list[list[Any]]:
+    """The named fields of every item as columns.
+
+    Each item is read once (one ``attrgetter`` tuple per item, in C), then each column is taken
+    from the tuples with ``itemgetter`` (in C). A ``zip(*rows)`` transpose would create an
+    iterator per row and set off the garbage collector over the whole model.
+    """
+    rows = list(map(attrgetter(*fields), items))
+    return [list(map(itemgetter(k), rows)) for k in range(len(fields))]
+
+
+def _objects(values: list[Any]) -> NDArray[np.object_]:
+    """A list as a one-dimensional object array (lists inside stay Python lists)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _rate_table(values: list[Any], default: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Rows of year rates from per-row values (None: the default row; a scalar; a list of H).
+
+    Returns the (n, H) table and which rows set their own value. The values are classified by
+    C-level maps and written with two fancy-indexed assignments.
+    """
+    n, horizon = len(values), default.shape[-1]
+    table = np.empty((n, horizon))
+    table[:] = default
+    if not n:
+        return table, np.zeros(0, dtype=bool)
+    own = np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=n)
+    is_list = np.fromiter(map(isinstance, values, repeat(list)), dtype=bool, count=n)
+    scalar = own & ~is_list
+    objects = _objects(values)
+    if scalar.any():
+        table[scalar] = objects[scalar].astype(float)[:, None]
+    if is_list.any():
+        table[is_list] = np.array(objects[is_list].tolist(), dtype=float)
+    return table, own
+
+
+def _index_of(keys: list[Any], position: Mapping[Any, int]) -> IntArray:
+    """Position of each key in ``position`` (-1 for None or unknown), as an int array."""
+    return np.fromiter(map(position.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+
+
 def compile_model(model: Model) -> ProjectionInputs:
     """Resolve every line's rates and index arrays for a validated model.
 
-    This loops once over the model's lines to read the file's structure; the projection that
-    uses the arrays has no per-line or per-year loop.
+    A model is immutable, so its compiled inputs are kept on it and reused while the parts read
+    here are the same objects (a ``model_copy(update=...)`` that replaces one of them compiles
+    afresh). The cached arrays are read-only; :meth:`ProjectionInputs.with_values` copies.
+
+    >>> from finmodel.io.yaml_io import load_model
+    >>> model = load_model("models/minimal.yaml")
+    >>> compile_model(model) is compile_model(model)
+    True
+    """
+    parts = _compiled_from(model)
+    cached = model.compiled_cache
+    if cached is not None and all(a is b for a, b in zip(cached[0], parts, strict=True)):
+        inputs: ProjectionInputs = cached[1]
+        return inputs
+    inputs = _compile(model)
+    for name in _BATCHED:
+        getattr(inputs, name).setflags(write=False)
+    model.keep_compiled((parts, inputs))
+    return inputs
+
+
+def _compiled_from(model: Model) -> tuple[object, ...]:
+    """The parts of a model :func:`compile_model` reads (compared by identity for the cache)."""
+    return (
+        model.timeline,
+        model.assumptions,
+        model.drivers,
+        model.partners,
+        model.control_totals,
+        model.risk_share,
+        model.price_series,
+        model.tariff,
+    )
+
+
+def _compile(model: Model) -> ProjectionInputs:
+    """Read the model's lines into columns and resolve them with numpy (see compile_model).
+
+    The model's lines are read once into columns (one tuple of fields per line, read by
+    :func:`operator.attrgetter` in C); everything after that is numpy over the columns: no
+    Python work per line beyond reading its fields.
     """
     horizon = model.timeline.horizon
     a = model.assumptions
-    partner_ids = [p.id for p in model.partners]
+    partners = model.partners
+    partner_ids = [p.id for p in partners]
     position = {pid: i for i, pid in enumerate(partner_ids)}
-    place_names = list(dict.fromkeys(p.place for p in model.partners))
-    slots: dict[str, dict[tuple[str, bool], list[int]]] = {}
-
-    def add(path: str, array: str, index: int | None, per_year: bool = True) -> None:
-        chosen = slots.setdefault(path, {}).setdefault((array, per_year), [])
-        if index is not None:
-            chosen.append(index)
-
-    # Every system assumption and driver is a valid input even where no line inherits it.
-    for name, array in _ASSUMPTION_ARRAYS.items():
-        add(f"assumptions.{name}", array, None)
-    for driver_id in model.drivers:
-        add(f"drivers.{driver_id}.growth", "driver_growth", None)
-
-    line_partner: list[int] = []
-    line_payee: list[int] = []
-    line_ids: list[str] = []
-    baselines: list[float] = []
-    line_driver: list[str | None] = []
-    own_rates: dict[str, list[tuple[int, Any]]] = {"direct": [], "inflation": [], "efficiency": []}
-    fund_partner: list[int] = []
-    fund_ids: list[str] = []
-    fund_baseline: list[float] = []
-    own_funding_growth: list[tuple[int, Any]] = []
-    line_number: dict[str, int] = {}
-    fund_number: dict[str, int] = {}
-    for partner in model.partners:
-        p_index = position[partner.id]
-        for line in partner.costs:
-            l_index = len(line_ids)
-            line_number[f"{partner.id}.{line.id}"] = l_index
-            line_partner.append(p_index)
-            line_payee.append(position.get(line.payee, -1) if line.payee else -1)
-            line_ids.append(f"{partner.id}.{line.id}")
-            baselines.append(line.baseline)
-            line_driver.append(line.demand_driver)
-            if line.demand_driver is not None:
-                add(f"drivers.{line.demand_driver}.growth", "driver_growth", l_index)
-                own_direct = line.non_demographic_growth
-                inherited = "assumptions.non_demographic_growth"
-            else:
-                own_direct = line.demand_growth
-                inherited = "assumptions.demand_growth"
-            if own_direct is None:
-                add(inherited, "direct_growth", l_index)
-            else:
-                own_rates["direct"].append((l_index, own_direct))
-            for name in ("inflation", "efficiency"):
-                own = getattr(line, name)
-                if own is None:
-                    add(f"assumptions.{name}", name, l_index)
-                else:
-                    own_rates[name].append((l_index, own))
-        for stream in partner.funding:
-            f_index = len(fund_ids)
-            fund_number[f"{partner.id}.{stream.id}"] = f_index
-            fund_partner.append(p_index)
-            fund_ids.append(f"{partner.id}.{stream.id}")
-            fund_baseline.append(stream.baseline)
-            if stream.funding_growth is None:
-                add("assumptions.funding_growth", "funding_growth", f_index)
-            else:
-                own_funding_growth.append((f_index, stream.funding_growth))
-
-    n_lines = len(line_ids)
-    has_driver = np.array([d is not None for d in line_driver], dtype=bool)
-
-    def rates(default: Any, own: list[tuple[int, Any]], rows: int) -> FloatArray:
-        """Each row the default year vector, then the rows a line or stream sets itself."""
-        table = (
-            np.tile(year_vector(default, horizon), (rows, 1)) if rows else np.zeros((0, horizon))
-        )
-        for row, value in own:
-            table[row] = year_vector(value, horizon)
-        return table
-
-    direct_default = (
-        np.where(
-            has_driver[:, None],
-            year_vector(a.non_demographic_growth, horizon),
-            year_vector(a.demand_growth, horizon),
-        )
-        if n_lines
-        else np.zeros((0, horizon))
-    )
-    for row, value in own_rates["direct"]:
-        direct_default[row] = year_vector(value, horizon)
-    driver_growth = np.zeros((n_lines, horizon))
-    for driver_id, driver in model.drivers.items():
-        driver_growth[[d == driver_id for d in line_driver]] = year_vector(driver.growth, horizon)
-
+    place_names = list(dict.fromkeys(p.place for p in partners))
     n_partners = len(partner_ids)
+
+    line_objs = list(chain.from_iterable(p.costs for p in partners))
+    line_counts = [len(p.costs) for p in partners]
+    line_partner = np.repeat(np.arange(n_partners, dtype=np.int64), line_counts)
+    n_lines = len(line_objs)
+    (
+        ids,
+        baselines,
+        payees,
+        drivers,
+        demand_own,
+        non_demographic_own,
+        inflation_own,
+        efficiency_own,
+        bases,
+        series,
+        ring_fence,
+    ) = _columns(line_objs, _LINE_FIELDS)
+    line_ids = list(map("{}.{}".format, np.repeat(partner_ids, line_counts).tolist(), ids))
+    line_driver = _index_of(drivers, {d: k for k, d in enumerate(model.drivers)})
+    has_driver = line_driver >= 0
+
+    # A line on a driver takes non-demographic growth, any other line demand growth.
+    direct_values = np.where(has_driver, _objects(non_demographic_own), _objects(demand_own))
+    direct, own_direct = _rate_table(direct_values.tolist(), year_vector(a.demand_growth, horizon))
+    direct[has_driver & ~own_direct] = year_vector(a.non_demographic_growth, horizon)
+    inflation, own_inflation = _rate_table(inflation_own, year_vector(a.inflation, horizon))
+    efficiency, own_efficiency = _rate_table(efficiency_own, year_vector(a.efficiency, horizon))
+    driver_table = np.zeros((len(model.drivers) + 1, horizon))
+    for k, driver in enumerate(model.drivers.values()):
+        driver_table[k] = year_vector(driver.growth, horizon)
+    driver_growth = driver_table[line_driver]  # index -1 is the zero row
+    line_payee = _index_of(payees, position)
+    rules = nhs_rates(
+        model,
+        line_partner,
+        line_payee >= 0,
+        inflation,
+        own_inflation,
+        efficiency,
+        own_efficiency,
+        bases,
+        series,
+    )
+    inflation, efficiency = rules.inflation, rules.efficiency
+    # A block contract does not follow activity: no driver, no inherited demand growth.
+    driver_growth[rules.block] = 0.0
+    direct[rules.block & ~own_direct] = 0.0
+
+    stream_objs = list(chain.from_iterable(p.funding for p in partners))
+    stream_counts = [len(p.funding) for p in partners]
+    fund_partner = np.repeat(np.arange(n_partners, dtype=np.int64), stream_counts)
+    stream_ids, fund_baselines, growth_own, convergence = _columns(stream_objs, _FUND_FIELDS)
+    fund_ids = list(map("{}.{}".format, np.repeat(partner_ids, stream_counts).tolist(), stream_ids))
+    funding_growth, own_funding = _rate_table(growth_own, year_vector(a.funding_growth, horizon))
+    fund_base = np.array(fund_baselines, dtype=float).reshape(len(stream_ids))
+    converging, fair_share, funding_growth = converge(
+        convergence, fund_base, funding_growth, horizon
+    )
+
+    raw: dict[str, dict[tuple[str, bool], IntArray]] = {
+        "assumptions.demand_growth": {
+            ("direct_growth", True): np.flatnonzero(~has_driver & ~own_direct & ~rules.block)
+        },
+        "assumptions.non_demographic_growth": {
+            ("direct_growth", True): np.flatnonzero(has_driver & ~own_direct & ~rules.block)
+        },
+        "assumptions.inflation": {
+            ("inflation", True): np.flatnonzero(rules.default_inflation_line)
+        },
+        "assumptions.efficiency": {
+            ("efficiency", True): np.flatnonzero(rules.default_efficiency_line)
+        },
+        "assumptions.funding_growth": {
+            ("funding_growth", True): np.flatnonzero(~own_funding & ~converging)
+        },
+    }
+    for k, driver_id in enumerate(model.drivers):
+        raw[f"drivers.{driver_id}.growth"] = {
+            ("driver_growth", True): np.flatnonzero((line_driver == k) & ~rules.block)
+        }
+    for k, series_id in enumerate(model.price_series):
+        raw[f"price_series.{series_id}.growth"] = {
+            ("inflation", True): np.flatnonzero(rules.series_line == k)
+        }
+    if model.tariff is not None:
+        raw["assumptions.qipp"] = {("efficiency", True): np.flatnonzero(rules.default_qipp_line)}
+        raw["tariff.efficiency"] = {
+            ("efficiency", True): np.flatnonzero(rules.tariff_efficiency_line)
+        }
+        if model.tariff.cost_uplift is not None:
+            raw["tariff.cost_uplift"] = {("inflation", True): np.flatnonzero(rules.cuf_line)}
+
+    ct_ids = list(model.control_totals)
+    ct_rows = _index_of(ct_ids, position)
     control_total = np.full((n_partners, horizon + 1), np.nan)
-    for partner_id in model.control_totals:
-        p_index = position[partner_id]
-        control_total[p_index, 1:] = year_vector(model.control_total_values(partner_id), horizon)
-        add(f"control_totals.{partner_id}", "control_total", p_index)
+    control_total[ct_rows, 1:] = _rate_table(
+        list(map(model.control_total_values, ct_ids)), np.zeros(horizon)
+    )[0]
     fixed = np.zeros(n_partners)
     for partner_id, share in (model.risk_share.shares or {}).items():
         fixed[position[partner_id]] = share
 
+    nonrec = _non_recurrent(model, partner_ids)
     return ProjectionInputs(
         years=model.years,
         partner_ids=partner_ids,
-        partner_names=[p.name for p in model.partners],
-        partner_places=[p.place for p in model.partners],
+        partner_names=[p.name for p in partners],
+        partner_places=[p.place for p in partners],
         place_names=place_names,
-        in_control_total=np.array([p.in_control_total for p in model.partners], dtype=bool),
-        line_partner=np.array(line_partner, dtype=np.int64),
-        line_payee=np.array(line_payee, dtype=np.int64),
+        in_control_total=np.array([p.in_control_total for p in partners], dtype=bool),
+        line_partner=line_partner,
+        line_payee=line_payee,
         line_ids=line_ids,
-        fund_partner=np.array(fund_partner, dtype=np.int64),
+        fund_partner=fund_partner,
         fund_ids=fund_ids,
-        cost_baseline=np.array(baselines, dtype=float),
+        cost_baseline=np.array(baselines, dtype=float).reshape(n_lines),
         driver_growth=driver_growth,
-        direct_growth=direct_default,
-        inflation=rates(a.inflation, own_rates["inflation"], n_lines),
-        efficiency=rates(a.efficiency, own_rates["efficiency"], n_lines),
-        fund_baseline=np.array(fund_baseline, dtype=float),
-        funding_growth=rates(a.funding_growth, own_funding_growth, len(fund_ids)),
+        direct_growth=direct,
+        inflation=inflation,
+        efficiency=efficiency,
+        fund_baseline=fund_base,
+        funding_growth=funding_growth,
         control_total=control_total,
         risk_method=model.risk_share.method,
         fixed_shares=fixed,
         investment_expenditure=np.zeros((n_partners, horizon + 1)),
-        slots=SlotTable(slots, line_number, fund_number, has_driver),
+        slots=SlotTable(
+            raw,
+            dict(zip(line_ids, range(n_lines), strict=True)),
+            dict(zip(fund_ids, range(len(fund_ids)), strict=True)),
+            has_driver,
+            dict(zip(ct_ids, ct_rows.tolist(), strict=True)),
+        ),
+        fair_share=fair_share,
+        nonrecurrent_cip=rules.nonrecurrent_cip,
+        cip_planned=rules.cip_planned,
+        cip_line=rules.cip_line,
+        line_basis=rules.basis,
+        line_ring_fence=ring_fence,
+        **nonrec,
     )
 
 
-class SlotTable(Mapping[str, tuple[Slot, ...]]):
-    """Dotted path -> the array slots it sets, built on first use (a model has many paths).
+def taper_amounts(base: FloatArray, zero_year: list[int | None], horizon: int) -> FloatArray:
+    """Base-year amounts tapering in equal steps to zero in year ``zero_year`` (index 1..H).
 
-    System-wide paths (assumptions, drivers, control totals) are listed when compiling; the
-    paths of single lines (``partners.<p>.costs.<c>.<field>``, ``partners.<p>.funding.<f>.<field>``)
-    are worked out from the line's number when asked for.
+    ``base`` is (N,); rows with ``None`` are zero (the caller sets their amounts); returns
+    (N, H), zero from the taper year on.
+
+    >>> taper_amounts(np.array([175.0]), [2], 3).tolist()
+    [[87.5, 0.0, 0.0]]
     """
+    years = np.arange(1, horizon + 1)
+    end = np.array([0 if z is None else z for z in zero_year], dtype=float)[:, None]
+    left = np.where(end > 0, np.clip(1.0 - years / np.where(end > 0, end, 1.0), 0.0, 1.0), 0.0)
+    return base[:, None] * left
 
-    def __init__(
-        self,
-        raw: dict[str, dict[tuple[str, bool], list[int]]],
-        line_number: dict[str, int],
-        fund_number: dict[str, int],
-        has_driver: NDArray[np.bool_],
-    ):
-        self._raw = raw
-        self._lines = line_number
-        self._funds = fund_number
-        self._has_driver = has_driver
-        self._built: dict[str, tuple[Slot, ...]] = {}
 
-    def _line_slot(self, path: str) -> tuple[Slot, ...] | None:
-        parts = path.split(".")
-        if len(parts) != 5 or parts[0] != "partners":
-            return None
-        key, field_name = f"{parts[1]}.{parts[3]}", parts[4]
-        if parts[2] == "costs" and key in self._lines:
-            row = self._lines[key]
-            demand_field = "non_demographic_growth" if self._has_driver[row] else "demand_growth"
-            array = {
-                "baseline": "cost_baseline",
-                demand_field: "direct_growth",
-                "inflation": "inflation",
-                "efficiency": "efficiency",
-            }.get(field_name)
-        elif parts[2] == "funding" and key in self._funds:
-            row = self._funds[key]
-            array = {"baseline": "fund_baseline", "funding_growth": "funding_growth"}.get(
-                field_name
-            )
-        else:
-            return None
-        if array is None:
-            return None
-        return (Slot(array, np.array([row], dtype=np.int64), field_name != "baseline"),)
+def _non_recurrent(model: Model, partner_ids: list[str]) -> dict[str, Any]:
+    """Arrays of the partners' non-recurrent items: income, savings and costs by year (£k)."""
+    horizon = model.timeline.horizon
+    items = list(chain.from_iterable(p.non_recurrent for p in model.partners))
+    counts = [len(p.non_recurrent) for p in model.partners]
+    ids, kinds, base, projected, taper = _columns(
+        items, ("id", "kind", "base_year", "projected", "taper_to_zero_by")
+    )
+    n = len(items)
+    start = int(model.timeline.base_year[:4])
+    zero_year = [None if y is None else int(y[:4]) - start for y in taper]
+    amount = np.zeros((n, horizon + 1))
+    amount[:, 0] = np.array(base, dtype=float).reshape(n)
+    amount[:, 1:] = _rate_table(projected, np.zeros(horizon))[0]
+    tapered = np.array([z is not None for z in zero_year], dtype=bool)
+    amount[tapered, 1:] = taper_amounts(amount[:, 0], zero_year, horizon)[tapered]
+    kind = np.array([NonRecurrentKind(k).value for k in kinds], dtype=object)
 
-    def __getitem__(self, path: str) -> tuple[Slot, ...]:
-        built = self._built.get(path)
-        if built is None:
-            if path in self._raw:
-                built = tuple(
-                    Slot(name, np.array(sorted(set(indices)), dtype=np.int64), per_year)
-                    for (name, per_year), indices in self._raw[path].items()
-                )
-            else:
-                found = self._line_slot(path)
-                if found is None:
-                    raise KeyError(path)
-                built = found
-            self._built[path] = built
-        return built
+    def of(kinds_in: frozenset[NonRecurrentKind]) -> FloatArray:
+        chosen = np.isin(kind, [k.value for k in kinds_in]) if n else np.zeros(0, dtype=bool)
+        return np.where(chosen[:, None], amount, 0.0)
 
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and (path in self._raw or self._line_slot(path) is not None)
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._raw
-        for key, row in self._lines.items():
-            partner, line = key.split(".", 1)
-            demand_field = "non_demographic_growth" if self._has_driver[row] else "demand_growth"
-            for name in ("baseline", demand_field, "inflation", "efficiency"):
-                yield f"partners.{partner}.costs.{line}.{name}"
-        for key in self._funds:
-            partner, stream = key.split(".", 1)
-            for name in ("baseline", "funding_growth"):
-                yield f"partners.{partner}.funding.{stream}.{name}"
-
-    def __len__(self) -> int:
-        return len(self._raw) + 4 * len(self._lines) + 2 * len(self._funds)
+    return {
+        "nonrec_partner": np.repeat(np.arange(len(partner_ids), dtype=np.int64), counts),
+        "nonrec_ids": list(map("{}.{}".format, np.repeat(partner_ids, counts).tolist(), ids)),
+        "nonrec_kind": kind.tolist(),
+        "nonrec_income": of(NON_RECURRENT_INCOME),
+        "nonrec_saving": of(NON_RECURRENT_SAVING),
+        "nonrec_cost": of(NON_RECURRENT_COST),
+    }

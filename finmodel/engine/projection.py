@@ -3,11 +3,17 @@
 Equations (SPEC section 4), for cost line ``c`` and funding stream ``f``, year ``t = 1..H``::
 
     demand_growth[c,t] = (1 + driver_growth[c,t]) * (1 + direct_growth[c,t]) - 1
-    cost[c,t] = cost[c,t-1] * (1 + demand_growth[c,t]) * (1 + inflation[c,t]) * (1 - efficiency[c,t])
+    before[c,t]     = underlying[c,t-1] * (1 + demand_growth[c,t]) * (1 + inflation[c,t])
+    underlying[c,t] = before[c,t] * (1 - efficiency[c,t])          (recurrent run rate)
+    cost[c,t]       = underlying[c,t] - before[c,t] * nonrecurrent_cip[c,t]     (reported)
     fund[f,t] = fund[f,t-1] * (1 + funding_growth[f,t])
     income[p,t]      = funding of p + cost lines of other partners with payee p
+                       + non-recurrent income of p (deficit support, winter money, grants)
     expenditure[p,t] = cost lines of p + net cost of selected investment options funded by p
-    surplus[p,t]     = income[p,t] - expenditure[p,t]         (surplus +, gap = -surplus)
+                       + one-off costs of p - non-recurrent savings of p
+    surplus[p,t]     = income[p,t] - expenditure[p,t]         (reported; surplus +, gap = -surplus)
+    non_recurrent[p,t] = non-recurrent income + savings - one-off costs of p
+    underlying_surplus[p,t] = surplus[p,t] - non_recurrent[p,t]   (the recurrent run rate)
 
 System and place figures eliminate internal flows. Every function takes arrays with any leading
 batch shape (Monte Carlo draws); there is no Python loop over lines, years or draws.
@@ -23,7 +29,14 @@ from finmodel.domain.model import RiskShareMethod
 from finmodel.engine.inputs import FloatArray, ProjectionInputs
 
 #: Gap-bridge steps, in the order they are applied (SPEC section 4).
-BRIDGE_STEPS = ("Funding growth", "Demand", "Inflation", "Efficiency", "Investments")
+BRIDGE_STEPS = (
+    "Funding growth",
+    "Demand",
+    "Inflation",
+    "Efficiency",
+    "Non-recurrent items",
+    "Investments",
+)
 
 
 @dataclass(frozen=True)
@@ -49,13 +62,31 @@ class Projection:
     place_expenditure: FloatArray  # (..., Q, T)
     place_surplus: FloatArray  # (..., Q, T)
     place_eliminations: FloatArray  # (..., Q, T)
-    bridge: FloatArray  # (..., 5, T): step effects on the system surplus from the base year to t
+    bridge: FloatArray  # (..., 6, T): step effects on the system surplus from the base year to t
+    non_recurrent: FloatArray  # (..., P, T): net non-recurrent items (income + savings - costs)
+    underlying_surplus: FloatArray  # (..., P, T): surplus - non_recurrent (the run rate)
+    system_non_recurrent: FloatArray  # (..., T)
+    system_underlying_surplus: FloatArray  # (..., T)
+    place_non_recurrent: FloatArray  # (..., Q, T)
+    place_underlying_surplus: FloatArray  # (..., Q, T)
+    control_total_surplus: FloatArray  # (..., T): surplus of the partners in the control total
+    control_total_underlying_surplus: FloatArray  # (..., T): their underlying surplus
+    outside_surplus: FloatArray  # (..., T): surplus of the partners outside the control total
+    cip_planned: FloatArray  # (..., P, T): provider CIP planned, £k (0 in the base year)
+    cip_delivered: FloatArray  # (..., P, T): CIP delivered, recurrent + non-recurrent, £k
+    cip_recurrent: FloatArray  # (..., P, T): recurrent part of CIP delivered, £k
 
 
 def _cumulative(factors: FloatArray) -> FloatArray:
     """Cumulative product over years with 1 prepended for the base year: (..., n, H) -> (..., n, T)."""
     ones = np.ones((*factors.shape[:-1], 1))
     return np.concatenate([ones, np.cumprod(factors, axis=-1)], axis=-1)
+
+
+def _with_base_year(values: FloatArray) -> FloatArray:
+    """(..., n, H) yearly amounts with a zero base year prepended: (..., n, T)."""
+    zeros = np.zeros((*values.shape[:-1], 1))
+    return np.concatenate([zeros, values], axis=-1)
 
 
 def one_hot(index: np.ndarray, size: int) -> FloatArray:
@@ -119,15 +150,46 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     base = inputs.cost_baseline[..., None]
     cost_demand = base * cum_demand
     cost_demand_inflation = cost_demand * cum_inflation
-    cost = cost_demand_inflation * cum_efficiency
+    underlying_cost = cost_demand_inflation * cum_efficiency
     funding = inputs.fund_baseline[..., None] * _cumulative(1 + inputs.funding_growth)
+    if inputs.cip_line.any():
+        # The year's cost before its savings: last year's run rate grown by demand and prices.
+        before = underlying_cost[..., :-1] * demand * (1 + inputs.inflation)
+        one_off = _with_base_year(before * inputs.nonrecurrent_cip)  # non-recurrent CIP saved
+        cost = underlying_cost - one_off
+        cip_line = inputs.cip_line.astype(float)[:, None]
+        cip_planned = group_sum(
+            inputs.line_partner, n_partners, _with_base_year(before * inputs.cip_planned)
+        )
+        cip_recurrent = group_sum(
+            inputs.line_partner,
+            n_partners,
+            _with_base_year(before * inputs.efficiency * cip_line),
+        )
+        line_one_off = group_sum(inputs.line_partner, n_partners, one_off)
+    else:  # no CIP lines: nothing non-recurrent on the lines, the same arrays without the work
+        cost = underlying_cost
+        cip_planned = np.zeros((*underlying_cost.shape[:-2], n_partners, underlying_cost.shape[-1]))
+        cip_recurrent = cip_planned
+        line_one_off = cip_planned
 
     internal = (inputs.line_payee >= 0).astype(float)
     external = 1.0 - internal
 
-    expenditure = group_sum(inputs.line_partner, n_partners, cost) + inputs.investment_expenditure
-    income = group_sum(inputs.fund_partner, n_partners, funding) + group_sum(
-        inputs.line_payee, n_partners, cost
+    nonrec_income = group_sum(inputs.nonrec_partner, n_partners, inputs.nonrec_income)
+    nonrec_spend = group_sum(
+        inputs.nonrec_partner, n_partners, inputs.nonrec_cost - inputs.nonrec_saving
+    )
+    non_recurrent = nonrec_income - nonrec_spend + line_one_off
+    expenditure = (
+        group_sum(inputs.line_partner, n_partners, cost)
+        + inputs.investment_expenditure
+        + nonrec_spend
+    )
+    income = (
+        group_sum(inputs.fund_partner, n_partners, funding)
+        + group_sum(inputs.line_payee, n_partners, cost)
+        + nonrec_income
     )
     surplus = income - expenditure
 
@@ -165,11 +227,16 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
         )
 
     external_funding = funding.sum(axis=-2)
+    system_non_recurrent = non_recurrent.sum(axis=-2)
+    place_non_recurrent = group_sum(place_of, n_places, non_recurrent)
+    place_surplus = place_income - place_expenditure
+    outside = ~in_ct
     steps = [
         external_funding - external_funding[..., :1],
         -(external @ cost_demand - (external @ cost)[..., :1]),
         -(external @ (cost_demand_inflation - cost_demand)),
-        -(external @ (cost - cost_demand_inflation)),
+        -(external @ (underlying_cost - cost_demand_inflation)),
+        system_non_recurrent - system_non_recurrent[..., :1],
         -(
             inputs.investment_expenditure.sum(axis=-2)
             - inputs.investment_expenditure.sum(axis=-2)[..., :1]
@@ -193,9 +260,23 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
         system_variance=system_variance,
         place_income=place_income,
         place_expenditure=place_expenditure,
-        place_surplus=place_income - place_expenditure,
+        place_surplus=place_surplus,
         place_eliminations=place_eliminations,
-        bridge=np.stack(steps, axis=-2),
+        bridge=np.stack(np.broadcast_arrays(*steps), axis=-2),
+        non_recurrent=non_recurrent,
+        underlying_surplus=surplus - non_recurrent,
+        system_non_recurrent=system_non_recurrent,
+        system_underlying_surplus=system_surplus - system_non_recurrent,
+        place_non_recurrent=place_non_recurrent,
+        place_underlying_surplus=place_surplus - place_non_recurrent,
+        control_total_surplus=np.where(in_ct[:, None], surplus, 0.0).sum(axis=-2),
+        control_total_underlying_surplus=np.where(in_ct[:, None], surplus - non_recurrent, 0.0).sum(
+            axis=-2
+        ),
+        outside_surplus=np.where(outside[:, None], surplus, 0.0).sum(axis=-2),
+        cip_planned=cip_planned,
+        cip_delivered=cip_recurrent + line_one_off,
+        cip_recurrent=cip_recurrent,
     )
 
 

@@ -161,8 +161,10 @@ def cost_growth(
     direct: FloatArray,
     inflation: FloatArray,
     efficiency: FloatArray,
+    nonrecurrent: FloatArray | None = None,
 ) -> FloatArray:
-    """``base * cum(demand) * cum(1 + inflation) * cum(1 - efficiency)`` in the engine's order.
+    """``base * cum(demand) * cum(1 + inflation) * cum(1 - efficiency)`` in the engine's order,
+    less the year's non-recurrent CIP (``nonrecurrent`` x the cost before the year's savings).
 
     ``base`` is (G, n), rates (G, H, n) (n may be 1 and broadcast); returns (G, T, n).
     """
@@ -171,7 +173,12 @@ def cost_growth(
     if base.shape[-1] != 1 or not np.all(base == 1.0):  # a base of 1 changes nothing
         cost = _times(cost, base[:, None, :])
     cost = _times(cost, _cumulative(1 + inflation))
-    return _times(cost, _cumulative(1 - efficiency))
+    cost = _times(cost, _cumulative(1 - efficiency))
+    if nonrecurrent is not None and nonrecurrent.any():
+        before = cost[:, :-1] * demand * (1 + inflation)
+        cost = cost.copy() if not cost.flags.writeable else cost
+        cost[:, 1:] = cost[:, 1:] - before * nonrecurrent
+    return cost
 
 
 def _times(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -281,7 +288,10 @@ class Kernel:
         line_sigs: list[tuple[object, ...]] = []
         for i in range(n_lines):
             own = any(a == "cost_baseline" for _, a in touched_lines[i])
-            rows = tuple(getattr(inputs, name)[i].tobytes() for name in _COST_RATES)
+            rows = (
+                *(getattr(inputs, name)[i].tobytes() for name in _COST_RATES),
+                inputs.nonrecurrent_cip[i].tobytes(),
+            )
             line_sigs.append((rows, tuple(sorted(touched_lines[i])), i if own else -1))
         fund_sigs: list[tuple[object, ...]] = []
         for i in range(n_funds):
@@ -328,11 +338,19 @@ class Kernel:
         )
         # Deterministic arrays with a draws axis of length 1 (broadcast over any batch).
         self.rates = {name: getattr(inputs, name)[line_reps][..., None] for name in _COST_RATES}
+        self.nonrecurrent = inputs.nonrecurrent_cip[line_reps][..., None]
         self.fund_rates = inputs.funding_growth[fund_reps][..., None]
         self.cost_base = self.cost_base[:, None]
         self.fund_base = self.fund_base[:, None]
         self.control_total = inputs.control_total[..., None]
-        self.cost0 = cost_growth(self.cost_base, *(self.rates[n] for n in _COST_RATES))
+        self.cost0 = cost_growth(
+            self.cost_base,
+            self.rates["driver_growth"],
+            self.rates["direct_growth"],
+            self.rates["inflation"],
+            self.rates["efficiency"],
+            self.nonrecurrent,
+        )
         self.fund0 = fund_growth(self.fund_base, self.fund_rates)
         # With no baseline drawn every group starts from its deterministic base, so the base
         # year's growth deviation is exactly zero (if the numbers are finite): skip it.
@@ -466,7 +484,14 @@ class Kernel:
             v_range = (float(np.fmin.reduce(v)), float(np.fmax.reduce(v))) if n else (0.0, 0.0)
             for move in moves:
                 self._apply(arrays, det[move.array], move, target, v, v_range, at_base)
-        cost = cost_growth(arrays["cost_base"], *(arrays[name] for name in _COST_RATES))
+        cost = cost_growth(
+            arrays["cost_base"],
+            arrays["driver_growth"],
+            arrays["direct_growth"],
+            arrays["inflation"],
+            arrays["efficiency"],
+            self.nonrecurrent,
+        )
         fund = fund_growth(arrays["fund_base"], arrays["fund_growth"])
         n_cost = cost.shape[0]
         growth = np.empty((n_cost + fund.shape[0], cost.shape[1], n))
