@@ -9,7 +9,7 @@ from hypothesis import given
 from finmodel import project
 from finmodel.domain.validation import validate_data, with_overlay
 from finmodel.engine.projection import project_arrays
-from finmodel.engine.result import compile_inputs
+from finmodel.investment.projection import compile_inputs
 from finmodel.risk.inputs import input_target
 from finmodel.risk.kernel import Kernel
 from tests.strategies import finance_model_dicts
