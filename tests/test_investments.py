@@ -201,8 +201,11 @@ def test_default_model_ipa_options_are_paid_by_the_ccgs_in_proportion_to_chc(def
     net = streams.net_by_partner()[3][:, : len(model.years)]
     np.testing.assert_allclose(chosen.arrays.surplus - base.arrays.surplus, -net, atol=1e-9)
     assert np.all(net[[i for i, p in enumerate(streams.partner_ids) if p not in chc]] == 0.0)
-    costs = streams.costs_by_partner()[3]
-    np.testing.assert_allclose(costs.sum(axis=0)[1:], 3000.0)
+    costs = streams.costs_by_partner()[3].sum(axis=0)
+    # charged for staff in post: from July 2020 (three-month lag, three-month ramp), then the
+    # full establishment at pay growing 3% a year in cash
+    assert 0 < costs[1] < 3000.0 * 0.75 < 3000.0 < costs[2] < costs[3]
+    np.testing.assert_allclose(costs[3] / costs[2], 1.03, rtol=1e-12)
     # the cash released reduces the net cost, and only after the staff are in post
     released = streams.cash_released_by_partner()[3].sum(axis=0)
     assert 0 < released[1] < released[2] < 3000.0
@@ -379,7 +382,9 @@ def test_the_service_runs_to_the_end_of_the_appraisal(default_model) -> None:
     assert service.month_labels[0] == "2020-01" and service.month_labels[-1] == "2030-03"
     # every option but do nothing (no start year) starts in April 2020 (month 3)
     assert service.investment_start_month.tolist() == [0, 3, 3, 3, 3]
-    np.testing.assert_allclose(service.investment_k, [0, 796, 2000, 3000, 4000])
+    (staff,) = service.funding[1:]  # one cost buys staff: "staff"
+    np.testing.assert_allclose(staff.amount_k, [0, 796, 2000, 3000, 4000])
+    assert staff.start.tolist() == [0, 3, 3, 3, 3] and np.all(staff.end > service.months)
 
 
 # -- Monte Carlo entry point ----------------------------------------------------------------------

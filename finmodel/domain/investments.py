@@ -224,7 +224,41 @@ class Cost(_Amounts):
 
     kind: CostKind = CostKind.revenue
     """``capital`` or ``revenue``. An option's recurrent revenue costs buy the linked service
-    model's capacity."""
+    model's capacity (staff from the month they arrive to the end of ``end_year``), and so do
+    non-recurrent revenue costs with ``team_months`` (a time-limited team)."""
+    team_months: int | None = Field(default=None, ge=1, le=120)
+    """Non-recurrent revenue only: the money (all its amounts together) buys a time-limited team
+    for this many months from April of its start year, at ``amount x 12 / team_months`` £k a
+    year. With a linked service model the cost charged is that of the team in post."""
+    interim: bool = False
+    """Whether the staff it buys are interim (agency or fixed-term): the service model's
+    ``interim_lag_months`` and ``interim_premium`` apply."""
+
+    def buys_capacity(self) -> bool:
+        """Whether the cost buys the linked service model's staff.
+
+        >>> Cost(id="s", amount=796, recurrent=True).buys_capacity()
+        True
+        >>> Cost(id="t", amount=1500, team_months=18).buys_capacity()
+        True
+        """
+        if self.kind != CostKind.revenue:
+            return False
+        return self.recurrent or self.team_months is not None
+
+    def team_amount_k(self) -> float:
+        """£k a year the cost spends while it runs: the full-year amount of a recurrent cost,
+        or a team's total spread over its months (0 for a profile-less recurrent list).
+
+        >>> Cost(id="t", amount=[1000, 500], team_months=18).team_amount_k()
+        1000.0
+        """
+        if self.amount is None:
+            return 0.0
+        if self.recurrent:
+            return float(self.amount) if not isinstance(self.amount, list) else 0.0
+        total = float(sum(self.amount)) if isinstance(self.amount, list) else float(self.amount)
+        return total * 12.0 / float(self.team_months or 12)
 
 
 class Benefit(_Amounts):

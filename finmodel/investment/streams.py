@@ -13,9 +13,13 @@ of the option's costs minus its share of the cash the option releases. Everythin
 sees in the projection is *incremental to do nothing*: the do-nothing option's own costs and
 the cash its reviews release are business as usual, already in the partners' cost lines.
 
-The service model (SPEC section 6) runs once for every option (and draw) at once: each option's
-recurrent revenue costs (full-year amount) buy ``amount / cost_per_fte_k`` extra FTE from April
-of its start year (after the recruitment lag), and the cash its reviews release, summed by
+The service model (SPEC section 6) runs once for every option (and draw) at once. Money buys
+capacity exactly: every cost that buys staff (recurrent revenue, or non-recurrent revenue with
+``team_months``) is a block of :class:`~finmodel.service.ipa_results.Funding` buying
+``amount / cost_per_fte_k`` posts from April of its start year (staff arriving after the
+recruitment lag) until its money stops (the end of ``end_year``, or after ``team_months``), and
+the **cost stream is what the service model charges**: staff in post, at pay growing with
+``pay_growth`` (nominal), not the amount typed in. The cash its reviews release, summed by
 financial year, is the cash-releasing stream ``service_cash_released``.
 
 Example
@@ -49,7 +53,7 @@ from finmodel.domain.investments import (
 from finmodel.domain.model import Model
 from finmodel.errors import InputError, Problem
 from finmodel.service.ipa import RECORDED_SERIES, simulate_ipa_service
-from finmodel.service.ipa_results import IpaServiceResult
+from finmodel.service.ipa_results import Funding, IpaServiceResult
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -137,8 +141,8 @@ class InvestmentStreams:
     def costs_by_partner(self) -> FloatArray:
         """Each partner's share of each option's costs, less its share under do nothing,
         nominal £k ``(options, partners, years)``."""
-        by_partner = self.total_costs()[:, None, :] * self.funder_shares[:, :, None]
-        return by_partner - by_partner[self.baseline]
+        by_partner = self.total_costs()[..., :, None, :] * self.funder_shares[:, :, None]
+        return by_partner - by_partner[..., self.baseline : self.baseline + 1, :, :]
 
     def cash_released_by_partner(self) -> FloatArray:
         """Each partner's share of each option's cash-releasing benefits, less do nothing's,
@@ -184,6 +188,43 @@ def service_months(model: Model, investment: Investment, years: list[str]) -> tu
     return max(p.horizon_months, end - start + 1), starts
 
 
+def capacity_costs(investment: Investment) -> list[str]:
+    """Ids of the costs that buy the service model's staff, in order of first appearance."""
+    ids: list[str] = []
+    for option in investment.options:
+        for cost in option.costs:
+            if cost.buys_capacity() and cost.id not in ids:
+                ids.append(cost.id)
+    return ids
+
+
+def service_funding(investment: Investment, months: int) -> list[Funding]:
+    """One :class:`Funding` block per cost that buys staff (see :func:`capacity_costs`), with
+    arrays over the options: £k a year, first month (April of its start year) and the month
+    the money stops (April after ``end_year``, or ``team_months`` later; never by default)."""
+    assert investment.service is not None
+    p = investment.service.parameters
+    first = p.start_year * 12 + p.start_month - 1
+    blocks = []
+    for cost_id in capacity_costs(investment):
+        amount, start, end = (np.zeros(len(investment.options)) for _ in range(3))
+        end[:] = months + 1
+        interim = False
+        for o, option in enumerate(investment.options):
+            for cost in option.costs:
+                if cost.id != cost_id or not cost.buys_capacity():
+                    continue
+                label = cost.start_year or option.start_year
+                begin = max(int(label[:4]) * 12 + 3 - first, 0) if label else 0
+                amount[o], start[o], interim = cost.team_amount_k(), begin, cost.interim
+                if cost.team_months is not None and not cost.recurrent:
+                    end[o] = begin + cost.team_months
+                elif cost.end_year is not None:
+                    end[o] = max((int(cost.end_year[:4]) + 1) * 12 + 3 - first, 0)
+        blocks.append(Funding(amount, start.astype(np.int64), end.astype(np.int64), interim))
+    return blocks
+
+
 def run_service(
     model: Model,
     investment: Investment,
@@ -194,22 +235,24 @@ def run_service(
     """Run the investment's service model for every option (and draw).
 
     ``overrides`` maps service parameters to one value per draw ``(D,)`` (or per draw and option
-    ``(D, options)``); the result's batch is then ``(D, options)``.
+    ``(D, options)``); the result's batch is then ``(D, options)``. The result's funding blocks
+    are a zero recurrent block followed by :func:`service_funding`'s, one per cost that buys
+    staff (block ``1 + k`` is ``capacity_costs(investment)[k]``).
     """
     assert investment.service is not None
     months, starts = service_months(model, investment, years)
     params = investment.service.parameters.model_copy(update={"horizon_months": months})
-    invest = np.asarray([recurrent_revenue(o) for o in investment.options])
     shaped = {
         name: (np.asarray(v, dtype=float)[:, None] if np.ndim(v) == 1 else np.asarray(v))
         for name, v in (overrides or {}).items()
     }
     return simulate_ipa_service(
         params,
-        invest,
+        np.zeros(len(investment.options)),
         overrides=shaped,
         investment_start=np.asarray(starts),
         record=record,
+        funding=service_funding(investment, months),
     )
 
 
@@ -263,9 +306,9 @@ def compile_investment(
         bias = option_optimism_bias(inv, option)
         for cost in option.costs:
             start = option.start_year or years[1]
-            costs.setdefault(cost.id, np.zeros((n_options, n_years)))[o] += amounts_by_year(
-                cost, start, years
-            )
+            costs.setdefault(cost.id, np.zeros((n_options, n_years)))
+            if inv.service is None or not cost.buys_capacity():  # else: the staff charged
+                costs[cost.id][o] += amounts_by_year(cost, start, years)
             kinds.setdefault(cost.id, cost.kind)
             cost_names.setdefault(cost.id, cost.name or cost.id)
             rate = bias.rate() if bias is not None and cost.kind in bias.applies_to else 0.0
@@ -293,8 +336,10 @@ def compile_investment(
     service = None
     if inv.service is not None:
         service = run_service(model, inv, years, service_overrides, record)
+        matrix = service_by_year(service, years)
+        for k, cost_id in enumerate(capacity_costs(inv)):
+            costs[cost_id] = costs[cost_id] + service.extra_staff_cost_profile(1 + k) @ matrix
         if inv.service.cash_releasing:
-            matrix = service_by_year(service, years)
             benefits[SERVICE_STREAM] = service.get("cash_released") @ matrix
             types[SERVICE_STREAM] = BenefitType.cash_releasing
             benefit_names[SERVICE_STREAM] = SERVICE_STREAM_NAME
