@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from finmodel.service import (
     NEVER,
-    Funding,
     VARIABLE_FIELDS,
     ConservationError,
+    Funding,
     IpaServiceParameters,
     ServiceParameterError,
     check_conservation,

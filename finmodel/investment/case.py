@@ -267,7 +267,7 @@ def _service_answers(case: InvestmentCase) -> list[dict[str, Any]]:
     first_year = service.first_year_meeting_standard()
     annual = service.annual(("incomplete_over_28_days", "overdue_backlog", "assessments",
                              "decisions_within_28_days"))  # fmt: skip
-    extra_fte = service.investment_k / service.resolved["cost_per_fte_k"]
+    extra_fte = service.extra_fte_profile().max(axis=-1, initial=0.0)  # the most in post
     rows = []
     for o in range(len(case.option_ids)):
         months = int(clear[o])

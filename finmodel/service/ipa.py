@@ -584,7 +584,7 @@ def _run_months(
         o_withdrawals.fill(0.0)
     if o_lapsed is not None and not lapse:
         o_lapsed.fill(0.0)
-    add, sub, mul, div = np.add, np.subtract, np.multiply, np.divide
+    add, sub, mul = np.add, np.subtract, np.multiply
     minimum, maximum, copyto = np.minimum, np.maximum, np.copyto
 
     for t in range(n):
