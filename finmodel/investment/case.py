@@ -38,6 +38,7 @@ from finmodel.engine.result import project
 from finmodel.errors import InputError, Problem
 from finmodel.investment.economic import EconomicCase, economic_case
 from finmodel.investment.streams import FloatArray, InvestmentStreams, compile_investment
+from finmodel.service.headlines import describe_course
 from finmodel.service.ipa_results import NEVER
 
 #: Series of the service model reported by financial year.
@@ -268,11 +269,30 @@ def _service_answers(case: InvestmentCase) -> list[dict[str, Any]]:
     annual = service.annual(("incomplete_over_28_days", "overdue_backlog", "assessments",
                              "decisions_within_28_days"))  # fmt: skip
     extra_fte = service.extra_fte_profile().max(axis=-1, initial=0.0)  # the most in post
+    headlines = service.headlines()
     rows = []
     for o in range(len(case.option_ids)):
         months = int(clear[o])
+        courses = {}
+        for name, (course, at_end) in headlines.items():
+            first_m, kept, lost = (
+                int(course.first_reached[o]),
+                int(course.sustained_from[o]),
+                int(course.lost_in[o]),
+            )
+            value = float(at_end[o])
+            shown = f"{value:.1%}" if name == "standard_28_days" else f"{value:,.0f}"
+            courses[name] = {
+                "first_reached": _month_label(case, first_m),
+                "sustained_from": _month_label(case, kept),
+                "lost_in": _month_label(case, lost),
+                "at_end": value,
+                "text": describe_course(first_m, kept, lost, service.month_labels, shown),
+            }
         rows.append(
             {
+                "standard_28_days": courses["standard_28_days"],
+                "backlog_cleared": courses["backlog_cleared"],
                 "extra_fte": float(extra_fte[o]),
                 "months_to_clear_backlog": None if months == NEVER else months,
                 "backlog_cleared_in": _month_label(case, max(months - 1, 0))

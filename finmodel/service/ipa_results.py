@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from finmodel.errors import FinmodelError
+from finmodel.service.headlines import OutcomeCourse, outcome_course
 
 if TYPE_CHECKING:
     from finmodel.service.ipa import IpaServiceParameters
@@ -326,6 +327,37 @@ class IpaServiceResult:
         share = self._share_within_28_days(-1.0)  # a month with no decisions never meets it
         met = share >= self.resolved["standard_share"][..., None] - 1e-12
         return np.where(met.any(axis=-1), met.argmax(axis=-1), NEVER).astype(np.int64)
+
+    def standard_met(self) -> npt.NDArray[np.bool_]:
+        """Whether each month's share of decisions within 28 days reaches the standard
+        ``(*batch, months)`` (a month with no decisions does not)."""
+        share = self._share_within_28_days(-1.0)
+        return np.asarray(share >= self.resolved["standard_share"][..., None] - 1e-12)
+
+    def backlog_cleared(self) -> npt.NDArray[np.bool_]:
+        """Whether the overdue backlog is at or below the clearing threshold each month."""
+        threshold = self.resolved["backlog_clear_threshold"][..., None]
+        return np.asarray(self.get("overdue_backlog") <= threshold)
+
+    def headlines(self) -> dict[str, tuple[OutcomeCourse, FloatArray]]:
+        """Each headline outcome's course (first reached, sustained from, lost in) and its value
+        in the last month, batch shape: ``standard_28_days`` (share of decisions within 28
+        days, a fraction) and ``backlog_cleared`` (overdue reviews).
+
+        >>> from finmodel.service.ipa import IpaServiceParameters, simulate_ipa_service
+        >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 4000.0])
+        >>> course, at_end = r.headlines()["backlog_cleared"]
+        >>> course.first_reached.tolist()
+        [-1, 12]
+        """
+        share = self._share_within_28_days(0.0)
+        return {
+            "standard_28_days": (outcome_course(self.standard_met()), share[..., -1]),
+            "backlog_cleared": (
+                outcome_course(self.backlog_cleared()),
+                self.get("overdue_backlog")[..., -1],
+            ),
+        }
 
     def first_year_meeting_standard(self) -> IntArray:
         """Index into :attr:`AnnualSummary.years` of the first financial year whose annual share
