@@ -322,6 +322,16 @@ class ServiceLink(Frozen):
     option's funders."""
     beneficiaries_basis: ShareBasis | None = None
     """Beneficiaries' shares by a basis instead of fixed shares."""
+    benefits_register: bool = True
+    """Derive the other benefits from the service model (avoided retrospective reimbursement
+    handling, acute bed days, wellbeing QALYs; zero where their unit values are zero)."""
+    cash_effects: bool = True
+    """Put the cash effects of deciding sooner in the financial case and the projection: the
+    package spend of people found eligible sooner and the retrospective liability (the funders),
+    and council care of people waiting (``council_basis``)."""
+    council_basis: ShareBasis | None = None
+    """The councils bearing the cost of care of people waiting past 28 days, e.g.
+    ``{in_proportion_to: adult_social_care}``; none: the council cost is left out."""
     source: Citation | None = None
     """Provenance of the service model as a whole."""
 

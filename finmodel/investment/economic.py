@@ -15,7 +15,10 @@ Method (HM Treasury Green Book, SPEC section 5), for the appraisal years ``t = 0
    the cumulative discounted net benefit reaches zero, cost per unit of outcome is
    ``PVC / discounted extra units``, and options are ranked by NPSV
    (:func:`finmodel.appraisal.measures.appraise`). Monetised benefits are cash-releasing,
-   non-cash-releasing and societal; unmonetised ones are listed beside the numbers.
+   non-cash-releasing and societal; unmonetised ones are listed beside the numbers. QALY
+   streams (:data:`~finmodel.investment.service_benefits.HEALTH_STREAMS`) are discounted at the
+   Green Book health schedule (1.5%): their real amounts are held as ``x DF_health / DF``
+   ("standard-equivalent"), so every PV, NPSV and switching value uses one set of factors.
 4. **Switching values** of every cost and benefit stream for the preferred option
    (:func:`finmodel.appraisal.measures.switching_values`): the % change in the stream that takes
    NPSV to zero. When do nothing is preferred, they are given for the best other option (the
@@ -42,6 +45,7 @@ import numpy as np
 from finmodel.appraisal.discounting import discount_factors, to_real
 from finmodel.appraisal.measures import Appraisal, SwitchingValue, appraise, switching_values
 from finmodel.domain.investments import BenefitType
+from finmodel.investment.service_benefits import HEALTH_STREAMS
 from finmodel.investment.streams import FloatArray, InvestmentStreams
 
 
@@ -112,7 +116,13 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
     )
     before = {k: v[..., window] * real for k, v in streams.costs.items()}
     costs = {k: v * (1.0 + streams.optimism_bias[k][:, None]) for k, v in before.items()}
-    benefits = {k: v[..., window] * real for k, v in streams.benefits.items()}
+    health = discount_factors(len(years) - 1, "health", inv.discount.mid_year, inv.discount.version)
+    benefits = {
+        # A QALY stream is discounted at the health schedule: scaled by DF_health / DF so that
+        # discounting it with the case's schedule gives its PV at the health rates.
+        k: v[..., window] * real * (health / df if k in HEALTH_STREAMS else 1.0)
+        for k, v in streams.benefits.items()
+    }
     shape = (len(streams.option_ids), len(years))
     total_costs = sum(costs.values(), np.zeros(shape))
     total_benefits = sum(benefits.values(), np.zeros(shape))

@@ -33,7 +33,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -49,9 +49,16 @@ from finmodel.domain.investments import (
     option_funders,
     option_optimism_bias,
     recurrent_revenue,
+    resolve_shares,
 )
 from finmodel.domain.model import Model
 from finmodel.errors import InputError, Problem
+from finmodel.investment.service_benefits import (
+    BENEFIT_NAMES,
+    BENEFIT_TYPES,
+    CASH_EFFECT_NAMES,
+    service_streams,
+)
 from finmodel.service.ipa import RECORDED_SERIES, simulate_ipa_service
 from finmodel.service.ipa_results import Funding, IpaServiceResult
 
@@ -119,6 +126,14 @@ class InvestmentStreams:
     """Recurrent investment buying service capacity, £k a year ``(options,)``."""
     first_full_years: tuple[str | None, ...]
     """Each option's first year with its recurrent costs at their full amount (None: no start)."""
+    cash_effects: dict[str, FloatArray] = field(default_factory=dict)
+    """Cash effects of the service model beyond costs and benefits, incremental to do nothing:
+    extra expenditure (+) nominal £k ``(..., options, years)`` (see
+    :mod:`finmodel.investment.service_benefits`); transfers, so not in the economic case."""
+    cash_effect_shares: dict[str, FloatArray] = field(default_factory=dict)
+    """Cash effect -> share of it each partner bears ``(options, partners)``."""
+    cash_effect_names: dict[str, str] = field(default_factory=dict)
+    """Cash effect -> readable name."""
 
     @property
     def appraisal_slice(self) -> slice:
@@ -153,11 +168,25 @@ class InvestmentStreams:
             total = total + self.benefits[key][..., :, None, :] * shares[:, :, None]
         return total - total[..., self.baseline : self.baseline + 1, :, :]
 
+    def cash_effects_by_partner(self) -> FloatArray:
+        """Each partner's share of the service model's cash effects (package spend sooner,
+        retrospective liability, council care), incremental to do nothing, nominal £k
+        ``(..., options, partners, years)``."""
+        total: FloatArray = np.zeros((len(self.option_ids), len(self.partner_ids), len(self.years)))
+        for key, shares in self.cash_effect_shares.items():
+            total = total + self.cash_effects[key][..., :, None, :] * shares[:, :, None]
+        return total
+
     def net_by_partner(self) -> FloatArray:
-        """Net cost to each partner (costs minus cash released), incremental to do nothing,
-        nominal £k ``(..., options, partners, years)``: the extra expenditure (+) net of cash
-        released (-) that selecting the option lays over the projection."""
-        return self.costs_by_partner() - self.cash_released_by_partner()
+        """Net cost to each partner (costs minus cash released plus the service model's cash
+        effects), incremental to do nothing, nominal £k ``(..., options, partners, years)``: the
+        extra expenditure (+) net of cash released (-) that selecting the option lays over the
+        projection."""
+        return (
+            self.costs_by_partner()
+            - self.cash_released_by_partner()
+            + self.cash_effects_by_partner()
+        )
 
 
 def _sum(arrays: Iterable[FloatArray], shape: tuple[int, ...]) -> FloatArray:
@@ -334,27 +363,44 @@ def compile_investment(
                 )
 
     service = None
+    cash_effects: dict[str, FloatArray] = {}
+    cash_effect_shares: dict[str, FloatArray] = {}
+    cash_effect_names: dict[str, str] = {}
     if inv.service is not None:
         service = run_service(model, inv, years, service_overrides, record)
         matrix = service_by_year(service, years)
         for k, cost_id in enumerate(capacity_costs(inv)):
             costs[cost_id] = costs[cost_id] + service.extra_staff_cost_profile(1 + k) @ matrix
+        link = inv.service
+        extra = service_streams(inv, service, years, matrix, inv.base_price_year(model))
+        if link.benefits_register:
+            for key, values in extra.benefits.items():
+                benefits[key] = values
+                types[key] = BENEFIT_TYPES[key]
+                benefit_names[key] = BENEFIT_NAMES[key]
+            benefit_shares["avoided_retrospective"] = _beneficiaries(model, inv, partner_ids)
+        if link.cash_effects:
+            funders_by_option = funders.copy()
+            councils = (
+                _shares(partner_ids, resolve_shares(model, None, link.council_basis))
+                if link.council_basis is not None
+                else None
+            )
+            for key, values in extra.cash_effects.items():
+                if key == "council_care":
+                    if councils is None:
+                        continue
+                    shares_o = np.broadcast_to(councils, funders.shape).copy()
+                else:
+                    shares_o = funders_by_option
+                cash_effects[key] = values
+                cash_effect_shares[key] = shares_o
+                cash_effect_names[key] = CASH_EFFECT_NAMES[key]
         if inv.service.cash_releasing:
             benefits[SERVICE_STREAM] = service.get("cash_released") @ matrix
             types[SERVICE_STREAM] = BenefitType.cash_releasing
             benefit_names[SERVICE_STREAM] = SERVICE_STREAM_NAME
-            link = inv.service
-            benefit_shares[SERVICE_STREAM] = np.stack(
-                [
-                    _shares(
-                        partner_ids,
-                        benefit_beneficiaries(
-                            model, inv, option, link.beneficiaries, link.beneficiaries_basis
-                        ),
-                    )
-                    for option in inv.options
-                ]
-            )
+            benefit_shares[SERVICE_STREAM] = _beneficiaries(model, inv, partner_ids)
 
     outcomes = _outcomes(inv, years, service)
     return InvestmentStreams(
@@ -384,6 +430,26 @@ def compile_investment(
         service=service,
         service_investment_k=np.asarray([recurrent_revenue(o) for o in inv.options]),
         first_full_years=tuple(first_full_year(o) for o in inv.options),
+        cash_effects=cash_effects,
+        cash_effect_shares=cash_effect_shares,
+        cash_effect_names=cash_effect_names,
+    )
+
+
+def _beneficiaries(model: Model, inv: Investment, partner_ids: list[str]) -> FloatArray:
+    """Shares of the service model's cash-releasing benefits ``(options, partners)``."""
+    link = inv.service
+    assert link is not None
+    return np.stack(
+        [
+            _shares(
+                partner_ids,
+                benefit_beneficiaries(
+                    model, inv, option, link.beneficiaries, link.beneficiaries_basis
+                ),
+            )
+            for option in inv.options
+        ]
     )
 
 
@@ -417,6 +483,8 @@ def _units_by_year(option: Option, years: list[str]) -> FloatArray:
 #: Service series the Monte Carlo path needs (money, outcomes and the headline answers).
 DRAW_SERIES = (
     "cash_released",
+    "incomplete_over_28_days",
+    "caseload",
     "overdue_backlog",
     "assessments",
     "decisions_within_28_days",

@@ -199,6 +199,28 @@ class IpaServiceParameters(Frozen):
     """Share of the package reductions still in place that is lost each month (needs rising
     again before the next review), a fraction a month; 0 = none."""
 
+    # -- benefits register drivers (unit values in real prices of the case's price-base year) --
+    retrospective_cost_k: NonNegativeFloat = 0.0
+    """Cost of handling one eligible decision made after 28 days (£k each, real): calculating
+    and paying the retrospective reimbursement from day 28, disputes and legal costs. Fewer late
+    eligible decisions than do nothing is a cash-releasing benefit."""
+    acute_share_waiting: Share = 0.0
+    """Share of the people waiting over 28 days for a decision who wait in an acute hospital
+    bed (a fraction): their bed days are a non-cash-releasing cost the options can avoid."""
+    bed_day_value_k: NonNegativeFloat = 0.0
+    """Value of an acute bed day freed (£k a day, real): the non-cash-releasing benefit."""
+    qaly_loss_per_year_waiting: NonNegativeFloat = 0.0
+    """Quality of life lost by a person (and carers) waiting a year beyond 28 days for a
+    decision (QALYs per person-year): the societal benefit's driver."""
+    qaly_value_k: NonNegativeFloat = 0.0
+    """Value of one QALY (£k, real), discounted at the Green Book health schedule."""
+    council_funded_share_waiting: Share = 0.0
+    """Share of the people waiting over 28 days whose care a council funds meanwhile (a
+    fraction): a cost on councils in the financial case, a transfer in the economic case."""
+    council_cost_k_per_year: NonNegativeFloat = 0.0
+    """A council's cost of care for such a person (£k a year at the first month's prices,
+    growing with ``package_cost_growth``)."""
+
     next_month_within_28_days: Share = 0.42
     """Share of assessments completed in the month after the referral's month that were within
     28 days (0.42 assumes days spread evenly; 0 counts only same-month decisions)."""

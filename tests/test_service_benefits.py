@@ -1,0 +1,86 @@
+"""The benefits register derived from the service model (issue 12): each CIA benefit type moves
+NPSV the right way, QALYs at the health schedule, cash effects in the financial case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from finmodel.appraisal.discounting import discount_factors
+from finmodel.domain.validation import with_overlay
+from finmodel.investment.economic import economic_case
+from finmodel.investment.service_benefits import BENEFIT_TYPES, HEALTH_STREAMS
+from finmodel.investment.streams import compile_investment
+from finmodel.io.yaml_io import load_model
+
+PARAMS = "investments.ipa_uplift.service.parameters"
+DRIVERS = {
+    "avoided_retrospective": "retrospective_cost_k",
+    "acute_bed_days": "bed_day_value_k",
+    "wellbeing_qalys": "qaly_value_k",
+    "service_cash_released": "review_saving_k_per_year",
+}
+
+
+@pytest.fixture(scope="module")
+def model() -> Any:
+    return load_model("models/lsc_ics.yaml")
+
+
+def _npsv(model: Any, changes: dict[str, float]) -> np.ndarray:
+    changed = with_overlay(model, {f"{PARAMS}.{k}": v for k, v in changes.items()})
+    return economic_case(compile_investment(changed, "ipa_uplift")).appraisal.npsv
+
+
+@pytest.mark.parametrize("stream", sorted(DRIVERS))
+def test_each_benefit_type_raises_npsv_of_options_that_cut_waiting(model: Any, stream: str) -> None:
+    """Switching one benefit's unit value off lowers the NPSV of every option by exactly that
+    benefit's PV, which is positive (each option decides sooner than do nothing)."""
+    case = economic_case(compile_investment(model, "ipa_uplift"))
+    pv = case.pv_benefits[stream]
+    without = _npsv(model, {DRIVERS[stream]: 0.0})
+    assert np.all(pv[1:] > 0.0) and pv[0] == 0.0
+    np.testing.assert_allclose(case.appraisal.npsv - without, pv, rtol=1e-9, atol=1e-6)
+
+
+def test_the_register_uses_the_cia_types(model: Any) -> None:
+    s = compile_investment(model, "ipa_uplift")
+    for key, kind in BENEFIT_TYPES.items():
+        assert s.benefit_types[key] == kind
+    assert {t.value for t in s.benefit_types.values()} == {
+        "cash_releasing",
+        "non_cash_releasing",
+        "societal",
+    }
+    assert s.unmonetised  # listed beside the numbers
+
+
+def test_qalys_are_discounted_at_the_health_schedule(model: Any) -> None:
+    s = compile_investment(model, "ipa_uplift")
+    e = economic_case(s)
+    (key,) = HEALTH_STREAMS
+    real = s.benefits[key][..., s.appraisal_slice] * e.real_factor
+    health = discount_factors(len(e.years) - 1, "health")
+    np.testing.assert_allclose(e.pv_benefits[key], (real - real[0]) @ health)
+    assert e.pv_benefits[key][1] > (real - real[0])[1] @ e.discount_factors
+
+
+def test_cash_effects_are_transfers_not_benefits(model: Any) -> None:
+    """Package spend, the retrospective liability and council care are in the financial case
+    (net cost by partner) but not in the economic case."""
+    s = compile_investment(model, "ipa_uplift")
+    assert set(s.cash_effects) == {"package_spend", "retrospective_liability", "council_care"}
+    assert not set(s.cash_effects) & set(s.benefits)
+    # deciding sooner: more package spend, less liability and council cost than do nothing
+    assert np.all(s.cash_effects["package_spend"][1:, 2:] > 0)
+    assert np.all(s.cash_effects["retrospective_liability"][1:, 2:] < 0)
+    assert np.all(s.cash_effects["council_care"][1:, 2:] < 0)
+    council = s.cash_effect_shares["council_care"][1]
+    ids = [s.partner_ids[i] for i in np.flatnonzero(council)]
+    assert ids == ["lancashire_cc", "blackpool_council", "blackburn_darwen_council", "cumbria_cc"]
+    net = s.net_by_partner()
+    np.testing.assert_allclose(
+        net, s.costs_by_partner() - s.cash_released_by_partner() + s.cash_effects_by_partner()
+    )
