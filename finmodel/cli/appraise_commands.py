@@ -272,6 +272,31 @@ def _service_table(case: Any, rows: list[dict[str, Any]]) -> Table | None:
     return table
 
 
+def _least_cost_table(case: Any) -> Table | None:
+    view = case.to_json()["least_cost"]
+    if not view["options"]:
+        return None
+    table = Table(
+        title=f"Least cost: the 28-day standard met by the end of {view['by_year']} and kept "
+        f"(cheapest: {view['cheapest_meeting_standard'] or 'none'}); real £k"
+    )
+    for k, column in enumerate(
+        ("Option", "Months compliant", "PV costs", "PV cost per extra compliant month", "Met, kept")
+    ):
+        table.add_column(column, justify="left" if k == 0 else "right")
+    names = dict(zip(case.streams.option_ids, case.streams.option_names, strict=True))
+    for row in view["options"]:
+        per_month = row["cost_per_compliant_month"]
+        table.add_row(
+            names[row["option"]],
+            str(row["compliant_months"]),
+            money(row["pv_costs"]),
+            "" if per_month is None else money(per_month),
+            "yes" if row["meets_by"] else "no",
+        )
+    return table
+
+
 def print_case(case: Any) -> None:
     """Print one investment's appraisal as board tables."""
     s = case.streams
@@ -294,6 +319,7 @@ def print_case(case: Any) -> None:
         _variance_table(case),
         _surplus_table(case),
         _service_table(case, rows),
+        _least_cost_table(case),
     ):
         if table is not None:
             console.print(table)

@@ -388,6 +388,9 @@ class Investment(Frozen):
     """The service model the options drive, if any."""
     outcome: OutcomeMeasure | None = None
     """The unit of outcome for cost per unit of outcome."""
+    standard_by: FinancialYear | None = None
+    """The least-cost view: the year by whose end the 28-day standard must be met and then kept
+    to the end of the service horizon; default: the second appraisal year."""
     source: Citation | None = None
     """Provenance of the case as a whole (the business case document)."""
     sources: dict[str, Citation] = Field(default_factory=dict)

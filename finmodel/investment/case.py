@@ -37,6 +37,7 @@ from finmodel.domain.validation import apply_scenario, with_overlay
 from finmodel.engine.result import project
 from finmodel.errors import InputError, Problem
 from finmodel.investment.economic import EconomicCase, economic_case
+from finmodel.investment.least_cost import least_cost_view
 from finmodel.investment.streams import FloatArray, InvestmentStreams, compile_investment
 from finmodel.service.headlines import describe_course
 from finmodel.service.ipa_results import NEVER
@@ -240,6 +241,7 @@ class InvestmentCase:
                 "options": financial_options,
             },
             "service": _service_json(self),
+            "least_cost": least_cost_view(self),
         }
 
 
