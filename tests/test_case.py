@@ -123,15 +123,14 @@ def test_npsv_at_a_zero_rate_is_the_undiscounted_sum(ipa: InvestmentCase) -> Non
     np.testing.assert_allclose(e.appraisal.npsv, discounted)
 
 
-def test_optimism_bias_raises_the_costs_by_its_rate(ipa: InvestmentCase) -> None:
-    """Outsourcing opex upper bound 41%, half mitigated: 20.5% on the revenue costs."""
+def test_pv_costs_add_up_the_streams_with_their_bias(ipa: InvestmentCase) -> None:
+    """Every cost stream (staff, backlog team, the risk register's expected cost) raised by its
+    optimism-bias rate (none on an in-house staffing budget) adds up to PV costs."""
     e = ipa.economic
-    np.testing.assert_allclose(
-        e.optimism_bias["staff"], [0.0] + [0.205] * 4
-    )  # no staff in do nothing
-    np.testing.assert_allclose(e.costs["staff"], e.costs_before_bias["staff"] * 1.205)
-    before = (e.costs_before_bias["staff"] - e.costs_before_bias["staff"][0]) @ e.discount_factors
-    np.testing.assert_allclose(e.appraisal.pv_costs, before * 1.205)
+    total = sum(e.pv_costs.values())
+    np.testing.assert_allclose(e.appraisal.pv_costs, total)
+    for key, before in e.costs_before_bias.items():
+        np.testing.assert_allclose(e.costs[key], before * (1 + e.optimism_bias[key][:, None]))
 
 
 def test_switching_values_take_npsv_to_zero(ipa: InvestmentCase) -> None:

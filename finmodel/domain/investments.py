@@ -95,6 +95,7 @@ __all__ = [
     "OptimismBias",
     "Option",
     "OutcomeMeasure",
+    "Risk",
     "ServiceLink",
     "ShareBasis",
     "amounts_by_year",
@@ -163,8 +164,22 @@ class OptimismBias(Frozen):
     source: Citation | None = None
     """Provenance of the choice of project type and of the mitigation share."""
 
+    benefit_shortfall: Share = 0.0
+    """Share by which every monetised benefit is reduced in the economic case for optimism about
+    benefits (Green Book: optimism bias affects benefits and timing as well as costs). The HMT
+    table has no benefit bound: the share is a judgement and needs a ``source``."""
+
     def rate(self) -> float:
-        """The optimism-bias rate, a fraction (raises AppraisalError for unknown types)."""
+        """The optimism-bias rate on costs, a fraction (raises AppraisalError for unknown types).
+
+        ``project_type: none`` means no HMT upper bound covers the costs (an in-house revenue
+        staffing budget: the table's only operating-cost bound is for outsourcing), rate 0.
+
+        >>> OptimismBias(project_type="none", benefit_shortfall=0.1).rate()
+        0.0
+        """
+        if self.project_type == NO_BOUND:
+            return 0.0
         if self.combined is not None:
             return float(
                 combined_optimism_bias_rate(
@@ -176,6 +191,40 @@ class OptimismBias(Frozen):
         return float(
             optimism_bias_rate(self.project_type, self.mitigation_share, self.measure, self.version)
         )
+
+
+#: ``project_type`` meaning that no optimism-bias upper bound covers the costs.
+NO_BOUND = "none"
+
+
+class Risk(Frozen):
+    """An entry of the risk register (DHSC CIA model): a risk to one or more options, its
+    probability and its cost impact if it happens, by year. The economic case carries its
+    expected cost (probability x impact), incremental to do nothing."""
+
+    id: Identifier
+    """Identifier, unique in the register."""
+    name: str | None = None
+    """A readable name."""
+    description: str | None = None
+    """What could happen and what it would cost."""
+    options: list[Identifier] | None = None
+    """The options it applies to; default: every option but do nothing."""
+    probability: Share
+    """Probability that it happens (a fraction)."""
+    impact: NonNegativeMoney = 0.0
+    """Cost if it happens, £k nominal in each of its years."""
+    impact_share_of_costs: NonNegativeFloat = 0.0
+    """Cost if it happens as a share of the option's costs in each of its years (a fraction),
+    added to ``impact``: scales with the option."""
+    year: FinancialYear
+    """First year of the impact."""
+    years: int = Field(default=1, ge=1, le=100)
+    """Number of years the impact falls in, from ``year``."""
+    source: Citation | None = None
+    """Provenance of the probability and impact."""
+    sources: dict[str, Citation] = Field(default_factory=dict)
+    """Provenance of other figures, keyed by field name."""
 
 
 class DiscountSettings(Frozen):
@@ -388,6 +437,8 @@ class Investment(Frozen):
     """The service model the options drive, if any."""
     outcome: OutcomeMeasure | None = None
     """The unit of outcome for cost per unit of outcome."""
+    risks: list[Risk] = Field(default_factory=list)
+    """The risk register: expected costs by option and year in the economic case."""
     standard_by: FinancialYear | None = None
     """The least-cost view: the year by whose end the 28-day standard must be met and then kept
     to the end of the service horizon; default: the second appraisal year."""

@@ -6,9 +6,12 @@ Method (HM Treasury Green Book, SPEC section 5), for the appraisal years ``t = 0
    deflator table the investment names: ``real = nominal * D[base] / D[year]``
    (:func:`finmodel.appraisal.discounting.to_real`; past the table's last year the deflator grows
    at ``deflator_extend_rate``).
-2. **Optimism bias.** Each cost stream of a kind the bias applies to is raised by the option's
-   rate ``upper bound x (1 - mitigation share)``
-   (:mod:`finmodel.appraisal.optimism_bias`). Benefits are not adjusted.
+2. **Optimism bias and risk.** Each cost stream of a kind the bias applies to is raised by the
+   option's rate ``upper bound x (1 - mitigation share)``
+   (:mod:`finmodel.appraisal.optimism_bias`; ``project_type: none`` where no HMT bound covers
+   the costs, e.g. an in-house staffing budget). Monetised benefits are reduced by the option's
+   ``benefit_shortfall``. The risk register's expected cost (probability x impact) is a cost
+   stream ``risk_register`` (no optimism bias on it).
 3. **Discounting.** ``DF_t`` of the chosen STPR schedule and table version (end of year, or
    mid-year when asked): ``PVC = sum_t DF_t dC_t``, ``PVB = sum_t DF_t dB_t`` where ``d`` is the
    difference from do nothing. ``NPSV = PVB - PVC``, ``BCR = PVB / PVC``, payback is the first year
@@ -47,6 +50,9 @@ from finmodel.appraisal.measures import Appraisal, SwitchingValue, appraise, swi
 from finmodel.domain.investments import BenefitType
 from finmodel.investment.service_benefits import HEALTH_STREAMS
 from finmodel.investment.streams import FloatArray, InvestmentStreams
+
+#: The cost stream carrying the risk register's expected cost.
+RISK_STREAM = "risk_register"
 
 
 @dataclass(frozen=True)
@@ -115,12 +121,21 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
         len(years) - 1, inv.discount.schedule, inv.discount.mid_year, inv.discount.version
     )
     before = {k: v[..., window] * real for k, v in streams.costs.items()}
-    costs = {k: v * (1.0 + streams.optimism_bias[k][:, None]) for k, v in before.items()}
+    bias = dict(streams.optimism_bias)
+    if streams.risk_costs is not None:  # expected cost of the risk register, no bias on it
+        before[RISK_STREAM] = streams.risk_costs[..., window] * real
+        bias[RISK_STREAM] = np.zeros(len(streams.option_ids))
+    costs = {k: v * (1.0 + bias[k][:, None]) for k, v in before.items()}
+    shortfall = (
+        np.zeros(len(streams.option_ids))
+        if streams.benefit_shortfall is None
+        else streams.benefit_shortfall
+    )[:, None]
     health = discount_factors(len(years) - 1, "health", inv.discount.mid_year, inv.discount.version)
     benefits = {
         # A QALY stream is discounted at the health schedule: scaled by DF_health / DF so that
         # discounting it with the case's schedule gives its PV at the health rates.
-        k: v[..., window] * real * (health / df if k in HEALTH_STREAMS else 1.0)
+        k: v[..., window] * real * (health / df if k in HEALTH_STREAMS else 1.0) * (1 - shortfall)
         for k, v in streams.benefits.items()
     }
     shape = (len(streams.option_ids), len(years))
@@ -152,7 +167,7 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
             df,
             option=chosen,
             baseline=b,
-            optimism_bias={k: float(v[chosen]) for k, v in streams.optimism_bias.items()},
+            optimism_bias={k: float(v[chosen]) for k, v in bias.items()},
         )
     return EconomicCase(
         years=tuple(years),
@@ -164,7 +179,7 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
         real_factor=real,
         costs=costs,
         costs_before_bias=before,
-        optimism_bias=dict(streams.optimism_bias),
+        optimism_bias=bias,
         benefits=benefits,
         benefit_types=dict(streams.benefit_types),
         outcomes=outcomes,

@@ -134,6 +134,11 @@ class InvestmentStreams:
     """Cash effect -> share of it each partner bears ``(options, partners)``."""
     cash_effect_names: dict[str, str] = field(default_factory=dict)
     """Cash effect -> readable name."""
+    risk_costs: FloatArray | None = None
+    """Expected cost of the risk register, nominal £k ``(..., options, years)`` (economic case
+    only; None when the register is empty)."""
+    benefit_shortfall: FloatArray | None = None
+    """Optimism-bias reduction of each option's monetised benefits ``(options,)``."""
 
     @property
     def appraisal_slice(self) -> slice:
@@ -403,6 +408,7 @@ def compile_investment(
             benefit_shares[SERVICE_STREAM] = _beneficiaries(model, inv, partner_ids)
 
     outcomes = _outcomes(inv, years, service)
+    total_costs = _sum(costs.values(), (n_options, n_years))
     return InvestmentStreams(
         investment_id=investment_id,
         investment=inv,
@@ -433,7 +439,44 @@ def compile_investment(
         cash_effects=cash_effects,
         cash_effect_shares=cash_effect_shares,
         cash_effect_names=cash_effect_names,
+        risk_costs=risk_register(inv, years, total_costs),
+        benefit_shortfall=np.asarray(
+            [
+                (b.benefit_shortfall if (b := option_optimism_bias(inv, o)) is not None else 0.0)
+                for o in inv.options
+            ]
+        ),
     )
+
+
+def risk_register(inv: Investment, years: list[str], costs: FloatArray) -> FloatArray | None:
+    """Expected cost of every risk, nominal £k ``(..., options, years)``: probability x (impact +
+    share of the option's costs ``costs`` ``(..., options, years)``) in each of its years, for the
+    options it names (default every option but do nothing). None when there is no risk.
+
+    >>> from finmodel.domain.investments import Option, Risk
+    >>> inv = Investment(options=[Option(id="dn"), Option(id="a")],
+    ...     risks=[Risk(id="r", probability=0.5, impact=100, year="2020/21", years=2)])
+    >>> risk_register(inv, ["2019/20", "2020/21", "2021/22"], np.zeros((2, 3))).tolist()
+    [[0.0, 0.0, 0.0], [0.0, 50.0, 50.0]]
+    """
+    if not inv.risks:
+        return None
+    ids = inv.option_ids()
+    b = inv.baseline_index()
+    start = np.asarray([int(y[:4]) for y in years])
+    out: FloatArray = np.zeros(costs.shape)
+    for risk in inv.risks:
+        chosen = [ids.index(i) for i in risk.options] if risk.options else [
+            o for o in range(len(ids)) if o != b
+        ]  # fmt: skip
+        first = int(risk.year[:4])
+        on = ((start >= first) & (start < first + risk.years)).astype(float)
+        mask = np.zeros((len(ids), 1))
+        mask[chosen] = 1.0
+        impact = risk.impact + risk.impact_share_of_costs * costs
+        out = out + risk.probability * impact * on * mask
+    return out
 
 
 def _beneficiaries(model: Model, inv: Investment, partner_ids: list[str]) -> FloatArray:
