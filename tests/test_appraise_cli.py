@@ -47,13 +47,15 @@ def test_appraise_prints_a_table_per_section(tmp_path: Path) -> None:
         "Economic case: each option against Do nothing, real £k, 2019/20 prices",
         "Switching values",
         "Unmonetised benefits",
-        "Financial case: net cost to the funders",
+        "Financial case: net cost to the partners",
+        "every cash effect",
+        "Least cost: the 28-day standard met",
         "Cost to each funder in 2020/21 (first full year)",
         "system variance against its control total",
         "Service model: IPA / CHC assessments and reviews from the position of Jan 2020",
     ):
         assert heading in text, heading
-    assert "NHS East Lancashire CCG" in text and "not reached by Mar 2030" in text
+    assert "NHS East Lancashire CCG" in text and "not reached by" in text
     assert "sustained from" in text and "lost" in text  # the course of each outcome, in words
 
 
@@ -66,11 +68,13 @@ def test_appraise_json(default_json: dict[str, Any]) -> None:
     assert [o["option"] for o in options] == [
         "do_nothing",
         "business_case",
+        "backlog_team",
+        "business_case_and_team",
         "uplift_2m",
         "uplift_3m",
         "uplift_4m",
     ]
-    assert sorted(o["rank"] for o in options) == [1, 2, 3, 4, 5]
+    assert sorted(o["rank"] for o in options) == [1, 2, 3, 4, 5, 6, 7]
     for o in options[1:]:
         assert o["npsv"] == pytest.approx(o["pv_benefits"] - o["pv_costs"])
         assert o["bcr"] == pytest.approx(o["pv_benefits"] / o["pv_costs"])
@@ -99,7 +103,13 @@ def test_run_shows_the_selected_option_in_the_bridge() -> None:
     out = run("run", "--scenario", "ipa_3m", "--json")
     assert out.returncode == 0, out.stderr
     steps = {s["name"]: s["value"] for s in json.loads(out.stdout)["bridge"]["steps"]}
-    assert steps["Investments"] < -1000.0  # £3m a year less the cash its reviews release
+    # the bridge step is the financial case's net cost in the last projected year, every cash
+    # effect included (staff, cash released, packages sooner, liability, council care)
+    case = json.loads(run("appraise", "--scenario", "ipa_3m", "--json").stdout)
+    fin = case["investments"]["ipa_uplift"]["financial_case"]
+    last = fin["years"].index(fin["model_years"][-1])
+    net = fin["options"]["uplift_3m"]["total_net_cost"][last]
+    assert steps["Investments"] == pytest.approx(-net, abs=1e-3)
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,9 @@ def test_switching_values_take_npsv_to_zero(ipa: InvestmentCase) -> None:
     assert o == ranked[0]
     df = e.discount_factors
     for value in e.switching:
+        if value.present_value == 0.0:  # a stream the option does not have (e.g. a team)
+            assert value.switching_value is None
+            continue
         assert value.switching_value is not None
         scale = {value.stream: 1.0 + value.switching_value}
         pvc = sum(
@@ -162,20 +165,31 @@ def test_the_financial_case_is_the_projection(ipa: InvestmentCase) -> None:
     assert f.years[0] == "2020/21" and f.years[-1] == "2029/30"
     assert {f.partner_ids[p] for p in f.involved} == {
         p.id for p in ipa.model.partners for c in p.costs if c.id == "chc"
-    }
+    } | {"lancashire_cc", "blackpool_council", "blackburn_darwen_council", "cumbria_cc"}
 
 
 def test_the_ipa_answers_read_as_the_business_case_asks(ipa: InvestmentCase) -> None:
     rows = {row["option"]: row for row in ipa.answers()}
-    assert list(rows) == ["do_nothing", "business_case", "uplift_2m", "uplift_3m", "uplift_4m"]
+    assert list(rows) == [
+        "do_nothing",
+        "business_case",
+        "backlog_team",
+        "business_case_and_team",
+        "uplift_2m",
+        "uplift_3m",
+        "uplift_4m",
+    ]
     # do nothing and the business case never clear the overdue reviews; more money clears sooner
     assert rows["do_nothing"]["months_to_clear_backlog"] is None
     assert rows["business_case"]["months_to_clear_backlog"] is None
     months = [rows[o]["months_to_clear_backlog"] for o in ("uplift_2m", "uplift_3m", "uplift_4m")]
     assert all(m is not None for m in months) and months == sorted(months, reverse=True)
     assert rows["do_nothing"]["first_month_meeting_standard"] is None
-    firsts = [rows[o]["first_month_meeting_standard"] for o in list(rows)[1:]]
+    recurrent = ("business_case", "uplift_2m", "uplift_3m", "uplift_4m")
+    firsts = [rows[o]["first_month_meeting_standard"] for o in recurrent]
     assert firsts == sorted(firsts, reverse=True)
+    # a team on top of the business case reaches the standard sooner than the business case
+    assert rows["business_case_and_team"]["first_month_meeting_standard"] < firsts[0]
     # every CCG pays its chc share; the shares add up to the option's amount
     for option, amount in (("business_case", 796), ("uplift_3m", 3000)):
         paid = rows[option]["cost_to_funders_first_full_year"]
@@ -185,9 +199,9 @@ def test_the_ipa_answers_read_as_the_business_case_asks(ipa: InvestmentCase) -> 
         assert 0 < charged < amount  # staff charged from their arrival in July 2020
         assert rows[option]["first_full_year"] == "2020/21"
     assert rows["business_case"]["extra_fte"] == pytest.approx(796 / 50)
-    # the economic case: costs are the staff, benefits the cash released by reviews
-    for o in range(1, 5):
-        assert ipa.economic.appraisal.pv_costs[o] > ipa.economic.appraisal.pv_benefits[o] > 0
+    # the economic case: costs are the staff (and risks), benefits the register's streams
+    for o in range(1, len(ipa.option_ids)):
+        assert ipa.economic.appraisal.pv_costs[o] > 0 and ipa.economic.appraisal.pv_benefits[o] > 0
 
 
 def test_a_scenario_selects_the_option_the_projection_shows(default_model: Any) -> None:
@@ -245,7 +259,7 @@ def test_economic_case_vectorises_over_draws(default_model: Any) -> None:
         default_model, "ipa_uplift", service_overrides={"review_finding_rate": np.array([0.1, 0.2])}
     )
     case = economic_case(draws)
-    assert case.appraisal.npsv.shape == (2, 5) and case.switching == ()
+    assert case.appraisal.npsv.shape == (2, 7) and case.switching == ()
     single = economic_case(compile_investment(default_model, "ipa_uplift"))
     np.testing.assert_allclose(case.appraisal.npsv[0], single.appraisal.npsv)
     assert np.all(case.appraisal.npsv[1, 1:] > case.appraisal.npsv[0, 1:])
@@ -256,4 +270,22 @@ def test_selecting_an_option_moves_the_control_total_view(default_model: Any) ->
 
     chosen = project(with_overlay(default_model, {"investments.ipa_uplift.option": "uplift_2m"}))
     case = appraise_model(default_model)
-    np.testing.assert_allclose(chosen.arrays.system_variance[1:], case.financial.system_variance[2])
+    o = case.option_ids.index("uplift_2m")
+    np.testing.assert_allclose(chosen.arrays.system_variance[1:], case.financial.system_variance[o])
+
+
+def test_the_projection_effect_equals_the_financial_case_to_the_penny(
+    ipa: InvestmentCase,
+) -> None:
+    """Defect 7: every cash effect (costs, cash released, package spend of eligibility decided
+    sooner, the retrospective liability, council care) is in the projection, exactly."""
+    f = ipa.financial
+    n = len(f.model_years)
+    assert set(f.cash_effects) == {"package_spend", "retrospective_liability", "council_care"}
+    for o in range(len(ipa.option_ids)):
+        np.testing.assert_allclose(f.surplus_change[o], -f.net_cost[o][:, :n], atol=5e-6)
+    # the councils bear (or are spared) the cost of care while people wait
+    councils = [ipa.streams.partner_ids.index(p) for p in ("lancashire_cc", "cumbria_cc")]
+    assert np.all(f.cash_effects["council_care"][1:, councils, 1:] < 0)
+    data = ipa.to_json()["financial_case"]["options"]["uplift_2m"]
+    assert set(data) >= {"package_spend", "retrospective_liability", "council_care"}

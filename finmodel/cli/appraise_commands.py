@@ -149,7 +149,8 @@ def _unmonetised_table(case: Any) -> Table | None:
 def _net_cost_table(case: Any) -> Table:
     s, f = case.streams, case.financial
     table = Table(
-        title="Financial case: net cost to the funders (costs less cash released), cash £k, "
+        title="Financial case: net cost to the partners (costs less cash released, plus package "
+        "spend sooner, retrospective liability and council care), cash £k, "
         f"against {s.option_names[s.baseline]}"
     )
     table.add_column("Option")
@@ -159,6 +160,21 @@ def _net_cost_table(case: Any) -> Table:
         if o == s.baseline:
             continue
         table.add_row(s.option_names[o], *(money(v) for v in f.net_cost[o].sum(axis=0)))
+    return table
+
+
+def _cash_effects_table(case: Any) -> Table:
+    s, f = case.streams, case.financial
+    o = case.focus
+    table = Table(title=f"Financial case, every cash effect of {s.option_names[o]}, cash £k")
+    table.add_column("Cash effect (+ spend, - saving)")
+    for year in f.years:
+        table.add_column(year, justify="right")
+    rows = [("Option costs", f.cost[o]), ("Cash released", -f.cash_released[o])]
+    rows += [(s.cash_effect_names[k], v[o]) for k, v in f.cash_effects.items()]
+    rows.append(("Net cost (the projection's effect)", f.net_cost[o]))
+    for name, values in rows:
+        table.add_row(name, *(money(v) for v in values.sum(axis=0)))
     return table
 
 
@@ -315,6 +331,7 @@ def print_case(case: Any) -> None:
         _switching_table(case),
         _unmonetised_table(case),
         _net_cost_table(case),
+        _cash_effects_table(case),
         _funder_table(case),
         _variance_table(case),
         _surplus_table(case),

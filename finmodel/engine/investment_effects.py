@@ -33,7 +33,7 @@ Example
 >>> model = load_model("models/lsc_ics.yaml")
 >>> draws = investment_draws(model, {"review_finding_rate": np.array([0.05, 0.1, 0.2])})
 >>> draws.expenditure.shape[0], draws.npsv.shape
-(3, (3, 5))
+(3, (3, 7))
 """
 
 from __future__ import annotations

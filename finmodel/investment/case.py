@@ -72,6 +72,10 @@ class FinancialCase:
     """Each partner's share of each option's costs ``(options, partners, years)``."""
     cash_released: FloatArray
     """Each partner's share of the cash each option releases ``(options, partners, years)``."""
+    cash_effects: dict[str, FloatArray]
+    """The service model's other cash effects (package spend of eligibility decided sooner,
+    the retrospective liability for those waiting past 28 days, council care while they wait),
+    each partner's share ``(options, partners, years)``, extra expenditure (+)."""
     model_years: tuple[str, ...]
     """The model's projected years."""
     surplus_change: FloatArray
@@ -86,8 +90,12 @@ class FinancialCase:
 
     @property
     def net_cost(self) -> FloatArray:
-        """Cost less cash released ``(options, partners, years)``."""
-        return self.cost - self.cash_released
+        """Cost less cash released plus the other cash effects ``(options, partners, years)``:
+        exactly what selecting the option lays over the projection."""
+        total = self.cost - self.cash_released
+        for values in self.cash_effects.values():
+            total = total + values
+        return total
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,7 @@ class InvestmentCase:
                 "cost_to_funders_first_full_year": {
                     s.partner_ids[p]: (float(f.cost[o, p, year]) if year is not None else 0.0)
                     for p in f.involved
+                    if np.any(s.funder_shares[:, p] != 0)
                 },
             }
             row.update(service[o] if service else {})
@@ -178,6 +187,14 @@ class InvestmentCase:
                 "cost": {s.partner_ids[p]: _list(f.cost[o, p]) for p in f.involved},
                 "cash_released": {
                     s.partner_ids[p]: _list(f.cash_released[o, p]) for p in f.involved
+                },
+                **{
+                    key: {
+                        s.partner_ids[p]: _list(values[o, p])
+                        for p in f.involved
+                        if np.any(values[:, p] != 0)
+                    }
+                    for key, values in f.cash_effects.items()
                 },
                 "net_cost": {s.partner_ids[p]: _list(f.net_cost[o, p]) for p in f.involved},
                 "total_net_cost": _list(f.net_cost[o].sum(axis=0)),
@@ -361,8 +378,19 @@ def financial_case(model: Model, streams: InvestmentStreams) -> FinancialCase:
     b = streams.baseline
     cost = streams.costs_by_partner()[:, :, 1:]
     cash = streams.cash_released_by_partner()[:, :, 1:]
-    shares = np.abs(streams.funder_shares).sum(axis=0) + sum(
-        (np.abs(v).sum(axis=0) for v in streams.benefit_shares.values()),
+    effects = {
+        key: (streams.cash_effects[key][:, None, :] * shares[:, :, None])[:, :, 1:]
+        for key, shares in streams.cash_effect_shares.items()
+    }
+    shares = sum(
+        (
+            np.abs(v).sum(axis=0)
+            for v in (
+                streams.funder_shares,
+                *streams.benefit_shares.values(),
+                *streams.cash_effect_shares.values(),
+            )
+        ),
         np.zeros(len(streams.partner_ids)),
     )
     return FinancialCase(
@@ -372,6 +400,7 @@ def financial_case(model: Model, streams: InvestmentStreams) -> FinancialCase:
         involved=tuple(int(p) for p in np.flatnonzero(shares > 0)),
         cost=cost,
         cash_released=cash,
+        cash_effects=effects,
         model_years=tuple(model.years[1:n_model]),
         surplus_change=surplus_arr - surplus_arr[b],
         system_surplus=np.asarray(system_surplus),
