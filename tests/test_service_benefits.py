@@ -65,7 +65,7 @@ def test_qalys_are_discounted_at_the_health_schedule(model: Any) -> None:
     health = discount_factors(len(e.years) - 1, "health")
     shortfall = 1 - s.investment.optimism_bias.benefit_shortfall
     np.testing.assert_allclose(e.pv_benefits[key], shortfall * (real - real[0]) @ health)
-    assert e.pv_benefits[key][1] > (real - real[0])[1] @ e.discount_factors
+    assert e.pv_benefits[key][1] > shortfall * (real - real[0])[1] @ e.discount_factors
 
 
 def test_cash_effects_are_transfers_not_benefits(model: Any) -> None:
