@@ -85,3 +85,21 @@ def test_cash_effects_are_transfers_not_benefits(model: Any) -> None:
     np.testing.assert_allclose(
         net, s.costs_by_partner() - s.cash_released_by_partner() + s.cash_effects_by_partner()
     )
+
+
+def test_collapsed_distributions_give_the_deterministic_answer(model: Any) -> None:
+    """Every service and benefit parameter drawn at its modelled value (point draws) gives the
+    deterministic NPSV and projection effect, staff costs and the register included."""
+    from finmodel.domain.validation import with_overlay as overlay
+    from finmodel.engine.investment_effects import investment_draws
+    from finmodel.investment.case import appraise_model
+    from finmodel.service import VARIABLE_FIELDS
+
+    chosen = overlay(model, {"investments.ipa_uplift.option": "business_case_and_team"})
+    params = chosen.investments["ipa_uplift"].service.parameters
+    point = {name: np.full(3, float(getattr(params, name))) for name in VARIABLE_FIELDS}
+    draws = investment_draws(chosen, point)
+    case = appraise_model(chosen)
+    np.testing.assert_allclose(draws.npsv, np.broadcast_to(case.economic.appraisal.npsv, (3, 7)))
+    net = case.streams.net_by_partner()[case.streams.selected][:, : len(chosen.years)]
+    np.testing.assert_allclose(draws.expenditure, np.broadcast_to(net, draws.expenditure.shape))

@@ -26,6 +26,7 @@ from finmodel.domain.types import (
     YearRates,
     year_labels,
 )
+from finmodel.domain.correlation import RankCorrelation
 from finmodel.domain.uncertainty import UncertainInput
 
 #: The four rates every cost line or funding stream can take from the system defaults.
@@ -217,6 +218,8 @@ class Model(Frozen):
     """Investment cases with options, appraised by Green Book rules."""
     uncertainty: dict[str, UncertainInput] = Field(default_factory=dict)
     """Distributions of inputs keyed by dotted path, for Monte Carlo and sensitivity."""
+    correlations: list[RankCorrelation] = Field(default_factory=list)
+    """Rank correlations between ``uncertainty:`` keys (Iman-Conover in Monte Carlo)."""
     scenarios: list[Scenario] = Field(default_factory=list)
     """Named overlays."""
 

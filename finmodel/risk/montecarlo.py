@@ -55,7 +55,8 @@ from finmodel.errors import InputError, Problem
 from finmodel.risk.distributions import Distribution, ValidRange
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
-from finmodel.risk.sampling import DEFAULT_CHUNK_SIZE, SamplingMethod, chunk_slices, draw_uniforms
+from finmodel.risk.correlation import CorrelationError, correlated_uniforms, correlation_matrix
+from finmodel.risk.sampling import DEFAULT_CHUNK_SIZE, SamplingMethod, chunk_slices
 from finmodel.risk.service_draws import InvestmentAnswers, InvestmentEvaluator
 from finmodel.risk.statistics import PERCENTILES, DrawStore, ShareCounter, Summary
 
@@ -87,6 +88,7 @@ class SimulationPlan:
     seed: int
     method: SamplingMethod
     chunk_size: int
+    correlation: FloatArray | None = None  # (K, K) rank correlations of the inputs, or None
 
     @property
     def distributions(self) -> list[Distribution]:
@@ -127,8 +129,13 @@ class ChunkResult:
 
 def draw_values(plan: SimulationPlan, draws: slice) -> FloatArray:
     """The input values of the draws in ``draws``: (n, K), column k = ``plan.inputs[k]``."""
-    uniforms = draw_uniforms(
-        plan.seed, draws, len(plan.inputs), n_draws=plan.n_draws, method=plan.method
+    uniforms = correlated_uniforms(
+        plan.seed,
+        draws,
+        len(plan.inputs),
+        n_draws=plan.n_draws,
+        matrix=plan.correlation,
+        method=plan.method,
     )
     out = np.empty_like(uniforms)
     for k, (dist, valid) in enumerate(zip(plan.distributions, plan.clip_ranges, strict=True)):
@@ -468,6 +475,10 @@ def plan_simulation(
                 )
             ]
         )
+    try:
+        correlation = correlation_matrix([v.key for v in values], projected.correlations)
+    except CorrelationError as err:
+        raise InputError([Problem(model.origin, "correlations", str(err))]) from None
     targets = [v.target for v in values]
     kernel = Kernel(inputs, targets, project_arrays(inputs))
     evaluator = InvestmentEvaluator(projected, targets)
@@ -486,6 +497,7 @@ def plan_simulation(
         seed=seed,
         method=method,
         chunk_size=chunk_size,
+        correlation=correlation,
     )
 
 
