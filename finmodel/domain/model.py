@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from finmodel.domain.correlation import RankCorrelation
 from finmodel.domain.investments import Investment
 from finmodel.domain.types import (
     Citation,
@@ -26,7 +27,6 @@ from finmodel.domain.types import (
     YearRates,
     year_labels,
 )
-from finmodel.domain.correlation import RankCorrelation
 from finmodel.domain.uncertainty import UncertainInput
 
 #: The four rates every cost line or funding stream can take from the system defaults.

@@ -49,7 +49,7 @@ def least_cost_view(case: InvestmentCase, by_year: str | None = None) -> dict[st
     deadline = next((m for m, fy in enumerate(service.financial_years) if fy > by), service.months)
     kept = (course.sustained_from >= 0) & (course.sustained_from <= deadline)
     b = s.baseline
-    rows = []
+    rows: list[dict[str, Any]] = []
     for o, option in enumerate(s.option_ids):
         extra = int(compliant[o] - compliant[b])
         pv = float(e.appraisal.pv_costs[o])

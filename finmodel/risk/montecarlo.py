@@ -52,10 +52,10 @@ from finmodel.engine.inputs import FloatArray
 from finmodel.engine.projection import project_arrays
 from finmodel.engine.result import compile_inputs
 from finmodel.errors import InputError, Problem
+from finmodel.risk.correlation import CorrelationError, correlated_uniforms, correlation_matrix
 from finmodel.risk.distributions import Distribution, ValidRange
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
-from finmodel.risk.correlation import CorrelationError, correlated_uniforms, correlation_matrix
 from finmodel.risk.sampling import DEFAULT_CHUNK_SIZE, SamplingMethod, chunk_slices
 from finmodel.risk.service_draws import InvestmentAnswers, InvestmentEvaluator
 from finmodel.risk.statistics import PERCENTILES, DrawStore, ShareCounter, Summary

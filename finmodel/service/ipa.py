@@ -691,7 +691,7 @@ def _run_months(
         # `persist` months ago end), at this month's package prices.
         if cash is not None:
             mul(run_rate, keep_saving, out=run_rate)
-            if found is not None and survive_persist is not None:
+            if found is not None and survive_persist is not None and persist is not None:
                 started = found[t % persist]
                 mul(started, survive_persist, out=scratch)
                 sub(run_rate, scratch, out=run_rate)
