@@ -61,11 +61,14 @@ def test_qalys_are_discounted_at_the_health_schedule(model: Any) -> None:
     s = compile_investment(model, "ipa_uplift")
     e = economic_case(s)
     (key,) = HEALTH_STREAMS
-    real = s.benefits[key][..., s.appraisal_slice] * e.real_factor
+    window = s.appraisal_slice
+    raw = (s.benefits[key] / s.benefit_factors[key])[..., window] * e.real_factor
     health = discount_factors(len(e.years) - 1, "health")
-    shortfall = 1 - s.investment.optimism_bias.benefit_shortfall
-    np.testing.assert_allclose(e.pv_benefits[key], shortfall * (real - real[0]) @ health)
-    assert e.pv_benefits[key][1] > shortfall * (real - real[0])[1] @ e.discount_factors
+    kept = 1 - s.investment.optimism_bias.benefit_shortfall
+    np.testing.assert_allclose(e.pv_benefits[key], kept * (raw - raw[0]) @ health)
+    assert e.pv_benefits[key][1] > kept * (raw - raw[0])[1] @ e.discount_factors
+    # every other benefit: only the shortfall
+    np.testing.assert_allclose(s.benefit_factors["acute_bed_days"], kept)
 
 
 def test_cash_effects_are_transfers_not_benefits(model: Any) -> None:

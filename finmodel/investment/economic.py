@@ -10,8 +10,9 @@ Method (HM Treasury Green Book, SPEC section 5), for the appraisal years ``t = 0
    option's rate ``upper bound x (1 - mitigation share)``
    (:mod:`finmodel.appraisal.optimism_bias`; ``project_type: none`` where no HMT bound covers
    the costs, e.g. an in-house staffing budget). Monetised benefits are reduced by the option's
-   ``benefit_shortfall``. The risk register's expected cost (probability x impact) is a cost
-   stream ``risk_register`` (no optimism bias on it).
+   ``benefit_shortfall`` (applied in the streams, so the financial case plans on the same
+   prudent cash). The risk register's expected cost (probability x impact) is a cost stream
+   ``risk_register`` (no optimism bias on it; economic case only).
 3. **Discounting.** ``DF_t`` of the chosen STPR schedule and table version (end of year, or
    mid-year when asked): ``PVC = sum_t DF_t dC_t``, ``PVB = sum_t DF_t dB_t`` where ``d`` is the
    difference from do nothing. ``NPSV = PVB - PVC``, ``BCR = PVB / PVC``, payback is the first year
@@ -20,8 +21,9 @@ Method (HM Treasury Green Book, SPEC section 5), for the appraisal years ``t = 0
    (:func:`finmodel.appraisal.measures.appraise`). Monetised benefits are cash-releasing,
    non-cash-releasing and societal; unmonetised ones are listed beside the numbers. QALY
    streams (:data:`~finmodel.investment.service_benefits.HEALTH_STREAMS`) are discounted at the
-   Green Book health schedule (1.5%): their real amounts are held as ``x DF_health / DF``
-   ("standard-equivalent"), so every PV, NPSV and switching value uses one set of factors.
+   Green Book health schedule (1.5%): their amounts are held as ``x DF_health / DF``
+   ("standard-equivalent", :attr:`InvestmentStreams.benefit_factors`), so every PV, NPSV and
+   switching value uses one set of factors.
 4. **Switching values** of every cost and benefit stream for the preferred option
    (:func:`finmodel.appraisal.measures.switching_values`): the % change in the stream that takes
    NPSV to zero. When do nothing is preferred, they are given for the best other option (the
@@ -48,11 +50,9 @@ import numpy as np
 from finmodel.appraisal.discounting import discount_factors, to_real
 from finmodel.appraisal.measures import Appraisal, SwitchingValue, appraise, switching_values
 from finmodel.domain.investments import BenefitType
-from finmodel.investment.service_benefits import HEALTH_STREAMS
-from finmodel.investment.streams import FloatArray, InvestmentStreams
+from finmodel.investment.streams import RISK_STREAM, FloatArray, InvestmentStreams
 
-#: The cost stream carrying the risk register's expected cost.
-RISK_STREAM = "risk_register"
+__all__ = ["RISK_STREAM", "EconomicCase", "economic_case"]
 
 
 @dataclass(frozen=True)
@@ -122,22 +122,10 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
     )
     before = {k: v[..., window] * real for k, v in streams.costs.items()}
     bias = dict(streams.optimism_bias)
-    if streams.risk_costs is not None:  # expected cost of the risk register, no bias on it
-        before[RISK_STREAM] = streams.risk_costs[..., window] * real
-        bias[RISK_STREAM] = np.zeros(len(streams.option_ids))
     costs = {k: v * (1.0 + bias[k][:, None]) for k, v in before.items()}
-    shortfall = (
-        np.zeros(len(streams.option_ids))
-        if streams.benefit_shortfall is None
-        else streams.benefit_shortfall
-    )[:, None]
-    health = discount_factors(len(years) - 1, "health", inv.discount.mid_year, inv.discount.version)
-    benefits = {
-        # A QALY stream is discounted at the health schedule: scaled by DF_health / DF so that
-        # discounting it with the case's schedule gives its PV at the health rates.
-        k: v[..., window] * real * (health / df if k in HEALTH_STREAMS else 1.0) * (1 - shortfall)
-        for k, v in streams.benefits.items()
-    }
+    # Benefits arrive with the benefit shortfall applied and QALY streams scaled by
+    # DF_health / DF (InvestmentStreams.benefit_factors).
+    benefits = {k: v[..., window] * real for k, v in streams.benefits.items()}
     shape = (len(streams.option_ids), len(years))
     total_costs = sum(costs.values(), np.zeros(shape))
     total_benefits = sum(benefits.values(), np.zeros(shape))

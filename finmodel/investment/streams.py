@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from finmodel.appraisal.discounting import discount_factors
 from finmodel.domain.investments import (
     BenefitType,
     CostKind,
@@ -57,6 +58,7 @@ from finmodel.investment.service_benefits import (
     BENEFIT_NAMES,
     BENEFIT_TYPES,
     CASH_EFFECT_NAMES,
+    HEALTH_STREAMS,
     service_streams,
 )
 from finmodel.service.ipa import RECORDED_SERIES, simulate_ipa_service
@@ -68,6 +70,10 @@ FloatArray = npt.NDArray[np.float64]
 SERVICE_STREAM = "service_cash_released"
 #: Readable name of that stream.
 SERVICE_STREAM_NAME = "Cash released by reviews (service model)"
+#: The cost stream carrying the risk register's expected cost (economic case only).
+RISK_STREAM = "risk_register"
+#: Its readable name.
+RISK_NAME = "Risk register (expected cost)"
 
 
 @dataclass(frozen=True)
@@ -134,11 +140,18 @@ class InvestmentStreams:
     """Cash effect -> share of it each partner bears ``(options, partners)``."""
     cash_effect_names: dict[str, str] = field(default_factory=dict)
     """Cash effect -> readable name."""
-    risk_costs: FloatArray | None = None
-    """Expected cost of the risk register, nominal £k ``(..., options, years)`` (economic case
-    only; None when the register is empty)."""
-    benefit_shortfall: FloatArray | None = None
-    """Optimism-bias reduction of each option's monetised benefits ``(options,)``."""
+    economic_only: frozenset[str] = frozenset()
+    """Cost streams in the economic case only (the risk register's expected cost): left out of
+    :meth:`total_costs` and so of the financial case and the projection."""
+    benefit_factors: dict[str, FloatArray] = field(default_factory=dict)
+    """Benefit stream -> the factor ``(options, years)`` already applied to it: ``1 -
+    benefit_shortfall`` (optimism bias on benefits) and, for QALY streams, ``DF_health / DF`` on
+    the appraisal years (so the case's one schedule discounts them at the health rates)."""
+
+    @property
+    def risk_costs(self) -> FloatArray | None:
+        """Expected cost of the risk register, nominal £k ``(..., options, years)``, or None."""
+        return self.costs.get(RISK_STREAM)
 
     @property
     def appraisal_slice(self) -> slice:
@@ -146,8 +159,12 @@ class InvestmentStreams:
         return slice(self.appraisal_offset, self.appraisal_offset + len(self.appraisal_years))
 
     def total_costs(self) -> FloatArray:
-        """Every cost stream summed, nominal £k ``(options, years)``."""
-        return _sum(self.costs.values(), (len(self.option_ids), len(self.years)))
+        """Every cost stream summed (the economic-only ones left out), nominal £k ``(options,
+        years)``: what the funders pay."""
+        return _sum(
+            (v for k, v in self.costs.items() if k not in self.economic_only),
+            (len(self.option_ids), len(self.years)),
+        )
 
     def cash_releasing(self) -> FloatArray:
         """Cash-releasing benefits summed, nominal £k ``(..., options, years)``."""
@@ -408,7 +425,14 @@ def compile_investment(
             benefit_shares[SERVICE_STREAM] = _beneficiaries(model, inv, partner_ids)
 
     outcomes = _outcomes(inv, years, service)
-    total_costs = _sum(costs.values(), (n_options, n_years))
+    risks = risk_register(inv, years, _sum(costs.values(), (n_options, n_years)))
+    if risks is not None:
+        costs[RISK_STREAM] = risks
+        kinds[RISK_STREAM] = CostKind.revenue
+        cost_names[RISK_STREAM] = RISK_NAME
+        ob[RISK_STREAM] = np.zeros(n_options)
+    factors = _benefit_factors(inv, benefits, years, years.index(appraisal[0]), len(appraisal))
+    benefits = {k: v * factors[k] for k, v in benefits.items()}
     return InvestmentStreams(
         investment_id=investment_id,
         investment=inv,
@@ -439,14 +463,29 @@ def compile_investment(
         cash_effects=cash_effects,
         cash_effect_shares=cash_effect_shares,
         cash_effect_names=cash_effect_names,
-        risk_costs=risk_register(inv, years, total_costs),
-        benefit_shortfall=np.asarray(
-            [
-                (b.benefit_shortfall if (b := option_optimism_bias(inv, o)) is not None else 0.0)
-                for o in inv.options
-            ]
-        ),
+        economic_only=frozenset({RISK_STREAM} if risks is not None else set()),
+        benefit_factors=factors,
     )
+
+
+def _benefit_factors(
+    inv: Investment, benefits: Mapping[str, FloatArray], years: list[str], first: int, n: int
+) -> dict[str, FloatArray]:
+    """The factor applied to each benefit stream ``(options, years)``: ``1 - benefit_shortfall``
+    of each option, times ``DF_health / DF`` on the appraisal years for QALY streams."""
+    shortfall = np.asarray(
+        [
+            (b.benefit_shortfall if (b := option_optimism_bias(inv, o)) is not None else 0.0)
+            for o in inv.options
+        ]
+    )
+    base = np.broadcast_to((1.0 - shortfall)[:, None], (len(inv.options), len(years)))
+    d = inv.discount
+    ratio = np.ones(len(years))
+    ratio[first : first + n] = discount_factors(
+        n - 1, "health", d.mid_year, d.version
+    ) / discount_factors(n - 1, d.schedule, d.mid_year, d.version)
+    return {k: base * (ratio if k in HEALTH_STREAMS else 1.0) for k in benefits}
 
 
 def risk_register(inv: Investment, years: list[str], costs: FloatArray) -> FloatArray | None:
