@@ -38,7 +38,7 @@ Example
 >>> from finmodel.investment.streams import compile_investment
 >>> case = economic_case(compile_investment(load_model("models/lsc_ics.yaml"), "ipa_uplift"))
 >>> case.appraisal.npsv.shape, float(case.appraisal.npsv[0])
-((5,), 0.0)
+((7,), 0.0)
 """
 
 from __future__ import annotations

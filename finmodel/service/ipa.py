@@ -50,7 +50,7 @@ Example
 >>> r = simulate_ipa_service(p, investment_k=[0.0, 796.0, 4000.0])
 >>> check_conservation(r)
 >>> r.months_to_clear_backlog().tolist()  # -1: not within the 120 months
-[-1, -1, 14]
+[-1, -1, 13]
 """
 
 from __future__ import annotations
