@@ -106,3 +106,21 @@ def test_collapsed_distributions_give_the_deterministic_answer(model: Any) -> No
     np.testing.assert_allclose(draws.npsv, np.broadcast_to(case.economic.appraisal.npsv, (3, 7)))
     net = case.streams.net_by_partner()[case.streams.selected][:, : len(chosen.years)]
     np.testing.assert_allclose(draws.expenditure, np.broadcast_to(net, draws.expenditure.shape))
+
+
+def test_a_users_own_deflator_series_is_used(model: Any) -> None:
+    """Users may supply their own GDP deflator series (with its source) for the bundled table:
+    a flat series makes real equal nominal."""
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2019, 2031)]
+    flat = {
+        "version": "flat-test",
+        "citation": "illustrative: a flat deflator for the test",
+        "status": "illustrative",
+        "reference": "every year = 100",
+        "index": dict.fromkeys(years, 100.0),
+    }
+    own = with_overlay(model, {"investments.ipa_uplift.deflator": flat})
+    e = economic_case(compile_investment(own, "ipa_uplift"))
+    np.testing.assert_allclose(e.real_factor, 1.0)
+    base = economic_case(compile_investment(model, "ipa_uplift"))
+    assert np.all(base.real_factor[1:] < 1.0)

@@ -240,18 +240,21 @@ DEFLATOR_TABLES: Mapping[str, DeflatorTable] = {ONS_YBGB_2025_06.version: ONS_YB
 DEFAULT_DEFLATOR_VERSION = ONS_YBGB_2025_06.version
 
 
-def deflator_table(version: str = DEFAULT_DEFLATOR_VERSION) -> DeflatorTable:
+def deflator_table(version: str | DeflatorTable = DEFAULT_DEFLATOR_VERSION) -> DeflatorTable:
     """The GDP deflator table of this version, or :class:`AppraisalError` naming the known ones.
+    A :class:`DeflatorTable` given instead of a version (a user's own series) is used as it is.
 
     >>> deflator_table().index["2019/20"]
     90.95
     """
+    if isinstance(version, DeflatorTable):
+        return version
     return lookup(DEFLATOR_TABLES, version, "deflator table version")
 
 
 def deflator_index(
     years: Sequence[str],
-    version: str = DEFAULT_DEFLATOR_VERSION,
+    version: str | DeflatorTable = DEFAULT_DEFLATOR_VERSION,
     extend_rate: float | None = None,
 ) -> FloatArray:
     """The deflator index value for each financial year in ``years``.
@@ -295,7 +298,7 @@ def _amounts_and_deflators(
     amounts: npt.ArrayLike,
     years: Sequence[str],
     price_base_year: str,
-    version: str,
+    version: str | DeflatorTable,
     extend_rate: float | None,
 ) -> tuple[FloatArray, FloatArray]:
     """The amounts as floats (years on the last axis) and the deflator index of ``years``
@@ -314,7 +317,7 @@ def to_real(
     nominal: npt.ArrayLike,
     years: Sequence[str],
     price_base_year: str,
-    version: str = DEFAULT_DEFLATOR_VERSION,
+    version: str | DeflatorTable = DEFAULT_DEFLATOR_VERSION,
     extend_rate: float | None = None,
 ) -> FloatArray:
     """Convert nominal (cash) amounts to real prices of ``price_base_year``.
@@ -335,7 +338,7 @@ def to_nominal(
     real: npt.ArrayLike,
     years: Sequence[str],
     price_base_year: str,
-    version: str = DEFAULT_DEFLATOR_VERSION,
+    version: str | DeflatorTable = DEFAULT_DEFLATOR_VERSION,
     extend_rate: float | None = None,
 ) -> FloatArray:
     """Convert real amounts in prices of ``price_base_year`` back to nominal (cash) amounts.

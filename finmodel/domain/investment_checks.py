@@ -115,7 +115,7 @@ def _settings(model: Model, where: Location, inv: Investment) -> Iterator[Findin
             f"unknown discount schedule {inv.discount.schedule!r}; known: "
             + ", ".join(sorted(table.schedules)),
         )
-    deflators = DEFLATOR_TABLES.get(inv.deflator_version)
+    deflators = inv.deflator or DEFLATOR_TABLES.get(inv.deflator_version)
     if deflators is None:
         yield (
             (*where, "deflator_version"),

@@ -51,6 +51,7 @@ from finmodel.appraisal.discounting import (
     DEFAULT_DEFLATOR_VERSION,
     DEFAULT_DISCOUNT_VERSION,
     AppraisalError,
+    DeflatorTable,
 )
 from finmodel.appraisal.optimism_bias import (
     DEFAULT_OPTIMISM_BIAS_VERSION,
@@ -430,6 +431,13 @@ class Investment(Frozen):
     """Discount schedule, table version and mid-year flag."""
     deflator_version: str = DEFAULT_DEFLATOR_VERSION
     """GDP deflator table used to turn nominal amounts into real ones."""
+    deflator: DeflatorTable | None = None
+    """A GDP deflator series of the user's own (e.g. the latest OBR forecast) with its
+    ``citation``, used instead of the bundled table ``deflator_version``::
+
+        deflator: {version: obr-2020-03, citation: "OBR EFO March 2020, table 1.7", status:
+                   published, reference: "2019/20 = 100", index: {"2019/20": 100, ...}}
+    """
     deflator_extend_rate: Rate | None = None
     """GDP deflator growth a year assumed past the table's last year (needed when the appraisal
     runs beyond it)."""
@@ -461,6 +469,10 @@ class Investment(Frozen):
         """Index of the option laid over the projection (do nothing by default)."""
         ids = self.option_ids()
         return ids.index(self.option) if self.option in ids else self.baseline_index()
+
+    def deflator_series(self) -> str | DeflatorTable:
+        """The deflator the case uses: the user's series if given, else the bundled version."""
+        return self.deflator if self.deflator is not None else self.deflator_version
 
     def base_price_year(self, model: Model) -> str:
         """The price-base year (default: the model's base year)."""

@@ -240,7 +240,7 @@ class InvestmentCase:
                     "version": e.discount_version,
                     "mid_year": e.mid_year,
                 },
-                "deflator_version": e.deflator_version,
+                "deflator_version": getattr(e.deflator_version, "version", e.deflator_version),
                 "discount_factors": _list(e.discount_factors),
                 "real_factor": _list(e.real_factor),
                 "outcome": s.outcome_name,

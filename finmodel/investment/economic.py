@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finmodel.appraisal.discounting import discount_factors, to_real
+from finmodel.appraisal.discounting import DeflatorTable, discount_factors, to_real
 from finmodel.appraisal.measures import Appraisal, SwitchingValue, appraise, switching_values
 from finmodel.domain.investments import BenefitType
 from finmodel.investment.streams import RISK_STREAM, FloatArray, InvestmentStreams
@@ -70,8 +70,8 @@ class EconomicCase:
     """Discount table version."""
     mid_year: bool
     """Whether flows are discounted to mid-year."""
-    deflator_version: str
-    """GDP deflator table version."""
+    deflator_version: str | DeflatorTable
+    """GDP deflator table version (or the user's own series)."""
     real_factor: FloatArray
     """``D[base] / D[year]`` for each appraisal year: multiply nominal by it to get real."""
     costs: dict[str, FloatArray]
@@ -115,7 +115,7 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
     window = streams.appraisal_slice
     price_base = inv.price_base_year or streams.years[0]
     real = to_real(
-        np.ones(len(years)), years, price_base, inv.deflator_version, inv.deflator_extend_rate
+        np.ones(len(years)), years, price_base, inv.deflator_series(), inv.deflator_extend_rate
     )
     df = discount_factors(
         len(years) - 1, inv.discount.schedule, inv.discount.mid_year, inv.discount.version
@@ -163,7 +163,7 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
         schedule=inv.discount.schedule,
         discount_version=inv.discount.version,
         mid_year=inv.discount.mid_year,
-        deflator_version=inv.deflator_version,
+        deflator_version=inv.deflator_series(),
         real_factor=real,
         costs=costs,
         costs_before_bias=before,

@@ -104,7 +104,7 @@ def service_streams(
     r = service.resolved
     b = inv.baseline_index()
     cash_index = to_nominal(
-        np.ones(len(years)), years, price_base, inv.deflator_version, inv.deflator_extend_rate
+        np.ones(len(years)), years, price_base, inv.deflator_series(), inv.deflator_extend_rate
     )
 
     def yearly(monthly: FloatArray) -> FloatArray:
