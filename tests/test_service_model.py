@@ -100,11 +100,22 @@ investments = st.lists(st.floats(0.0, 5000.0), min_size=1, max_size=4)
 
 
 @SETTINGS
-@given(p=service_parameters(), invest=investments)
-def test_conservation_every_month(p: IpaServiceParameters, invest: list[float]) -> None:
-    """Invariant 8: referrals = assessments + change in queue; reviews due = reviews done +
-    change in overdue backlog (+ lapsed reviews, zero unless lapsing is switched on)."""
-    result = simulate_ipa_service(p, invest)
+@given(
+    p=service_parameters(),
+    invest=investments,
+    team=st.tuples(st.floats(0.0, 5000.0), st.integers(0, 10), st.integers(0, 30), st.booleans()),
+)
+def test_conservation_every_month(
+    p: IpaServiceParameters, invest: list[float], team: tuple[float, int, int, bool]
+) -> None:
+    """Invariant 8: referrals = assessments + withdrawals + change in queue; reviews due =
+    reviews done + change in overdue backlog + lapsed reviews; with recurrent money that stops
+    and a time-limited team."""
+    amount, start, months, interim = team
+    block = Funding(np.array(amount), np.array(start), np.array(start + months), interim)
+    result = simulate_ipa_service(
+        p, invest, investment_end=np.full(len(invest), 12), funding=[block]
+    )
     check_conservation(result)
     residuals = conservation_residuals(result)
     scale = 1.0 + np.max(np.abs(result.queue)) + np.max(np.abs(result.overdue_backlog))
