@@ -61,3 +61,21 @@ def test_the_risk_register_is_an_expected_cost(model: Any) -> None:
     likelier = with_overlay(model, {f"{INV}.risks.systems.probability": 0.9})
     worse = economic_case(compile_investment(likelier, "ipa_uplift"))
     assert np.all(worse.appraisal.npsv[1:] < e.appraisal.npsv[1:])
+
+
+def test_risk_probabilities_can_be_drawn(model: Any) -> None:
+    """Draws of a risk's probability move the NPSV by the change in expected cost; at the
+    modelled probability they give the deterministic answer."""
+    from finmodel.engine.investment_effects import investment_draws
+    from finmodel.risk.service_draws import service_inputs
+
+    path = f"{INV}.risks.systems.probability"
+    assert service_inputs(model)[path].base == 0.3
+    draws = investment_draws(model, {path: np.array([0.3, 0.0, 1.0])})
+    e = economic_case(compile_investment(model, "ipa_uplift"))
+    np.testing.assert_allclose(draws.npsv[0], e.appraisal.npsv)
+    assert np.all(draws.npsv[1, 1:] > draws.npsv[0, 1:])
+    assert np.all(draws.npsv[0, 1:] > draws.npsv[2, 1:])
+    # £250k in 2020/21 (year 0, real 2019/20 prices), undiscounted: the swing from 0 to 1
+    real = e.real_factor[0]
+    np.testing.assert_allclose(draws.npsv[1, 1:] - draws.npsv[2, 1:], 250.0 * real)

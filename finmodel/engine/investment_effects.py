@@ -23,8 +23,9 @@ option at once (vectorised; the only loop is over months) and returns
   standard) of decisions within 28 days, ``-1`` if never.
 
 Override keys are service parameter names (``conversion_rate``) or their dotted paths in the
-model (``investments.ipa_uplift.service.parameters.conversion_rate``); values are arrays of one
-value per draw ``(D,)``.
+model (``investments.ipa_uplift.service.parameters.conversion_rate``), or a risk's probability
+(``risks.recruitment.probability``, ``investments.ipa_uplift.risks.recruitment.probability``);
+values are arrays of one value per draw ``(D,)``.
 
 Example
 -------
@@ -112,7 +113,14 @@ def _split_overrides(
         ):
             named.add(parts[1])
             values[parts[4]] = value
-        elif len(parts) == 1:
+        elif (
+            len(parts) == 5
+            and parts[0] == "investments"
+            and parts[2::2] == ["risks", "probability"]
+        ):
+            named.add(parts[1])
+            values[".".join(parts[2:])] = value
+        elif len(parts) == 1 or (parts[0], parts[-1], len(parts)) == ("risks", "probability", 3):
             values[key] = value
         else:
             problems.append(Problem(model.origin, key, "not a service-model parameter path"))

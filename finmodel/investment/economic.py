@@ -129,7 +129,13 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
     shape = (len(streams.option_ids), len(years))
     total_costs = sum(costs.values(), np.zeros(shape))
     total_benefits = sum(benefits.values(), np.zeros(shape))
+    # draws may vary the costs only (risk probabilities) or the benefits only: one batch shape
+    common = np.broadcast_shapes(np.shape(total_costs), np.shape(total_benefits))
+    total_costs = np.broadcast_to(total_costs, common)
+    total_benefits = np.broadcast_to(total_benefits, common)
     outcomes = None if streams.outcomes is None else streams.outcomes[..., window]
+    if outcomes is not None:
+        outcomes = np.broadcast_to(outcomes, np.broadcast_shapes(outcomes.shape, common))
     result = appraise(
         total_costs,
         total_benefits,

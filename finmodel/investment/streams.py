@@ -339,6 +339,13 @@ def compile_investment(
         ) from None
     years = inv.case_years(model)
     appraisal = inv.appraisal_years(model)
+    overrides = dict(service_overrides or {})
+    risk_probabilities = {
+        key.split(".")[1]: np.asarray(overrides.pop(key), dtype=float)
+        for key in list(overrides)
+        if key.startswith("risks.")
+    }
+    service_overrides = overrides
     partner_ids = [p.id for p in model.partners]
     n_options, n_years = len(inv.options), len(years)
 
@@ -425,7 +432,9 @@ def compile_investment(
             benefit_shares[SERVICE_STREAM] = _beneficiaries(model, inv, partner_ids)
 
     outcomes = _outcomes(inv, years, service)
-    risks = risk_register(inv, years, _sum(costs.values(), (n_options, n_years)))
+    risks = risk_register(
+        inv, years, _sum(costs.values(), (n_options, n_years)), risk_probabilities
+    )
     if risks is not None:
         costs[RISK_STREAM] = risks
         kinds[RISK_STREAM] = CostKind.revenue
@@ -488,10 +497,16 @@ def _benefit_factors(
     return {k: base * (ratio if k in HEALTH_STREAMS else 1.0) for k in benefits}
 
 
-def risk_register(inv: Investment, years: list[str], costs: FloatArray) -> FloatArray | None:
+def risk_register(
+    inv: Investment,
+    years: list[str],
+    costs: FloatArray,
+    probabilities: Mapping[str, FloatArray] | None = None,
+) -> FloatArray | None:
     """Expected cost of every risk, nominal £k ``(..., options, years)``: probability x (impact +
     share of the option's costs ``costs`` ``(..., options, years)``) in each of its years, for the
     options it names (default every option but do nothing). None when there is no risk.
+    ``probabilities`` gives draws ``(D,)`` of a risk's probability by risk id (Monte Carlo).
 
     >>> from finmodel.domain.investments import Option, Risk
     >>> inv = Investment(options=[Option(id="dn"), Option(id="a")],
@@ -514,7 +529,9 @@ def risk_register(inv: Investment, years: list[str], costs: FloatArray) -> Float
         mask = np.zeros((len(ids), 1))
         mask[chosen] = 1.0
         impact = risk.impact + risk.impact_share_of_costs * costs
-        out = out + risk.probability * impact * on * mask
+        drawn = (probabilities or {}).get(risk.id)
+        chance = risk.probability if drawn is None else drawn.reshape(-1, 1, 1)
+        out = out + chance * impact * on * mask
     return out
 
 
