@@ -71,7 +71,7 @@ def investment_expenditure(model: Model, inputs: ProjectionInputs) -> FloatArray
         if inv.selected_index() == inv.baseline_index():
             continue
         streams = compile_investment(model, inv_id, record=DRAW_SERIES)
-        net = streams.net_by_partner()[streams.selected, :, :n_years]
+        net = streams.net_of(streams.selected)[:, :n_years]
         total = net if total is None else total + net
     return total
 
@@ -171,10 +171,11 @@ def investment_draws(
     streams = compile_investment(model, inv_id, service_overrides=values, record=DRAW_SERIES)
     economic = economic_case(streams, switching=False)
     n_years = len(model.years)
-    net = streams.net_by_partner()
-    net = np.broadcast_to(net, (n_draws, *net.shape[-3:]))[:, streams.selected, :, :n_years]
-    if streams.selected == streams.baseline:
-        net = np.zeros_like(net)
+    shape = (n_draws, len(streams.partner_ids), n_years)
+    if streams.selected == streams.baseline:  # nothing laid over the projection
+        net = np.zeros(shape)
+    else:
+        net = np.broadcast_to(streams.net_of(streams.selected)[..., :n_years], shape)
     others = [
         i
         for i, inv in model.investments.items()

@@ -113,10 +113,25 @@ def service_streams(
     def unit(name: str) -> FloatArray:
         return np.asarray(r[name])[..., None]
 
+    # Yearly sums first, then per-batch factors: no elementwise work on (batch, months) arrays.
+    # Package prices grow monthly: folded into the year matrix when the growth is one value.
+    rate = np.asarray(r["package_cost_growth"])
+    months = np.arange(service.months) / 12.0
+    if rate.size == 0 or bool(np.all(rate == rate.flat[0])):
+        one = float(rate.flat[0]) if rate.size else 0.0
+        grown = by_year * ((1.0 + one) ** months)[:, None]
+
+        def yearly_grown(monthly: FloatArray) -> FloatArray:
+            return np.asarray(monthly @ grown)
+
+    else:
+
+        def yearly_grown(monthly: FloatArray) -> FloatArray:
+            return yearly(monthly * (1.0 + rate[..., None]) ** months)
+
     waiting = service.get("incomplete_over_28_days")  # month-end stock: person-months
-    assessments = service.get("assessments")
-    late = np.maximum(assessments - service.get("decisions_within_28_days"), 0.0)
-    late_eligible = yearly(late * r["conversion_rate"][..., None])
+    late = yearly(service.get("assessments")) - yearly(service.get("decisions_within_28_days"))
+    late_eligible = late * r["conversion_rate"][..., None]
     person_months = yearly(waiting)
     benefits = {
         # fewer late eligible decisions than do nothing: a saving (+)
@@ -134,19 +149,16 @@ def service_streams(
         * unit("qaly_value_k")
         * cash_index,
     }
-    per_month = service.package_cost_per_month()
-    growth = (1.0 + r["package_cost_growth"][..., None]) ** (np.arange(service.months) / 12.0)
-    eligible_waiting = waiting * r["conversion_rate"][..., None]
-    council = (
-        waiting
-        * r["council_funded_share_waiting"][..., None]
-        * r["council_cost_k_per_year"][..., None]
-        / 12.0
-        * growth
-    )
+    waiting_grown = yearly_grown(waiting) / 12.0  # person-years at each month's prices
+    package = unit("package_cost_k_per_year")
     cash_effects = {
-        "package_spend": _incremental(yearly(service.get("package_spend")), b),
-        "retrospective_liability": _incremental(yearly(eligible_waiting * per_month), b),
-        "council_care": _incremental(yearly(council), b),
+        "package_spend": _incremental(yearly_grown(service.get("caseload")) / 12.0 * package, b),
+        "retrospective_liability": _incremental(
+            waiting_grown * unit("conversion_rate") * package, b
+        ),
+        "council_care": _incremental(
+            waiting_grown * unit("council_funded_share_waiting") * unit("council_cost_k_per_year"),
+            b,
+        ),
     }
     return ServiceStreams(benefits=benefits, cash_effects=cash_effects)

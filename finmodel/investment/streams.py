@@ -199,6 +199,25 @@ class InvestmentStreams:
             total = total + self.cash_effects[key][..., :, None, :] * shares[:, :, None]
         return total
 
+    def net_of(self, option: int) -> FloatArray:
+        """:meth:`net_by_partner` of one option, ``(..., partners, years)``, computed for it alone
+        (the Monte Carlo path needs only the selected option)."""
+        b = self.baseline
+        costs = self.total_costs()
+        total = (
+            costs[..., option, None, :] * self.funder_shares[option, :, None]
+            - costs[..., b, None, :] * self.funder_shares[b, :, None]
+        )
+        for key, shares in self.benefit_shares.items():
+            values = self.benefits[key]
+            total = total - (
+                values[..., option, None, :] * shares[option, :, None]
+                - values[..., b, None, :] * shares[b, :, None]
+            )
+        for key, shares in self.cash_effect_shares.items():
+            total = total + self.cash_effects[key][..., option, None, :] * shares[option, :, None]
+        return np.asarray(total)
+
     def net_by_partner(self) -> FloatArray:
         """Net cost to each partner (costs minus cash released plus the service model's cash
         effects), incremental to do nothing, nominal £k ``(..., options, partners, years)``: the
@@ -399,7 +418,12 @@ def compile_investment(
         service = run_service(model, inv, years, service_overrides, record)
         matrix = service_by_year(service, years)
         for k, cost_id in enumerate(capacity_costs(inv)):
-            costs[cost_id] = costs[cost_id] + service.extra_staff_cost_profile(1 + k) @ matrix
+            charged = service.extra_staff_cost_profile(1 + k, compact=True) @ matrix
+            costs[cost_id] = (
+                costs[cost_id] + charged.reshape(charged.shape[-2:])
+                if (charged.ndim > 2 and charged.shape[:-2] == (1,) * (charged.ndim - 2))
+                else costs[cost_id] + charged
+            )
         link = inv.service
         extra = service_streams(inv, service, years, matrix, inv.base_price_year(model))
         if link.benefits_register:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+T = TypeVar("T", bound=np.generic)
 
 #: Month or year index meaning "not within the horizon".
 NEVER = -1
@@ -111,6 +112,24 @@ def staff_ramp(
     if ends is not None:
         share = np.where(m < np.asarray(ends)[..., None], share, 0.0)
     return np.asarray(share, dtype=float)
+
+
+def _shrunk(values: npt.NDArray[T]) -> npt.NDArray[T]:
+    """A broadcast array shrunk to length 1 along the axes it was broadcast along (a view)."""
+    array = np.asarray(values)
+    return array[tuple(slice(0, 1) if st == 0 else slice(None) for st in array.strides)]
+
+
+def _monthly_growth(rate: npt.ArrayLike, months: int) -> FloatArray:
+    """``(1 + rate) ** (m / 12)`` for each month, ``(*batch, months)``, computed on the rate's
+    distinct values only and broadcast (a read-only view).
+
+    >>> _monthly_growth(np.zeros(2), 2).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    full = np.asarray(rate, dtype=float)
+    small = (1.0 + _shrunk(full)[..., None]) ** (np.arange(months) / 12.0)
+    return np.broadcast_to(small, (*full.shape, months))
 
 
 def funded_share(months: int, block: Funding) -> FloatArray:
@@ -282,34 +301,46 @@ class IpaServiceResult:
         return total
 
     def pay_index(self) -> FloatArray:
-        """Cost of one FTE relative to the first month, ``(*batch, months)`` (pay growth)."""
-        m = np.arange(self.months)
-        return np.asarray((1.0 + self.resolved["pay_growth"][..., None]) ** (m / 12.0))
+        """Cost of one FTE relative to the first month, ``(*batch, months)`` (pay growth; a
+        broadcast view when the growth does not vary by draw)."""
+        return _monthly_growth(self.resolved["pay_growth"], self.months)
 
-    def extra_staff_cost_profile(self, block_index: int | None = None) -> FloatArray:
+    def extra_staff_cost_profile(
+        self, block_index: int | None = None, *, compact: bool = False
+    ) -> FloatArray:
         """Nominal cost charged each month, £k, ``(*batch, months)``: staff in post x cost per
         FTE (interim premium included) x pay index / 12, or, with ``budget_held``, the whole
         budget from the month it is funded to the month it stops (growing with pay).
-        ``block_index`` limits it to one block of :meth:`funding_blocks` (default all)."""
-        total: FloatArray = np.zeros((*self.batch_shape, self.months))
-        in_post = 1.0 - self.resolved["vacancy_factor"][..., None]
+        ``block_index`` limits it to one block of :meth:`funding_blocks` (default all).
+        ``compact`` returns it computed on the inputs' distinct values only, length 1 along the
+        batch axes nothing it depends on varies (it broadcasts to the batch shape)."""
+        r = {name: _shrunk(r) for name, r in self.resolved.items()}
+        total: FloatArray = np.zeros(1)
+        in_post = 1.0 - r["vacancy_factor"][..., None]
         blocks = self.funding_blocks()
         chosen = blocks if block_index is None else (blocks[block_index],)
         for block in chosen:
-            posts, cost, lag = self._block_terms(block)
+            small = Funding(_shrunk(block.amount_k), _shrunk(block.start), _shrunk(block.end))
+            premium = r["interim_premium"] if block.interim else 0.0
+            cost = r["cost_per_fte_k"] * (1.0 + premium)
+            lag = r["interim_lag_months"] if block.interim else r["recruitment_lag_months"]
+            posts = np.asarray(small.amount_k) / cost
             if self.parameters.budget_held:
-                share = funded_share(self.months, block)
+                share = funded_share(self.months, small)
             else:
-                share = staff_ramp(self.months, block.start, self.parameters, block.end, lag)
+                share = staff_ramp(self.months, small.start, self.parameters, small.end, lag)
                 share = share * in_post
             total = total + (posts * cost)[..., None] * share
-        return total * self.pay_index() / 12.0
+        growth = (1.0 + r["pay_growth"][..., None]) ** (np.arange(self.months) / 12.0)
+        out = np.asarray(total * growth / 12.0)
+        full = (*self.batch_shape, self.months)
+        return out if compact else np.broadcast_to(out, full).copy()
 
     def package_cost_per_month(self) -> FloatArray:
         """Average package cost per eligible case in each month, £k, ``(*batch, months)``."""
-        m = np.arange(self.months)
-        growth = (1.0 + self.resolved["package_cost_growth"][..., None]) ** (m / 12.0)
-        return np.asarray(self.resolved["package_cost_k_per_year"][..., None] * growth / 12.0)
+        growth = _monthly_growth(self.resolved["package_cost_growth"], self.months)
+        cost = _shrunk(self.resolved["package_cost_k_per_year"])[..., None]
+        return np.broadcast_to(cost * growth / 12.0, (*self.batch_shape, self.months))
 
     # -- summaries ---------------------------------------------------------------------------
     def months_to_clear_backlog(self) -> IntArray:
