@@ -606,7 +606,7 @@ def test_risk_page_tornados_are_sensitivitys_and_goal_seek_is_the_engines(risk: 
     # the NPSV tornado of the preferred option, titled with names
     npsv = expected.tornados["npsv:ipa_uplift"]
     title = npsv_title(model, npsv.label)
-    assert "business_case" not in title and "Business case" in title
+    assert "uplift_2m" not in title and "£2m a year" in title  # the preferred option, named
     assert any(title in m.value for m in at.markdown)
     assert _chart(at, "Input at its P90")["y"]  # both charts drawn
     # demand growth changed on screen is drawn from its distribution (apply: set): said so

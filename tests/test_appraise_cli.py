@@ -34,15 +34,16 @@ def test_appraise_prints_a_table_per_section(tmp_path: Path) -> None:
         "Economic case: each option against Do nothing, real £k, 2019/20 prices",
         "Switching values",
         "Unmonetised benefits",
-        "Financial case: net cost to the funders",
+        "Financial case: net cost to the partners",
+        "every cash effect",
+        "Least cost: the 28-day standard met",
         "Cost to each funder in 2020/21 (first full year)",
         "system variance against its control total",
         "Service model: IPA / CHC assessments and reviews from the position of Jan 2020",
     ):
         assert heading in text, heading
-    assert "NHS East Lancashire CCG" in text and "not by Mar 2030" in text
-    assert "(4,198)" in text  # negatives in brackets: the business case's NPSV, £k
-    assert "Dec 2021 (24 months)" in text  # £2m clears the overdue reviews
+    assert "NHS East Lancashire CCG" in text and "not reached by" in text
+    assert "sustained from" in text and "lost" in text  # the course of each outcome, in words
 
 
 def test_appraise_json(default_json: dict[str, Any]) -> None:
@@ -54,19 +55,23 @@ def test_appraise_json(default_json: dict[str, Any]) -> None:
     assert [o["option"] for o in options] == [
         "do_nothing",
         "business_case",
+        "backlog_team",
+        "business_case_and_team",
         "uplift_2m",
         "uplift_3m",
         "uplift_4m",
     ]
-    assert sorted(o["rank"] for o in options) == [1, 2, 3, 4, 5]
+    assert sorted(o["rank"] for o in options) == [1, 2, 3, 4, 5, 6, 7]
     for o in options[1:]:
         assert o["npsv"] == pytest.approx(o["pv_benefits"] - o["pv_costs"])
         assert o["bcr"] == pytest.approx(o["pv_benefits"] / o["pv_costs"])
     answers = {row["option"]: row for row in case["answers"]}
-    assert answers["uplift_4m"]["backlog_cleared_in"] == "2021-02"
-    assert sum(answers["business_case"]["cost_to_funders_first_full_year"].values()) == (
-        pytest.approx(796.0)
-    )
+    course = answers["uplift_4m"]["backlog_cleared"]
+    assert course["first_reached"] == answers["uplift_4m"]["backlog_cleared_in"]
+    assert course["text"].startswith("first ")
+    assert set(course) == {"first_reached", "sustained_from", "lost_in", "at_end", "text"}
+    paid = sum(answers["business_case"]["cost_to_funders_first_full_year"].values())
+    assert 0 < paid < 796.0  # staff charged from their arrival, not from April
 
 
 def test_appraise_with_a_scenario_and_an_investment(default_json: dict[str, Any]) -> None:
@@ -87,7 +92,13 @@ def test_run_shows_the_selected_option_in_the_bridge() -> None:
     out = invoke("run", "--scenario", "ipa_3m", "--json")
     assert out.exit_code == 0, out.stderr
     steps = {s["name"]: s["value"] for s in json.loads(out.stdout)["bridge"]["steps"]}
-    assert steps["Investments"] < -1000.0  # £3m a year less the cash its reviews release
+    # the bridge step is the financial case's net cost in the last projected year, every cash
+    # effect included (staff, cash released, packages sooner, liability, council care)
+    case = json.loads(invoke("appraise", "--scenario", "ipa_3m", "--json").stdout)
+    fin = case["investments"]["ipa_uplift"]["financial_case"]
+    last = fin["years"].index(fin["model_years"][-1])
+    net = fin["options"]["uplift_3m"]["total_net_cost"][last]
+    assert steps["Investments"] == pytest.approx(-net, abs=1e-3)
 
 
 @pytest.mark.parametrize(

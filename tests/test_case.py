@@ -123,24 +123,27 @@ def test_npsv_at_a_zero_rate_is_the_undiscounted_sum(ipa: InvestmentCase) -> Non
     np.testing.assert_allclose(e.appraisal.npsv, discounted)
 
 
-def test_optimism_bias_raises_the_costs_by_its_rate(ipa: InvestmentCase) -> None:
-    """Outsourcing opex upper bound 41%, half mitigated: 20.5% on the revenue costs."""
+def test_pv_costs_add_up_the_streams_with_their_bias(ipa: InvestmentCase) -> None:
+    """Every cost stream (staff, backlog team, the risk register's expected cost) raised by its
+    optimism-bias rate (none on an in-house staffing budget) adds up to PV costs."""
     e = ipa.economic
-    np.testing.assert_allclose(
-        e.optimism_bias["staff"], [0.0] + [0.205] * 4
-    )  # no staff in do nothing
-    np.testing.assert_allclose(e.costs["staff"], e.costs_before_bias["staff"] * 1.205)
-    before = (e.costs_before_bias["staff"] - e.costs_before_bias["staff"][0]) @ e.discount_factors
-    np.testing.assert_allclose(e.appraisal.pv_costs, before * 1.205)
+    total = sum(e.pv_costs.values())
+    np.testing.assert_allclose(e.appraisal.pv_costs, total)
+    for key, before in e.costs_before_bias.items():
+        np.testing.assert_allclose(e.costs[key], before * (1 + e.optimism_bias[key][:, None]))
 
 
 def test_switching_values_take_npsv_to_zero(ipa: InvestmentCase) -> None:
     e = ipa.economic
     o = e.switching_option
-    assert o is not None and o != ipa.streams.baseline  # do nothing is preferred: the best other
-    assert o == int(np.argsort(-e.appraisal.npsv)[1])
+    assert o is not None and o != ipa.streams.baseline  # preferred, or the best other
+    ranked = [int(i) for i in np.argsort(-e.appraisal.npsv) if i != ipa.streams.baseline]
+    assert o == ranked[0]
     df = e.discount_factors
     for value in e.switching:
+        if value.present_value == 0.0:  # a stream the option does not have (e.g. a team)
+            assert value.switching_value is None
+            continue
         assert value.switching_value is not None
         scale = {value.stream: 1.0 + value.switching_value}
         pvc = sum(
@@ -162,29 +165,43 @@ def test_the_financial_case_is_the_projection(ipa: InvestmentCase) -> None:
     assert f.years[0] == "2020/21" and f.years[-1] == "2029/30"
     assert {f.partner_ids[p] for p in f.involved} == {
         p.id for p in ipa.model.partners for c in p.costs if c.id == "chc"
-    }
+    } | {"lancashire_cc", "blackpool_council", "blackburn_darwen_council", "cumbria_cc"}
 
 
 def test_the_ipa_answers_read_as_the_business_case_asks(ipa: InvestmentCase) -> None:
     rows = {row["option"]: row for row in ipa.answers()}
-    assert list(rows) == ["do_nothing", "business_case", "uplift_2m", "uplift_3m", "uplift_4m"]
+    assert list(rows) == [
+        "do_nothing",
+        "business_case",
+        "backlog_team",
+        "business_case_and_team",
+        "uplift_2m",
+        "uplift_3m",
+        "uplift_4m",
+    ]
     # do nothing and the business case never clear the overdue reviews; more money clears sooner
     assert rows["do_nothing"]["months_to_clear_backlog"] is None
     assert rows["business_case"]["months_to_clear_backlog"] is None
     months = [rows[o]["months_to_clear_backlog"] for o in ("uplift_2m", "uplift_3m", "uplift_4m")]
     assert all(m is not None for m in months) and months == sorted(months, reverse=True)
     assert rows["do_nothing"]["first_month_meeting_standard"] is None
-    firsts = [rows[o]["first_month_meeting_standard"] for o in list(rows)[1:]]
+    recurrent = ("business_case", "uplift_2m", "uplift_3m", "uplift_4m")
+    firsts = [rows[o]["first_month_meeting_standard"] for o in recurrent]
     assert firsts == sorted(firsts, reverse=True)
+    # a team on top of the business case reaches the standard sooner than the business case
+    assert rows["business_case_and_team"]["first_month_meeting_standard"] < firsts[0]
     # every CCG pays its chc share; the shares add up to the option's amount
     for option, amount in (("business_case", 796), ("uplift_3m", 3000)):
         paid = rows[option]["cost_to_funders_first_full_year"]
-        assert len(paid) == 8 and sum(paid.values()) == pytest.approx(amount)
+        year = ipa.financial.years.index(rows[option]["first_full_year"])
+        charged = ipa.streams.costs["staff"][ipa.option_ids.index(option), year + 1]
+        assert len(paid) == 8 and sum(paid.values()) == pytest.approx(charged)
+        assert 0 < charged < amount  # staff charged from their arrival in July 2020
         assert rows[option]["first_full_year"] == "2020/21"
     assert rows["business_case"]["extra_fte"] == pytest.approx(796 / 50)
-    # the economic case: costs are the staff, benefits the cash released by reviews
-    for o in range(1, 5):
-        assert ipa.economic.appraisal.pv_costs[o] > ipa.economic.appraisal.pv_benefits[o] > 0
+    # the economic case: costs are the staff (and risks), benefits the register's streams
+    for o in range(1, len(ipa.option_ids)):
+        assert ipa.economic.appraisal.pv_costs[o] > 0 and ipa.economic.appraisal.pv_benefits[o] > 0
 
 
 def test_a_scenario_selects_the_option_the_projection_shows(default_model: Any) -> None:
@@ -200,7 +217,8 @@ def test_json_is_complete_and_strict(ipa: InvestmentCase) -> None:
     data = ipa.to_json()
     text = json.dumps(data, allow_nan=False)
     assert "NaN" not in text
-    assert data["preferred"] == "do_nothing" and data["selected"] == "do_nothing"
+    assert data["selected"] == "do_nothing"
+    assert data["preferred"] == ipa.option_ids[int(np.argmax(ipa.economic.appraisal.npsv))]
     economic = data["economic_case"]
     assert economic["options"][0]["bcr"] is None and economic["options"][0]["payback_year"] is None
     assert len(economic["discount_factors"]) == 10
@@ -209,7 +227,9 @@ def test_json_is_complete_and_strict(ipa: InvestmentCase) -> None:
         == ipa.streams.option_ids[ipa.economic.switching_option]
     )
     fin = data["financial_case"]["options"]["business_case"]
-    assert sum(v[0] for v in fin["cost"].values()) == pytest.approx(796.0)
+    assert sum(v[0] for v in fin["cost"].values()) == pytest.approx(
+        ipa.streams.costs["staff"][1, 1]
+    )
     assert data["service"]["start"] == "2020-01" and data["service"]["end"] == "2030-03"
     assert len(data["service"]["options"]["uplift_4m"]["overdue_backlog"]) == len(
         data["service"]["years"]
@@ -239,7 +259,7 @@ def test_economic_case_vectorises_over_draws(default_model: Any) -> None:
         default_model, "ipa_uplift", service_overrides={"review_finding_rate": np.array([0.1, 0.2])}
     )
     case = economic_case(draws)
-    assert case.appraisal.npsv.shape == (2, 5) and case.switching == ()
+    assert case.appraisal.npsv.shape == (2, 7) and case.switching == ()
     single = economic_case(compile_investment(default_model, "ipa_uplift"))
     np.testing.assert_allclose(case.appraisal.npsv[0], single.appraisal.npsv)
     assert np.all(case.appraisal.npsv[1, 1:] > case.appraisal.npsv[0, 1:])
@@ -250,4 +270,22 @@ def test_selecting_an_option_moves_the_control_total_view(default_model: Any) ->
 
     chosen = project(with_overlay(default_model, {"investments.ipa_uplift.option": "uplift_2m"}))
     case = appraise_model(default_model)
-    np.testing.assert_allclose(chosen.arrays.system_variance[1:], case.financial.system_variance[2])
+    o = case.option_ids.index("uplift_2m")
+    np.testing.assert_allclose(chosen.arrays.system_variance[1:], case.financial.system_variance[o])
+
+
+def test_the_projection_effect_equals_the_financial_case_to_the_penny(
+    ipa: InvestmentCase,
+) -> None:
+    """Defect 7: every cash effect (costs, cash released, package spend of eligibility decided
+    sooner, the retrospective liability, council care) is in the projection, exactly."""
+    f = ipa.financial
+    n = len(f.model_years)
+    assert set(f.cash_effects) == {"package_spend", "retrospective_liability", "council_care"}
+    for o in range(len(ipa.option_ids)):
+        np.testing.assert_allclose(f.surplus_change[o], -f.net_cost[o][:, :n], atol=5e-6)
+    # the councils bear (or are spared) the cost of care while people wait
+    councils = [ipa.streams.partner_ids.index(p) for p in ("lancashire_cc", "cumbria_cc")]
+    assert np.all(f.cash_effects["council_care"][1:, councils, 1:] < 0)
+    data = ipa.to_json()["financial_case"]["options"]["uplift_2m"]
+    assert set(data) >= {"package_spend", "retrospective_liability", "council_care"}

@@ -194,18 +194,24 @@ def test_default_model_ipa_options_are_paid_by_the_ccgs_in_proportion_to_chc(def
     model = with_overlay(default_model, {"investments.ipa_uplift.option": "uplift_3m"})
     streams = compile_investment(model, "ipa_uplift")
     chc = {p.id: c.baseline for p in model.partners for c in p.costs if c.id == "chc"}
-    shares = dict(zip(streams.partner_ids, streams.funder_shares[3], strict=True))
+    o = streams.option_ids.index("uplift_3m")
+    shares = dict(zip(streams.partner_ids, streams.funder_shares[o], strict=True))
     for pid, share in shares.items():
         assert share == pytest.approx(chc.get(pid, 0.0) / sum(chc.values()))
     base, chosen = project(default_model), project(model)
-    net = streams.net_by_partner()[3][:, : len(model.years)]
-    np.testing.assert_allclose(chosen.arrays.surplus - base.arrays.surplus, -net, atol=1e-9)
-    assert np.all(net[[i for i, p in enumerate(streams.partner_ids) if p not in chc]] == 0.0)
-    costs = streams.costs_by_partner()[3]
-    np.testing.assert_allclose(costs.sum(axis=0)[1:], 3000.0)
+    net = streams.net_by_partner()[o][:, : len(model.years)]
+    np.testing.assert_allclose(chosen.arrays.surplus - base.arrays.surplus, -net, atol=1e-6)
+    councils = {"lancashire_cc", "blackpool_council", "blackburn_darwen_council", "cumbria_cc"}
+    others = [i for i, p in enumerate(streams.partner_ids) if p not in chc and p not in councils]
+    assert np.all(net[others] == 0.0)
+    costs = streams.costs_by_partner()[o].sum(axis=0)
+    # charged for staff in post: from July 2020 (three-month lag, three-month ramp), then the
+    # full establishment at pay growing 3% a year in cash
+    assert 0 < costs[1] < 3000.0 * 0.75 < 3000.0 < costs[2] < costs[3]
+    np.testing.assert_allclose(costs[3] / costs[2], 1.03, rtol=1e-12)
     # the cash released reduces the net cost, and only after the staff are in post
-    released = streams.cash_released_by_partner()[3].sum(axis=0)
-    assert 0 < released[1] < released[2] < 3000.0
+    released = streams.cash_released_by_partner()[o].sum(axis=0)
+    assert 0 < released[1] < released[2]  # package reductions build up as they persist
 
 
 def test_do_nothing_selected_changes_nothing(default_model) -> None:
@@ -378,8 +384,13 @@ def test_the_service_runs_to_the_end_of_the_appraisal(default_model) -> None:
     assert service is not None
     assert service.month_labels[0] == "2020-01" and service.month_labels[-1] == "2030-03"
     # every option but do nothing (no start year) starts in April 2020 (month 3)
-    assert service.investment_start_month.tolist() == [0, 3, 3, 3, 3]
-    np.testing.assert_allclose(service.investment_k, [0, 796, 2000, 3000, 4000])
+    assert service.investment_start_month.tolist() == [0, 3, 3, 3, 3, 3, 3]
+    staff, team = service.funding[1:]  # the costs that buy staff: "staff", "backlog_team"
+    np.testing.assert_allclose(staff.amount_k, [0, 796, 0, 796, 2000, 3000, 4000])
+    assert staff.start.tolist() == [0, 3, 0, 3, 3, 3, 3] and np.all(staff.end > service.months)
+    # the backlog team: £3m over 18 months, £2m a year from April 2020 to September 2021
+    np.testing.assert_allclose(team.amount_k, [0, 0, 2000, 2000, 0, 0, 0])
+    assert team.interim and team.end[2] - team.start[2] == 18
 
 
 # -- Monte Carlo entry point ----------------------------------------------------------------------
@@ -401,7 +412,7 @@ def test_draws_collapsed_to_the_model_values_give_the_deterministic_answer(defau
         np.broadcast_to(project(model).inputs.investment_expenditure, draws.expenditure.shape),
         atol=1e-9,
     )
-    np.testing.assert_allclose(draws.npsv, np.broadcast_to(case.economic.appraisal.npsv, (4, 5)))
+    np.testing.assert_allclose(draws.npsv, np.broadcast_to(case.economic.appraisal.npsv, (4, 7)))
     assert (
         draws.months_to_clear_backlog.tolist()
         == [
@@ -413,7 +424,7 @@ def test_draws_collapsed_to_the_model_values_give_the_deterministic_answer(defau
 
 def test_draws_vary_the_answers_and_name_bad_overrides(default_model) -> None:
     draws = investment_draws(default_model, {"review_finding_rate": np.array([0.0, 0.1, 0.3])})
-    assert draws.npsv.shape == (3, 5)
+    assert draws.npsv.shape == (3, 7)
     assert np.all(np.diff(draws.npsv[:, 1:], axis=0) > 0)  # more findings, more cash released
     assert np.all(draws.expenditure == 0.0)  # do nothing is selected
     from finmodel.errors import InputError

@@ -114,7 +114,7 @@ def test_default_model_tornados_cover_surplus_and_the_npsv(default_model):
     assert surplus.base == pytest.approx(float(project(default_model).arrays.system_surplus[-1]))
     assert {row.input for row in surplus.rows} == set(default_model.uncertainty)
     npsv = result.tornados["npsv:ipa_uplift"]
-    assert "business_case" in npsv.label  # do nothing is preferred: the best other option
+    assert "(preferred option)" in npsv.label  # the option with the highest NPSV
     assert npsv.rows and all(row.input.startswith("investments.") for row in npsv.rows)
     data = result.to_json()
     assert set(data["tornados"]) == {"system_surplus", "npsv:ipa_uplift"}

@@ -15,6 +15,7 @@ from finmodel.service import (
     NEVER,
     VARIABLE_FIELDS,
     ConservationError,
+    Funding,
     IpaServiceParameters,
     ServiceParameterError,
     check_conservation,
@@ -69,12 +70,19 @@ def service_parameters(draw: st.DrawFn, **fixed: Any) -> IpaServiceParameters:
         initial_outstanding_reviews=outstanding,
         initial_overdue_reviews=draw(unit) * outstanding,
         overdue_reviews_lapse=draw(st.booleans()),
+        queue_withdrawal_rate=draw(st.sampled_from([0.0, 0.01, 0.2, 1.0])),
+        saving_persistence_months=draw(st.sampled_from([None, 1, 12, 30])),
+        saving_erosion_rate=draw(st.sampled_from([0.0, 0.05])),
+        vacancy_factor=draw(st.sampled_from([0.0, 0.1])),
+        interim_premium=draw(st.sampled_from([0.0, 0.4])),
+        interim_lag_months=draw(st.sampled_from([0.0, 1.0, 2.5])),
+        pay_growth=draw(st.sampled_from([0.0, 0.03])),
         base_fte=draw(st.sampled_from([0.0, 5.0, 40.0, 120.0])),
         assessments_per_fte_month=draw(st.floats(0.0, 12.0)),
         reviews_per_fte_month=draw(st.floats(0.0, 12.0)),
         cost_per_fte_k=draw(st.floats(20.0, 80.0)),
         investment_start_month=draw(st.integers(0, 6)),
-        recruitment_lag_months=draw(st.integers(0, 6)),
+        recruitment_lag_months=draw(st.sampled_from([0.0, 1.0, 3.0, 4.5])),
         ramp_months=draw(st.integers(0, 6)),
         priority=draw(st.sampled_from(["assessments", "reviews"])),
         package_cost_k_per_year=package,
@@ -92,11 +100,22 @@ investments = st.lists(st.floats(0.0, 5000.0), min_size=1, max_size=4)
 
 
 @SETTINGS
-@given(p=service_parameters(), invest=investments)
-def test_conservation_every_month(p: IpaServiceParameters, invest: list[float]) -> None:
-    """Invariant 8: referrals = assessments + change in queue; reviews due = reviews done +
-    change in overdue backlog (+ lapsed reviews, zero unless lapsing is switched on)."""
-    result = simulate_ipa_service(p, invest)
+@given(
+    p=service_parameters(),
+    invest=investments,
+    team=st.tuples(st.floats(0.0, 5000.0), st.integers(0, 10), st.integers(0, 30), st.booleans()),
+)
+def test_conservation_every_month(
+    p: IpaServiceParameters, invest: list[float], team: tuple[float, int, int, bool]
+) -> None:
+    """Invariant 8: referrals = assessments + withdrawals + change in queue; reviews due =
+    reviews done + change in overdue backlog + lapsed reviews; with recurrent money that stops
+    and a time-limited team."""
+    amount, start, months, interim = team
+    block = Funding(np.array(amount), np.array(start), np.array(start + months), interim)
+    result = simulate_ipa_service(
+        p, invest, investment_end=np.full(len(invest), 12), funding=[block]
+    )
     check_conservation(result)
     residuals = conservation_residuals(result)
     scale = 1.0 + np.max(np.abs(result.queue)) + np.max(np.abs(result.overdue_backlog))
@@ -111,9 +130,8 @@ def test_conservation_every_month(p: IpaServiceParameters, invest: list[float]) 
     assert np.all(result.decisions_within_28_days <= result.assessments + 1e-9 * scale)
 
 
-def test_the_spec_identity_holds_literally_by_default() -> None:
-    p = IpaServiceParameters.example()
-    assert p.overdue_reviews_lapse is False
+def test_the_spec_identity_holds_literally_without_lapsing() -> None:
+    p = IpaServiceParameters.example().model_copy(update={"overdue_reviews_lapse": False})
     r = simulate_ipa_service(p, [0.0, 796.0, 2000.0, 3000.0, 4000.0])
     backlog_start = np.concatenate(
         [[[p.initial_overdue_reviews]] * 5, r.overdue_backlog[:, :-1]], 1
@@ -221,10 +239,11 @@ def test_recruitment_lag_and_ramp() -> None:
     np.testing.assert_allclose(r.extra_staff_cost, extra * 50.0 / 12)
 
 
-def test_cash_released_by_reviews() -> None:
+def test_cash_released_by_reviews_with_a_persistence_limit() -> None:
     # 600 cases reviewed in month 0, 10% found over-provided, £12k a year each: a run rate of
-    # £720k a year, so £60k a month for the next 12 months (the next review is in month 13).
+    # £720k a year, so £60k a month for the 12 months the reductions are set to last.
     p = params(
+        saving_persistence_months=12,
         horizon_months=13,
         referrals_per_month=0.0,
         initial_caseload=600.0,
@@ -436,8 +455,106 @@ def test_example_options_read_naturally() -> None:
     r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 796.0, 2000.0, 3000.0, 4000.0])
     check_conservation(r)
     clear = r.months_to_clear_backlog().tolist()
-    assert clear[:3] == [NEVER, NEVER, NEVER]
-    assert 0 < clear[4] <= clear[3] < 120
+    assert clear[:2] == [NEVER, NEVER]
+    assert 0 < clear[4] <= clear[3] <= clear[2] < 120
     cash = r.annual().values["cash_released"].sum(axis=-1)
     assert np.all(np.diff(cash) > 0)
     assert set(VARIABLE_FIELDS) >= {"conversion_rate", "base_fte", "review_finding_rate"}
+
+
+# -- issue 12: savings persist, reviews lapse, withdrawals, capacity follows money -----------
+
+
+def test_package_reductions_last_until_the_person_leaves_by_default() -> None:
+    """Defect 1: savings were cut off after 12 months in code."""
+    p = params(
+        horizon_months=30,
+        referrals_per_month=0.0,
+        initial_caseload=600.0,
+        initial_outstanding_reviews=600.0,
+        initial_overdue_reviews=600.0,
+        base_fte=100.0,
+        review_finding_rate=0.1,
+        review_saving_k_per_year=12.0,
+        review_interval_months=24,
+        monthly_exit_rate=0.02,
+    )
+    assert p.saving_persistence_months is None
+    r = simulate_ipa_service(p, 0.0)
+    # Month 0's reductions (on the 98% still there, the rest's reviews lapsed): £60k a month x
+    # 0.98, shrinking only as people leave (2% a month), and no cliff at month 12.
+    np.testing.assert_allclose(r.cash_released[:24], 60.0 * 0.98 ** np.arange(1, 25))
+    eroded = simulate_ipa_service(p.model_copy(update={"saving_erosion_rate": 0.1}), 0.0)
+    np.testing.assert_allclose(eroded.cash_released[:24], 58.8 * (0.98 * 0.9) ** np.arange(24))
+
+
+def test_overdue_reviews_lapse_when_people_leave_by_default() -> None:
+    """Defect 2: the overdue backlog could not exceed... it did: reviews of people who left."""
+    p = IpaServiceParameters.example()
+    assert p.overdue_reviews_lapse is True
+    r = simulate_ipa_service(p, 0.0)
+    kept = simulate_ipa_service(p.model_copy(update={"overdue_reviews_lapse": False}), 0.0)
+    assert np.all(r.overdue_backlog <= r.caseload + 1e-9)
+    assert r.overdue_backlog[-1] < 0.5 * kept.overdue_backlog[-1]
+    assert r.lapsed_reviews.sum() > 0
+
+
+def test_withdrawals_leave_the_queue_and_are_conserved() -> None:
+    p = params(base_fte=5.0, queue_withdrawal_rate=0.05, initial_queue=300.0)
+    r = simulate_ipa_service(p, 0.0)
+    check_conservation(r)
+    assert r.withdrawals[0] == pytest.approx(0.05 * 400.0)
+    no = simulate_ipa_service(p.model_copy(update={"queue_withdrawal_rate": 0.0}), 0.0)
+    assert np.all(r.queue <= no.queue + 1e-9) and r.queue[-1] < no.queue[-1]
+
+
+def test_money_that_stops_buys_no_staff_and_no_benefits_after() -> None:
+    """Defect 3: £2m for two years kept all its staff to the horizon."""
+    p = IpaServiceParameters.example()
+    stop = simulate_ipa_service(p, [2000.0], investment_start=[3], investment_end=[27])
+    keep = simulate_ipa_service(p, [2000.0], investment_start=[3])
+    none = simulate_ipa_service(p, [0.0])
+    check_conservation(stop)
+    assert np.all(stop.extra_fte[0, 27:] == 0.0) and np.all(stop.extra_staff_cost[0, 27:] == 0)
+    assert stop.extra_fte[0, 20] == pytest.approx(2000.0 / 45.0)
+    # No new reviews beyond do nothing's capacity after the money stops: the cash released
+    # only decays (and the extra staff cost is zero), while money that keeps going keeps adding.
+    extra = stop.cash_released[0] - none.cash_released[0]
+    assert np.all(np.diff(extra[28:]) <= 1e-9)
+    assert keep.cash_released[0, -1] > stop.cash_released[0, -1]
+
+
+def test_a_one_off_team_clears_the_backlog_in_its_months() -> None:
+    """Defect 3: non-recurrent money bought no capacity at all."""
+    p = IpaServiceParameters.example()
+    team = Funding(np.array([6000.0]), np.array([3]), np.array([27]), interim=True)
+    r = simulate_ipa_service(p, [0.0], funding=[team])
+    check_conservation(r)
+    cleared = int(r.months_to_clear_backlog()[0])
+    assert 0 < cleared <= 27
+    lag = p.interim_lag_months
+    assert r.extra_fte[0, int(3 + lag + p.ramp_months)] == pytest.approx(6000.0 / 45.0)
+    assert np.all(r.extra_fte[0, 27:] == 0.0)
+
+
+def test_staff_are_charged_from_arrival_at_growing_pay() -> None:
+    """Defect 4: costs were charged from April while staff arrived from July, at flat cash."""
+    p = params(
+        horizon_months=36,
+        recruitment_lag_months=3.0,
+        pay_growth=0.03,
+        vacancy_factor=0.1,
+    )
+    r = simulate_ipa_service(p, [600.0])
+    assert np.all(r.extra_staff_cost[0, :3] == 0.0)
+    posts = 600.0 / 50.0 * 0.9
+    np.testing.assert_allclose(r.extra_fte[0, 3:], posts)
+    np.testing.assert_allclose(
+        r.extra_staff_cost[0, 3:], posts * 50.0 / 12 * 1.03 ** (np.arange(3, 36) / 12)
+    )
+    held = simulate_ipa_service(p.model_copy(update={"budget_held": True}), [600.0])
+    np.testing.assert_allclose(held.extra_staff_cost[0, :3], 50.0 * 1.03 ** (np.arange(3) / 12))
+    interim = Funding(np.array([600.0]), np.array([0]), np.array([12]), interim=True)
+    pricier = simulate_ipa_service(p.model_copy(update={"interim_premium": 0.5}), [0.0],
+                                   funding=[interim])  # fmt: skip
+    assert pricier.extra_fte[0, 6] == pytest.approx(600.0 / 75.0 * 0.9)

@@ -102,7 +102,7 @@ def discount_factors(
 
 def deflator_index(
     years: Sequence[str],
-    version: str = DEFAULT_DEFLATOR_VERSION,
+    version: str | DeflatorTable = DEFAULT_DEFLATOR_VERSION,
     extend_rate: float | None = None,
 ) -> FloatArray:
     """The deflator index value for each financial year in ``years``.
@@ -146,7 +146,7 @@ def _amounts_and_deflators(
     amounts: npt.ArrayLike,
     years: Sequence[str],
     price_base_year: str,
-    version: str,
+    version: str | DeflatorTable,
     extend_rate: float | None,
 ) -> tuple[FloatArray, FloatArray]:
     """The amounts as floats (years on the last axis) and the deflator index of ``years``
@@ -165,7 +165,7 @@ def to_real(
     nominal: npt.ArrayLike,
     years: Sequence[str],
     price_base_year: str,
-    version: str = DEFAULT_DEFLATOR_VERSION,
+    version: str | DeflatorTable = DEFAULT_DEFLATOR_VERSION,
     extend_rate: float | None = None,
 ) -> FloatArray:
     """Convert nominal (cash) amounts to real prices of ``price_base_year``.
@@ -186,7 +186,7 @@ def to_nominal(
     real: npt.ArrayLike,
     years: Sequence[str],
     price_base_year: str,
-    version: str = DEFAULT_DEFLATOR_VERSION,
+    version: str | DeflatorTable = DEFAULT_DEFLATOR_VERSION,
     extend_rate: float | None = None,
 ) -> FloatArray:
     """Convert real amounts in prices of ``price_base_year`` back to nominal (cash) amounts.

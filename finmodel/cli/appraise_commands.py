@@ -151,7 +151,8 @@ def _unmonetised_table(case: Any) -> Table | None:
 def _net_cost_table(case: Any) -> Table:
     s, f = case.streams, case.financial
     table = new_table(
-        title="Financial case: net cost to the funders (costs less cash released), cash £k, "
+        title="Financial case: net cost to the partners (costs less cash released, plus package "
+        "spend sooner, retrospective liability and council care), cash £k, "
         f"against {s.option_names[s.baseline]}"
     )
     table.add_column("Option")
@@ -161,6 +162,21 @@ def _net_cost_table(case: Any) -> Table:
         if o == s.baseline:
             continue
         table.add_row(s.option_names[o], *(money(v) for v in f.net_cost[o].sum(axis=0)))
+    return table
+
+
+def _cash_effects_table(case: Any) -> Table:
+    s, f = case.streams, case.financial
+    o = case.focus
+    table = Table(title=f"Financial case, every cash effect of {s.option_names[o]}, cash £k")
+    table.add_column("Cash effect (+ spend, - saving)")
+    for year in f.years:
+        table.add_column(year, justify="right")
+    rows = [("Option costs", f.cost[o]), ("Cash released", -f.cash_released[o])]
+    rows += [(s.cash_effect_names[k], v[o]) for k, v in f.cash_effects.items()]
+    rows.append(("Net cost (the projection's effect)", f.net_cost[o]))
+    for name, values in rows:
+        table.add_row(name, *(money(v) for v in values.sum(axis=0)))
     return table
 
 
@@ -247,8 +263,8 @@ def _service_table(case: Any, rows: list[dict[str, Any]]) -> Table | None:
         "Option",
         "£k a year",
         "Extra FTE",
-        "Overdue reviews cleared",
-        "80% decided in 28 days",
+        "Overdue reviews cleared (first; kept or lost; at end)",
+        "80% decided in 28 days (first; kept or lost; at end)",
         f"Waiting > 28 days, {first_end}",
         f"Waiting > 28 days, {last_end}",
         f"Overdue reviews, {last_end}",
@@ -257,25 +273,44 @@ def _service_table(case: Any, rows: list[dict[str, Any]]) -> Table | None:
         if k == 0:
             table.add_column(column, no_wrap=True)
         elif k in (3, 4):
-            table.add_column(column, justify="right", no_wrap=True)
+            table.add_column(column, justify="left", max_width=30)
         else:
             table.add_column(column, justify="right", max_width=14)
     for o, row in enumerate(rows):
-        months = row["months_to_clear_backlog"]
-        cleared = (
-            f"not by {end}"
-            if months is None
-            else f"{_month(row['backlog_cleared_in'], '')} ({months} months)"
-        )
         table.add_row(
             case.streams.option_names[o],
             money(row["investment_k_a_year"]),
             f"{row['extra_fte']:.1f}",
-            cleared,
-            _month(row["first_month_meeting_standard"], f"not by {end}"),
+            row["backlog_cleared"]["text"],
+            row["standard_28_days"]["text"],
             money(row["incomplete_over_28_days_by_year"].get(first_year)),
             money(row["incomplete_over_28_days_by_year"].get(model_end)),
             money(row["overdue_backlog_by_year"].get(model_end)),
+        )
+    return table
+
+
+def _least_cost_table(case: Any) -> Table | None:
+    view = case.to_json()["least_cost"]
+    if not view["options"]:
+        return None
+    table = Table(
+        title=f"Least cost: the 28-day standard met by the end of {view['by_year']} and kept "
+        f"(cheapest: {view['cheapest_meeting_standard'] or 'none'}); real £k"
+    )
+    for k, column in enumerate(
+        ("Option", "Months compliant", "PV costs", "PV cost per extra compliant month", "Met, kept")
+    ):
+        table.add_column(column, justify="left" if k == 0 else "right")
+    names = dict(zip(case.streams.option_ids, case.streams.option_names, strict=True))
+    for row in view["options"]:
+        per_month = row["cost_per_compliant_month"]
+        table.add_row(
+            names[row["option"]],
+            str(row["compliant_months"]),
+            money(row["pv_costs"]),
+            "" if per_month is None else money(per_month),
+            "yes" if row["meets_by"] else "no",
         )
     return table
 
@@ -298,10 +333,12 @@ def print_case(case: Any) -> None:
         _switching_table(case),
         _unmonetised_table(case),
         _net_cost_table(case),
+        _cash_effects_table(case),
         _funder_table(case),
         _variance_table(case),
         _surplus_table(case),
         _service_table(case, rows),
+        _least_cost_table(case),
     ):
         if table is not None:
             console.print(table)

@@ -182,10 +182,13 @@ DEFLATOR_TABLES: Mapping[str, DeflatorTable] = {ONS_YBGB_2025_06.version: ONS_YB
 DEFAULT_DEFLATOR_VERSION = ONS_YBGB_2025_06.version
 
 
-def deflator_table(version: str = DEFAULT_DEFLATOR_VERSION) -> DeflatorTable:
+def deflator_table(version: str | DeflatorTable = DEFAULT_DEFLATOR_VERSION) -> DeflatorTable:
     """The GDP deflator table of this version, or :class:`AppraisalError` naming the known ones.
+    A :class:`DeflatorTable` given instead of a version (a user's own series) is used as it is.
 
     >>> deflator_table().index["2019/20"]
     90.95
     """
+    if isinstance(version, DeflatorTable):
+        return version
     return lookup(DEFLATOR_TABLES, version, "deflator table version")

@@ -79,6 +79,19 @@ def _investment(model: Model, where: Location, inv: Investment) -> Iterator[Find
         yield (*where, "outcome", "service_series"), "needs a `service:` model to take it from"
     for i, option in enumerate(inv.options):
         yield from _option(model, (*where, "options", i), inv, option)
+    case_years = inv.case_years(model)
+    for i, risk in enumerate(inv.risks):
+        for k, option_id in enumerate(risk.options or []):
+            if option_id not in ids:
+                yield (
+                    (*where, "risks", i, "options", k),
+                    f"{option_id!r} is not an option of this investment ({known})",
+                )
+        if risk.year not in case_years:
+            yield (
+                (*where, "risks", i, "year"),
+                f"{risk.year} is outside the case's years ({case_years[0]} to {case_years[-1]})",
+            )
 
 
 def _settings(model: Model, where: Location, inv: Investment) -> Iterator[Finding]:
@@ -104,7 +117,7 @@ def _settings(model: Model, where: Location, inv: Investment) -> Iterator[Findin
             f"unknown discount schedule {inv.discount.schedule!r}; known: "
             + ", ".join(sorted(table.schedules)),
         )
-    deflators = DEFLATOR_TABLES.get(inv.deflator_version)
+    deflators = inv.deflator or DEFLATOR_TABLES.get(inv.deflator_version)
     if deflators is None:
         yield (
             (*where, "deflator_version"),
@@ -184,6 +197,8 @@ def _optimism(ob: OptimismBias, where: Location) -> Iterator[Finding]:
             f"unknown optimism bias table version {ob.version!r}; known: "
             + ", ".join(sorted(OPTIMISM_BIAS_TABLES)),
         )
+        return
+    if ob.project_type == "none" and ob.combined is None:
         return
     if (ob.project_type is None) == (ob.combined is None):
         yield where, "give project_type or combined (one of them)"

@@ -47,7 +47,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from finmodel.domain.appraisal_tables import DEFAULT_DEFLATOR_VERSION, DEFAULT_DISCOUNT_VERSION
+from finmodel.domain.appraisal_tables import (
+    DEFAULT_DEFLATOR_VERSION,
+    DEFAULT_DISCOUNT_VERSION,
+    DeflatorTable,
+)
 from finmodel.domain.investment_shares import (
     basis_weights,
     benefit_beneficiaries,
@@ -95,6 +99,7 @@ __all__ = [
     "OptimismBias",
     "Option",
     "OutcomeMeasure",
+    "Risk",
     "ServiceLink",
     "ShareBasis",
     "amounts_by_year",
@@ -162,8 +167,22 @@ class OptimismBias(Frozen):
     source: Citation | None = None
     """Provenance of the choice of project type and of the mitigation share."""
 
+    benefit_shortfall: Share = 0.0
+    """Share by which every monetised benefit is reduced in the economic case for optimism about
+    benefits (Green Book: optimism bias affects benefits and timing as well as costs). The HMT
+    table has no benefit bound: the share is a judgement and needs a ``source``."""
+
     def rate(self) -> float:
-        """The optimism-bias rate, a fraction (raises AppraisalError for unknown types)."""
+        """The optimism-bias rate on costs, a fraction (raises AppraisalError for unknown types).
+
+        ``project_type: none`` means no HMT upper bound covers the costs (an in-house revenue
+        staffing budget: the table's only operating-cost bound is for outsourcing), rate 0.
+
+        >>> OptimismBias(project_type="none", benefit_shortfall=0.1).rate()
+        0.0
+        """
+        if self.project_type == NO_BOUND:
+            return 0.0
         if self.combined is not None:
             return float(
                 combined_optimism_bias_rate(
@@ -175,6 +194,40 @@ class OptimismBias(Frozen):
         return float(
             optimism_bias_rate(self.project_type, self.mitigation_share, self.measure, self.version)
         )
+
+
+#: ``project_type`` meaning that no optimism-bias upper bound covers the costs.
+NO_BOUND = "none"
+
+
+class Risk(Frozen):
+    """An entry of the risk register (DHSC CIA model): a risk to one or more options, its
+    probability and its cost impact if it happens, by year. The economic case carries its
+    expected cost (probability x impact), incremental to do nothing."""
+
+    id: Identifier
+    """Identifier, unique in the register."""
+    name: str | None = None
+    """A readable name."""
+    description: Text | None = None
+    """What could happen and what it would cost."""
+    options: list[Identifier] | None = None
+    """The options it applies to; default: every option but do nothing."""
+    probability: Share
+    """Probability that it happens (a fraction)."""
+    impact: NonNegativeMoney = 0.0
+    """Cost if it happens, £k nominal in each of its years."""
+    impact_share_of_costs: Count = 0.0
+    """Cost if it happens as a share of the option's costs in each of its years (a fraction),
+    added to ``impact``: scales with the option."""
+    year: FinancialYear
+    """First year of the impact."""
+    years: int = Field(default=1, ge=1, le=100)
+    """Number of years the impact falls in, from ``year``."""
+    source: Citation | None = None
+    """Provenance of the probability and impact."""
+    sources: dict[str, Citation] = Field(default_factory=dict)
+    """Provenance of other figures, keyed by field name."""
 
 
 class DiscountSettings(Frozen):
@@ -223,7 +276,41 @@ class Cost(_Amounts):
 
     kind: CostKind = CostKind.revenue
     """``capital`` or ``revenue``. An option's recurrent revenue costs buy the linked service
-    model's capacity."""
+    model's capacity (staff from the month they arrive to the end of ``end_year``), and so do
+    non-recurrent revenue costs with ``team_months`` (a time-limited team)."""
+    team_months: int | None = Field(default=None, ge=1, le=120)
+    """Non-recurrent revenue only: the money (all its amounts together) buys a time-limited team
+    for this many months from April of its start year, at ``amount x 12 / team_months`` £k a
+    year. With a linked service model the cost charged is that of the team in post."""
+    interim: bool = False
+    """Whether the staff it buys are interim (agency or fixed-term): the service model's
+    ``interim_lag_months`` and ``interim_premium`` apply."""
+
+    def buys_capacity(self) -> bool:
+        """Whether the cost buys the linked service model's staff.
+
+        >>> Cost(id="s", amount=796, recurrent=True).buys_capacity()
+        True
+        >>> Cost(id="t", amount=1500, team_months=18).buys_capacity()
+        True
+        """
+        if self.kind != CostKind.revenue:
+            return False
+        return self.recurrent or self.team_months is not None
+
+    def team_amount_k(self) -> float:
+        """£k a year the cost spends while it runs: the full-year amount of a recurrent cost,
+        or a team's total spread over its months (0 for a profile-less recurrent list).
+
+        >>> Cost(id="t", amount=[1000, 500], team_months=18).team_amount_k()
+        1000.0
+        """
+        if self.amount is None:
+            return 0.0
+        if self.recurrent:
+            return float(self.amount) if not isinstance(self.amount, list) else 0.0
+        total = float(sum(self.amount)) if isinstance(self.amount, list) else float(self.amount)
+        return total * 12.0 / float(self.team_months or 12)
 
 
 class Benefit(_Amounts):
@@ -287,6 +374,16 @@ class ServiceLink(Frozen):
     option's funders."""
     beneficiaries_basis: ShareBasis | None = None
     """Beneficiaries' shares by a basis instead of fixed shares."""
+    benefits_register: bool = True
+    """Derive the other benefits from the service model (avoided retrospective reimbursement
+    handling, acute bed days, wellbeing QALYs; zero where their unit values are zero)."""
+    cash_effects: bool = True
+    """Put the cash effects of deciding sooner in the financial case and the projection: the
+    package spend of people found eligible sooner and the retrospective liability (the funders),
+    and council care of people waiting (``council_basis``)."""
+    council_basis: ShareBasis | None = None
+    """The councils bearing the cost of care of people waiting past 28 days, e.g.
+    ``{in_proportion_to: adult_social_care}``; none: the council cost is left out."""
     source: Citation | None = None
     """Provenance of the service model as a whole."""
 
@@ -336,6 +433,13 @@ class Investment(Frozen):
     """Discount schedule, table version and mid-year flag."""
     deflator_version: str = DEFAULT_DEFLATOR_VERSION
     """GDP deflator table used to turn nominal amounts into real ones."""
+    deflator: DeflatorTable | None = None
+    """A GDP deflator series of the user's own (e.g. the latest OBR forecast) with its
+    ``citation``, used instead of the bundled table ``deflator_version``::
+
+        deflator: {version: obr-2020-03, citation: "OBR EFO March 2020, table 1.7", status:
+                   published, reference: "2019/20 = 100", index: {"2019/20": 100, ...}}
+    """
     deflator_extend_rate: Rate | None = None
     """GDP deflator growth a year assumed past the table's last year (needed when the appraisal
     runs beyond it)."""
@@ -343,6 +447,11 @@ class Investment(Frozen):
     """The service model the options drive, if any."""
     outcome: OutcomeMeasure | None = None
     """The unit of outcome for cost per unit of outcome."""
+    risks: list[Risk] = Field(default_factory=list)
+    """The risk register: expected costs by option and year in the economic case."""
+    standard_by: FinancialYear | None = None
+    """The least-cost view: the year by whose end the 28-day standard must be met and then kept
+    to the end of the service horizon; default: the second appraisal year."""
     source: Citation | None = None
     """Provenance of the case as a whole (the business case document)."""
     sources: dict[str, Citation] = Field(default_factory=dict)
@@ -362,6 +471,10 @@ class Investment(Frozen):
         """Index of the option laid over the projection (do nothing by default)."""
         ids = self.option_ids()
         return ids.index(self.option) if self.option in ids else self.baseline_index()
+
+    def deflator_series(self) -> str | DeflatorTable:
+        """The deflator the case uses: the user's series if given, else the bundled version."""
+        return self.deflator if self.deflator is not None else self.deflator_version
 
     def base_price_year(self, model: Model) -> str:
         """The price-base year (default: the model's base year)."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from finmodel.domain.correlation import RankCorrelation
 from finmodel.domain.investments import Investment
 from finmodel.domain.phasing import expand_phasing
 from finmodel.domain.types import (
@@ -399,6 +400,8 @@ class Model(Frozen):
     """Investment cases with options, appraised by Green Book rules."""
     uncertainty: dict[str, UncertainInput] = Field(default_factory=dict)
     """Distributions of inputs keyed by dotted path, for Monte Carlo and sensitivity."""
+    correlations: list[RankCorrelation] = Field(default_factory=list)
+    """Rank correlations between ``uncertainty:`` keys (Iman-Conover in Monte Carlo)."""
     scenarios: list[Scenario] = Field(default_factory=list)
     """Named overlays."""
 

@@ -60,9 +60,13 @@ class IpaServiceParameters(Frozen):
     months (reviews); the rest of the caseload falls due evenly after that."""
     initial_overdue_reviews: Count = 0.0
     """Of ``initial_outstanding_reviews``, those already overdue (reviews): the starting backlog."""
-    overdue_reviews_lapse: bool = False
-    """If true, an overdue review leaves the backlog when its case leaves (``lapsed_reviews``);
-    if false (default) it stays until done, as SPEC section 6's identity assumes."""
+    overdue_reviews_lapse: bool = True
+    """If true (default), an overdue review leaves the backlog when its case leaves
+    (``lapsed_reviews``): nobody reviews a person who has died or been discharged. False keeps
+    it until done (SPEC section 6's original identity; it overstates the backlog)."""
+    queue_withdrawal_rate: Share = 0.0
+    """Share of the referrals waiting for a decision that leave the queue each month without
+    one (the person dies, withdraws or the referral is closed), a fraction a month."""
 
     base_fte: Count
     """Assessment and review staff in post before the investment (FTE)."""
@@ -74,10 +78,27 @@ class IpaServiceParameters(Frozen):
     """Cost of one FTE a year including on-costs (£k a year)."""
     investment_start_month: int = Field(default=0, ge=0)
     """Month index (0 = first simulated month) from which the investment is funded."""
-    recruitment_lag_months: int = Field(default=0, ge=0)
-    """Months from funding to the first extra staff in post."""
+    recruitment_lag_months: Count = 0.0
+    """Months from funding to the first extra permanent staff in post (may be fractional)."""
     ramp_months: int = Field(default=0, ge=0)
     """Months over which the extra staff arrive after the lag, linearly (0 = all at once)."""
+    interim_lag_months: Count = 1.0
+    """Months from funding to interim (agency or fixed-term) staff in post, for a time-limited
+    team that uses them."""
+    interim_premium: Rate = 0.0
+    """Extra cost of an interim FTE over a permanent one (0.3 = 30% dearer), a fraction: the
+    same money buys fewer interim staff."""
+    vacancy_factor: Share = 0.0
+    """Share of funded posts vacant at any time once recruited (turnover, sickness cover not
+    backfilled), a fraction: staff in post = funded posts x (1 - vacancy factor)."""
+    budget_held: bool = False
+    """False (default): the option is charged for staff in post only (from their arrival, net of
+    vacancies). True: the whole budget is committed from the month it is funded, whether or not
+    the posts are filled (as when a budget is delegated to a provider)."""
+    pay_growth: Rate = 0.0
+    """Nominal growth of the cost of one FTE, a fraction a year (compounded monthly from the
+    first simulated month): pay awards and increments. The economic case turns it to real
+    prices with the GDP deflator."""
     priority: Literal["assessments", "reviews"] = "assessments"
     """Which work the shared team does first; the other gets the FTE left over."""
     priority_max_share: Share = 1.0
@@ -92,7 +113,37 @@ class IpaServiceParameters(Frozen):
     review_finding_rate: Share = 0.0
     """Share of reviews done that find over-provision (fraction)."""
     review_saving_k_per_year: Amount = 0.0
-    """Average saving on a package found over-provided (£k a year), lasting 12 months."""
+    """Average saving on a package found over-provided (£k a year at the first month's prices;
+    it grows with ``package_cost_growth``). It lasts while the person stays (and for at most
+    ``saving_persistence_months`` when set), eroding at ``saving_erosion_rate``."""
+    saving_persistence_months: int | None = Field(default=None, ge=1, le=1200)
+    """If set, a package reduction ends this many months after the review that found it (the
+    package drifts back up); None (default): it lasts until the person leaves."""
+    saving_erosion_rate: Share = 0.0
+    """Share of the package reductions still in place that is lost each month (needs rising
+    again before the next review), a fraction a month; 0 = none."""
+
+    # -- benefits register drivers (unit values in real prices of the case's price-base year) --
+    retrospective_cost_k: Amount = 0.0
+    """Cost of handling one eligible decision made after 28 days (£k each, real): calculating
+    and paying the retrospective reimbursement from day 28, disputes and legal costs. Fewer late
+    eligible decisions than do nothing is a cash-releasing benefit."""
+    acute_share_waiting: Share = 0.0
+    """Share of the people waiting over 28 days for a decision who wait in an acute hospital
+    bed (a fraction): their bed days are a non-cash-releasing cost the options can avoid."""
+    bed_day_value_k: Amount = 0.0
+    """Value of an acute bed day freed (£k a day, real): the non-cash-releasing benefit."""
+    qaly_loss_per_year_waiting: Count = 0.0
+    """Quality of life lost by a person (and carers) waiting a year beyond 28 days for a
+    decision (QALYs per person-year): the societal benefit's driver."""
+    qaly_value_k: Amount = 0.0
+    """Value of one QALY (£k, real), discounted at the Green Book health schedule."""
+    council_funded_share_waiting: Share = 0.0
+    """Share of the people waiting over 28 days whose care a council funds meanwhile (a
+    fraction): a cost on councils in the financial case, a transfer in the economic case."""
+    council_cost_k_per_year: Amount = 0.0
+    """A council's cost of care for such a person (£k a year at the first month's prices,
+    growing with ``package_cost_growth``)."""
 
     next_month_within_28_days: Share = 0.42
     """Share of assessments completed in the month after the referral's month that were within

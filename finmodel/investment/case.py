@@ -36,8 +36,10 @@ from finmodel.domain.model import Model
 from finmodel.domain.validation import apply_scenario, with_overlay
 from finmodel.errors import InputError, Problem
 from finmodel.investment.economic import EconomicCase, economic_case
+from finmodel.investment.least_cost import least_cost_view
 from finmodel.investment.projection import project
 from finmodel.investment.streams import FloatArray, InvestmentStreams, compile_investment
+from finmodel.service.headlines import describe_course
 from finmodel.service.ipa_results import NEVER
 
 #: Series of the service model reported by financial year.
@@ -70,6 +72,10 @@ class FinancialCase:
     """Each partner's share of each option's costs ``(options, partners, years)``."""
     cash_released: FloatArray
     """Each partner's share of the cash each option releases ``(options, partners, years)``."""
+    cash_effects: dict[str, FloatArray]
+    """The service model's other cash effects (package spend of eligibility decided sooner,
+    the retrospective liability for those waiting past 28 days, council care while they wait),
+    each partner's share ``(options, partners, years)``, extra expenditure (+)."""
     model_years: tuple[str, ...]
     """The model's projected years."""
     surplus_change: FloatArray
@@ -84,8 +90,12 @@ class FinancialCase:
 
     @property
     def net_cost(self) -> FloatArray:
-        """Cost less cash released ``(options, partners, years)``."""
-        return self.cost - self.cash_released
+        """Cost less cash released plus the other cash effects ``(options, partners, years)``:
+        exactly what selecting the option lays over the projection."""
+        total = self.cost - self.cash_released
+        for values in self.cash_effects.values():
+            total = total + values
+        return total
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ class InvestmentCase:
                 "cost_to_funders_first_full_year": {
                     s.partner_ids[p]: (float(f.cost[o, p, year]) if year is not None else 0.0)
                     for p in f.involved
+                    if np.any(s.funder_shares[:, p] != 0)
                 },
             }
             row.update(service[o] if service else {})
@@ -176,6 +187,14 @@ class InvestmentCase:
                 "cost": {s.partner_ids[p]: _list(f.cost[o, p]) for p in f.involved},
                 "cash_released": {
                     s.partner_ids[p]: _list(f.cash_released[o, p]) for p in f.involved
+                },
+                **{
+                    key: {
+                        s.partner_ids[p]: _list(values[o, p])
+                        for p in f.involved
+                        if np.any(values[:, p] != 0)
+                    }
+                    for key, values in f.cash_effects.items()
                 },
                 "net_cost": {s.partner_ids[p]: _list(f.net_cost[o, p]) for p in f.involved},
                 "total_net_cost": _list(f.net_cost[o].sum(axis=0)),
@@ -221,7 +240,7 @@ class InvestmentCase:
                     "version": e.discount_version,
                     "mid_year": e.mid_year,
                 },
-                "deflator_version": e.deflator_version,
+                "deflator_version": getattr(e.deflator_version, "version", e.deflator_version),
                 "discount_factors": _list(e.discount_factors),
                 "real_factor": _list(e.real_factor),
                 "outcome": s.outcome_name,
@@ -239,6 +258,7 @@ class InvestmentCase:
                 "options": financial_options,
             },
             "service": _service_json(self),
+            "least_cost": least_cost_view(self),
         }
 
 
@@ -267,12 +287,31 @@ def _service_answers(case: InvestmentCase) -> list[dict[str, Any]]:
     first_year = service.first_year_meeting_standard()
     annual = service.annual(("incomplete_over_28_days", "overdue_backlog", "assessments",
                              "decisions_within_28_days"))  # fmt: skip
-    extra_fte = service.investment_k / service.resolved["cost_per_fte_k"]
+    extra_fte = service.extra_fte_profile().max(axis=-1, initial=0.0)  # the most in post
+    headlines = service.headlines()
     rows = []
     for o in range(len(case.option_ids)):
         months = int(clear[o])
+        courses = {}
+        for name, (course, at_end) in headlines.items():
+            first_m, kept, lost = (
+                int(course.first_reached[o]),
+                int(course.sustained_from[o]),
+                int(course.lost_in[o]),
+            )
+            value = float(at_end[o])
+            shown = f"{value:.1%}" if name == "standard_28_days" else f"{value:,.0f}"
+            courses[name] = {
+                "first_reached": _month_label(case, first_m),
+                "sustained_from": _month_label(case, kept),
+                "lost_in": _month_label(case, lost),
+                "at_end": value,
+                "text": describe_course(first_m, kept, lost, service.month_labels, shown),
+            }
         rows.append(
             {
+                "standard_28_days": courses["standard_28_days"],
+                "backlog_cleared": courses["backlog_cleared"],
                 "extra_fte": float(extra_fte[o]),
                 "months_to_clear_backlog": None if months == NEVER else months,
                 "backlog_cleared_in": _month_label(case, max(months - 1, 0))
@@ -339,8 +378,19 @@ def financial_case(model: Model, streams: InvestmentStreams) -> FinancialCase:
     b = streams.baseline
     cost = streams.costs_by_partner()[:, :, 1:]
     cash = streams.cash_released_by_partner()[:, :, 1:]
-    shares = np.abs(streams.funder_shares).sum(axis=0) + sum(
-        (np.abs(v).sum(axis=0) for v in streams.benefit_shares.values()),
+    effects = {
+        key: (streams.cash_effects[key][:, None, :] * shares[:, :, None])[:, :, 1:]
+        for key, shares in streams.cash_effect_shares.items()
+    }
+    shares = sum(
+        (
+            np.abs(v).sum(axis=0)
+            for v in (
+                streams.funder_shares,
+                *streams.benefit_shares.values(),
+                *streams.cash_effect_shares.values(),
+            )
+        ),
         np.zeros(len(streams.partner_ids)),
     )
     return FinancialCase(
@@ -350,6 +400,7 @@ def financial_case(model: Model, streams: InvestmentStreams) -> FinancialCase:
         involved=tuple(int(p) for p in np.flatnonzero(shares > 0)),
         cost=cost,
         cash_released=cash,
+        cash_effects=effects,
         model_years=tuple(model.years[1:n_model]),
         surplus_change=surplus_arr - surplus_arr[b],
         system_surplus=np.asarray(system_surplus),

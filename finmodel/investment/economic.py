@@ -6,16 +6,24 @@ Method (HM Treasury Green Book, SPEC section 5), for the appraisal years ``t = 0
    deflator table the investment names: ``real = nominal * D[base] / D[year]``
    (:func:`finmodel.appraisal.discounting.to_real`; past the table's last year the deflator grows
    at ``deflator_extend_rate``).
-2. **Optimism bias.** Each cost stream of a kind the bias applies to is raised by the option's
-   rate ``upper bound x (1 - mitigation share)``
-   (:mod:`finmodel.domain.optimism_bias`). Benefits are not adjusted.
+2. **Optimism bias and risk.** Each cost stream of a kind the bias applies to is raised by the
+   option's rate ``upper bound x (1 - mitigation share)``
+   (:mod:`finmodel.domain.optimism_bias`; ``project_type: none`` where no HMT bound covers
+   the costs, e.g. an in-house staffing budget). Monetised benefits are reduced by the option's
+   ``benefit_shortfall`` (applied in the streams, so the financial case plans on the same
+   prudent cash). The risk register's expected cost (probability x impact) is a cost stream
+   ``risk_register`` (no optimism bias on it; economic case only).
 3. **Discounting.** ``DF_t`` of the chosen STPR schedule and table version (end of year, or
    mid-year when asked): ``PVC = sum_t DF_t dC_t``, ``PVB = sum_t DF_t dB_t`` where ``d`` is the
    difference from do nothing. ``NPSV = PVB - PVC``, ``BCR = PVB / PVC``, payback is the first year
    the cumulative discounted net benefit reaches zero, cost per unit of outcome is
    ``PVC / discounted extra units``, and options are ranked by NPSV
    (:func:`finmodel.appraisal.measures.appraise`). Monetised benefits are cash-releasing,
-   non-cash-releasing and societal; unmonetised ones are listed beside the numbers.
+   non-cash-releasing and societal; unmonetised ones are listed beside the numbers. QALY
+   streams (:data:`~finmodel.investment.service_benefits.HEALTH_STREAMS`) are discounted at the
+   Green Book health schedule (1.5%): their amounts are held as ``x DF_health / DF``
+   ("standard-equivalent", :attr:`InvestmentStreams.benefit_factors`), so every PV, NPSV and
+   switching value uses one set of factors.
 4. **Switching values** of every cost and benefit stream for the preferred option
    (:func:`finmodel.appraisal.measures.switching_values`): the % change in the stream that takes
    NPSV to zero. When do nothing is preferred, they are given for the best other option (the
@@ -30,7 +38,7 @@ Example
 >>> from finmodel.investment.streams import compile_investment
 >>> case = economic_case(compile_investment(load_model("models/lsc_ics.yaml"), "ipa_uplift"))
 >>> case.appraisal.npsv.shape, float(case.appraisal.npsv[0])
-((5,), 0.0)
+((7,), 0.0)
 """
 
 from __future__ import annotations
@@ -39,10 +47,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finmodel.appraisal.discounting import discount_factors, to_real
+from finmodel.appraisal.discounting import DeflatorTable, discount_factors, to_real
 from finmodel.appraisal.measures import Appraisal, SwitchingValue, appraise, switching_values
 from finmodel.domain.investments import BenefitType
-from finmodel.investment.streams import FloatArray, InvestmentStreams
+from finmodel.investment.streams import RISK_STREAM, FloatArray, InvestmentStreams
+
+__all__ = ["RISK_STREAM", "EconomicCase", "economic_case"]
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,8 @@ class EconomicCase:
     """Discount table version."""
     mid_year: bool
     """Whether flows are discounted to mid-year."""
-    deflator_version: str
-    """GDP deflator table version."""
+    deflator_version: str | DeflatorTable
+    """GDP deflator table version (or the user's own series)."""
     real_factor: FloatArray
     """``D[base] / D[year]`` for each appraisal year: multiply nominal by it to get real."""
     costs: dict[str, FloatArray]
@@ -105,18 +115,27 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
     window = streams.appraisal_slice
     price_base = inv.price_base_year or streams.years[0]
     real = to_real(
-        np.ones(len(years)), years, price_base, inv.deflator_version, inv.deflator_extend_rate
+        np.ones(len(years)), years, price_base, inv.deflator_series(), inv.deflator_extend_rate
     )
     df = discount_factors(
         len(years) - 1, inv.discount.schedule, inv.discount.mid_year, inv.discount.version
     )
     before = {k: v[..., window] * real for k, v in streams.costs.items()}
-    costs = {k: v * (1.0 + streams.optimism_bias[k][:, None]) for k, v in before.items()}
+    bias = dict(streams.optimism_bias)
+    costs = {k: v * (1.0 + bias[k][:, None]) for k, v in before.items()}
+    # Benefits arrive with the benefit shortfall applied and QALY streams scaled by
+    # DF_health / DF (InvestmentStreams.benefit_factors).
     benefits = {k: v[..., window] * real for k, v in streams.benefits.items()}
     shape = (len(streams.option_ids), len(years))
     total_costs = sum(costs.values(), np.zeros(shape))
     total_benefits = sum(benefits.values(), np.zeros(shape))
+    # draws may vary the costs only (risk probabilities) or the benefits only: one batch shape
+    common = np.broadcast_shapes(np.shape(total_costs), np.shape(total_benefits))
+    total_costs = np.broadcast_to(total_costs, common)
+    total_benefits = np.broadcast_to(total_benefits, common)
     outcomes = None if streams.outcomes is None else streams.outcomes[..., window]
+    if outcomes is not None:
+        outcomes = np.broadcast_to(outcomes, np.broadcast_shapes(outcomes.shape, common))
     result = appraise(
         total_costs,
         total_benefits,
@@ -142,7 +161,7 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
             df,
             option=chosen,
             baseline=b,
-            optimism_bias={k: float(v[chosen]) for k, v in streams.optimism_bias.items()},
+            optimism_bias={k: float(v[chosen]) for k, v in bias.items()},
         )
     return EconomicCase(
         years=tuple(years),
@@ -150,11 +169,11 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
         schedule=inv.discount.schedule,
         discount_version=inv.discount.version,
         mid_year=inv.discount.mid_year,
-        deflator_version=inv.deflator_version,
+        deflator_version=inv.deflator_series(),
         real_factor=real,
         costs=costs,
         costs_before_bias=before,
-        optimism_bias=dict(streams.optimism_bias),
+        optimism_bias=bias,
         benefits=benefits,
         benefit_types=dict(streams.benefit_types),
         outcomes=outcomes,

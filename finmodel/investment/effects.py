@@ -23,8 +23,9 @@ option at once (vectorised; the only loop is over months) and returns
   standard) of decisions within 28 days, ``-1`` if never.
 
 Override keys are service parameter names (``conversion_rate``) or their dotted paths in the
-model (``investments.ipa_uplift.service.parameters.conversion_rate``); values are arrays of one
-value per draw ``(D,)``.
+model (``investments.ipa_uplift.service.parameters.conversion_rate``), or a risk's probability
+(``risks.recruitment.probability``, ``investments.ipa_uplift.risks.recruitment.probability``);
+values are arrays of one value per draw ``(D,)``.
 
 Example
 -------
@@ -33,7 +34,7 @@ Example
 >>> model = load_model("models/lsc_ics.yaml")
 >>> draws = investment_draws(model, {"review_finding_rate": np.array([0.05, 0.1, 0.2])})
 >>> draws.expenditure.shape[0], draws.npsv.shape
-(3, (3, 5))
+(3, (3, 7))
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def investment_expenditure(model: Model, inputs: ProjectionInputs) -> FloatArray
         if inv.selected_index() == inv.baseline_index():
             continue
         streams = compile_investment(model, inv_id, record=DRAW_SERIES)
-        net = streams.net_by_partner()[streams.selected, :, :n_years]
+        net = streams.net_of(streams.selected)[:, :n_years]
         total = net if total is None else total + net
     return total
 
@@ -112,7 +113,14 @@ def _split_overrides(
         ):
             named.add(parts[1])
             values[parts[4]] = value
-        elif len(parts) == 1:
+        elif (
+            len(parts) == 5
+            and parts[0] == "investments"
+            and parts[2::2] == ["risks", "probability"]
+        ):
+            named.add(parts[1])
+            values[".".join(parts[2:])] = value
+        elif len(parts) == 1 or (parts[0], parts[-1], len(parts)) == ("risks", "probability", 3):
             values[key] = value
         else:
             problems.append(Problem(model.origin, key, "not a service-model parameter path"))
@@ -160,10 +168,11 @@ def investment_draws(
     streams = compile_investment(model, inv_id, service_overrides=values, record=DRAW_SERIES)
     economic = economic_case(streams, switching=False)
     n_years = len(model.years)
-    net = streams.net_by_partner()
-    net = np.broadcast_to(net, (n_draws, *net.shape[-3:]))[:, streams.selected, :, :n_years]
-    if streams.selected == streams.baseline:
-        net = np.zeros_like(net)
+    shape = (n_draws, len(streams.partner_ids), n_years)
+    if streams.selected == streams.baseline:  # nothing laid over the projection
+        net = np.zeros(shape)
+    else:
+        net = np.broadcast_to(streams.net_of(streams.selected)[..., :n_years], shape)
     others = [
         i
         for i, inv in model.investments.items()

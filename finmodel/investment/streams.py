@@ -13,9 +13,13 @@ of the option's costs minus its share of the cash the option releases. Everythin
 sees in the projection is *incremental to do nothing*: the do-nothing option's own costs and
 the cash its reviews release are business as usual, already in the partners' cost lines.
 
-The service model (SPEC section 6) runs once for every option (and draw) at once: each option's
-recurrent revenue costs (full-year amount) buy ``amount / cost_per_fte_k`` extra FTE from April
-of its start year (after the recruitment lag), and the cash its reviews release, summed by
+The service model (SPEC section 6) runs once for every option (and draw) at once. Money buys
+capacity exactly: every cost that buys staff (recurrent revenue, or non-recurrent revenue with
+``team_months``) is a block of :class:`~finmodel.service.ipa_results.Funding` buying
+``amount / cost_per_fte_k`` posts from April of its start year (staff arriving after the
+recruitment lag) until its money stops (the end of ``end_year``, or after ``team_months``), and
+the **cost stream is what the service model charges**: staff in post, at pay growing with
+``pay_growth`` (nominal), not the amount typed in. The cash its reviews release, summed by
 financial year, is the cash-releasing stream ``service_cash_released``.
 
 Example
@@ -29,11 +33,12 @@ Example
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from finmodel.appraisal.discounting import discount_factors
 from finmodel.domain.investments import (
     BenefitType,
     CostKind,
@@ -45,11 +50,19 @@ from finmodel.domain.investments import (
     option_funders,
     option_optimism_bias,
     recurrent_revenue,
+    resolve_shares,
 )
 from finmodel.domain.model import Model
 from finmodel.errors import InputError, Problem
+from finmodel.investment.service_benefits import (
+    BENEFIT_NAMES,
+    BENEFIT_TYPES,
+    CASH_EFFECT_NAMES,
+    HEALTH_STREAMS,
+    service_streams,
+)
 from finmodel.service.ipa import RECORDED_SERIES, simulate_ipa_service
-from finmodel.service.ipa_results import IpaServiceResult
+from finmodel.service.ipa_results import Funding, IpaServiceResult
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -57,6 +70,10 @@ FloatArray = npt.NDArray[np.float64]
 SERVICE_STREAM = "service_cash_released"
 #: Readable name of that stream.
 SERVICE_STREAM_NAME = "Cash released by reviews (service model)"
+#: The cost stream carrying the risk register's expected cost (economic case only).
+RISK_STREAM = "risk_register"
+#: Its readable name.
+RISK_NAME = "Risk register (expected cost)"
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,26 @@ class InvestmentStreams:
     """Recurrent investment buying service capacity, £k a year ``(options,)``."""
     first_full_years: tuple[str | None, ...]
     """Each option's first year with its recurrent costs at their full amount (None: no start)."""
+    cash_effects: dict[str, FloatArray] = field(default_factory=dict)
+    """Cash effects of the service model beyond costs and benefits, incremental to do nothing:
+    extra expenditure (+) nominal £k ``(..., options, years)`` (see
+    :mod:`finmodel.investment.service_benefits`); transfers, so not in the economic case."""
+    cash_effect_shares: dict[str, FloatArray] = field(default_factory=dict)
+    """Cash effect -> share of it each partner bears ``(options, partners)``."""
+    cash_effect_names: dict[str, str] = field(default_factory=dict)
+    """Cash effect -> readable name."""
+    economic_only: frozenset[str] = frozenset()
+    """Cost streams in the economic case only (the risk register's expected cost): left out of
+    :meth:`total_costs` and so of the financial case and the projection."""
+    benefit_factors: dict[str, FloatArray] = field(default_factory=dict)
+    """Benefit stream -> the factor ``(options, years)`` already applied to it: ``1 -
+    benefit_shortfall`` (optimism bias on benefits) and, for QALY streams, ``DF_health / DF`` on
+    the appraisal years (so the case's one schedule discounts them at the health rates)."""
+
+    @property
+    def risk_costs(self) -> FloatArray | None:
+        """Expected cost of the risk register, nominal £k ``(..., options, years)``, or None."""
+        return self.costs.get(RISK_STREAM)
 
     @property
     def appraisal_slice(self) -> slice:
@@ -122,8 +159,12 @@ class InvestmentStreams:
         return slice(self.appraisal_offset, self.appraisal_offset + len(self.appraisal_years))
 
     def total_costs(self) -> FloatArray:
-        """Every cost stream summed, nominal £k ``(options, years)``."""
-        return _sum(self.costs.values(), (len(self.option_ids), len(self.years)))
+        """Every cost stream summed (the economic-only ones left out), nominal £k ``(options,
+        years)``: what the funders pay."""
+        return _sum(
+            (v for k, v in self.costs.items() if k not in self.economic_only),
+            (len(self.option_ids), len(self.years)),
+        )
 
     def cash_releasing(self) -> FloatArray:
         """Cash-releasing benefits summed, nominal £k ``(..., options, years)``."""
@@ -137,8 +178,8 @@ class InvestmentStreams:
     def costs_by_partner(self) -> FloatArray:
         """Each partner's share of each option's costs, less its share under do nothing,
         nominal £k ``(options, partners, years)``."""
-        by_partner = self.total_costs()[:, None, :] * self.funder_shares[:, :, None]
-        return by_partner - by_partner[self.baseline]
+        by_partner = self.total_costs()[..., :, None, :] * self.funder_shares[:, :, None]
+        return by_partner - by_partner[..., self.baseline : self.baseline + 1, :, :]
 
     def cash_released_by_partner(self) -> FloatArray:
         """Each partner's share of each option's cash-releasing benefits, less do nothing's,
@@ -149,11 +190,44 @@ class InvestmentStreams:
             total = total + self.benefits[key][..., :, None, :] * shares[:, :, None]
         return total - total[..., self.baseline : self.baseline + 1, :, :]
 
+    def cash_effects_by_partner(self) -> FloatArray:
+        """Each partner's share of the service model's cash effects (package spend sooner,
+        retrospective liability, council care), incremental to do nothing, nominal £k
+        ``(..., options, partners, years)``."""
+        total: FloatArray = np.zeros((len(self.option_ids), len(self.partner_ids), len(self.years)))
+        for key, shares in self.cash_effect_shares.items():
+            total = total + self.cash_effects[key][..., :, None, :] * shares[:, :, None]
+        return total
+
+    def net_of(self, option: int) -> FloatArray:
+        """:meth:`net_by_partner` of one option, ``(..., partners, years)``, computed for it alone
+        (the Monte Carlo path needs only the selected option)."""
+        b = self.baseline
+        costs = self.total_costs()
+        total = (
+            costs[..., option, None, :] * self.funder_shares[option, :, None]
+            - costs[..., b, None, :] * self.funder_shares[b, :, None]
+        )
+        for key, shares in self.benefit_shares.items():
+            values = self.benefits[key]
+            total = total - (
+                values[..., option, None, :] * shares[option, :, None]
+                - values[..., b, None, :] * shares[b, :, None]
+            )
+        for key, shares in self.cash_effect_shares.items():
+            total = total + self.cash_effects[key][..., option, None, :] * shares[option, :, None]
+        return np.asarray(total)
+
     def net_by_partner(self) -> FloatArray:
-        """Net cost to each partner (costs minus cash released), incremental to do nothing,
-        nominal £k ``(..., options, partners, years)``: the extra expenditure (+) net of cash
-        released (-) that selecting the option lays over the projection."""
-        return self.costs_by_partner() - self.cash_released_by_partner()
+        """Net cost to each partner (costs minus cash released plus the service model's cash
+        effects), incremental to do nothing, nominal £k ``(..., options, partners, years)``: the
+        extra expenditure (+) net of cash released (-) that selecting the option lays over the
+        projection."""
+        return (
+            self.costs_by_partner()
+            - self.cash_released_by_partner()
+            + self.cash_effects_by_partner()
+        )
 
 
 def _sum(arrays: Iterable[FloatArray], shape: tuple[int, ...]) -> FloatArray:
@@ -184,6 +258,43 @@ def service_months(model: Model, investment: Investment, years: list[str]) -> tu
     return max(p.horizon_months, end - start + 1), starts
 
 
+def capacity_costs(investment: Investment) -> list[str]:
+    """Ids of the costs that buy the service model's staff, in order of first appearance."""
+    ids: list[str] = []
+    for option in investment.options:
+        for cost in option.costs:
+            if cost.buys_capacity() and cost.id not in ids:
+                ids.append(cost.id)
+    return ids
+
+
+def service_funding(investment: Investment, months: int) -> list[Funding]:
+    """One :class:`Funding` block per cost that buys staff (see :func:`capacity_costs`), with
+    arrays over the options: £k a year, first month (April of its start year) and the month
+    the money stops (April after ``end_year``, or ``team_months`` later; never by default)."""
+    assert investment.service is not None
+    p = investment.service.parameters
+    first = p.start_year * 12 + p.start_month - 1
+    blocks = []
+    for cost_id in capacity_costs(investment):
+        amount, start, end = (np.zeros(len(investment.options)) for _ in range(3))
+        end[:] = months + 1
+        interim = False
+        for o, option in enumerate(investment.options):
+            for cost in option.costs:
+                if cost.id != cost_id or not cost.buys_capacity():
+                    continue
+                label = cost.start_year or option.start_year
+                begin = max(int(label[:4]) * 12 + 3 - first, 0) if label else 0
+                amount[o], start[o], interim = cost.team_amount_k(), begin, cost.interim
+                if cost.team_months is not None and not cost.recurrent:
+                    end[o] = begin + cost.team_months
+                elif cost.end_year is not None:
+                    end[o] = max((int(cost.end_year[:4]) + 1) * 12 + 3 - first, 0)
+        blocks.append(Funding(amount, start.astype(np.int64), end.astype(np.int64), interim))
+    return blocks
+
+
 def run_service(
     model: Model,
     investment: Investment,
@@ -194,22 +305,24 @@ def run_service(
     """Run the investment's service model for every option (and draw).
 
     ``overrides`` maps service parameters to one value per draw ``(D,)`` (or per draw and option
-    ``(D, options)``); the result's batch is then ``(D, options)``.
+    ``(D, options)``); the result's batch is then ``(D, options)``. The result's funding blocks
+    are a zero recurrent block followed by :func:`service_funding`'s, one per cost that buys
+    staff (block ``1 + k`` is ``capacity_costs(investment)[k]``).
     """
     assert investment.service is not None
     months, starts = service_months(model, investment, years)
     params = investment.service.parameters.model_copy(update={"horizon_months": months})
-    invest = np.asarray([recurrent_revenue(o) for o in investment.options])
     shaped = {
         name: (np.asarray(v, dtype=float)[:, None] if np.ndim(v) == 1 else np.asarray(v))
         for name, v in (overrides or {}).items()
     }
     return simulate_ipa_service(
         params,
-        invest,
+        np.zeros(len(investment.options)),
         overrides=shaped,
         investment_start=np.asarray(starts),
         record=record,
+        funding=service_funding(investment, months),
     )
 
 
@@ -245,6 +358,13 @@ def compile_investment(
         ) from None
     years = inv.case_years(model)
     appraisal = inv.appraisal_years(model)
+    overrides = dict(service_overrides or {})
+    risk_probabilities = {
+        key.split(".")[1]: np.asarray(overrides.pop(key), dtype=float)
+        for key in list(overrides)
+        if key.startswith("risks.")
+    }
+    service_overrides = overrides
     partner_ids = [p.id for p in model.partners]
     n_options, n_years = len(inv.options), len(years)
 
@@ -263,9 +383,9 @@ def compile_investment(
         bias = option_optimism_bias(inv, option)
         for cost in option.costs:
             start = option.start_year or years[1]
-            costs.setdefault(cost.id, np.zeros((n_options, n_years)))[o] += amounts_by_year(
-                cost, start, years
-            )
+            costs.setdefault(cost.id, np.zeros((n_options, n_years)))
+            if inv.service is None or not cost.buys_capacity():  # else: the staff charged
+                costs[cost.id][o] += amounts_by_year(cost, start, years)
             kinds.setdefault(cost.id, cost.kind)
             cost_names.setdefault(cost.id, cost.name or cost.id)
             rate = bias.rate() if bias is not None and cost.kind in bias.applies_to else 0.0
@@ -291,27 +411,61 @@ def compile_investment(
                 )
 
     service = None
+    cash_effects: dict[str, FloatArray] = {}
+    cash_effect_shares: dict[str, FloatArray] = {}
+    cash_effect_names: dict[str, str] = {}
     if inv.service is not None:
         service = run_service(model, inv, years, service_overrides, record)
+        matrix = service_by_year(service, years)
+        for k, cost_id in enumerate(capacity_costs(inv)):
+            charged = service.extra_staff_cost_profile(1 + k, compact=True) @ matrix
+            costs[cost_id] = (
+                costs[cost_id] + charged.reshape(charged.shape[-2:])
+                if (charged.ndim > 2 and charged.shape[:-2] == (1,) * (charged.ndim - 2))
+                else costs[cost_id] + charged
+            )
+        link = inv.service
+        extra = service_streams(inv, service, years, matrix, inv.base_price_year(model))
+        if link.benefits_register:
+            for key, values in extra.benefits.items():
+                benefits[key] = values
+                types[key] = BENEFIT_TYPES[key]
+                benefit_names[key] = BENEFIT_NAMES[key]
+            benefit_shares["avoided_retrospective"] = _beneficiaries(model, inv, partner_ids)
+        if link.cash_effects:
+            funders_by_option = funders.copy()
+            councils = (
+                _shares(partner_ids, resolve_shares(model, None, link.council_basis))
+                if link.council_basis is not None
+                else None
+            )
+            for key, values in extra.cash_effects.items():
+                if key == "council_care":
+                    if councils is None:
+                        continue
+                    shares_o = np.broadcast_to(councils, funders.shape).copy()
+                else:
+                    shares_o = funders_by_option
+                cash_effects[key] = values
+                cash_effect_shares[key] = shares_o
+                cash_effect_names[key] = CASH_EFFECT_NAMES[key]
         if inv.service.cash_releasing:
-            matrix = service_by_year(service, years)
             benefits[SERVICE_STREAM] = service.get("cash_released") @ matrix
             types[SERVICE_STREAM] = BenefitType.cash_releasing
             benefit_names[SERVICE_STREAM] = SERVICE_STREAM_NAME
-            link = inv.service
-            benefit_shares[SERVICE_STREAM] = np.stack(
-                [
-                    _shares(
-                        partner_ids,
-                        benefit_beneficiaries(
-                            model, inv, option, link.beneficiaries, link.beneficiaries_basis
-                        ),
-                    )
-                    for option in inv.options
-                ]
-            )
+            benefit_shares[SERVICE_STREAM] = _beneficiaries(model, inv, partner_ids)
 
     outcomes = _outcomes(inv, years, service)
+    risks = risk_register(
+        inv, years, _sum(costs.values(), (n_options, n_years)), risk_probabilities
+    )
+    if risks is not None:
+        costs[RISK_STREAM] = risks
+        kinds[RISK_STREAM] = CostKind.revenue
+        cost_names[RISK_STREAM] = RISK_NAME
+        ob[RISK_STREAM] = np.zeros(n_options)
+    factors = _benefit_factors(inv, benefits, years, years.index(appraisal[0]), len(appraisal))
+    benefits = {k: v * factors[k] for k, v in benefits.items()}
     return InvestmentStreams(
         investment_id=investment_id,
         investment=inv,
@@ -339,6 +493,86 @@ def compile_investment(
         service=service,
         service_investment_k=np.asarray([recurrent_revenue(o) for o in inv.options]),
         first_full_years=tuple(first_full_year(o) for o in inv.options),
+        cash_effects=cash_effects,
+        cash_effect_shares=cash_effect_shares,
+        cash_effect_names=cash_effect_names,
+        economic_only=frozenset({RISK_STREAM} if risks is not None else set()),
+        benefit_factors=factors,
+    )
+
+
+def _benefit_factors(
+    inv: Investment, benefits: Mapping[str, FloatArray], years: list[str], first: int, n: int
+) -> dict[str, FloatArray]:
+    """The factor applied to each benefit stream ``(options, years)``: ``1 - benefit_shortfall``
+    of each option, times ``DF_health / DF`` on the appraisal years for QALY streams."""
+    shortfall = np.asarray(
+        [
+            (b.benefit_shortfall if (b := option_optimism_bias(inv, o)) is not None else 0.0)
+            for o in inv.options
+        ]
+    )
+    base = np.broadcast_to((1.0 - shortfall)[:, None], (len(inv.options), len(years)))
+    d = inv.discount
+    ratio = np.ones(len(years))
+    ratio[first : first + n] = discount_factors(
+        n - 1, "health", d.mid_year, d.version
+    ) / discount_factors(n - 1, d.schedule, d.mid_year, d.version)
+    return {k: base * (ratio if k in HEALTH_STREAMS else 1.0) for k in benefits}
+
+
+def risk_register(
+    inv: Investment,
+    years: list[str],
+    costs: FloatArray,
+    probabilities: Mapping[str, FloatArray] | None = None,
+) -> FloatArray | None:
+    """Expected cost of every risk, nominal £k ``(..., options, years)``: probability x (impact +
+    share of the option's costs ``costs`` ``(..., options, years)``) in each of its years, for the
+    options it names (default every option but do nothing). None when there is no risk.
+    ``probabilities`` gives draws ``(D,)`` of a risk's probability by risk id (Monte Carlo).
+
+    >>> from finmodel.domain.investments import Option, Risk
+    >>> inv = Investment(options=[Option(id="dn"), Option(id="a")],
+    ...     risks=[Risk(id="r", probability=0.5, impact=100, year="2020/21", years=2)])
+    >>> risk_register(inv, ["2019/20", "2020/21", "2021/22"], np.zeros((2, 3))).tolist()
+    [[0.0, 0.0, 0.0], [0.0, 50.0, 50.0]]
+    """
+    if not inv.risks:
+        return None
+    ids = inv.option_ids()
+    b = inv.baseline_index()
+    start = np.asarray([int(y[:4]) for y in years])
+    out: FloatArray = np.zeros(costs.shape)
+    for risk in inv.risks:
+        chosen = [ids.index(i) for i in risk.options] if risk.options else [
+            o for o in range(len(ids)) if o != b
+        ]  # fmt: skip
+        first = int(risk.year[:4])
+        on = ((start >= first) & (start < first + risk.years)).astype(float)
+        mask = np.zeros((len(ids), 1))
+        mask[chosen] = 1.0
+        impact = risk.impact + risk.impact_share_of_costs * costs
+        drawn = (probabilities or {}).get(risk.id)
+        chance = risk.probability if drawn is None else drawn.reshape(-1, 1, 1)
+        out = out + chance * impact * on * mask
+    return out
+
+
+def _beneficiaries(model: Model, inv: Investment, partner_ids: list[str]) -> FloatArray:
+    """Shares of the service model's cash-releasing benefits ``(options, partners)``."""
+    link = inv.service
+    assert link is not None
+    return np.stack(
+        [
+            _shares(
+                partner_ids,
+                benefit_beneficiaries(
+                    model, inv, option, link.beneficiaries, link.beneficiaries_basis
+                ),
+            )
+            for option in inv.options
+        ]
     )
 
 
@@ -372,6 +606,8 @@ def _units_by_year(option: Option, years: list[str]) -> FloatArray:
 #: Service series the Monte Carlo path needs (money, outcomes and the headline answers).
 DRAW_SERIES = (
     "cash_released",
+    "incomplete_over_28_days",
+    "caseload",
     "overdue_backlog",
     "assessments",
     "decisions_within_28_days",

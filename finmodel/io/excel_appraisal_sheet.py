@@ -270,7 +270,9 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
         item_b = next((x for x in option.benefits if x.id == k), None)
         sh.linked_or_input(
             row,
-            service_link(links, "cash_released", o, years) if k == SERVICE_STREAM else None,
+            service_link(links, "cash_released", o, years)
+            if k == SERVICE_STREAM and bool(np.all(s.benefit_factors.get(k, 1.0) == 1.0))
+            else None,
             s.benefits[k][o, window],
             (st.money, st.money_input),
             (CASH_LINK_NOTE, item_b.source if item_b is not None and item_b.source else None),

@@ -137,7 +137,12 @@ def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, Cos
         for k in s.benefit_shares:
             r_cash[(k, o)] = row
             sh.label(row, f"{s.option_names[o]}: cash released, {s.benefit_names[k]}", "£k")
-            link = service_link(links, "cash_released", o, s.years) if k == SERVICE_STREAM else None
+            plain = bool(np.all(s.benefit_factors.get(k, 1.0) == 1.0))  # no shortfall applied
+            link = (
+                service_link(links, "cash_released", o, s.years)
+                if k == SERVICE_STREAM and plain
+                else None
+            )
             sh.linked_or_input(
                 row,
                 link,
@@ -277,8 +282,20 @@ def _write_effects(
     row += 1
     effect_rows: list[int] = []
     ct_rows: list[int] = []
+    other_rows: dict[int, list[int]] = {}
+    for key, values_by in f.cash_effects.items():  # the service model's other cash effects
+        for p in f.involved:
+            if not np.any(values_by[:, p] != 0):
+                continue
+            other_rows.setdefault(p, []).append(row)
+            name = s.cash_effect_names[key]
+            sh.label(row, f"{name}: {f.partner_names[p]} (+ spend)", "£k")
+            sh.inputs(row, on_columns(values_by[o, p], n), st.money_input, start=1)
+            sh.note(row, "Service model: incremental to do nothing (finmodel.investment).")
+            row += 1
     for p in f.involved:
         cost = f"-{{c}}{cost_row[p] + 1}" if p in cost_row else ""
+        cost += "".join(f"-{{c}}{r + 1}" for r in other_rows.get(p, []))
         template = "=" + plus([f"{{c}}{r + 1}" for r in cash_rows.get(p, [])]) + cost
         sh.label(row, f"Effect on {f.partner_names[p]}'s surplus", "£k")
         ctx.number(sh.ws, row, 1, p + 1, st.key)

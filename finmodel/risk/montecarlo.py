@@ -53,10 +53,11 @@ from finmodel.engine.inputs import FloatArray
 from finmodel.engine.projection import project_arrays
 from finmodel.errors import InputError, Problem
 from finmodel.investment.projection import compile_inputs
+from finmodel.risk.correlation import CorrelationError, correlated_uniforms, correlation_matrix
 from finmodel.risk.defaults import DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
-from finmodel.risk.sampling import SamplingMethod, chunk_slices, draw_uniforms
+from finmodel.risk.sampling import SamplingMethod, chunk_slices
 from finmodel.risk.service_draws import InvestmentAnswers, InvestmentEvaluator
 from finmodel.risk.statistics import (
     EXACT_BUDGET_BYTES,
@@ -90,6 +91,7 @@ class SimulationPlan:
     seed: int
     method: SamplingMethod
     chunk_size: int
+    correlation: FloatArray | None = None  # (K, K) rank correlations of the inputs, or None
 
     @property
     def distributions(self) -> list[Distribution]:
@@ -130,8 +132,13 @@ class ChunkResult:
 
 def draw_values(plan: SimulationPlan, draws: slice) -> FloatArray:
     """The input values of the draws in ``draws``: (n, K), column k = ``plan.inputs[k]``."""
-    uniforms = draw_uniforms(
-        plan.seed, draws, len(plan.inputs), n_draws=plan.n_draws, method=plan.method
+    uniforms = correlated_uniforms(
+        plan.seed,
+        draws,
+        len(plan.inputs),
+        n_draws=plan.n_draws,
+        matrix=plan.correlation,
+        method=plan.method,
     )
     out = np.empty_like(uniforms)
     for k, (dist, valid) in enumerate(zip(plan.distributions, plan.clip_ranges, strict=True)):
@@ -527,6 +534,10 @@ def plan_simulation(
                 )
             ]
         )
+    try:
+        correlation = correlation_matrix([v.key for v in values], projected.correlations)
+    except CorrelationError as err:
+        raise InputError([Problem(model.origin, "correlations", str(err))]) from None
     targets = [v.target for v in values]
     kernel = Kernel(inputs, targets, project_arrays(inputs))
     evaluator = InvestmentEvaluator(projected, targets)
@@ -545,6 +556,7 @@ def plan_simulation(
         seed=seed,
         method=method,
         chunk_size=chunk_size,
+        correlation=correlation,
     )
 
 

@@ -70,7 +70,9 @@ def _valid_range(metadata: Sequence[object]) -> ValidRange:
 
 
 def service_inputs(model: Model) -> dict[str, ServiceInput]:
-    """Every numeric service-model parameter of the model's investments, by dotted path."""
+    """Every numeric service-model parameter of the model's investments, and the probability of
+    every risk of an investment with a service model (``risks.<id>.probability``), by dotted
+    path."""
     found: dict[str, ServiceInput] = {}
     for inv_id, inv in model.investments.items():
         service = getattr(inv, "service", None)
@@ -83,6 +85,10 @@ def service_inputs(model: Model) -> dict[str, ServiceInput]:
                 continue
             path = f"investments.{inv_id}.service.parameters.{name}"
             found[path] = ServiceInput(path, inv_id, name, value, _valid_range(info.metadata))
+        for risk in getattr(inv, "risks", []):  # the risk register's probabilities
+            path = f"investments.{inv_id}.risks.{risk.id}.probability"
+            name = f"risks.{risk.id}.probability"
+            found[path] = ServiceInput(path, inv_id, name, float(risk.probability), (0.0, 1.0))
     return found
 
 

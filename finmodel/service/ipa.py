@@ -3,14 +3,19 @@
 Money buys capacity; capacity moves queues; queues move outcomes and money. Each month ``m``
 (all steps vectorised over options and draws; the only loop is over months):
 
-1. **Staff.** FTE in post = ``base_fte`` + ``investment_k / cost_per_fte_k`` extra FTE, from
-   ``investment_start_month + recruitment_lag_months`` on (ramped linearly over ``ramp_months``).
+1. **Staff.** Capacity follows the money exactly. FTE in post = ``base_fte`` + for each block
+   of money (:class:`Funding`: the recurrent investment, and any time-limited team) its posts
+   ``amount_k / (cost_per_fte_k x (1 + premium))`` x ``(1 - vacancy_factor)``, from its start
+   month plus the recruitment lag (``interim_lag_months`` for interim staff), ramped linearly
+   over ``ramp_months``, until the month the money stops. The cost charged is that of the staff
+   in post (or the whole budget with ``budget_held``), growing with ``pay_growth`` (nominal).
 2. **Referrals** arrive: ``referrals_per_month * (1 + referral_growth) ** (m / 12)`` (or a given
    monthly series). The queue is kept as cohorts by month of arrival: *age 0* arrived this month,
    *age 1* last month, *age 2+* earlier (pooled: they are always the oldest, and the 28-day
    measures only tell ages 0 and 1 apart, so pooling loses nothing).
 3. **Exits.** A share ``monthly_exit_rate`` of the caseload (and of the reviews scheduled for it,
-   and of the savings found on it) leaves.
+   of its overdue reviews, which lapse, and of the savings found on it) leaves; a share
+   ``queue_withdrawal_rate`` of the referrals waiting leaves the queue without a decision.
 4. **Work.** Assessment capacity ``fte * assessments_per_fte_month`` and review capacity
    ``fte * reviews_per_fte_month`` share one team: with ``priority="assessments"`` (default)
    assessments take the FTE they need first (at most ``priority_max_share`` of the team) and
@@ -30,12 +35,13 @@ Money buys capacity; capacity moves queues; queues move outcomes and money. Each
    that closes takes its overdue review with it, reported as ``lapsed_reviews``).
 8. **Money.** Package spend = caseload x average package cost / 12 (growing at
    ``package_cost_growth``). A review finds over-provision with probability
-   ``review_finding_rate``; the package falls by ``review_saving_k_per_year`` for the next 12
-   months (while the case stays): that reduction is the **cash released**, the option's
-   cash-releasing benefit. Extra staff cost = extra FTE in post x cost per FTE / 12.
+   ``review_finding_rate``; the package falls by ``review_saving_k_per_year`` (at package
+   prices) while the case stays (or for ``saving_persistence_months``; eroding at
+   ``saving_erosion_rate``): that reduction is the **cash released**, the option's
+   cash-releasing benefit.
 
-Conservation every month: referrals = assessments + change in queue; reviews due = reviews done
-+ change in overdue backlog (+ lapsed reviews, zero by default). See
+Conservation every month: referrals = assessments + withdrawals + change in queue; reviews due =
+reviews done + change in overdue backlog + lapsed reviews. See
 :func:`finmodel.service.ipa_results.check_conservation`.
 
 Example
@@ -44,12 +50,12 @@ Example
 >>> r = simulate_ipa_service(p, investment_k=[0.0, 796.0, 4000.0])
 >>> check_conservation(r)
 >>> r.months_to_clear_backlog().tolist()  # -1: not within the 120 months
-[-1, -1, 14]
+[-1, -1, 13]
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -62,14 +68,15 @@ from finmodel.domain.service_parameters import (
 from finmodel.errors import FinmodelError
 from finmodel.service.ipa_results import (
     FloatArray,
+    Funding,
     IntArray,
     IpaServiceResult,
     check_conservation,
     financial_year_of,
-    staff_ramp,
 )
 
 __all__ = [
+    "Funding",
     "IpaServiceParameters",
     "ServiceParameterError",
     "check_conservation",
@@ -87,6 +94,7 @@ RECORDED_SERIES = (
     "reviews_done",
     "overdue_backlog",
     "lapsed_reviews",
+    "withdrawals",
     "caseload",
     "cash_released",
 )
@@ -190,6 +198,8 @@ def simulate_ipa_service(
     referrals: npt.ArrayLike | None = None,
     record: Collection[str] | None = None,
     investment_start: npt.ArrayLike | None = None,
+    investment_end: npt.ArrayLike | None = None,
+    funding: Sequence[Funding] = (),
 ) -> IpaServiceResult:
     """Run the service model for every option (and draw) at once.
 
@@ -201,14 +211,40 @@ def simulate_ipa_service(
     ``record`` limits the monthly series kept (default: all of ``RECORDED_SERIES``), to bound
     memory in large Monte Carlo runs. ``investment_start`` gives each option (batch element) its
     own month index from which its investment is funded, instead of the parameters'
-    ``investment_start_month`` (integers >= 0 that broadcast with the batch).
+    ``investment_start_month`` (integers >= 0 that broadcast with the batch), and
+    ``investment_end`` the month index at which its recurrent money stops (exclusive; default
+    never): staff bought by it leave then. ``funding`` adds further blocks of money (e.g. a
+    time-limited backlog team, :class:`Funding`), each buying staff for its own months.
 
     >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 4000.0])
     >>> r.get("overdue_backlog").shape
     (2, 120)
     """
-    batch, v, invest, monthly = _resolve(params, investment_k, overrides, referrals)
+    extra = [np.shape(a) for b in funding for a in (b.amount_k, b.start, b.end)]
+    invest_in = np.asarray(investment_k, dtype=float)
+    try:
+        invest_in = np.broadcast_to(invest_in, np.broadcast_shapes(invest_in.shape, *extra))
+    except ValueError:
+        raise ServiceParameterError(
+            f"funding: shapes {extra} do not broadcast with the investment {invest_in.shape}"
+        ) from None
+    batch, v, invest, monthly = _resolve(params, invest_in, overrides, referrals)
     starts = _investment_starts(params, investment_start, batch)
+    ends = _investment_starts(
+        params, params.horizon_months + 1 if investment_end is None else investment_end, batch
+    )
+    blocks = (
+        Funding(np.asarray(invest, dtype=float), np.asarray(starts), np.asarray(ends)),
+        *(
+            Funding(
+                np.broadcast_to(np.asarray(b.amount_k, dtype=float), batch),
+                np.broadcast_to(np.asarray(b.start, dtype=np.int64), batch),
+                np.broadcast_to(np.asarray(b.end, dtype=np.int64), batch),
+                b.interim,
+            )
+            for b in funding
+        ),
+    )
     keep = set(RECORDED_SERIES if record is None else record)
     unknown = keep - set(RECORDED_SERIES)
     if unknown:
@@ -234,8 +270,7 @@ def simulate_ipa_service(
         params,
         inner,
         {name: compact(v[name]) for name in VARIABLE_FIELDS},
-        compact(invest),
-        compact(starts),
+        [(compact(b.amount_k), compact(b.start), compact(b.end), b.interim) for b in blocks],
         None if monthly is None else compact(np.moveaxis(monthly, -1, 0), months=True),
         out,
     )
@@ -261,6 +296,7 @@ def simulate_ipa_service(
         initial_queue=np.broadcast_to(v["initial_queue"], batch).astype(float),
         initial_backlog=np.broadcast_to(v["initial_overdue_reviews"], batch).astype(float),
         series=series,
+        funding=blocks,
     )
 
 
@@ -277,15 +313,14 @@ def _run_months(
     params: IpaServiceParameters,
     shape: tuple[int, ...],
     p: Mapping[str, FloatArray],
-    invest: FloatArray,
-    starts: IntArray,
+    blocks: Sequence[tuple[FloatArray, IntArray, IntArray, bool]],
     referrals: FloatArray | None,
     out: dict[str, FloatArray],
 ) -> None:
     """The monthly loop over ``shape`` (the batch, at least 1-D): fill ``out`` (series name
     -> ``(months, *shape)``, time-major).
 
-    ``p``, ``invest`` and ``starts`` are the batch's values, compact (length 1 along the axes
+    ``p`` and ``blocks`` (amount, start, end, interim) are the batch's values, compact (length 1 along the axes
     they do not vary on); ``referrals`` is ``None`` (the formula) or ``(months, *compact)``.
     Every step works in place on preallocated ``shape`` buffers (float64), and a series that is
     not recorded is not computed. The arithmetic, term by term and in the same order, is that
@@ -301,21 +336,24 @@ def _run_months(
     if referrals is None:
         m = np.arange(n).reshape(by_month)
         referrals = p["referrals_per_month"] * (1.0 + p["referral_growth"]) ** (m / 12.0)
-    ramp = np.moveaxis(staff_ramp(n, starts, params), -1, 0)
-    fte = np.maximum(p["base_fte"] + ramp * (invest / p["cost_per_fte_k"]), 0.0)
+    staffing = _staffing(params, p, blocks)
     a_rate, r_rate = p["assessments_per_fte_month"], p["reviews_per_fte_month"]
     exit_rate, conversion = p["monthly_exit_rate"], p["conversion_rate"]
     next_share, cap = p["next_month_within_28_days"], p["priority_max_share"]
     saving = p["review_finding_rate"] * p["review_saving_k_per_year"]
     stay = 1.0 - exit_rate
+    keep_saving = stay * (1.0 - p["saving_erosion_rate"])
+    withdraw = p["queue_withdrawal_rate"]
+    any_withdrawals = bool(np.any(withdraw > 0.0))
+    package_growth = 1.0 + p["package_cost_growth"]
     by_assessments = params.priority == "assessments"
     lapse = params.overdue_reviews_lapse
     uncapped = bool(np.all(cap == 1.0))  # x * 1.0 == x: skip the multiplication
     # With every capacity of the priority work positive, the share of the team it uses is a
     # plain division (otherwise zero where nothing was done).
     first_rate = a_rate if by_assessments else r_rate
-    positive = (
-        fte.size == 0 or first_rate.size == 0 or float(fte.min()) * float(first_rate.min()) > 0.0
+    positive = first_rate.size == 0 or (
+        float(first_rate.min()) > 0.0 and float(np.min(p["base_fte"], initial=1.0)) > 0.0
     )
 
     # State, each a full buffer. Queue cohorts at the end of month -1: age 0, age 1, older.
@@ -340,10 +378,14 @@ def _run_months(
     else:
         pipeline += later / ring
     pipeline *= stay ** np.arange(1, ring + 1).reshape((ring,) + (1,) * nd)
-    survive_interval, survive_first, survive_year = stay**interval, stay**first, stay**12
-    # Savings found on reviews: run-rate (£k a year) with exits; each lasts 12 months.
+    survive_interval, survive_first = stay**interval, stay**first
+    # Savings found on reviews: run-rate (£k a year, first-month prices) of the package
+    # reductions in place, shrinking with exits and erosion; each ends after the persistence
+    # months when set (else it lasts while the person stays).
     cash = out.get("cash_released")
-    found = np.zeros((12, *shape)) if cash is not None else None
+    persist = params.saving_persistence_months
+    found = np.zeros((persist, *shape)) if cash is not None and persist is not None else None
+    survive_persist = keep_saving**persist if persist is not None else None
     run_rate = full(0.0)
 
     # Scratch buffers.
@@ -365,9 +407,12 @@ def _run_months(
         out.get("lapsed_reviews"),
         out.get("caseload"),
     )
+    o_withdrawals = out.get("withdrawals")
+    if o_withdrawals is not None and not any_withdrawals:
+        o_withdrawals.fill(0.0)
     if o_lapsed is not None and not lapse:
         o_lapsed.fill(0.0)
-    add, sub, mul, div = np.add, np.subtract, np.multiply, np.divide
+    add, sub, mul = np.add, np.subtract, np.multiply
     minimum, maximum, copyto = np.minimum, np.maximum, np.copyto
 
     for t in range(n):
@@ -379,6 +424,15 @@ def _run_months(
             copyto(o_referrals[t], referrals[t])
         add(q0, q1, out=waiting)
         add(waiting, q2, out=waiting)
+        if any_withdrawals:  # deaths and withdrawals from every cohort before the work
+            keep_queue = 1.0 - withdraw
+            if o_withdrawals is not None:
+                mul(waiting, withdraw, out=o_withdrawals[t])
+            mul(q0, keep_queue, out=q0)
+            mul(q1, keep_queue, out=q1)
+            mul(q2, keep_queue, out=q2)
+            add(q0, q1, out=waiting)
+            add(waiting, q2, out=waiting)
         # Exits from the caseload (its scheduled reviews already allow for them). Recorded
         # stocks are updated in their output row, which then holds the state.
         new = o_caseload[t] if o_caseload is not None else caseload
@@ -399,7 +453,7 @@ def _run_months(
         backlog = new  # the demand for reviews until the reviews done are taken off
         # Work, in priority order, from one team. The share of the team's time the first kind
         # of work uses is done / its capacity.
-        f = fte[t]
+        f = staffing(t)
         reviewed = o_reviewed[t] if o_reviewed is not None else reviewed_buf
         if by_assessments:
             mul(f, a_rate, out=ac)
@@ -439,16 +493,20 @@ def _run_months(
             later_slot = pipeline[(t + interval) % ring]
             add(later_slot, mul(reviewed, survive_interval, out=scratch), out=later_slot)
             mul(eligible, survive_first, out=pipeline[slot])
-        # Cash released: this month's findings start, those of 12 months ago end.
-        if cash is not None and found is not None:
-            ended, started = scratch, found[t % 12]
-            mul(started, survive_year, out=ended)
-            mul(reviewed, saving, out=started)
-            mul(run_rate, stay, out=run_rate)
-            add(run_rate, started, out=run_rate)
-            sub(run_rate, ended, out=run_rate)
+        # Cash released: this month's findings start (and, with a persistence limit, those of
+        # `persist` months ago end), at this month's package prices.
+        if cash is not None:
+            mul(run_rate, keep_saving, out=run_rate)
+            if found is not None and survive_persist is not None and persist is not None:
+                started = found[t % persist]
+                mul(started, survive_persist, out=scratch)
+                sub(run_rate, scratch, out=run_rate)
+                mul(reviewed, saving, out=started)
+                add(run_rate, started, out=run_rate)
+            else:
+                add(run_rate, mul(reviewed, saving, out=scratch), out=run_rate)
             maximum(run_rate, 0.0, out=cash[t])
-            div(cash[t], 12.0, out=cash[t])
+            mul(cash[t], package_growth ** (t / 12.0) / 12.0, out=cash[t])
         if o_queue is not None:
             sub(waiting, assessed, out=o_queue[t])
         if o_incomplete is not None:
@@ -456,6 +514,36 @@ def _run_months(
         if o_decisions is not None:
             mul(next_share, take1, out=o_decisions[t])
             add(take0, o_decisions[t], out=o_decisions[t])
+
+
+def _staffing(
+    params: IpaServiceParameters,
+    p: Mapping[str, FloatArray],
+    blocks: Sequence[tuple[FloatArray, IntArray, IntArray, bool]],
+) -> Callable[[int], FloatArray]:
+    """FTE in post in month ``t`` (compact batch shape): base staff plus each block's posts
+    (money / cost per FTE with any interim premium, net of vacancies) from its start plus its
+    lag, ramped over ``ramp_months``, until the money stops. The same arithmetic as
+    :meth:`IpaServiceResult.extra_fte_profile`."""
+    in_post = 1.0 - p["vacancy_factor"]
+    ramp = float(max(params.ramp_months, 1))
+    terms = []
+    for amount, start, end, interim in blocks:
+        premium = p["interim_premium"] if interim else 0.0
+        posts = amount / (p["cost_per_fte_k"] * (1.0 + premium)) * in_post
+        lag = p["interim_lag_months"] if interim else p["recruitment_lag_months"]
+        arrive = start + lag - 1.0
+        terms.append((posts, arrive, end))
+    base = p["base_fte"]
+
+    def fte(t: int) -> FloatArray:
+        total = base
+        for posts, arrive, end in terms:
+            share = np.clip((t - arrive) / ramp, 0.0, 1.0) * (t < end)
+            total = total + posts * share
+        return np.maximum(total, 0.0)
+
+    return fte
 
 
 def _share_used(done: FloatArray, capacity: FloatArray, out: FloatArray, positive: bool) -> None:

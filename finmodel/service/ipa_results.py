@@ -7,29 +7,32 @@ stocks are counts at the end of the month (queue, backlog, caseload).
 
 Conservation, every month and every batch element (:func:`conservation_residuals`)::
 
-    referrals = assessments + (queue_end - queue_start)
+    referrals = assessments + withdrawals + (queue_end - queue_start)
     reviews_due = reviews_done + (backlog_end - backlog_start) + lapsed_reviews
 
-``lapsed_reviews`` is zero unless the parameters let overdue reviews lapse when a case closes,
-so with the default parameters the second line is exactly SPEC section 6's identity.
+``withdrawals`` are referrals leaving the queue without a decision (deaths, withdrawals);
+``lapsed_reviews`` are overdue reviews of people who left (zero when lapsing is switched off,
+when the second line is SPEC section 6's original identity).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from finmodel.errors import FinmodelError
+from finmodel.service.headlines import OutcomeCourse, outcome_course
 
 if TYPE_CHECKING:
     from finmodel.domain.service_parameters import IpaServiceParameters
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+T = TypeVar("T", bound=np.generic)
 
 #: Month or year index meaning "not within the horizon".
 NEVER = -1
@@ -44,6 +47,7 @@ FLOW_SERIES = (
     "reviews_due",
     "reviews_done",
     "lapsed_reviews",
+    "withdrawals",
     "package_spend",
     "cash_released",
     "extra_staff_cost",
@@ -55,22 +59,89 @@ class ConservationError(FinmodelError):
     """A service-model run broke a conservation identity (a bug, not an input problem)."""
 
 
-def staff_ramp(months: int, starts: npt.ArrayLike, params: IpaServiceParameters) -> FloatArray:
-    """Share of the extra staff in post each month, ``(*batch, months)``, in [0, 1].
+@dataclass(frozen=True)
+class Funding:
+    """One block of money buying service staff, per batch element (arrays broadcast with it).
 
-    Staff bought from month ``starts`` (per batch element) arrive after
-    ``recruitment_lag_months``, linearly over ``ramp_months`` (all at once when 0).
+    ``amount_k`` is £k a year at the first simulated month's pay (it buys ``amount_k /
+    (cost_per_fte_k x (1 + premium))`` posts); the posts are funded from month index ``start``
+    to ``end`` (exclusive; the horizon or more = to the end). ``interim`` blocks use interim
+    staff: ``interim_lag_months`` and ``interim_premium`` instead of the recruitment lag and no
+    premium. Recurrent money is one block ending at its end year; a time-limited team is a block
+    of its months.
+
+    >>> Funding(amount_k=np.array([796.0]), start=np.array([3]), end=np.array([27])).interim
+    False
+    """
+
+    amount_k: FloatArray
+    """£k a year (at the first month's pay), batch-broadcastable."""
+    start: IntArray
+    """First funded month index, batch-broadcastable."""
+    end: IntArray
+    """Month index at which the money stops (exclusive), batch-broadcastable."""
+    interim: bool = False
+    """Whether the block buys interim staff (shorter lag, premium)."""
+
+
+def staff_ramp(
+    months: int,
+    starts: npt.ArrayLike,
+    params: IpaServiceParameters,
+    ends: npt.ArrayLike | None = None,
+    lag: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """Share of the funded staff in post each month, ``(*batch, months)``, in [0, 1].
+
+    Staff bought from month ``starts`` (per batch element) arrive after ``lag`` months (default
+    ``recruitment_lag_months``; fractional lags put a part-month in post), linearly over
+    ``ramp_months`` (all at once when 0), and leave at month ``ends`` (exclusive; default never),
+    when the money stops.
 
     >>> from finmodel.service.ipa import IpaServiceParameters
     >>> p = IpaServiceParameters.example()  # lag 3 months, ramp 3 months
     >>> staff_ramp(9, [3], p).round(2).tolist()
     [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.33, 0.67, 1.0]]
+    >>> staff_ramp(9, [3], p, ends=[8]).round(2).tolist()
+    [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.33, 0.67, 0.0]]
     """
     m = np.arange(months)
-    in_post_from = np.asarray(starts)[..., None] + params.recruitment_lag_months
-    if params.ramp_months > 0:
-        return np.asarray(np.clip((m - in_post_from + 1) / params.ramp_months, 0.0, 1.0))
-    return np.asarray(m >= in_post_from, dtype=float)
+    delay = params.recruitment_lag_months if lag is None else np.asarray(lag)[..., None]
+    in_post_from = np.asarray(starts)[..., None] + delay
+    share = np.clip((m - in_post_from + 1) / max(params.ramp_months, 1), 0.0, 1.0)
+    if ends is not None:
+        share = np.where(m < np.asarray(ends)[..., None], share, 0.0)
+    return np.asarray(share, dtype=float)
+
+
+def _shrunk(values: npt.NDArray[T]) -> npt.NDArray[T]:
+    """A broadcast array shrunk to length 1 along the axes it was broadcast along (a view)."""
+    array = np.asarray(values)
+    return array[tuple(slice(0, 1) if st == 0 else slice(None) for st in array.strides)]
+
+
+def _monthly_growth(rate: npt.ArrayLike, months: int) -> FloatArray:
+    """``(1 + rate) ** (m / 12)`` for each month, ``(*batch, months)``, computed on the rate's
+    distinct values only and broadcast (a read-only view).
+
+    >>> _monthly_growth(np.zeros(2), 2).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    full = np.asarray(rate, dtype=float)
+    small = (1.0 + _shrunk(full)[..., None]) ** (np.arange(months) / 12.0)
+    return np.broadcast_to(small, (*full.shape, months))
+
+
+def funded_share(months: int, block: Funding) -> FloatArray:
+    """Share of a block's money being spent each month (1 from its start to its end), ``(*batch,
+    months)``: what a held budget charges.
+
+    >>> funded_share(5, Funding(np.array([1.0]), np.array([1]), np.array([3]))).tolist()
+    [[0.0, 1.0, 1.0, 0.0, 0.0]]
+    """
+    m = np.arange(months)
+    on = (m >= np.asarray(block.start)[..., None]) & (m < np.asarray(block.end)[..., None])
+    return np.asarray(on, dtype=float)
 
 
 def financial_year_of(year: int, month: int) -> str:
@@ -135,6 +206,9 @@ class IpaServiceResult:
     """Overdue reviews at the start (batch shape)."""
     series: dict[str, FloatArray] = field(repr=False)
     """Recorded monthly series by name, each ``(*batch, months)``."""
+    funding: tuple[Funding, ...] = ()
+    """The blocks of money buying staff (the recurrent investment first), arrays broadcasting
+    with the batch; empty means the recurrent investment alone, never ending."""
 
     # -- series (each ``(*batch, months)``; see :meth:`get`) ------------------------------------
     referrals = _Series()
@@ -148,6 +222,7 @@ class IpaServiceResult:
     reviews_done = _Series()
     overdue_backlog = _Series()
     lapsed_reviews = _Series()
+    withdrawals = _Series()
     caseload = _Series()
     package_spend = _Series()
     cash_released = _Series()
@@ -168,13 +243,12 @@ class IpaServiceResult:
             return self._share_within_28_days(np.nan)
         if name == "new_eligible":
             return self.get("assessments") * self.resolved["conversion_rate"][..., None]
-        if name in ("fte", "extra_fte", "extra_staff_cost"):
-            extra = self.extra_fte_profile()
-            if name == "extra_fte":
-                return extra
-            if name == "extra_staff_cost":
-                return extra * self.resolved["cost_per_fte_k"][..., None] / 12.0
-            return np.maximum(self.resolved["base_fte"][..., None] + extra, 0.0)
+        if name == "extra_fte":
+            return self.extra_fte_profile()
+        if name == "fte":
+            return np.maximum(self.resolved["base_fte"][..., None] + self.extra_fte_profile(), 0.0)
+        if name == "extra_staff_cost":
+            return self.extra_staff_cost_profile()
         if name == "package_spend":
             return self.get("caseload") * self.package_cost_per_month()
         raise FinmodelError(
@@ -199,17 +273,74 @@ class IpaServiceResult:
         """Shape of the options / draws dimensions."""
         return tuple(self.investment_k.shape)
 
+    def funding_blocks(self) -> tuple[Funding, ...]:
+        """The blocks of money buying staff (the recurrent investment alone when none given)."""
+        if self.funding:
+            return self.funding
+        ends = np.full_like(self.investment_start_month, self.months + 1)
+        return (Funding(self.investment_k, self.investment_start_month, ends),)
+
+    def _block_terms(self, block: Funding) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(posts funded, cost per post £k a year at the first month's pay, arrival lag) of a
+        block, batch shape."""
+        r = self.resolved
+        premium = r["interim_premium"] if block.interim else np.zeros_like(r["cost_per_fte_k"])
+        cost = r["cost_per_fte_k"] * (1.0 + premium)
+        lag = r["interim_lag_months"] if block.interim else r["recruitment_lag_months"]
+        return np.asarray(block.amount_k) / cost, cost, lag
+
     def extra_fte_profile(self) -> FloatArray:
-        """Extra FTE in post each month bought by the investment, ``(*batch, months)``."""
-        ramp = staff_ramp(self.months, self.investment_start_month, self.parameters)
-        fte_bought = self.investment_k / self.resolved["cost_per_fte_k"]
-        return np.asarray(fte_bought[..., None] * ramp, dtype=float)
+        """Extra staff in post each month bought by the money, net of vacancies (FTE),
+        ``(*batch, months)``: zero before they arrive and from the month the money stops."""
+        total: FloatArray = np.zeros((*self.batch_shape, self.months))
+        in_post = 1.0 - self.resolved["vacancy_factor"][..., None]
+        for block in self.funding_blocks():
+            posts, _, lag = self._block_terms(block)
+            ramp = staff_ramp(self.months, block.start, self.parameters, block.end, lag)
+            total = total + posts[..., None] * in_post * ramp
+        return total
+
+    def pay_index(self) -> FloatArray:
+        """Cost of one FTE relative to the first month, ``(*batch, months)`` (pay growth; a
+        broadcast view when the growth does not vary by draw)."""
+        return _monthly_growth(self.resolved["pay_growth"], self.months)
+
+    def extra_staff_cost_profile(
+        self, block_index: int | None = None, *, compact: bool = False
+    ) -> FloatArray:
+        """Nominal cost charged each month, £k, ``(*batch, months)``: staff in post x cost per
+        FTE (interim premium included) x pay index / 12, or, with ``budget_held``, the whole
+        budget from the month it is funded to the month it stops (growing with pay).
+        ``block_index`` limits it to one block of :meth:`funding_blocks` (default all).
+        ``compact`` returns it computed on the inputs' distinct values only, length 1 along the
+        batch axes nothing it depends on varies (it broadcasts to the batch shape)."""
+        r = {name: _shrunk(r) for name, r in self.resolved.items()}
+        total: FloatArray = np.zeros(1)
+        in_post = 1.0 - r["vacancy_factor"][..., None]
+        blocks = self.funding_blocks()
+        chosen = blocks if block_index is None else (blocks[block_index],)
+        for block in chosen:
+            small = Funding(_shrunk(block.amount_k), _shrunk(block.start), _shrunk(block.end))
+            premium = r["interim_premium"] if block.interim else 0.0
+            cost = r["cost_per_fte_k"] * (1.0 + premium)
+            lag = r["interim_lag_months"] if block.interim else r["recruitment_lag_months"]
+            posts = np.asarray(small.amount_k) / cost
+            if self.parameters.budget_held:
+                share = funded_share(self.months, small)
+            else:
+                share = staff_ramp(self.months, small.start, self.parameters, small.end, lag)
+                share = share * in_post
+            total = total + (posts * cost)[..., None] * share
+        growth = (1.0 + r["pay_growth"][..., None]) ** (np.arange(self.months) / 12.0)
+        out = np.asarray(total * growth / 12.0)
+        full = (*self.batch_shape, self.months)
+        return out if compact else np.broadcast_to(out, full).copy()
 
     def package_cost_per_month(self) -> FloatArray:
         """Average package cost per eligible case in each month, £k, ``(*batch, months)``."""
-        m = np.arange(self.months)
-        growth = (1.0 + self.resolved["package_cost_growth"][..., None]) ** (m / 12.0)
-        return np.asarray(self.resolved["package_cost_k_per_year"][..., None] * growth / 12.0)
+        growth = _monthly_growth(self.resolved["package_cost_growth"], self.months)
+        cost = _shrunk(self.resolved["package_cost_k_per_year"])[..., None]
+        return np.broadcast_to(cost * growth / 12.0, (*self.batch_shape, self.months))
 
     # -- summaries ---------------------------------------------------------------------------
     def months_to_clear_backlog(self) -> IntArray:
@@ -227,6 +358,37 @@ class IpaServiceResult:
         share = self._share_within_28_days(-1.0)  # a month with no decisions never meets it
         met = share >= self.resolved["standard_share"][..., None] - 1e-12
         return np.where(met.any(axis=-1), met.argmax(axis=-1), NEVER).astype(np.int64)
+
+    def standard_met(self) -> npt.NDArray[np.bool_]:
+        """Whether each month's share of decisions within 28 days reaches the standard
+        ``(*batch, months)`` (a month with no decisions does not)."""
+        share = self._share_within_28_days(-1.0)
+        return np.asarray(share >= self.resolved["standard_share"][..., None] - 1e-12)
+
+    def backlog_cleared(self) -> npt.NDArray[np.bool_]:
+        """Whether the overdue backlog is at or below the clearing threshold each month."""
+        threshold = self.resolved["backlog_clear_threshold"][..., None]
+        return np.asarray(self.get("overdue_backlog") <= threshold)
+
+    def headlines(self) -> dict[str, tuple[OutcomeCourse, FloatArray]]:
+        """Each headline outcome's course (first reached, sustained from, lost in) and its value
+        in the last month, batch shape: ``standard_28_days`` (share of decisions within 28
+        days, a fraction) and ``backlog_cleared`` (overdue reviews).
+
+        >>> from finmodel.service.ipa import IpaServiceParameters, simulate_ipa_service
+        >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 4000.0])
+        >>> course, at_end = r.headlines()["backlog_cleared"]
+        >>> course.first_reached.tolist()
+        [-1, 12]
+        """
+        share = self._share_within_28_days(0.0)
+        return {
+            "standard_28_days": (outcome_course(self.standard_met()), share[..., -1]),
+            "backlog_cleared": (
+                outcome_course(self.backlog_cleared()),
+                self.get("overdue_backlog")[..., -1],
+            ),
+        }
 
     def first_year_meeting_standard(self) -> IntArray:
         """Index into :attr:`AnnualSummary.years` of the first financial year whose annual share
@@ -285,7 +447,7 @@ class IpaServiceResult:
 def conservation_residuals(result: IpaServiceResult) -> dict[str, FloatArray]:
     """Monthly residuals of the two conservation identities (zero up to rounding).
 
-    ``referrals``: referrals - assessments - change in queue;
+    ``referrals``: referrals - assessments - withdrawals - change in queue;
     ``reviews``: reviews due - reviews done - change in overdue backlog - lapsed reviews.
     """
     queue = result.get("queue")
@@ -293,7 +455,10 @@ def conservation_residuals(result: IpaServiceResult) -> dict[str, FloatArray]:
     queue_start = np.concatenate([result.initial_queue[..., None], queue[..., :-1]], axis=-1)
     backlog_start = np.concatenate([result.initial_backlog[..., None], backlog[..., :-1]], axis=-1)
     return {
-        "referrals": result.get("referrals") - result.get("assessments") - (queue - queue_start),
+        "referrals": result.get("referrals")
+        - result.get("assessments")
+        - result.get("withdrawals")
+        - (queue - queue_start),
         "reviews": result.get("reviews_due")
         - result.get("reviews_done")
         - (backlog - backlog_start)
