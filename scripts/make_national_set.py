@@ -250,13 +250,17 @@ def _investment(template: dict[str, Any], scale: float, funders: list[str]) -> d
         params[name] = max(1, round(params[name] * scale))
     inv["funders_basis"]["partners"] = funders
     for option in inv["options"]:
-        for line in option.get("costs", []):
+        for line in [*option.get("costs", []), *option.get("benefits", [])]:
             if "amount" in line:
-                line["amount"] = _round(line["amount"] * scale, 1)
-        for line in option.get("benefits", []):
-            if "amount" in line:
-                line["amount"] = _round(line["amount"] * scale, 1)
+                line["amount"] = _scaled(line["amount"], scale)
     return inv
+
+
+def _scaled(amount: float | list[float], scale: float) -> float | list[float]:
+    """An amount (one figure, or one a year) scaled to the synthetic system's size."""
+    if isinstance(amount, list):
+        return [_round(a * scale, 1) for a in amount]
+    return _round(amount * scale, 1)
 
 
 def make_model(number: int, rng: np.random.Generator, template: dict[str, Any]) -> dict[str, Any]:

@@ -67,7 +67,6 @@ def test_risk_probabilities_can_be_drawn(model: Any) -> None:
     """Draws of a risk's probability move the NPSV by the change in expected cost; at the
     modelled probability they give the deterministic answer."""
     from finmodel.investment.effects import investment_draws
-
     from finmodel.risk.service_draws import service_inputs
 
     path = f"{INV}.risks.systems.probability"

@@ -93,10 +93,9 @@ def test_cash_effects_are_transfers_not_benefits(model: Any) -> None:
 def test_collapsed_distributions_give_the_deterministic_answer(model: Any) -> None:
     """Every service and benefit parameter drawn at its modelled value (point draws) gives the
     deterministic NPSV and projection effect, staff costs and the register included."""
-    from finmodel.investment.effects import investment_draws
-
     from finmodel.domain.validation import with_overlay as overlay
     from finmodel.investment.case import appraise_model
+    from finmodel.investment.effects import investment_draws
     from finmodel.service import VARIABLE_FIELDS
 
     chosen = overlay(model, {"investments.ipa_uplift.option": "business_case_and_team"})

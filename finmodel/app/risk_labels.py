@@ -25,7 +25,7 @@ from typing import Literal
 from finmodel.app.formatting import money
 from finmodel.domain.model import Model, Partner
 from finmodel.domain.uncertainty import ApplyMode
-from finmodel.risk.inputs import matching_paths
+from finmodel.risk.inputs import matching_paths, path_matches
 
 ValueKind = Literal["rate", "money", "number"]
 
@@ -174,7 +174,7 @@ def input_label(model: Model, path: str, also: Iterable[str] = ()) -> str:
         name = short_name(driver.name) if driver is not None and driver.name else parts[1]
         return f"{name}: growth" if parts[2] == "growth" else f"{name}: {parts[2]}"
     if head == "control_totals" and len(parts) == 2:
-        names = [p.name for p in model.partners if re.fullmatch(_wild(parts[1]), p.id)]
+        names = [p.name for p in model.partners if path_matches(parts[1], p.id)]
         who = names[0] if len(names) == 1 else f"{len(names)} partners"
         return f"{who}: control total"
     if head == "investments" and len(parts) == 5 and parts[2:4] == ["service", "parameters"]:
@@ -186,6 +186,12 @@ def input_label(model: Model, path: str, also: Iterable[str] = ()) -> str:
             if p.split(".")[:4] == parts[:4] and len(p.split(".")) == 5 and p != path
         ]
         return f"{name}: {_join([PARAMETER_NAMES.get(s, s.replace('_', ' ')) for s in same])}"
+    if head == "investments" and len(parts) == 5 and parts[2::2] == ["risks", "probability"]:
+        investment = model.investments.get(parts[1])
+        name = getattr(investment, "name", None) or parts[1]
+        risk = next((r for r in getattr(investment, "risks", []) if r.id == parts[3]), None)
+        what = risk.name if risk is not None and risk.name else parts[3].replace("_", " ")
+        return f"{name}: probability of risk '{what}'"
     if head == "partners":
         same_field = [
             p for p in also if p.split(".")[::4] == parts[::4] and p.split(".")[1] == parts[1]
@@ -194,10 +200,6 @@ def input_label(model: Model, path: str, also: Iterable[str] = ()) -> str:
         if label is not None:
             return label[0].upper() + label[1:]
     return path
-
-
-def _wild(segment: str) -> str:
-    return "".join({"*": "[^.]*", "?": "[^.]"}.get(c, re.escape(c)) for c in segment)
 
 
 def value_kind(path: str) -> ValueKind:

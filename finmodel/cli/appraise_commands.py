@@ -168,7 +168,7 @@ def _net_cost_table(case: Any) -> Table:
 def _cash_effects_table(case: Any) -> Table:
     s, f = case.streams, case.financial
     o = case.focus
-    table = Table(title=f"Financial case, every cash effect of {s.option_names[o]}, cash £k")
+    table = new_table(title=f"Financial case, every cash effect of {s.option_names[o]}, cash £k")
     table.add_column("Cash effect (+ spend, - saving)")
     for year in f.years:
         table.add_column(year, justify="right")
@@ -294,7 +294,7 @@ def _least_cost_table(case: Any) -> Table | None:
     view = case.to_json()["least_cost"]
     if not view["options"]:
         return None
-    table = Table(
+    table = new_table(
         title=f"Least cost: the 28-day standard met by the end of {view['by_year']} and kept "
         f"(cheapest: {view['cheapest_meeting_standard'] or 'none'}); real £k"
     )
