@@ -7,12 +7,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from finmodel import __version__
-from finmodel.cli.common import console, handles_errors, model_path, money, print_json
+from finmodel.cli.common import console, handles_errors, model_path, print_json
+from finmodel.cli.tables import (
+    FormatOpt,
+    Frame,
+    JsonOpt,
+    emit,
+    money_cell,
+    resolve_format,
+    say,
+)
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult, project
+from finmodel.errors import InputError, Problem
 from finmodel.io.yaml_io import load_model
 
 app = typer.Typer(
@@ -30,61 +39,71 @@ ModelArg = Annotated[
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario id to apply.")]
 
 
-def _system_table(result: ProjectionResult) -> Table:
-    table = Table(
-        title=f"{result.model.name}: system position, £k"
-        + (f" (scenario {result.scenario})" if result.scenario else "")
-    )
-    table.add_column("£k", style="bold")
-    for year in result.years:
-        table.add_column(year, justify="right")
+#: Headings of the partner table's columns (columns the engine adds later get their own name).
+PARTNER_COLUMNS = {
+    "income": "Income",
+    "expenditure": "Expenditure",
+    "surplus": "Surplus",
+    "control_total": "Control total",
+    "variance": "Variance",
+    "surplus_after_risk_share": "After risk share",
+}
+
+
+def _system_frame(result: ProjectionResult) -> Frame:
+    scenario = f" (scenario {result.scenario})" if result.scenario else ""
+    frame = Frame(f"{result.model.name}: system position, £k{scenario}", ["£k"], result.years)
     for label, row in result.system_table().iterrows():
-        table.add_row(str(label), *(money(v) for v in row.tolist()))
-    return table
+        frame.add(str(label), (money_cell(v) for v in row.tolist()))
+    return frame
 
 
-def _partner_table(result: ProjectionResult) -> Table:
-    final = result.years[-1]
-    table = Table(title=f"Partners in {final}, £k")
-    for column in (
-        "Partner",
-        "Place",
-        "Income",
-        "Expenditure",
-        "Surplus",
-        "Control total",
-        "Variance",
-        "After risk share",
-    ):
-        table.add_column(column, justify="left" if column in ("Partner", "Place") else "right")
-    for _, row in result.partner_table().iterrows():
-        table.add_row(
-            row["partner"],
-            row["place"],
-            money(row["income"]),
-            money(row["expenditure"]),
-            money(row["surplus"]),
-            money(row["control_total"]),
-            money(row["variance"]),
-            money(row["surplus_after_risk_share"]),
-        )
-    return table
+def _year_index(result: ProjectionResult, year: str | None) -> int:
+    if year is None:
+        return len(result.years) - 1
+    if year in result.years:
+        return result.years.index(year)
+    from finmodel.domain.validation import did_you_mean
 
-
-def _bridge_table(result: ProjectionResult) -> Table:
-    table = Table(
-        title=f"Gap bridge of the system surplus, {result.years[0]} to {result.years[-1]}, £k"
+    raise InputError(
+        [
+            Problem(
+                "command line",
+                "--year",
+                f"no year {year!r} in the projection ({result.years[0]} to {result.years[-1]})"
+                + did_you_mean(year, result.years),
+            )
+        ]
     )
-    table.add_column("Step")
-    table.add_column("Effect on surplus", justify="right")
+
+
+def _partner_frame(result: ProjectionResult, t: int) -> Frame:
+    table = result.partner_table(t)
+    measures = [c for c in table.columns if c not in ("partner", "place")]
+    frame = Frame(
+        f"Partners in {result.years[t]}, £k (by place)",
+        ["Partner"],
+        [PARTNER_COLUMNS.get(c, str(c).replace("_", " ").capitalize()) for c in measures],
+    )
+    for place, rows in table.groupby("place", sort=False):
+        frame.add(str(place), [], style="bold")
+        for _, row in rows.iterrows():
+            frame.add(f"  {row['partner']}", (money_cell(row[c]) for c in measures))
+    frame.notes.append("- : not applicable (the partner is outside the NHS control total).")
+    return frame
+
+
+def _bridge_frame(result: ProjectionResult) -> Frame:
+    first, last = result.years[0], result.years[-1]
+    frame = Frame(
+        f"Gap bridge of the system surplus, {first} to {last}, £k", ["Step"], ["Effect, £k"]
+    )
     a = result.arrays
-    table.add_row(f"System surplus {result.years[0]}", money(float(a.system_surplus[0])))
+    frame.add(f"System surplus {first}", [money_cell(float(a.system_surplus[0]))])
     for name, value in result.bridge_steps():
-        table.add_row(f"  {name}", money(value))
-    table.add_row(
-        f"System surplus {result.years[-1]}", money(float(a.system_surplus[-1])), style="bold"
-    )
-    return table
+        frame.add(f"  {name}", [money_cell(value)])
+    frame.add(f"System surplus {last}", [money_cell(float(a.system_surplus[-1]))], style="bold")
+    return frame
 
 
 @app.command()
@@ -92,9 +111,14 @@ def _bridge_table(result: ProjectionResult) -> Table:
 def run(
     model: ModelArg = None,
     scenario: ScenarioOpt = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON on stdout.")
-    ] = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonOpt = False,
+    year: Annotated[
+        str | None,
+        typer.Option(
+            "--year", "-y", help="Year of the partner table, e.g. 2022/23 (default: last)."
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the Excel appendix to this .xlsx file."),
@@ -104,21 +128,21 @@ def run(
     ] = False,
 ) -> None:
     """Project a model and print the system position by year (and write the Excel appendix)."""
+    output = resolve_format(fmt, as_json)
     path = model_path(model)
     loaded = load_model(path)
     result = project(loaded, scenario)
+    t = _year_index(result, year)
     if out is not None:
         from finmodel.io.excel_appendix import write_appendix
 
         write_appendix(result, out, model_file=path, values_only=values)
-    if as_json:
+    if output == "json":
         print_json(result.to_json())
         return
-    console.print(_system_table(result))
-    console.print(_partner_table(result))
-    console.print(_bridge_table(result))
-    if out is not None:
-        console.print(f"Excel appendix written to {out}")
+    emit([_system_frame(result), _partner_frame(result, t), _bridge_frame(result)], output)
+    if out is not None and output == "table":
+        say(f"Excel appendix written to {out}")
 
 
 @app.command()

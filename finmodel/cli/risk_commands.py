@@ -12,8 +12,8 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
+from finmodel.app.risk_labels import format_value, input_label, npsv_title, option_name
 from finmodel.cli.common import (
     console,
     error_console,
@@ -22,8 +22,21 @@ from finmodel.cli.common import (
     money,
     print_json,
 )
+from finmodel.cli.tables import (
+    Cell,
+    FormatOpt,
+    Frame,
+    JsonOpt,
+    emit,
+    money_cell,
+    percent_cell,
+    resolve_format,
+    say,
+)
+from finmodel.domain.model import Model
 from finmodel.io.yaml_io import load_model
 from finmodel.risk.analysis import Tornado, goal_seek_model, sensitivity
+from finmodel.risk.model_sensitivity import SensitivityResult
 from finmodel.risk.montecarlo import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
@@ -39,7 +52,6 @@ ModelArg = Annotated[
     typer.Argument(help="Model file (YAML or budget workbook); default: the bundled L&SC model."),
 ]
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario id to apply.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
 #: Runs with more draws than this show a progress bar (on a terminal).
 PROGRESS_FROM_DRAWS = 2 * DEFAULT_CHUNK_SIZE
@@ -48,8 +60,8 @@ PROGRESS_FROM_DRAWS = 2 * DEFAULT_CHUNK_SIZE
 AUTO_WORKERS_FROM_DRAWS = 8192
 
 
-def _percent(p: float) -> str:
-    return "" if np.isnan(p) else f"{100 * p:.0f}%"
+def _percent(p: float) -> Cell:
+    return percent_cell(None if np.isnan(p) else p)
 
 
 def _spec_text(spec: object) -> str:
@@ -59,121 +71,169 @@ def _spec_text(spec: object) -> str:
     params = ", ".join(f"{getattr(spec, n):g}" for n in PARAMETERS[spec.dist])
     text = f"{spec.dist}({params})"
     if spec.apply != "set":
-        text += f", {spec.apply}"
-    if spec.also:
-        text += f"; also {', '.join(spec.also)}"
+        text += {"add": ", added to the modelled value", "scale": ", times the modelled value"}.get(
+            spec.apply, f", {spec.apply}"
+        )
     return text
 
 
-def _system_table(result: SimulationResult) -> Table:
+def month_name(label: str | None, never: str = "never") -> str:
+    """``"2021-06"`` -> ``"Jun 2021"`` (the month format of every table); ``never`` for None.
+
+    >>> month_name("2021-06"), month_name(None)
+    ('Jun 2021', 'never')
+    """
+    if label is None:
+        return never
+    year, month = label.split("-")
+    return f"{MONTHS[int(month) - 1]} {year}"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _system_table(result: SimulationResult) -> Frame:
     i = result.row("system")
-    table = Table(
-        title=f"{result.model_name}: system surplus, £k ({result.describe_sampling()})"
-        + (f", scenario {result.scenario}" if result.scenario else "")
+    table = Frame(
+        f"{result.model_name}: system surplus, £k ({result.describe_sampling()})"
+        + (f", scenario {result.scenario}" if result.scenario else ""),
+        [""],
+        list(result.years),
     )
-    table.add_column("", style="bold")
-    for year in result.years:
-        table.add_column(year, justify="right")
     fan = result.surplus.as_dict()
     for name, values in fan.items():
         label = "Mean" if name == "mean" else name
-        table.add_row(label, *(money(float(v)) for v in values[i]))
-    table.add_row("Deterministic", *(money(float(v)) for v in result.deterministic[i]), style="dim")
-    table.add_row("Control total", *(money(float(v)) for v in result.control_total[i]))
-    table.add_row(
-        "P(meet control total)", *(_percent(float(p)) for p in result.p_meet_control_total[i])
+        table.add(label, (money_cell(float(v)) for v in values[i]))
+    table.add("Deterministic", (money_cell(float(v)) for v in result.deterministic[i]), "dim")
+    table.add("Control total", (money_cell(float(v)) for v in result.control_total[i]))
+    table.add(
+        "Chance of meeting the control total",
+        (_percent(float(p)) for p in result.p_meet_control_total[i]),
     )
-    table.add_row("P(break even)", *(_percent(float(p)) for p in result.p_break_even[i]))
+    table.add("Chance of breaking even", (_percent(float(p)) for p in result.p_break_even[i]))
     return table
 
 
-def _partner_table(result: SimulationResult) -> Table:
+def _partner_table(result: SimulationResult) -> Frame:
     t = len(result.years) - 1
-    table = Table(title=f"Partners in {result.years[t]}: surplus, £k, and probabilities")
-    for column in ("Partner", "P10", "P50", "P90", "Deterministic", "P(meet CT)", "P(break even)"):
-        table.add_column(column, justify="left" if column == "Partner" else "right")
+    table = Frame(
+        f"Partners in {result.years[t]}: surplus, £k, and the chance of meeting the control "
+        "total (CT) and of breaking even",
+        ["Partner"],
+        ["P10", "P50", "P90", "Deterministic", "Chance of meeting CT", "Chance of break-even"],
+    )
     for i, name in enumerate(result.partner_names):
-        table.add_row(
+        table.add(
             name,
-            money(float(result.surplus.at(10)[i, t])),
-            money(float(result.surplus.at(50)[i, t])),
-            money(float(result.surplus.at(90)[i, t])),
-            money(float(result.deterministic[i, t])),
-            _percent(float(result.p_meet_control_total[i, t])),
-            _percent(float(result.p_break_even[i, t])),
+            [
+                money_cell(float(result.surplus.at(10)[i, t])),
+                money_cell(float(result.surplus.at(50)[i, t])),
+                money_cell(float(result.surplus.at(90)[i, t])),
+                money_cell(float(result.deterministic[i, t])),
+                _percent(float(result.p_meet_control_total[i, t])),
+                _percent(float(result.p_break_even[i, t])),
+            ],
         )
     return table
 
 
 def _month(summary: InvestmentSummary, months: float) -> str:
-    label = summary.month_label(months)
-    return "never" if label is None else label
+    return month_name(summary.month_label(months), "never")
 
 
-def _investment_table(summary: InvestmentSummary) -> Table:
-    table = Table(
-        title=f"Investment {summary.investment}: NPSV against do nothing (£k real) and service "
-        f"answers by option (selected: {summary.selected}; preferred: {summary.preferred})"
+def _investment_table(summary: InvestmentSummary, model: Model | None = None) -> Frame:
+    def name(option: str) -> str:
+        return option_name(model, summary.investment, option) if model is not None else option
+
+    investment = summary.investment
+    if model is not None and investment in model.investments:
+        investment = getattr(model.investments[investment], "name", None) or investment
+    table = Frame(
+        f"{investment}: NPSV against do nothing (real £k) and service answers by option "
+        f"(selected: {name(summary.selected)}; preferred: {name(summary.preferred)})",
+        ["Option"],
+        [
+            "NPSV P10",
+            "NPSV P50",
+            "NPSV P90",
+            "Deterministic",
+            "Chance NPSV > 0",
+            "Backlog cleared P10 / P50 / P90",
+            "Chance cleared",
+            "28-day standard met (P50)",
+            "Chance met",
+        ],
+        text_columns=frozenset({"Backlog cleared P10 / P50 / P90", "28-day standard met (P50)"}),
     )
-    for column in (
-        "Option",
-        "NPSV P10",
-        "NPSV P50",
-        "NPSV P90",
-        "Deterministic",
-        "P(NPSV > 0)",
-        "Backlog cleared P10 / P50 / P90",
-        "P(cleared)",
-        "28-day standard met P50",
-        "P(met)",
-    ):
-        table.add_column(column, justify="left" if column == "Option" else "right")
     npsv = summary.npsv
     clear = summary.months_to_clear_backlog
     standard = summary.months_to_standard
     for o, option in enumerate(summary.option_ids):
-        table.add_row(
-            option,
-            money(float(npsv.at(10)[o])),
-            money(float(npsv.at(50)[o])),
-            money(float(npsv.at(90)[o])),
-            money(float(summary.deterministic_npsv[o])),
-            _percent(float(summary.p_npsv_positive[o])),
-            " / ".join(_month(summary, float(clear.at(level)[o])) for level in (10, 50, 90)),
-            _percent(float(summary.p_backlog_cleared[o])),
-            _month(summary, float(standard.at(50)[o])),
-            _percent(float(summary.p_standard_met[o])),
+        table.add(
+            name(option),
+            [
+                money_cell(float(npsv.at(10)[o])),
+                money_cell(float(npsv.at(50)[o])),
+                money_cell(float(npsv.at(90)[o])),
+                money_cell(float(summary.deterministic_npsv[o])),
+                _percent(float(summary.p_npsv_positive[o])),
+                Cell(" / ".join(_month(summary, float(clear.at(q)[o])) for q in (10, 50, 90))),
+                _percent(float(summary.p_backlog_cleared[o])),
+                Cell(_month(summary, float(standard.at(50)[o]))),
+                _percent(float(summary.p_standard_met[o])),
+            ],
         )
     return table
 
 
-def _inputs_table(result: SimulationResult) -> Table:
-    table = Table(title="Uncertain inputs (model file `uncertainty:`)")
-    table.add_column("Input (dotted path)")
-    table.add_column("Distribution")
+def _inputs_table(result: SimulationResult, model: Model) -> Frame:
+    table = Frame(
+        "Uncertain inputs (the model file's `uncertainty:` section)",
+        ["Input", "Distribution"],
+        [],
+    )
     for value in result.inputs:
-        table.add_row(value.key, _spec_text(value.spec))
+        table.add([input_label(model, value.key, value.spec.also), _spec_text(value.spec)], [])
     return table
 
 
-def _tornado_table(tornado: Tornado) -> Table:
-    widest = max((abs(row.swing) for row in tornado.rows), default=0.0) or 1.0
-    table = Table(
-        title=f"Tornado: {tornado.label} (modelled {money(tornado.base)}); each input from its "
-        "P10 to its P90, the others as modelled"
+def _input_value(model: Model, path: str, value: object, apply: str) -> Cell:
+    values = np.asarray(value, dtype=float)
+    number = float(values.ravel()[0]) if values.size == 1 else None
+    return Cell(format_value(model, path, number, apply), number)  # type: ignore[arg-type]
+
+
+def _tornado_table(tornado: Tornado, result: SensitivityResult, model: Model) -> Frame:
+    by_key = {v.key: v for v in result.inputs}
+    title = npsv_title(model, tornado.label)
+    table = Frame(
+        f"Tornado: {title} (modelled {money(tornado.base)}); each input from its P10 to its "
+        "P90, the others as modelled; rates in percentage points where the input is a change",
+        ["Input"],
+        ["Input at P10", "Input at P90", "Result at P10", "Result at P90", "Swing", ""],
+        text_columns=frozenset({"Input at P10", "Input at P90", ""}),
     )
-    for column in ("Input", "P10", "P90", "At P10", "At P90", "Swing", ""):
-        table.add_column(column, justify="left" if column in ("Input", "") else "right")
-    for row in tornado.rows:
-        bar = "█" * max(1, round(20 * abs(row.swing) / widest))
-        table.add_row(
-            row.input,
-            f"{float(np.asarray(row.low_value)):.4g}",
-            f"{float(np.asarray(row.high_value)):.4g}",
-            money(row.output_at_low),
-            money(row.output_at_high),
-            money(row.swing),
-            f"[red]{bar}[/red]" if row.swing < 0 else f"[green]{bar}[/green]",
+    shown = [row for row in tornado.rows if round(abs(row.swing)) >= 1]
+    widest = max((abs(row.swing) for row in shown), default=0.0) or 1.0
+    for row in shown:
+        spec = by_key[row.input].spec if row.input in by_key else None
+        apply = spec.apply if spec is not None else "set"
+        bar = "█" * max(1, round(12 * abs(row.swing) / widest))
+        table.add(
+            input_label(model, row.input, spec.also if spec is not None else ()),
+            [
+                _input_value(model, row.input, row.low_value, apply),
+                _input_value(model, row.input, row.high_value, apply),
+                money_cell(row.output_at_low),
+                money_cell(row.output_at_high),
+                money_cell(row.swing),
+                Cell(bar, "", "red" if row.swing < 0 else "green"),
+            ],
+        )
+    dropped = len(tornado.rows) - len(shown)
+    if dropped:
+        table.notes.append(
+            f"{dropped} input{'s' if dropped > 1 else ''} with no effect on this result left out."
         )
     return table
 
@@ -200,6 +260,7 @@ def simulate(
             "drawn and there are 8,192 draws or more); results do not depend on it.",
         ),
     ] = 0,
+    fmt: FormatOpt = "table",
     as_json: JsonOpt = False,
     out: Annotated[
         Path | None,
@@ -208,6 +269,7 @@ def simulate(
 ) -> None:
     """Monte Carlo of the model's uncertain inputs: the fan of surpluses and the probabilities
     of meeting the control total and of breaking even, by year."""
+    output = resolve_format(fmt, as_json)
     path = model_path(model)
     loaded = load_model(path)
     plan = plan_simulation(
@@ -223,7 +285,7 @@ def simulate(
         # is faster in one process than the cost of moving its results between processes
         service = plan.investments is not None and plan.investments.active
         workers = (os.cpu_count() or 1) if service and draws >= AUTO_WORKERS_FROM_DRAWS else 1
-    if draws > PROGRESS_FROM_DRAWS and error_console.is_terminal and not as_json:
+    if draws > PROGRESS_FROM_DRAWS and error_console.is_terminal:
         with Progress(
             TextColumn("simulating"),
             BarColumn(),
@@ -243,35 +305,39 @@ def simulate(
         from finmodel.io.excel_risk import write_risk_appendix
 
         write_risk_appendix(loaded, result, out, model_file=path)
-    if as_json:
+    if output == "json":
         print_json(result.to_json())
         return
-    console.print(_system_table(result))
-    console.print(_partner_table(result))
-    for summary in result.investments.values():
-        console.print(_investment_table(summary))
-    console.print(_inputs_table(result))
-    console.print(
-        f"{result.describe_sampling()} in {result.seconds:.2f} s. Percentiles of the surplus in "
-        "each year separately (P10: 10% of draws are at or below it). P(meet control total): share "
-        "of draws with surplus at or above the control total (the system: the partners in it)."
-    )
-    if out is not None:
-        console.print(f"Excel appendix with the Risk sheet written to {out}")
+    frames = [_system_table(result), _partner_table(result)]
+    frames += [_investment_table(summary, loaded) for summary in result.investments.values()]
+    frames.append(_inputs_table(result, loaded))
+    emit(frames, output)
+    if output == "table":
+        say(
+            f"{result.describe_sampling()} in {result.seconds:.2f} s. Percentiles of the surplus "
+            "in each year separately (P10: 10% of draws are at or below it). Chance of meeting "
+            "the control total: the share of draws with a surplus at or above it (the system: "
+            "the partners in it)."
+        )
+        if out is not None:
+            say(f"Excel appendix with the Risk sheet written to {out}")
 
 
 def sensitivity_command(
-    model: ModelArg = None, scenario: ScenarioOpt = None, as_json: JsonOpt = False
+    model: ModelArg = None,
+    scenario: ScenarioOpt = None,
+    fmt: FormatOpt = "table",
+    as_json: JsonOpt = False,
 ) -> None:
     """Tornado: the swing of the final-year system surplus as each uncertain input moves from
     its P10 to its P90 with the others as modelled, largest first."""
+    output = resolve_format(fmt, as_json)
     loaded = load_model(model_path(model))
     result = sensitivity(loaded, scenario)
-    if as_json:
+    if output == "json":
         print_json(result.to_json())
         return
-    for tornado in result.tornados.values():
-        console.print(_tornado_table(tornado))
+    emit([_tornado_table(t, result, loaded) for t in result.tornados.values()], output)
 
 
 def goal_seek_command(

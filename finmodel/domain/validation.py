@@ -8,7 +8,8 @@ sets an invalid value is reported where the scenario says it. Problems are retur
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,6 +18,16 @@ from finmodel.domain.checks import Finding, Location, check_model
 from finmodel.domain.model import Model, Scenario
 from finmodel.domain.overlay import OverlayPathError, apply_overlay, overlay_problems
 from finmodel.errors import Problem, ScenarioError
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """A " (did you mean 'x'?)" hint naming the closest known spelling, or "" when none is close.
+
+    >>> did_you_mean("trustt", ["trust", "icb"]), did_you_mean("zzz", ["trust"])
+    (" (did you mean 'trust'?)", '')
+    """
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _clean_location(data: Any, loc: tuple[Any, ...]) -> Location:
