@@ -164,3 +164,41 @@ def test_format_json_matches_the_json_flag() -> None:
     assert _json(_pipe("run", "--format", "json", columns=None)) == _json(
         _pipe("run", "--json", columns=None)
     )
+
+
+def _stderr_on_a_terminal(*args: str) -> tuple[int, str, str]:
+    """Run the console script with stderr on a pseudo-terminal and stdout in a pipe."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["TERM"] = "xterm"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "finmodel", *args],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+        text=True,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    stdout = proc.stdout.read() if proc.stdout else ""
+    os.close(leader)
+    return proc.wait(timeout=180), stdout, seen.decode("utf-8", "replace")
+
+
+def test_simulate_shows_progress_on_a_terminal_only() -> None:
+    code, stdout, terminal = _stderr_on_a_terminal("simulate", "--draws", "5000")
+    assert code == 0
+    assert "simulating" in terminal and "5,000 draws" in terminal
+    assert "simulating" not in stdout and max(len(x) for x in stdout.splitlines()) <= 100
+    piped = _pipe("simulate", "--draws", "5000", columns=None)
+    assert piped.returncode == 0 and piped.stderr == ""

@@ -27,6 +27,7 @@ from finmodel.cli.tables import (
     number_cell,
     resolve_format,
     say,
+    working,
 )
 from finmodel.errors import InputError, Problem
 from finmodel.io.yaml_io import load_model
@@ -348,7 +349,8 @@ def appraise(
             [Problem(loaded.origin, "--investment", f"no investment {investment!r} ({known})")]
         )
     ids = [investment] if investment is not None else list(loaded.investments)
-    cases = [appraise_model(loaded, inv_id, scenario) for inv_id in ids]
+    with working("Appraising the options"):
+        cases = [appraise_model(loaded, inv_id, scenario) for inv_id in ids]
     if output == "json":
         print_json(
             {

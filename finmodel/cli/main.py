@@ -18,6 +18,7 @@ from finmodel.cli.tables import (
     money_cell,
     resolve_format,
     say,
+    working,
 )
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult, project
@@ -130,13 +131,14 @@ def run(
     """Project a model and print the system position by year (and write the Excel appendix)."""
     output = resolve_format(fmt, as_json)
     path = model_path(model)
-    loaded = load_model(path)
-    result = project(loaded, scenario)
-    t = _year_index(result, year)
-    if out is not None:
-        from finmodel.io.excel_appendix import write_appendix
+    with working("Projecting the model"):
+        loaded = load_model(path)
+        result = project(loaded, scenario)
+        t = _year_index(result, year)
+        if out is not None:
+            from finmodel.io.excel_appendix import write_appendix
 
-        write_appendix(result, out, model_file=path, values_only=values)
+            write_appendix(result, out, model_file=path, values_only=values)
     if output == "json":
         print_json(result.to_json())
         return

@@ -11,7 +11,14 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from finmodel.app.risk_labels import format_value, input_label, npsv_title, option_name
 from finmodel.cli.common import (
@@ -32,6 +39,7 @@ from finmodel.cli.tables import (
     percent_cell,
     resolve_format,
     say,
+    working,
 )
 from finmodel.domain.model import Model
 from finmodel.io.yaml_io import load_model
@@ -53,8 +61,9 @@ ModelArg = Annotated[
 ]
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario id to apply.")]
 
-#: Runs with more draws than this show a progress bar (on a terminal).
-PROGRESS_FROM_DRAWS = 2 * DEFAULT_CHUNK_SIZE
+#: Runs with more draws than this show a progress bar (on a terminal); fewer take well under
+#: a second.
+PROGRESS_FROM_DRAWS = 2_000
 #: With ``--workers 0`` (the default), runs drawing service-model inputs with at least this
 #: many draws use every CPU.
 AUTO_WORKERS_FROM_DRAWS = 8192
@@ -287,6 +296,7 @@ def simulate(
         workers = (os.cpu_count() or 1) if service and draws >= AUTO_WORKERS_FROM_DRAWS else 1
     if draws > PROGRESS_FROM_DRAWS and error_console.is_terminal:
         with Progress(
+            SpinnerColumn("line"),
             TextColumn("simulating"),
             BarColumn(),
             TextColumn("{task.completed:,}/{task.total:,} draws"),
@@ -332,8 +342,9 @@ def sensitivity_command(
     """Tornado: the swing of the final-year system surplus as each uncertain input moves from
     its P10 to its P90 with the others as modelled, largest first."""
     output = resolve_format(fmt, as_json)
-    loaded = load_model(model_path(model))
-    result = sensitivity(loaded, scenario)
+    with working("Computing the tornados"):
+        loaded = load_model(model_path(model))
+        result = sensitivity(loaded, scenario)
     if output == "json":
         print_json(result.to_json())
         return

@@ -287,6 +287,17 @@ def percent_cell(share: float | None, decimals: int = 0) -> Cell:
     return Cell(f"{100 * share:.{decimals}f}%", float(share))
 
 
+def working(message: str) -> Any:
+    """A spinner on stderr while ``message`` is being done, only when stderr is a terminal
+    (a pipe or a log gets nothing); use as ``with working("Projecting"): ...``."""
+    import contextlib
+
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        return contextlib.nullcontext()
+    return err.status(f"{message}…", spinner="line")
+
+
 def say(text: str) -> None:
     """Print a line of prose wrapped at the table width (no markup)."""
     Console(width=output_width(), highlight=False).print(text, markup=False)
