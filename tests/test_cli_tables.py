@@ -202,3 +202,27 @@ def test_simulate_shows_progress_on_a_terminal_only() -> None:
     assert "simulating" not in stdout and max(len(x) for x in stdout.splitlines()) <= 100
     piped = _pipe("simulate", "--draws", "5000", columns=None)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_goal_seek_on_a_profile_shifts_it_and_says_so() -> None:
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    args = ["goal-seek", "-a", "assumptions.funding_growth", "-t", "control_total"]
+    out = runner.invoke(main.app, args)
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.stdout.split())
+    assert "shifted by +0." in text and "percentage points in every year" in text
+    assert "profile keeps its shape" in text
+    assert "modelled 5.20%, 5.00%, 5.00%, 5.70%, 5.20%" in text
+    shifted = runner.invoke(main.app, [*args, "--json"])
+    data = __import__("json").loads(shifted.stdout)
+    assert data["apply"] == "add" and data["profile"] == [0.052, 0.05, 0.05, 0.057, 0.052]
+    flat = runner.invoke(main.app, [*args, "--apply", "set"])
+    assert "replacing the year-by-year profile" in " ".join(flat.stdout.split())
+    scaled = runner.invoke(main.app, [*args, "--apply", "scale"])
+    assert "a scale factor" in " ".join(scaled.stdout.split())
+    single = runner.invoke(
+        main.app, ["goal-seek", "-a", "assumptions.efficiency", "-t", "break_even"]
+    )
+    assert "(modelled: 1.10%)" in " ".join(single.stdout.split())

@@ -6,6 +6,7 @@ Money in £k; surplus +, deficit in brackets; probabilities as percentages.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +23,6 @@ from rich.progress import (
 
 from finmodel.app.risk_labels import format_value, input_label, npsv_title, option_name
 from finmodel.cli.common import (
-    console,
     error_console,
     handles_errors,
     model_path,
@@ -44,6 +44,7 @@ from finmodel.cli.tables import (
 from finmodel.domain.model import Model
 from finmodel.io.yaml_io import load_model
 from finmodel.risk.analysis import Tornado, goal_seek_model, sensitivity
+from finmodel.risk.goal_targets import SERVICE_MEASURES, GoalSeekOutcome
 from finmodel.risk.model_sensitivity import SensitivityResult
 from finmodel.risk.montecarlo import (
     DEFAULT_DRAWS,
@@ -379,9 +380,12 @@ def goal_seek_command(
     apply: Annotated[
         str,
         typer.Option(
-            "--apply", help="set: the value itself; add: a change to it; scale: a multiple of it."
+            "--apply",
+            help="auto (default): the value itself for a single value, a shift added to every "
+            "year for a year-by-year profile; set: one value in every year (replaces a "
+            "profile); add: a shift added to every year; scale: a multiple of every year.",
         ),
-    ] = "set",
+    ] = "auto",
     low: Annotated[
         float | None, typer.Option("--low", help="Lowest value to search (default: valid range).")
     ] = None,
@@ -395,30 +399,119 @@ def goal_seek_command(
     """The value of one assumption at which a target is met in a year (bracketed root finding)."""
     from finmodel.errors import InputError, Problem
 
-    if apply not in ("set", "add", "scale"):
-        raise InputError([Problem("command line", "--apply", "must be set, add or scale")])
+    if apply not in ("auto", "set", "add", "scale"):
+        raise InputError([Problem("command line", "--apply", "must be auto, set, add or scale")])
     loaded = load_model(model_path(model))
-    outcome = goal_seek_model(
-        loaded,
-        assumption,
-        target,
-        year=year,
-        scenario=scenario,
-        partner=partner,
-        low=low,
-        high=high,
-        apply=apply,  # type: ignore[arg-type]
-    )
+    profile = modelled_profile(loaded, assumption, scenario)
+    mode = apply if apply != "auto" else ("add" if profile.varies else "set")
+    with working("Seeking"):
+        outcome = goal_seek_model(
+            loaded,
+            assumption,
+            target,
+            year=year,
+            scenario=scenario,
+            partner=partner,
+            low=low,
+            high=high,
+            apply=mode,  # type: ignore[arg-type]
+        )
     if as_json:
-        print_json(outcome.to_json())
+        print_json({**outcome.to_json(), "profile": profile.values})
         return
-    console.print(outcome.sentence(), markup=False)
-    console.print(
-        f"With the modelled value the {outcome.target.measure} in {outcome.year} is "
-        f"{money(outcome.metric_now)} £k; at {outcome.value:.6g} it is {money(outcome.metric, 3)} £k "
-        f"(searched {outcome.low:g} to {outcome.high:g}).",
-        markup=False,
-    )
+    for line in goal_seek_lines(loaded, outcome, profile):
+        say(line)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The modelled values an input path sets: whether they vary (a year-by-year profile or
+    different values by line) and, for a single list in the model file, that list."""
+
+    varies: bool
+    values: list[float] | None
+
+
+def modelled_profile(model: Model, path: str, scenario: str | None = None) -> Profile:
+    """The modelled values behind ``path`` (after ``scenario``).
+
+    >>> from finmodel.io.yaml_io import load_model
+    >>> modelled_profile(load_model("models/lsc_ics.yaml"), "assumptions.funding_growth").values
+    [0.052, 0.05, 0.05, 0.057, 0.052]
+    """
+    from finmodel.domain.validation import apply_scenario
+    from finmodel.engine.result import compile_inputs
+    from finmodel.risk.inputs import base_values, input_target
+
+    projected = apply_scenario(model, scenario)
+    inputs = compile_inputs(projected)
+    where = input_target(projected, path, inputs=inputs)
+    found = [np.ravel(base_values(inputs, slot)) for slot in where.slots if slot.index.size]
+    values = np.concatenate(found) if found else np.array([])
+    values = values[np.isfinite(values)]
+    varies = bool(values.size) and float(np.ptp(values)) > 1e-12
+    node: object = projected.model_dump()
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    listed = [float(v) for v in node] if isinstance(node, list) else None
+    return Profile(varies or (listed is not None and len(set(listed)) > 1), listed)
+
+
+def goal_seek_lines(model: Model, outcome: GoalSeekOutcome, profile: Profile) -> list[str]:
+    """The goal seek's answer in a finance lead's words: the input's name, the value as a
+    percentage (or £k), whether it is one value, a shift or a scale factor, and the result."""
+    path = outcome.assumption
+    name = input_label(model, path)
+    when = "by the end of" if outcome.target.measure in SERVICE_MEASURES else "in"
+    goal = f"{outcome.target.describe(outcome.who)} {when} {outcome.year}"
+    goal = goal[0].upper() + goal[1:]
+    shown = format_value(model, path, outcome.value, outcome.apply)
+    lines = []
+    if outcome.apply == "add":
+        lines.append(
+            f"{goal} with {name} shifted by {shown} in every year (a shift added to each "
+            "year's modelled value; the year-by-year profile keeps its shape)."
+        )
+    elif outcome.apply == "scale":
+        lines.append(
+            f"{goal} with {name} at {shown} in every year (a scale factor on each year's "
+            "modelled value; the profile keeps its shape)."
+        )
+    else:
+        now = format_value(model, path, outcome.current, "set")
+        if profile.values is not None and profile.varies:
+            now = f"{_listed(model, path, profile.values)} by year"
+        lines.append(f"{goal} with {name} at {shown} (modelled: {now}).")
+        if profile.varies:
+            lines.append(
+                f"Note: --apply set puts {shown} in every year, replacing the year-by-year "
+                "profile; --apply add (a shift) or scale keeps its shape."
+            )
+    if profile.values is not None and outcome.apply in ("add", "scale"):
+        new = [
+            v + outcome.value if outcome.apply == "add" else v * outcome.value
+            for v in profile.values
+        ]
+        lines.append(
+            f"{name} by year: modelled {_listed(model, path, profile.values)}; "
+            f"sought {_listed(model, path, new)}."
+        )
+    low = format_value(model, path, outcome.low, outcome.apply)
+    high = format_value(model, path, outcome.high, outcome.apply)
+    if outcome.target.measure in SERVICE_MEASURES:
+        lines.append(f"Searched {low} to {high}; input {path}.")
+    else:
+        measure = "surplus" if outcome.target.measure == "surplus" else "variance"
+        lines.append(
+            f"The {measure} in {outcome.year} is {money(outcome.metric_now)} £k as modelled and "
+            f"{money(outcome.metric)} £k with that change (searched {low} to {high}; "
+            f"input {path})."
+        )
+    return [line.replace(" points", " percentage points") for line in lines]
+
+
+def _listed(model: Model, path: str, values: list[float]) -> str:
+    return ", ".join(format_value(model, path, v, "set") for v in values)
 
 
 def register(app: typer.Typer) -> None:
