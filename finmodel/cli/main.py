@@ -149,10 +149,10 @@ def run(
 
 @app.command()
 @handles_errors
-def validate(
-    path: Annotated[Path, typer.Argument(help="Model file (YAML or budget workbook).")],
-) -> None:
-    """Check a model file; print every problem (file, place, message) or 'valid'."""
+def validate(path: ModelArg = None) -> None:
+    """Check a model file (default: the bundled model); print every problem (file, place,
+    message, with "did you mean" for a misspelt key, id or path) or 'valid'."""
+    path = model_path(path)
     loaded = load_model(path)
     console.print(
         f"{path}: valid ({len(loaded.partners)} partners, {len(loaded.scenarios)} scenarios, "
