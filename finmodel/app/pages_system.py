@@ -77,11 +77,12 @@ def render(ws: Workspace) -> None:
     cols = st.columns(4)
     money_metric(
         cols[0],
-        f"System surplus / (deficit) {h.year}",
+        f"Surplus {h.year}",
         h.surplus,
         h.variance,
-        "vs control total",
-        "Consolidated: internal flows between partners are eliminated.",
+        "vs CT",
+        f"System surplus / (deficit) in {h.year}, and its variance against the control total "
+        "(CT). Consolidated: internal flows between partners are eliminated.",
     )
     money_metric(
         cols[1],
@@ -91,15 +92,15 @@ def render(ws: Workspace) -> None:
     )
     money_metric(
         cols[2],
-        f"Change from {baseline_name.removeprefix('Saved: ')}",
+        "Change vs baseline",
         h.change_from_baseline,
-        help_text=f"Final-year system surplus on screen minus the baseline's "
-        f"({money_k(h.baseline_surplus)}).",
+        help_text=f"Final-year system surplus on screen minus that of "
+        f"{baseline_name.removeprefix('Saved: ')} ({money_k(h.baseline_surplus)}).",
     )
     cols[3].metric(
-        "Partners behind control total",
+        "Partners behind CT",
         f"{h.partners_adverse} of {h.partners_in_control_total}",
-        help=f"Partners in the control total with an adverse variance in {h.year}.",
+        help=f"Partners in the control total (CT) with an adverse variance in {h.year}.",
     )
 
     left, right = st.columns(2)
@@ -129,5 +130,6 @@ def render(ws: Workspace) -> None:
         variance_columns=["Variance"],
         hide_index=True,
         widths={"Partner": 320, "Place": 130},
+        pinned=["Partner"],
         key="table_partners",
     )

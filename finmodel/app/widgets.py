@@ -43,10 +43,13 @@ def money_table(
     hide_index: bool = False,
     key: str | None = None,
     widths: dict[str, str | int] | None = None,
+    pinned: Iterable[str] = (),
 ) -> None:
     """A read-only table with money as £k text and variances coloured by sign.
 
     ``widths`` sets text columns' widths (``"small"``, ``"medium"``, ``"large"`` or pixels).
+    The table fits the page; when its columns do not, it scrolls sideways inside itself with
+    the ``pinned`` columns (default: the first text column, or the row labels) frozen.
     """
     variance_columns, variance_rows = list(variance_columns), list(variance_rows)
     styler, columns = styled_money(frame, money_columns, variance_columns, variance_rows)
@@ -57,6 +60,13 @@ def money_table(
         for c, w in (widths or {}).items()
     }
     config.update({c: st.column_config.TextColumn(alignment="right") for c in columns})
+    labels = [c for c in frame.columns if c not in columns]
+    frozen = list(pinned) or labels[:1]
+    for c in frozen:
+        config[c] = st.column_config.TextColumn(
+            width=(widths or {}).get(c),  # type: ignore[arg-type]
+            pinned=True,
+        )
     st.dataframe(
         data,
         column_config=config,
