@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -21,7 +21,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from finmodel.app.risk_labels import format_value, input_label, npsv_title, option_name
 from finmodel.cli.common import (
     error_console,
     handles_errors,
@@ -102,6 +101,24 @@ def month_name(label: str | None, never: str = "never") -> str:
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def _labels() -> Any:
+    """The app's readable names of inputs (imported when needed: the app's formatting imports
+    the command line's, so a top-level import would be circular)."""
+    from finmodel.app import risk_labels
+
+    return risk_labels
+
+
+def format_value(model: Model, path: str, value: float | None, apply: str = "set") -> str:
+    """An input's value as a finance reader reads it (see the app's ``risk_labels``)."""
+    return str(_labels().format_value(model, path, value, apply))
+
+
+def input_label(model: Model, path: str, also: Any = ()) -> str:
+    """A readable name of an input given by dotted path."""
+    return str(_labels().input_label(model, path, also))
+
+
 def _system_table(result: SimulationResult) -> Frame:
     i = result.row("system")
     table = Frame(
@@ -153,7 +170,7 @@ def _month(summary: InvestmentSummary, months: float) -> str:
 
 def _investment_table(summary: InvestmentSummary, model: Model | None = None) -> Frame:
     def name(option: str) -> str:
-        return option_name(model, summary.investment, option) if model is not None else option
+        return _labels().option_name(model, summary.investment, option) if model else option
 
     investment = summary.investment
     if model is not None and investment in model.investments:
@@ -210,12 +227,12 @@ def _inputs_table(result: SimulationResult, model: Model) -> Frame:
 def _input_value(model: Model, path: str, value: object, apply: str) -> Cell:
     values = np.asarray(value, dtype=float)
     number = float(values.ravel()[0]) if values.size == 1 else None
-    return Cell(format_value(model, path, number, apply), number)  # type: ignore[arg-type]
+    return Cell(format_value(model, path, number, apply), number)
 
 
 def _tornado_table(tornado: Tornado, result: SensitivityResult, model: Model) -> Frame:
     by_key = {v.key: v for v in result.inputs}
-    title = npsv_title(model, tornado.label)
+    title = _labels().npsv_title(model, tornado.label)
     table = Frame(
         f"Tornado: {title} (modelled {money(tornado.base)}); each input from its P10 to its "
         "P90, the others as modelled; rates in percentage points where the input is a change",
