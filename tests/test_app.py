@@ -730,6 +730,20 @@ def test_risk_page_goal_seek_shows_the_engines_value(risk: AppTest) -> None:
     assert not at.success
 
 
+def test_goal_seek_on_a_profile_shifts_it_by_default(risk: AppTest) -> None:
+    at = risk
+    model = with_overlay(load_model(MODELS / "lsc_ics.yaml"), RISK_OVERLAY)
+    path = "assumptions.funding_growth"
+    at.selectbox(key="gs_path").set_value(path).run()
+    assert at.selectbox(key="gs_apply").value == "add"  # the path keeps its shape
+    at.button(key="gs_run").click().run()
+    expected = goal_seek_model(model, path, "control_total", year="2024/25", apply="add")
+    assert at.session_state["goal_seek"].outcome.value == expected.value
+    assert any("added to every year" in s.value for s in at.success)
+    at.selectbox(key="gs_apply").set_value("set").run()
+    assert any("replaces that path" in w.value for w in at.warning)
+
+
 def test_risk_labels_name_every_uncertain_input() -> None:
     model = load_model(MODELS / "lsc_ics.yaml")
     labels = {key: input_label(model, key, spec.also) for key, spec in model.uncertainty.items()}
