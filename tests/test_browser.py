@@ -299,6 +299,13 @@ def test_every_page_fits_nothing_cut(page: object, width: int) -> None:
         tab.set_viewport_size({"width": 1500, "height": 2200})
 
 
+def _wait_values(boxes: list[object], expected: list[float]) -> None:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while [float(b.input_value()) for b in boxes] != expected:
+        assert time.monotonic() < deadline, ([b.input_value() for b in boxes], expected)
+        time.sleep(0.2)
+
+
 def test_editing_one_year_of_a_control_total_changes_only_that_year(page: object) -> None:
     tab = page
     model = load_model(MODELS / "lsc_ics.yaml")
@@ -314,15 +321,12 @@ def test_editing_one_year_of_a_control_total_changes_only_that_year(page: object
     years = result.years[1:]
     boxes = [tab.get_by_role("spinbutton", name=f"{y}, £k") for y in years]
     boxes[0].wait_for()
-    assert [float(b.input_value()) for b in boxes] == before  # every year, not only the first
+    _wait_values(boxes, before)  # every year of the path, not only the first
     boxes[2].fill("-4321")
     boxes[2].press("Enter")
     _settle(tab)
     expected = [*before[:2], -4321.0, *before[3:]]
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while [float(b.input_value()) for b in boxes] != expected:
-        assert time.monotonic() < deadline, [b.input_value() for b in boxes]
-        time.sleep(0.2)
+    _wait_values(boxes, expected)  # only that year changed
     after = project(with_overlay(model, {"control_totals.lth": expected}))
     ct = money_k(float(after.arrays.system_control_total[-1]))
     _goto(tab, "System")
