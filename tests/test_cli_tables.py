@@ -106,7 +106,7 @@ def test_tornado_names_inputs_plainly_and_drops_rows_with_no_swing(
     assert all(r.cells[swing].text != "0" for r in system.rows)
     assert any("left out" in note for note in system.notes)
     inflation = system.rows[names.index("Inflation, every line")]
-    assert inflation.cells[0].text.endswith("points")  # a change to a rate
+    assert inflation.cells[0].text.endswith(" pp")  # a change to a rate
 
 
 def test_csv_is_one_row_per_figure_with_unformatted_values(

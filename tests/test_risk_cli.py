@@ -100,7 +100,9 @@ def test_sensitivity_prints_tornados_largest_first():
     table = invoke("sensitivity")
     assert "Tornado: System surplus 2024/25" in table.stdout
     assert "Inflation, every line" in table.stdout and "assumptions." not in table.stdout
-    assert "-0.53 points" in table.stdout  # a change to a rate, in percentage points
+    assert (
+        "-0.53 pp" in table.stdout and "pp: percentage points" in table.stdout
+    )  # a change to a rate, in percentage points
     assert "2 inputs with no effect on this result left out" in table.stdout
 
 

@@ -73,17 +73,32 @@ def _percent(p: float) -> Cell:
     return percent_cell(None if np.isnan(p) else p)
 
 
-def _spec_text(spec: object) -> str:
+#: Names of the distributions, as a finance reader says them.
+DISTRIBUTION_NAMES = {
+    "uniform": "Uniform",
+    "interval80": "80% interval",
+    "triangular": "Triangular",
+    "pert": "PERT",
+    "normal": "Normal",
+}
+
+
+def _spec_text(spec: object, model: Model, path: str) -> str:
+    """A distribution in the input's units: ``PERT low -1.00 pp, mode +0.00 pp, high +1.50 pp,
+    added to the modelled value``; ``80% of modelled`` for a multiple."""
     from finmodel.domain.uncertainty import PARAMETERS, UncertainInput
 
     assert isinstance(spec, UncertainInput)
-    params = ", ".join(f"{getattr(spec, n):g}" for n in PARAMETERS[spec.dist])
-    text = f"{spec.dist}({params})"
-    if spec.apply != "set":
-        text += {"add": ", added to the modelled value", "scale": ", times the modelled value"}.get(
-            spec.apply, f", {spec.apply}"
-        )
-    return text
+    parts = []
+    for name in PARAMETERS[spec.dist]:
+        value = float(getattr(spec, name))
+        mode = spec.apply if name != "sd" or spec.apply == "scale" else "add"
+        text = format_value(model, path, value, mode).replace(" points", " pp")
+        parts.append(f"{name} {text.replace(' of modelled', '')}")
+    how = {"add": ", added to the modelled value", "scale": ", times the modelled value"}
+    return f"{DISTRIBUTION_NAMES.get(spec.dist, spec.dist)}: {', '.join(parts)}" + how.get(
+        spec.apply, ""
+    )
 
 
 def month_name(label: str | None, never: str = "never") -> str:
@@ -215,19 +230,25 @@ def _investment_table(summary: InvestmentSummary, model: Model | None = None) ->
 
 def _inputs_table(result: SimulationResult, model: Model) -> Frame:
     table = Frame(
-        "Uncertain inputs (the model file's `uncertainty:` section)",
+        "Uncertain inputs (the model file's `uncertainty:` section); pp: percentage points",
         ["Input", "Distribution"],
         [],
     )
     for value in result.inputs:
-        table.add([input_label(model, value.key, value.spec.also), _spec_text(value.spec)], [])
+        table.add(
+            [
+                input_label(model, value.key, value.spec.also),
+                _spec_text(value.spec, model, value.key),
+            ],
+            [],
+        )
     return table
 
 
 def _input_value(model: Model, path: str, value: object, apply: str) -> Cell:
     values = np.asarray(value, dtype=float)
     number = float(values.ravel()[0]) if values.size == 1 else None
-    return Cell(format_value(model, path, number, apply), number)
+    return Cell(format_value(model, path, number, apply).replace(" points", " pp"), number)
 
 
 def _tornado_table(tornado: Tornado, result: SensitivityResult, model: Model) -> Frame:
@@ -235,7 +256,7 @@ def _tornado_table(tornado: Tornado, result: SensitivityResult, model: Model) ->
     title = _labels().npsv_title(model, tornado.label)
     table = Frame(
         f"Tornado: {title} (modelled {money(tornado.base)}); each input from its P10 to its "
-        "P90, the others as modelled; rates in percentage points where the input is a change",
+        "P90, the others as modelled; pp: percentage points (a change to a rate)",
         ["Input"],
         ["Input at P10", "Input at P90", "Result at P10", "Result at P90", "Swing", ""],
         text_columns=frozenset({"Input at P10", "Input at P90", ""}),
