@@ -263,6 +263,8 @@ WHOLE_TEXT = (
     ('[data-testid="stMetricValue"]', "metric value"),
     ('[data-testid="stMetricLabel"]', "metric label"),
     ('[data-testid="stTable"] th', "table header"),
+    (".fm-table th", "table header"),
+    (".fm-table td", "table cell"),
 )
 #: For each selector: the elements whose text is cut (scroll width beyond client width).
 CUT = """(selector) => [...document.querySelectorAll(selector)]
@@ -274,7 +276,7 @@ OVERFLOW = """() => {
     const doc = document.documentElement;
     const main = document.querySelector('[data-testid="stMain"]');
     const right = main.getBoundingClientRect().right + 1;
-    const wide = [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+    const wide = [...document.querySelectorAll('[data-testid="stDataFrame"], .fm-wrap')]
         .filter(t => t.getBoundingClientRect().right > right).length;
     return {page: doc.scrollWidth - doc.clientWidth, main: main.scrollWidth - main.clientWidth,
             wide};
@@ -291,6 +293,8 @@ def test_every_page_fits_nothing_cut(page: object, width: int) -> None:
             for selector, what in WHOLE_TEXT:
                 cut = tab.evaluate(CUT, selector)
                 assert not cut, f"{name} at {width} px: {what} cut: {cut}"
+            if name == "System":
+                assert tab.locator(".fm-table th").count() > 10  # the HTML tables are measured
             overflow = tab.evaluate(OVERFLOW)
             assert overflow == {"page": 0, "main": 0, "wide": 0}, (name, width, overflow)
             if width == 1280:

@@ -56,6 +56,14 @@ STYLE = """
 [data-testid="stMetricValue"] > div { overflow: visible; text-overflow: clip; }
 [data-testid="stMetricLabel"] p { white-space: normal; }
 [data-testid="stMetricLabel"] > div { overflow: visible; }
+.fm-wrap { overflow-x: auto; max-width: 100%; margin-bottom: 1rem; }
+.fm-table { border-collapse: collapse; font-size: 0.875rem; width: 100%; }
+.fm-table th, .fm-table td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e6e6ea;
+  white-space: nowrap; background: #fff; }
+.fm-table th { font-weight: 600; color: #555; }
+.fm-table .n { text-align: right; font-variant-numeric: tabular-nums; }
+.fm-table th:first-child, .fm-table td:first-child { position: sticky; left: 0;
+  white-space: normal; min-width: 9rem; max-width: 22rem; text-align: left; z-index: 1; }
 </style>
 """
 

@@ -10,7 +10,7 @@ from finmodel.app import charts, views
 from finmodel.app.formatting import money_k
 from finmodel.app.state import Workspace, projection
 from finmodel.app.store import StoreError
-from finmodel.app.widgets import money_metric, money_table
+from finmodel.app.widgets import fast_money_table, money_metric
 from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError
 
@@ -108,13 +108,9 @@ def render(ws: Workspace) -> None:
     right.plotly_chart(charts.bridge_waterfall(result), key="chart_bridge")
 
     st.markdown("#### System position by year (£k)")
-    money_table(
-        views.system_by_year(result),
-        variance_rows=["Variance to control total"],
-        key="table_system",
-    )
+    fast_money_table(views.system_by_year(result), variance_rows=["Variance to control total"])
     st.markdown("#### Places: surplus / (deficit) by year (£k)")
-    money_table(views.places_by_year(result), key="table_places")
+    fast_money_table(views.places_by_year(result))
 
     years = result.years
     year = st.selectbox(
@@ -125,11 +121,6 @@ def render(ws: Workspace) -> None:
         key="partner_year",
     )
     st.markdown(f"#### Partners in {years[year]} (£k)")
-    money_table(
-        views.partner_table(result, year),
-        variance_columns=["Variance"],
-        hide_index=True,
-        widths={"Partner": 320, "Place": 130},
-        pinned=["Partner"],
-        key="table_partners",
+    fast_money_table(
+        views.partner_table(result, year), variance_columns=["Variance"], hide_index=True
     )
