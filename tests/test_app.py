@@ -757,3 +757,12 @@ def test_risk_labels_name_every_uncertain_input() -> None:
         "80% of modelled"
     )
     assert format_value(model, "partners.lth.costs.pay.baseline", -1234.0) == "£(1,234)k"
+
+
+def test_system_tables_are_the_engines_in_brackets_with_dashes(at: AppTest) -> None:
+    expected = engine("lsc_ics.yaml", {})
+    html = " ".join(str(getattr(h, "proto", h)) for h in at.get("html"))
+    assert money(float(expected.arrays.system_surplus[-1])) in html  # (50,943)
+    assert money(float(expected.arrays.system_surplus[-1])).startswith("(")
+    assert "Lancashire County Council" in html and ">-<" in html  # a council: no control total
+    assert "None" not in html and "nan" not in html
