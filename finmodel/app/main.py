@@ -58,12 +58,13 @@ STYLE = """
 [data-testid="stMetricLabel"] > div { overflow: visible; }
 .fm-wrap { overflow-x: auto; max-width: 100%; margin-bottom: 1rem; }
 .fm-table { border-collapse: collapse; font-size: 0.875rem; width: 100%; }
-.fm-table th, .fm-table td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e6e6ea;
-  white-space: nowrap; background: #fff; }
-.fm-table th { font-weight: 600; color: #555; }
+.fm-table th, .fm-table td { padding: 0.3rem 0.5rem; border-bottom: 1px solid #e6e6ea;
+  background: #fff; vertical-align: top; }
+.fm-table th { font-weight: 600; color: #555; vertical-align: bottom; text-align: left; }
 .fm-table .n { text-align: right; font-variant-numeric: tabular-nums; }
+.fm-table td.n { white-space: nowrap; }
 .fm-table th:first-child, .fm-table td:first-child { position: sticky; left: 0;
-  white-space: normal; min-width: 9rem; max-width: 22rem; text-align: left; z-index: 1; }
+  min-width: 13rem; max-width: 24rem; text-align: left; z-index: 1; }
 </style>
 """
 
