@@ -16,6 +16,8 @@ import sys
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finmodel.cli import appraise_commands, risk_commands
 from finmodel.cli.tables import Cell, Frame, layout, render_lines, write_csv
@@ -226,3 +228,24 @@ def test_goal_seek_on_a_profile_shifts_it_and_says_so() -> None:
         main.app, ["goal-seek", "-a", "assumptions.efficiency", "-t", "break_even"]
     )
     assert "(modelled: 1.10%)" in " ".join(single.stdout.split())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.integers(min_value=40, max_value=100),
+    names=st.lists(st.text("abc Trust NHS", min_size=1, max_size=70), min_size=1, max_size=6),
+    values=st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=1, max_size=14),
+)
+def test_any_table_fits_its_width_and_keeps_every_number_whole(
+    width: int, names: list[str], values: list[float]
+) -> None:
+    from finmodel.cli.tables import money_cell
+
+    frame = Frame("Any, £k", ["Name"], [f"Year {k + 1}" for k in range(len(values))])
+    for name in names:
+        frame.add(name, [money_cell(v) for v in values])
+    lines = render_lines(frame, width)
+    text = "\n".join(lines)
+    assert max(len(line) for line in lines) <= width
+    for v in values:
+        assert money_cell(v).text in text
