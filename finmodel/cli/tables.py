@@ -222,7 +222,7 @@ def write_csv(frames: Iterable[Frame], out: Any = None) -> None:
     writer.writerow(["table", "row", "column", "value"])
     for frame in frames:
         for row in frame.rows:
-            label = " / ".join(x for x in row.labels if x)
+            label = " / ".join(x.strip() for x in row.labels if x.strip())
             for name, cell in zip(frame.value_columns, row.cells, strict=False):
                 value = cell.raw
                 if value == "":
