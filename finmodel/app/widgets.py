@@ -11,6 +11,7 @@ import streamlit as st
 
 from finmodel.app.formatting import (
     NOT_APPLICABLE,
+    is_missing,
     money,
     money_k,
     number_columns,
@@ -124,7 +125,8 @@ def html_table(
                 text = money(value) or NOT_APPLICABLE
                 cells.append(f'<td class="n" style="{style}">{text}</td>')
             else:
-                cells.append(f"<td>{escape(str(value))}</td>")
+                text = "" if is_missing(value) else str(value).strip()
+                cells.append(f"<td>{escape(text) or NOT_APPLICABLE}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         '<div class="fm-wrap"><table class="fm-table"><thead><tr>'
