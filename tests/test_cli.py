@@ -270,3 +270,18 @@ def test_unknown_scenario_writes_nothing(tmp_path):
     result = run("run", str(MODELS / "minimal.yaml"), "--scenario", "nope", "--out", str(out_file))
     assert result.returncode == 2 and "--scenario: no scenario 'nope'" in result.stderr
     assert not out_file.exists()
+
+
+def test_validate_survives_hostile_shapes_in_one_pass(tmp_path):
+    bad = tmp_path / "hostile.yaml"
+    bad.write_text(
+        'name: x\ntimeline: {base_year: "2019/20", horizon: 2}\npartners: notalist\n'
+        "control_totals: [1, 2]\nscenarios:\n"
+        '  - id: s\n    set: {5: 1, "a..b": 3, partners.nobody.x: 1}\n  - just text\n'
+    )
+    out = run("validate", str(bad))
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == len(set(lines)) >= 5, lines
+    assert all(line.startswith(f"{bad}: ") for line in lines)
+    assert any("scenarios.s.set.a..b" in line for line in lines)

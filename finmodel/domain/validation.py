@@ -329,6 +329,7 @@ def raw_findings(data: Mapping[str, Any], check_scenarios: bool = True) -> list[
         settings = scenario.get("set") if isinstance(scenario, Mapping) else None
         if not isinstance(settings, Mapping):
             continue
+        settings = {k: v for k, v in settings.items() if isinstance(k, str)}  # others: fields
         problems = dict(overlay_problems(data, settings))
         for path in settings:
             reason = problems.get(path) or _unknown_leaf(data, path)
