@@ -16,7 +16,7 @@ import streamlit as st
 from finmodel.app import charts
 from finmodel.app.formatting import money
 from finmodel.app.state import Workspace, overlay_key
-from finmodel.app.widgets import fast_money_table, keep, kept_key, money_table, show_problems
+from finmodel.app.widgets import fast_money_table, keep, kept_key, show_problems
 from finmodel.errors import InputError
 from finmodel.investment.case import appraise_model
 
@@ -196,13 +196,9 @@ def render(ws: Workspace) -> None:
             key="chart_28_days",
         )
     st.markdown("#### Cost to each funder in the first full year (cash £k)")
-    money_table(funder_table(case), key="table_funders")
+    fast_money_table(funder_table(case))
     st.markdown("#### Change in the system variance against its control total (cash £k)")
-    money_table(
-        variance_table(case),
-        variance_columns=list(case.financial.model_years),
-        key="table_inv_variance",
-    )
+    fast_money_table(variance_table(case), variance_columns=list(case.financial.model_years))
     unmonetised = s.unmonetised
     if unmonetised:
         with st.expander("Unmonetised benefits (described, not valued)"):

@@ -8,7 +8,7 @@ from finmodel.app import charts, views
 from finmodel.app.assumptions import RISK_METHOD_LABELS
 from finmodel.app.formatting import is_missing, pct
 from finmodel.app.state import Workspace
-from finmodel.app.widgets import keep, kept_key, money_metric, money_table
+from finmodel.app.widgets import fast_money_table, keep, kept_key, money_metric
 
 
 def render(ws: Workspace) -> None:
@@ -67,11 +67,8 @@ def render(ws: Workspace) -> None:
     st.markdown("#### Income and expenditure by line and year (£k)")
     statement = views.partner_statement(result, partner_id)
     coloured = {"Surplus / (deficit)", "Variance to control total", "Risk share effect"}
-    money_table(
-        statement,
+    fast_money_table(
+        statement.set_index("Item").drop(columns=["Section"]),
         money_columns=list(result.years),
-        variance_rows=[i for i, item in enumerate(statement["Item"]) if item in coloured],
-        hide_index=True,
-        widths={"Section": "small", "Item": "medium"},
-        key="table_statement",
+        variance_rows=list(coloured),
     )
