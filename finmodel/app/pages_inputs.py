@@ -28,6 +28,8 @@ from finmodel.app.state import LoadedModel, overlay_key
 from finmodel.app.year_inputs import YearInput, shown_values, year_entry, year_inputs
 
 PAGE = "Inputs"
+#: Widths (px) of the override tables' name columns: long NHS names show whole.
+TEXT_WIDTHS = {"Partner": 330, "Line": 360, "Stream": 300}
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -172,7 +174,9 @@ def _table_editor(name: str, title: str, table: OverrideTable, version: str) -> 
         return frame
     st.markdown(f"**{title}**")
     config: dict[str, Any] = {
-        column: st.column_config.TextColumn(column, width="medium", pinned=column == "Partner")
+        column: st.column_config.TextColumn(
+            column, width=TEXT_WIDTHS[column], pinned=column == "Partner"
+        )
         for column in ("Partner", "Line", "Stream")
         if column in frame.columns
     }
