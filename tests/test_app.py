@@ -29,6 +29,7 @@ from finmodel.app.risk_labels import format_value, input_label, npsv_title
 from finmodel.app.sidebar import AS_WRITTEN, MODEL_SCENARIO, SAVED_SCENARIO, UPLOAD_OPTION
 from finmodel.app.state import LoadedModel, full_overlay, read_upload
 from finmodel.app.store import ScenarioStore
+from finmodel.app.year_inputs import shown_values, year_entry, year_inputs
 from finmodel.cli.app_commands import streamlit_command
 from finmodel.domain.validation import with_overlay
 from finmodel.engine.result import ProjectionResult
@@ -41,7 +42,7 @@ from tests.conftest import MODELS
 
 APP = str(app_script())
 DEMAND = "in:assumptions.demand_growth"
-PAGES = ("System", "Partners", "Investment", "Risk", "Scenarios", "Export")
+PAGES = ("System", "Inputs", "Partners", "Investment", "Risk", "Scenarios", "Export")
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_headline_is_the_engines_and_follows_an_assumption_and_reset(at: AppTest
     headline = at.session_state["headline"]
     assert headline.surplus == final_surplus(as_written)
     assert headline.variance == float(as_written.arrays.system_variance[-1])
-    assert metric(at, "System surplus") == money_k(final_surplus(as_written))
+    assert metric(at, "Surplus 20") == money_k(final_surplus(as_written))
     assert at.session_state["ws_overlay"] == {}
 
     before = at.session_state["headline"].surplus
@@ -99,8 +100,8 @@ def test_headline_is_the_engines_and_follows_an_assumption_and_reset(at: AppTest
     assert headline.surplus == final_surplus(expected)
     assert headline.change_from_baseline == final_surplus(expected) - before
     assert headline.surplus < before  # more demand never improves the surplus
-    assert metric(at, "System surplus") == money_k(final_surplus(expected))
-    assert metric(at, "Change from") == money_k(final_surplus(expected) - before)
+    assert metric(at, "Surplus 20") == money_k(final_surplus(expected))
+    assert metric(at, "Change vs baseline") == money_k(final_surplus(expected) - before)
     # back to the model's value: no overlay, the model's numbers again
     at.number_input(key=DEMAND).set_value(3.0).run()
     assert at.session_state["ws_overlay"] == {}
@@ -150,7 +151,7 @@ def test_partners_page_shows_the_engines_partner(at: AppTest) -> None:
     pid = "lth"
     at.selectbox(key="w:partner_choice").set_value(pid).run()
     p = expected.partner_index(pid)
-    assert metric(at, "Surplus / (deficit)") == money_k(float(expected.arrays.surplus[p, -1]))
+    assert metric(at, "Surplus 20") == money_k(float(expected.arrays.surplus[p, -1]))
     assert metric(at, "Variance") == money_k(float(expected.arrays.variance[p, -1]))
 
 
@@ -360,7 +361,7 @@ def test_money_formatting() -> None:
     assert money(-1234.4) == "(1,234)" and money_k(-1234.4) == "£(1,234)k"
     frame = pd.DataFrame({"Variance": [-5.0, np.nan, 7.0]})
     styler, _ = styled_money(frame, variance_columns=["Variance"])
-    assert styler.data["Variance"].tolist() == ["(5)", "", "7"]
+    assert styler.data["Variance"].tolist() == ["(5)", "-", "7"]  # "-": not applicable
     html = styler.to_html()
     assert "color: #b00020" in html and "color: #1b7f3b" in html
 
@@ -436,7 +437,7 @@ def test_risk_page_runs_monte_carlo_on_the_assumptions_on_screen(at: AppTest) ->
     model = with_overlay(load_model_text(text, "uncertain.yaml"), {"assumptions.inflation": 0.025})
     expected = simulate(model, draws=2000, seed=7)
     system = expected.row("system")
-    assert metric(at, "P(break even)") == f"{expected.p_break_even[system, -1] * 100:.0f}%"
+    assert metric(at, "Chance of break-even") == f"{expected.p_break_even[system, -1] * 100:.0f}%"
     assert metric(at, "Median 20") == money_k(float(expected.surplus.at(50)[system, -1]))
     # a change of assumption makes the stored run out of date, and says so
     at.number_input(key="in:assumptions.inflation").set_value(3.0).run()
@@ -458,9 +459,9 @@ def test_investment_page_and_the_selected_option(at: AppTest) -> None:
     shown = at.session_state["investment_case"]
     case = appraise_model(with_overlay(model, {path: option}), inv_id)
     np.testing.assert_array_equal(shown.economic.appraisal.npsv, case.economic.appraisal.npsv)
-    table = at.dataframe[0].value
-    assert money(float(case.economic.appraisal.npsv[-1])) in table["NPSV"].tolist()
-    assert table["Option"].iloc[-1].endswith("(selected)")
+    html = " ".join(str(getattr(h, "proto", h)) for h in at.get("html"))
+    assert money(float(case.economic.appraisal.npsv[-1])) in html
+    assert "(selected)</td>" in html
 
 
 def test_model_scenarios_load_their_overlay_exactly_with_overrides_open_or_closed(
@@ -475,16 +476,88 @@ def test_model_scenarios_load_their_overlay_exactly_with_overrides_open_or_close
     assert at.session_state["headline"].surplus == final_surplus(project(model, "higher_demand"))
     # with the overrides tables open, another scenario goes through the editable tables
     scenario = model.scenario("lower_efficiency")
-    at.session_state["overrides_open"] = True  # the expander, as a click opens it
-    at.run()
-    assert any("Cost lines" in m.value for m in at.markdown)
+    go(at, "Inputs")
+    assert any("Cost lines" in m.value for m in at.markdown)  # in the main area
+    assert not any("Cost lines" in m.value for m in at.sidebar.markdown)
     at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
     assert at.session_state["ws_overlay"] == scenario.set  # through the editable tables
-    at.session_state["overrides_open"] = False
-    at.run()
+    go(at, "System")
     assert not any("Cost lines" in m.value for m in at.markdown)
     assert at.session_state["ws_overlay"] == scenario.set
     assert at.session_state["headline"].surplus == final_surplus(project(model, scenario.id))
+
+
+def _year_rows(at: AppTest, path: str) -> list[Any]:
+    return [n for n in at.number_input if str(n.key).startswith("yr:") and f":{path}:" in n.key]
+
+
+def test_editing_one_year_of_a_control_total_changes_only_that_year(at: AppTest) -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    path = "control_totals.lth"
+    go(at, "Inputs")
+    at.selectbox(key="yr_choice").set_value(path).run()
+    rows = _year_rows(at, path)
+    path_now = [
+        float(v)
+        for v in project(model).arrays.control_total[
+            project(model).inputs.partner_ids.index("lth"), 1:
+        ]
+    ]
+    assert [r.value for r in rows] == path_now  # every year shown, not only the first
+    assert [r.label.split(",")[0] for r in rows] == project(model).years[1:]
+    rows[2].set_value(-5000.0).run()
+    expected = [*path_now[:2], -5000.0, *path_now[3:]]
+    assert at.session_state["ws_overlay"] == {path: expected}
+    result = engine("lsc_ics.yaml", {path: expected})
+    assert at.session_state["headline"].control_total == float(
+        result.arrays.system_control_total[-1]
+    )
+    go(at, "System")  # the change holds on other pages
+    assert at.session_state["ws_overlay"] == {path: expected}
+
+
+def test_apply_to_all_years_and_funding_growth_keeps_its_profile(at: AppTest) -> None:
+    path = "assumptions.funding_growth"
+    sidebar_keys = [n.key for n in at.sidebar.number_input]
+    assert f"in:{path}" not in sidebar_keys  # a path is not squeezed into one box
+    go(at, "Inputs")
+    at.selectbox(key="yr_choice").set_value(path).run()
+    rows = _year_rows(at, path)
+    assert [round(r.value, 2) for r in rows] == [5.2, 5.0, 5.0, 5.7, 5.2]
+    rows[0].set_value(6.0).run()
+    assert at.session_state["ws_overlay"] == {path: [0.06, 0.05, 0.05, 0.057, 0.052]}
+    every = next(n for n in at.number_input if str(n.key).startswith("yr_all:"))
+    every.set_value(4.0).run()
+    at.button(key=next(b.key for b in at.button if str(b.key).startswith("yr_apply:"))).click()
+    at.run()
+    assert at.session_state["ws_overlay"] == {path: [0.04] * 5}
+
+
+def test_year_inputs_cover_every_year_varying_input() -> None:
+    model = load_model(MODELS / "lsc_ics.yaml")
+    found = year_inputs(model, {})
+    groups = {spec.group for spec in found.values()}
+    assert groups == {"System", "Control totals", "Drivers", "Funding streams", "Cost lines"}
+    assert found["assumptions.funding_growth"].values == [0.052, 0.05, 0.05, 0.057, 0.052]
+    assert all(len(spec.values) == model.timeline.horizon for spec in found.values())
+    spec = found["control_totals.lth"]
+    unchanged = shown_values(spec)
+    assert year_entry(spec, unchanged, {}) is MISSING
+    one = [*unchanged[:1], unchanged[1] + 100, *unchanged[2:]]
+    assert year_entry(spec, one, {})[1] == unchanged[1] + 100
+
+
+def test_save_clears_the_form(at: AppTest, data_dir: Path) -> None:
+    go(at, "Scenarios")
+    at.text_input(key="w:user_name").input("Tester").run()
+    at.text_input(key="save_name").input("First")
+    at.text_area(key="save_note").input("a note for the first")
+    next(b for b in at.button if b.label == "Save scenario").click()
+    at.run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("Saved 'First'" in s.value for s in at.success), [s.value for s in at.success]
+    assert at.text_input(key="save_name").value == ""
+    assert at.text_area(key="save_note").value == ""
 
 
 # ------------------------------------------------------------------- Risk page, default model
@@ -556,8 +629,8 @@ def test_risk_page_monte_carlo_on_the_default_model_is_simulates(risk: AppTest) 
         _chart(at, "Deterministic")["y"], expected.deterministic[system], atol=1e-9
     )
     # the probabilities, headline and by year
-    assert metric(at, "P(break even)") == pct(expected.p_break_even[system, -1], 0)
-    assert metric(at, "P(meet control total)") == pct(expected.p_meet_control_total[system, -1], 0)
+    assert metric(at, "Chance of break-even") == pct(expected.p_break_even[system, -1], 0)
+    assert metric(at, "Chance of meeting CT") == pct(expected.p_meet_control_total[system, -1], 0)
     assert metric(at, "Median 20") == money_k(float(expected.surplus.at(50)[system, -1]))
     table = _frame_with(at, expected.years[-1])
     assert table.loc["Break even"].tolist() == [pct(v, 0) for v in expected.p_break_even[system]]
@@ -655,6 +728,20 @@ def test_risk_page_tornados_are_sensitivitys_and_goal_seek_is_the_engines(risk: 
     assert not at.success
 
 
+def test_goal_seek_on_a_profile_shifts_it_by_default(risk: AppTest) -> None:
+    at = risk
+    model = with_overlay(load_model(MODELS / "lsc_ics.yaml"), RISK_OVERLAY)
+    path = "assumptions.funding_growth"
+    at.selectbox(key="gs_path").set_value(path).run()
+    assert at.selectbox(key="gs_apply").value == "add"  # the path keeps its shape
+    at.button(key="gs_run").click().run()
+    expected = goal_seek_model(model, path, "control_total", year="2024/25", apply="add")
+    assert at.session_state["goal_seek"].outcome.value == expected.value
+    assert any("added to every year" in s.value for s in at.success)
+    at.selectbox(key="gs_apply").set_value("set").run()
+    assert any("replaces that path" in w.value for w in at.warning)
+
+
 def test_risk_labels_name_every_uncertain_input() -> None:
     model = load_model(MODELS / "lsc_ics.yaml")
     labels = {key: input_label(model, key, spec.also) for key, spec in model.uncertainty.items()}
@@ -668,3 +755,12 @@ def test_risk_labels_name_every_uncertain_input() -> None:
         "80% of modelled"
     )
     assert format_value(model, "partners.lth.costs.pay.baseline", -1234.0) == "£(1,234)k"
+
+
+def test_system_tables_are_the_engines_in_brackets_with_dashes(at: AppTest) -> None:
+    expected = engine("lsc_ics.yaml", {})
+    html = " ".join(str(getattr(h, "proto", h)) for h in at.get("html"))
+    assert money(float(expected.arrays.system_surplus[-1])) in html  # (50,943)
+    assert money(float(expected.arrays.system_surplus[-1])).startswith("(")
+    assert "Lancashire County Council" in html and ">-<" in html  # a council: no control total
+    assert "None" not in html and "nan" not in html

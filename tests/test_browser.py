@@ -37,7 +37,8 @@ SCREENSHOTS = ROOT / "test-output" / "screenshots"
 TIMEOUT_MS = 60_000
 #: Text each page shows once it has rendered.
 PAGE_TEXT = {
-    "System": "Partners behind control total",
+    "System": "Partners behind CT",
+    "Inputs": "Year by year",
     "Partners": "Income and expenditure by line and year",
     "Investment": "Investment cases",
     "Risk": "Risk: range of outcomes",
@@ -190,10 +191,10 @@ def test_finance_lead_journey(page: object, server: tuple[str, Path], tmp_path: 
     )
     _wait_headline(tab, money_k(after))
     assert after < before
-    tab.get_by_text("Per-partner and per-line overrides").click()
+    _shot(tab, "02_system_after_change")
+    _goto(tab, "Inputs")  # the overrides are edited in the main area
     tab.get_by_text("Cost lines").wait_for()
-    _shot(tab, "02_system_after_change_with_overrides")
-    tab.get_by_text("Per-partner and per-line overrides").click()
+    _shot(tab, "02_inputs")
 
     for number, name in enumerate(("Partners", "Investment"), start=3):
         _goto(tab, name)
@@ -209,7 +210,7 @@ def test_finance_lead_journey(page: object, server: tuple[str, Path], tmp_path: 
     tab.get_by_role("button", name="Run Monte Carlo").click()
     tab.get_by_text(re.compile(r"2,000 draws, seed \d+")).wait_for()
     _settle(tab)
-    assert tab.get_by_text("P(meet control total) 2024/25").count()
+    assert tab.get_by_text("Chance of meeting CT").count()
     tab.get_by_role("button", name="Find the value").click()
     tab.get_by_text("Value needed").wait_for()
     _settle(tab)
@@ -256,3 +257,83 @@ def test_finance_lead_journey(page: object, server: tuple[str, Path], tmp_path: 
         str(c.value) for row in book["Risk"].iter_rows() for c in row if isinstance(c.value, str)
     )
     assert "2,000 draws, seed 20200401" in risk  # the run on the Risk page, not a default one
+
+
+#: Elements whose text must show whole: (selector, what it is).
+WHOLE_TEXT = (
+    ('[data-testid="stMetricValue"]', "metric value"),
+    ('[data-testid="stMetricLabel"]', "metric label"),
+    ('[data-testid="stTable"] th', "table header"),
+    (".fm-table th", "table header"),
+    (".fm-table td", "table cell"),
+)
+#: For each selector: the elements whose text is cut (scroll width beyond client width).
+CUT = """(selector) => [...document.querySelectorAll(selector)]
+    .flatMap(e => [e, ...e.querySelectorAll('*')])
+    .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+    .map(e => (e.innerText || '').trim()).filter(t => t)"""
+#: Horizontal overflow of the page and of Streamlit's main area, and tables wider than it.
+OVERFLOW = """() => {
+    const doc = document.documentElement;
+    const main = document.querySelector('[data-testid="stMain"]');
+    const right = main.getBoundingClientRect().right + 1;
+    const wide = [...document.querySelectorAll('[data-testid="stDataFrame"], .fm-wrap')]
+        .filter(t => t.getBoundingClientRect().right > right).length;
+    return {page: doc.scrollWidth - doc.clientWidth, main: main.scrollWidth - main.clientWidth,
+            wide};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_every_page_fits_nothing_cut(page: object, width: int) -> None:
+    tab = page
+    tab.set_viewport_size({"width": width, "height": 1400})
+    try:
+        for name in PAGE_TEXT:
+            _goto(tab, name)
+            for selector, what in WHOLE_TEXT:
+                cut = tab.evaluate(CUT, selector)
+                assert not cut, f"{name} at {width} px: {what} cut: {cut}"
+            if name == "System":
+                assert tab.locator(".fm-table th").count() > 10  # the HTML tables are measured
+            overflow = tab.evaluate(OVERFLOW)
+            assert overflow == {"page": 0, "main": 0, "wide": 0}, (name, width, overflow)
+            if width == 1280:
+                _shot(tab, f"fit_{width}_{name.lower()}")
+    finally:
+        tab.set_viewport_size({"width": 1500, "height": 2200})
+
+
+def _wait_values(boxes: list[object], expected: list[float]) -> None:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while [float(b.input_value()) for b in boxes] != expected:
+        assert time.monotonic() < deadline, ([b.input_value() for b in boxes], expected)
+        time.sleep(0.2)
+
+
+def test_editing_one_year_of_a_control_total_changes_only_that_year(page: object) -> None:
+    tab = page
+    model = load_model(MODELS / "lsc_ics.yaml")
+    result = project(model)
+    p = result.inputs.partner_ids.index("lth")
+    before = [float(v) for v in result.arrays.control_total[p, 1:]]
+    _goto(tab, "Inputs")
+    chooser = tab.get_by_role("combobox", name="Input")
+    chooser.click()
+    chooser.fill("Lancashire Teaching Hospitals NHS Foundation Trust: control total")
+    chooser.press("Enter")
+    _settle(tab)
+    years = result.years[1:]
+    boxes = [tab.get_by_role("spinbutton", name=f"{y}, £k") for y in years]
+    boxes[0].wait_for()
+    _wait_values(boxes, before)  # every year of the path, not only the first
+    boxes[2].fill("-4321")
+    boxes[2].press("Enter")
+    _settle(tab)
+    expected = [*before[:2], -4321.0, *before[3:]]
+    _wait_values(boxes, expected)  # only that year changed
+    after = project(with_overlay(model, {"control_totals.lth": expected}))
+    ct = money_k(float(after.arrays.system_control_total[-1]))
+    _goto(tab, "System")
+    values = tab.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert ct in [v.strip() for v in values], values

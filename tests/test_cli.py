@@ -7,9 +7,12 @@ below, which run the real ``python -m finmodel`` process.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
+from finmodel.resources import template
 from tests.cli import invoke, run_script
 from tests.conftest import MODELS
 
@@ -118,8 +121,62 @@ def test_bad_input_exit_2_one_line_per_problem_no_traceback(tmp_path):
         assert out.returncode == 2
         assert "Traceback" not in out.stderr
         lines = out.stderr.strip().splitlines()
-        assert len(lines) == 1, lines  # payee is checked only once the structure is valid
+        assert len(lines) == 2, lines  # field and cross-reference problems in one pass
         assert lines[0].startswith(f"{bad}: partners.icb.costs.acute_contract.baseline (line 30):")
+        assert lines[1].startswith(f"{bad}: partners.icb.costs.acute_contract.payee (line 31):")
+        assert "payee 'nobody' is not a partner" in lines[1]
+
+
+def _nine_problems(tmp_path: Path) -> Path:
+    """Five field errors and four cross-reference errors in the minimal model."""
+    data = yaml.safe_load((MODELS / "minimal.yaml").read_text())
+    data["timeline"]["horizn"] = 3
+    data["assumptions"]["inflaton"] = 0.02
+    data["partners"][0]["kind"] = "hospital"
+    data["partners"][1]["costs"][0]["baseline"] = -5
+    data["partners"][0]["costs"][1]["efficency"] = 0.01
+    data["partners"][0]["costs"][0]["payee"] = "trustt"
+    del data["control_totals"]["trust"]
+    data["assumptions"]["demand_growth"] = [0.03, 0.03]
+    data["scenarios"][0]["set"] = {"assumptions.demand_growht": 0.04}
+    bad = tmp_path / "nine.yaml"
+    bad.write_text(yaml.safe_dump(data, sort_keys=False))
+    return bad
+
+
+def test_validate_reports_field_and_reference_problems_in_one_pass(tmp_path):
+    bad = _nine_problems(tmp_path)
+    out = invoke("validate", str(bad))
+    assert out.exit_code == 2 and "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 9 and len(set(lines)) == 9, lines  # each problem once
+    text = "\n".join(lines)
+    for expected in (
+        "timeline.horizn (line 6): unknown key",
+        "did you mean 'horizon'?",
+        "did you mean 'inflation'?",
+        "did you mean 'efficiency'?",
+        "partners.icb.kind",
+        "partners.trust.costs.staff.baseline",
+        "payee 'trustt' is not a partner (did you mean 'trust'?)",
+        "partner 'trust' is in the control total but control_totals has no entry for it",
+        "assumptions.demand_growth (line 8): needs a single number or a list of exactly 3",
+        "did you mean 'assumptions.demand_growth'?",
+    ):
+        assert expected in text, expected
+
+
+def test_validate_without_a_path_checks_the_default_model():
+    out = invoke("validate")
+    assert out.exit_code == 0, out.stderr
+    assert "lsc_ics.yaml: valid" in out.stdout
+
+
+def test_a_blank_template_says_what_to_fill_in():
+    out = invoke("validate", str(template("blank")))
+    assert out.exit_code == 2
+    assert "no partners yet: add at least one partner" in out.stderr
+    assert "List should have at least 1 item" not in out.stderr
 
 
 def test_unknown_scenario_and_missing_file_exit_2(tmp_path):
@@ -234,3 +291,18 @@ def test_unknown_scenario_writes_nothing(tmp_path):
     )
     assert result.exit_code == 2 and "--scenario: no scenario 'nope'" in result.stderr
     assert not out_file.exists()
+
+
+def test_validate_survives_hostile_shapes_in_one_pass(tmp_path):
+    bad = tmp_path / "hostile.yaml"
+    bad.write_text(
+        'name: x\ntimeline: {base_year: "2019/20", horizon: 2}\npartners: notalist\n'
+        "control_totals: [1, 2]\nscenarios:\n"
+        '  - id: s\n    set: {5: 1, "a..b": 3, partners.nobody.x: 1}\n  - just text\n'
+    )
+    out = invoke("validate", str(bad))
+    assert out.exit_code == 2 and "Traceback" not in out.stderr, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == len(set(lines)) >= 5, lines
+    assert all(line.startswith(f"{bad}: ") for line in lines)
+    assert any("scenarios.s.set.a..b" in line for line in lines)

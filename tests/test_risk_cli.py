@@ -41,14 +41,15 @@ def test_simulate_prints_the_fan_and_probabilities():
         "P5",
         "P50",
         "P95",
-        "P(meet control total)",
-        "P(break even)",
+        "Chance of meeting the control total",
+        "Chance of breaking even",
         "600 draws, seed 3, random sampling",
-        "Investment ipa_uplift",
+        "IPA / Continuing Healthcare service uplift: NPSV",
         "Uncertain inputs",
     ):
         assert expected in text
     assert "2024/25" in text
+    assert not re.search(r"\b20\d\d-\d\d\b", text)  # months read "Jun 2021", never "2021-06"
 
 
 def test_simulate_json_is_reproducible_whatever_the_chunk_size():
@@ -98,15 +99,19 @@ def test_sensitivity_prints_tornados_largest_first():
     assert swings == sorted(swings, reverse=True)
     table = invoke("sensitivity")
     assert "Tornado: System surplus 2024/25" in table.stdout
-    assert "assumptions.inflation" in table.stdout
+    assert "Inflation, every line" in table.stdout and "assumptions." not in table.stdout
+    assert (
+        "-0.53 pp" in table.stdout and "pp: percentage points" in table.stdout
+    )  # a change to a rate, in percentage points
+    assert "2 inputs with no effect on this result left out" in table.stdout
 
 
 def test_goal_seek_prints_the_value_and_json():
     out = invoke("goal-seek", "--assumption", "assumptions.efficiency", "--target", "control_total")
     assert out.exit_code == 0, out.output
-    # the default model's assumptions.efficiency is the CCGs' QIPP, 1%
-    assert re.search(r"assumptions\.efficiency = 0\.01\d+ \(modelled: 0\.01\)", out.stdout)
-    assert "meets its control total in 2024/25" in out.stdout
+    text = " ".join(out.stdout.split())
+    assert re.search(r"Efficiency \(QIPP\) at 1\.\d\d% \(modelled: 1\.00%\)", text), text
+    assert "meets its control total in 2024/25" in text
     js = invoke(
         "goal-seek",
         "-a",

@@ -53,7 +53,9 @@ def test_problems_name_path_and_line_and_come_together():
         or any("partners.icb.funding.allocation.baseline (line 9)" in f for f in found)
     )
     assert any("partners.icb.costs.acute.colour (line 11): unknown key" in f for f in found)
-    assert len(found) == 2
+    # the payee is checked on the raw data too: every problem in one pass
+    assert any("payee 'trusts' is not a partner (did you mean 'trust'?)" in f for f in found)
+    assert len(found) == 3
 
 
 def test_whole_model_checks_are_all_reported():

@@ -57,7 +57,12 @@ RISK_METHOD_LABELS = {
 _RATES = (
     ("demand_growth", "Demand growth", "Activity volume growth a year (lines with no driver)."),
     ("inflation", "Inflation", "Pay and price inflation a year."),
-    ("efficiency", "Efficiency (CIP)", "Cost improvement a year, as a share of cost."),
+    (
+        "efficiency",
+        "Efficiency (QIPP)",
+        "Default efficiency a year on lines with no rate of their own (commissioners' QIPP; "
+        "trust CIP and the tariff efficiency factor are set on their lines).",
+    ),
     ("funding_growth", "Funding growth", "Growth a year of allocations, grants and council tax."),
 )
 

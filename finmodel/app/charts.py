@@ -28,7 +28,7 @@ _LAYOUT: dict[str, Any] = {
 
 
 def _y_axis(title: str = "£k") -> dict[str, Any]:
-    return {"title": title, "tickformat": ",.0f", "zeroline": True, "zerolinecolor": "#888"}
+    return {"title": title, "tickformat": "(,.0f", "zeroline": True, "zerolinecolor": "#888"}
 
 
 def _money_list(values: Sequence[float] | np.ndarray) -> list[str]:
@@ -246,7 +246,7 @@ def tornado_chart(rows: Sequence[tuple[str, float, float, str, str]], base: floa
     )
     figure.update_layout(
         barmode="overlay",
-        xaxis={"tickformat": ",.0f", "range": [low - pad, high + pad]},
+        xaxis={"tickformat": "(,.0f", "range": [low - pad, high + pad]},
         yaxis={"automargin": True},
         **{
             **_LAYOUT,

@@ -23,11 +23,13 @@ from finmodel.formatting import money
 
 __all__ = [
     "NEGATIVE_COLOUR",
+    "NOT_APPLICABLE",
     "POSITIVE_COLOUR",
     "is_missing",
     "money",
     "money_frame",
     "money_k",
+    "number_columns",
     "pct",
     "pct_or_list",
     "short_hash",
@@ -35,6 +37,8 @@ __all__ = [
     "variance_colour",
 ]
 
+#: Shown where a figure does not apply (a council's control total, a base-year variance).
+NOT_APPLICABLE = "-"
 #: Text colours of an adverse (red) and favourable (green) variance, readable on white.
 NEGATIVE_COLOUR = "#b00020"
 POSITIVE_COLOUR = "#1b7f3b"
@@ -46,13 +50,13 @@ def is_missing(value: Any) -> bool:
 
 
 def money_k(value: float | None) -> str:
-    """Money with its unit for headlines: ``£(1,234)k``; ``n/a`` when missing.
+    """Money with its unit for headlines: ``£(1,234)k``; ``-`` when it does not apply.
 
     >>> money_k(-1234.0), money_k(25.0), money_k(float("nan"))
-    ('£(1,234)k', '£25k', 'n/a')
+    ('£(1,234)k', '£25k', '-')
     """
     if is_missing(value):
-        return "n/a"
+        return NOT_APPLICABLE
     return f"£{money(value)}k"
 
 
@@ -92,12 +96,27 @@ def variance_colour(value: Any) -> str:
 
 
 def money_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """A copy with money columns (default: all numeric ones) as £k text, brackets for negatives."""
+    """A copy with money columns (default: all numeric ones, including columns of numbers with
+    gaps) as £k text, brackets for negatives, ``-`` where a figure does not apply.
+
+    >>> money_frame(pd.DataFrame({"v": [-5.0, None]}, dtype=object))["v"].tolist()
+    ['(5)', '-']
+    """
     out = frame.copy()
-    chosen = list(columns) if columns is not None else list(frame.select_dtypes("number").columns)
+    chosen = list(columns) if columns is not None else number_columns(frame)
     for column in chosen:
-        out[column] = [money(v) for v in frame[column].tolist()]
+        out[column] = [money(v) or NOT_APPLICABLE for v in frame[column].tolist()]
     return out
+
+
+def number_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns holding only numbers and gaps (None/NaN), whatever their dtype."""
+    found = []
+    for column in frame.columns:
+        values = [v for v in frame[column].tolist() if not is_missing(v)]
+        if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            found.append(column)
+    return found
 
 
 def styled_money(
@@ -116,11 +135,7 @@ def styled_money(
     >>> styler.data["v"].tolist(), columns
     (['(5)', '3'], ['v'])
     """
-    columns = (
-        list(money_columns)
-        if money_columns is not None
-        else list(frame.select_dtypes("number").columns)
-    )
+    columns = list(money_columns) if money_columns is not None else number_columns(frame)
     shown = money_frame(frame, columns)
     css = pd.DataFrame("", index=frame.index, columns=frame.columns)
     for column in [c for c in variance_columns if c in frame.columns]:

@@ -239,8 +239,13 @@ def _show(ws: Workspace, request: Request, answer: Answer, label: str) -> None:
         names = dict(zip(case.streams.option_ids, case.streams.option_names, strict=True))
         who = f"option “{names.get(option, option)}”"
     when = "by the end of" if service else "in"
+    how = {
+        "add": " added to every year (a shift; a year-by-year path keeps its shape)",
+        "scale": " of every year's modelled value (a scale factor; the path keeps its shape)",
+    }.get(o.apply, "")
+    value = value.replace(" points", " percentage points")
     st.success(
-        f"**{label}: {value}** (modelled {current}): {o.target.describe(who)} {when} {o.year}."
+        f"**{label}: {value}**{how} (modelled {current}): {o.target.describe(who)} {when} {o.year}."
     )
     cols = st.columns(4)
     cols[0].metric("Value needed", value)
@@ -277,9 +282,19 @@ def render(ws: Workspace) -> None:
         key="gs_path",
         help="Type to search. Inputs with `*` set every matching line to the same value.",
     )
+    profile = _profile(ws, path)
+    if profile is not None and st.session_state.get("gs_apply_for") != path:
+        st.session_state["gs_apply"] = "add"  # a path keeps its shape unless asked otherwise
+    st.session_state["gs_apply_for"] = path
     apply = cols[1].selectbox(
         "Vary", list(APPLY_LABELS), format_func=lambda a: APPLY_LABELS[a], key="gs_apply"
     )
+    if profile is not None and apply == "set":
+        st.warning(
+            f"{labels[path]} is given year by year ({profile}): the value itself puts one value "
+            "in every year and replaces that path. A change (a shift added to every year) or a "
+            "multiple keeps its shape."
+        )
     is_service = ".service.parameters." in path
     request = _service_request(ws, path, apply) if is_service else _finance_request(ws, path, apply)
     if request is None:
@@ -294,6 +309,18 @@ def render(ws: Workspace) -> None:
     st.session_state["goal_seek"] = answer
     spec = model.uncertainty.get(path)
     _show(ws, request, answer, input_label(model, path, spec.also if spec is not None else ()))
+
+
+def _profile(ws: Workspace, path: str) -> str | None:
+    """The year-by-year values of an input as text when they differ by year, else None."""
+    from finmodel.app.pages_inputs import inputs_for
+    from finmodel.app.year_inputs import shown_values
+
+    spec = inputs_for(ws.loaded, ws.overlay).get(path)
+    if spec is None or len(set(spec.values)) <= 1:
+        return None
+    shown = shown_values(spec)
+    return ", ".join(f"{v:.2f}%" if spec.kind == "rate" else money_k(v) for v in shown)
 
 
 def _path_label(model: Model, path: str) -> str:

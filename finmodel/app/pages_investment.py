@@ -16,7 +16,7 @@ import streamlit as st
 from finmodel.app import charts
 from finmodel.app.formatting import money
 from finmodel.app.state import Workspace, overlay_key
-from finmodel.app.widgets import keep, kept_key, money_table, show_problems
+from finmodel.app.widgets import fast_money_table, keep, kept_key, show_problems
 from finmodel.errors import InputError
 from finmodel.investment.case import appraise_model
 
@@ -160,13 +160,11 @@ def render(ws: Workspace) -> None:
         f"({e.discount_version}), {e.years[0]} to {e.years[-1]}. The option laid over the "
         f"projection is chosen in the sidebar: {s.option_names[s.selected]}."
     )
-    money_table(
+    fast_money_table(
         options_table(case),
         money_columns=["£k a year", "PV costs", "PV benefits", "NPSV"],
         variance_columns=["NPSV"],
         hide_index=True,
-        widths={"Option": 215, "Rank": 50, "BCR": 50},
-        key="table_options",
     )
     switching = switching_table(case)
     if switching is not None:
@@ -180,7 +178,7 @@ def render(ws: Workspace) -> None:
             charts.lines_by_option(
                 months,
                 {s.option_names[o]: service.overdue_backlog[o] for o in range(len(s.option_ids))},
-                "Overdue reviews (backlog) by month",
+                "Overdue reviews by month",
                 "Reviews overdue",
             ),
             key="chart_backlog",
@@ -192,19 +190,15 @@ def render(ws: Workspace) -> None:
                     s.option_names[o]: service.share_within_28_days[o] * 100
                     for o in range(len(s.option_ids))
                 },
-                "Decisions within 28 days by month (%; standard 80%)",
+                "Decided within 28 days (%; standard 80%)",
                 "% within 28 days",
             ),
             key="chart_28_days",
         )
     st.markdown("#### Cost to each funder in the first full year (cash £k)")
-    money_table(funder_table(case), key="table_funders")
+    fast_money_table(funder_table(case))
     st.markdown("#### Change in the system variance against its control total (cash £k)")
-    money_table(
-        variance_table(case),
-        variance_columns=list(case.financial.model_years),
-        key="table_inv_variance",
-    )
+    fast_money_table(variance_table(case), variance_columns=list(case.financial.model_years))
     unmonetised = s.unmonetised
     if unmonetised:
         with st.expander("Unmonetised benefits (described, not valued)"):

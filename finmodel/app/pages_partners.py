@@ -8,7 +8,7 @@ from finmodel.app import charts, views
 from finmodel.app.assumptions import RISK_METHOD_LABELS
 from finmodel.app.formatting import is_missing, pct
 from finmodel.app.state import Workspace
-from finmodel.app.widgets import keep, kept_key, money_metric, money_table
+from finmodel.app.widgets import fast_money_table, keep, kept_key, money_metric
 
 
 def render(ws: Workspace) -> None:
@@ -33,12 +33,13 @@ def render(ws: Workspace) -> None:
     st.subheader(f"{names[partner_id]} · {partner.kind.value.replace('_', ' ')} · {partner.place}")
 
     cols = st.columns(4)
-    money_metric(cols[0], f"Surplus / (deficit) {final}", float(a.surplus[p, -1]))
+    money_metric(cols[0], f"Surplus {final}", float(a.surplus[p, -1]))
     share = views.risk_share_of(result, partner_id)
     if share is None:
-        cols[1].metric(f"Control total {final}", "not in control total")
-        cols[2].metric("Variance", "n/a")
-        cols[3].metric("After risk share", "n/a")
+        outside = "Not in the system control total."
+        cols[1].metric(f"Control total {final}", "-", help=outside)
+        cols[2].metric(f"Variance {final}", "-", help=outside)
+        cols[3].metric("After risk share", "-", help=outside)
     else:
         money_metric(cols[1], f"Control total {final}", float(a.control_total[p, -1]))
         money_metric(
@@ -46,11 +47,11 @@ def render(ws: Workspace) -> None:
             f"Variance {final}",
             float(a.variance[p, -1]),
             float(a.variance[p, -1]),
-            "vs control total",
+            "vs CT",
         )
         money_metric(
             cols[3],
-            f"After risk share {final}",
+            "After risk share",
             float(a.surplus_after_risk_share[p, -1]),
             help_text=f"Control total plus {pct(share, 1)} of the system variance.",
         )
@@ -66,11 +67,8 @@ def render(ws: Workspace) -> None:
     st.markdown("#### Income and expenditure by line and year (£k)")
     statement = views.partner_statement(result, partner_id)
     coloured = {"Surplus / (deficit)", "Variance to control total", "Risk share effect"}
-    money_table(
-        statement,
+    fast_money_table(
+        statement.set_index("Item").drop(columns=["Section"]),
         money_columns=list(result.years),
-        variance_rows=[i for i, item in enumerate(statement["Item"]) if item in coloured],
-        hide_index=True,
-        widths={"Section": "small", "Item": "medium"},
-        key="table_statement",
+        variance_rows=list(coloured),
     )

@@ -99,9 +99,16 @@ def _show(result: SimulationResult, model: Model) -> None:
     money_metric(cols[1], f"P10 {years[-1]}", float(bands["P10"][final]))
     money_metric(cols[2], f"P90 {years[-1]}", float(bands["P90"][final]))
     cols[3].metric(
-        f"P(meet control total) {years[-1]}", pct(result.p_meet_control_total[system, final], 0)
+        "Chance of meeting CT",
+        pct(result.p_meet_control_total[system, final], 0),
+        help=f"Share of draws with the system surplus at or above its control total in "
+        f"{years[-1]}.",
     )
-    cols[4].metric(f"P(break even) {years[-1]}", pct(result.p_break_even[system, final], 0))
+    cols[4].metric(
+        "Chance of break-even",
+        pct(result.p_break_even[system, final], 0),
+        help=f"Share of draws with a system surplus of zero or more in {years[-1]}.",
+    )
     st.plotly_chart(
         charts.fan_chart(
             years,

@@ -45,6 +45,12 @@ def _save_form(ws: Workspace) -> None:
     if ws.result is None:
         st.info("Fix the problems with the assumptions before saving.")
         return
+    ss = st.session_state
+    if ss.pop("save_reset", False):  # the last save succeeded: a fresh, empty form
+        ss.pop("save_name", None)
+        ss.pop("save_note", None)
+    if done := ss.pop("save_done", None):
+        st.success(done)
     with st.form("save_form", clear_on_submit=False):
         name = st.text_input("Scenario name", key="save_name", max_chars=120)
         note = st.text_area("Note (optional)", key="save_note", max_chars=2000, height=68)
@@ -68,12 +74,14 @@ def _save_form(ws: Workspace) -> None:
     except StoreError as err:
         st.error(f"Not saved: {err}")
         return
-    st.session_state["ws_label"] = saved.name
-    st.session_state["scenario_choice_pending"] = SAVED_SCENARIO + saved.name
-    st.success(
+    ss["ws_label"] = saved.name
+    ss["scenario_choice_pending"] = SAVED_SCENARIO + saved.name
+    ss["save_done"] = (
         f"Saved '{saved.name}' (revision {saved.revision}, {len(saved.assumptions)} inputs) "
         f"by {saved.saved_by} at {saved.saved_at:%Y-%m-%d %H:%M:%S} UTC."
     )
+    ss["save_reset"] = True  # the name and note must not carry over into the next save
+    st.rerun()
 
 
 def _load(ws: Workspace, saved: list[SavedScenario]) -> None:

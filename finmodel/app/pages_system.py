@@ -10,7 +10,7 @@ from finmodel.app import charts, views
 from finmodel.app.formatting import money_k
 from finmodel.app.state import Workspace, projection
 from finmodel.app.store import StoreError
-from finmodel.app.widgets import money_metric, money_table
+from finmodel.app.widgets import fast_money_table, money_metric
 from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError
 
@@ -77,11 +77,12 @@ def render(ws: Workspace) -> None:
     cols = st.columns(4)
     money_metric(
         cols[0],
-        f"System surplus / (deficit) {h.year}",
+        f"Surplus {h.year}",
         h.surplus,
         h.variance,
-        "vs control total",
-        "Consolidated: internal flows between partners are eliminated.",
+        "vs CT",
+        f"System surplus / (deficit) in {h.year}, and its variance against the control total "
+        "(CT). Consolidated: internal flows between partners are eliminated.",
     )
     money_metric(
         cols[1],
@@ -91,15 +92,15 @@ def render(ws: Workspace) -> None:
     )
     money_metric(
         cols[2],
-        f"Change from {baseline_name.removeprefix('Saved: ')}",
+        "Change vs baseline",
         h.change_from_baseline,
-        help_text=f"Final-year system surplus on screen minus the baseline's "
-        f"({money_k(h.baseline_surplus)}).",
+        help_text=f"Final-year system surplus on screen minus that of "
+        f"{baseline_name.removeprefix('Saved: ')} ({money_k(h.baseline_surplus)}).",
     )
     cols[3].metric(
-        "Partners behind control total",
+        "Partners behind CT",
         f"{h.partners_adverse} of {h.partners_in_control_total}",
-        help=f"Partners in the control total with an adverse variance in {h.year}.",
+        help=f"Partners in the control total (CT) with an adverse variance in {h.year}.",
     )
 
     left, right = st.columns(2)
@@ -107,13 +108,9 @@ def render(ws: Workspace) -> None:
     right.plotly_chart(charts.bridge_waterfall(result), key="chart_bridge")
 
     st.markdown("#### System position by year (£k)")
-    money_table(
-        views.system_by_year(result),
-        variance_rows=["Variance to control total"],
-        key="table_system",
-    )
+    fast_money_table(views.system_by_year(result), variance_rows=["Variance to control total"])
     st.markdown("#### Places: surplus / (deficit) by year (£k)")
-    money_table(views.places_by_year(result), key="table_places")
+    fast_money_table(views.places_by_year(result))
 
     years = result.years
     year = st.selectbox(
@@ -124,10 +121,6 @@ def render(ws: Workspace) -> None:
         key="partner_year",
     )
     st.markdown(f"#### Partners in {years[year]} (£k)")
-    money_table(
-        views.partner_table(result, year),
-        variance_columns=["Variance"],
-        hide_index=True,
-        widths={"Partner": 320, "Place": 130},
-        key="table_partners",
+    fast_money_table(
+        views.partner_table(result, year), variance_columns=["Variance"], hide_index=True
     )

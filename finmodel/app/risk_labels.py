@@ -9,7 +9,7 @@ percentage, money as £k, a multiple of the modelled value as a percentage of it
 >>> from finmodel.io.yaml_io import load_model
 >>> m = load_model("models/minimal.yaml")
 >>> input_label(m, "assumptions.efficiency")
-'Efficiency (CIP)'
+'Efficiency (QIPP)'
 >>> format_value(m, "assumptions.efficiency", 0.015066, "set")
 '1.51%'
 >>> format_value(m, "assumptions.efficiency", 1.2, "scale")
@@ -33,7 +33,7 @@ ValueKind = Literal["rate", "money", "number"]
 ASSUMPTION_NAMES = {
     "demand_growth": "Demand growth",
     "inflation": "Inflation",
-    "efficiency": "Efficiency (CIP)",
+    "efficiency": "Efficiency (QIPP)",
     "funding_growth": "Funding growth",
     "non_demographic_growth": "Non-demographic growth",
 }

@@ -12,7 +12,6 @@ Nothing typed is evaluated: numbers come from number inputs and tables, names ar
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,7 +26,8 @@ from finmodel.app.assumptions import (
     to_display,
 )
 from finmodel.app.formatting import pct_or_list
-from finmodel.app.overrides import OverrideTable, override_tables, table_entries
+from finmodel.app.pages_inputs import PAGE as PAGE_INPUTS
+from finmodel.app.pages_inputs import input_entries, inputs_for, tables_for
 from finmodel.app.state import (
     MAX_UPLOAD_MB,
     UPLOAD_TYPES,
@@ -37,14 +37,13 @@ from finmodel.app.state import (
     full_overlay,
     load_bundled,
     load_upload,
-    overlay_key,
     projection,
     scenario_store,
 )
 from finmodel.app.store import ScenarioStore, StoreError
 from finmodel.errors import InputError
 
-PAGES = ("System", "Partners", "Investment", "Risk", "Scenarios", "Export")
+PAGES = ("System", "Inputs", "Partners", "Investment", "Risk", "Scenarios", "Export")
 UPLOAD_OPTION = "Upload a file…"
 AS_WRITTEN = "Model as written"
 MODEL_SCENARIO = "Model scenario: "
@@ -68,6 +67,7 @@ def load_overlay(
     ss["ws_label"] = label
     ss["ws_version"] = ss.get("ws_version", 0) + 1
     ss["ws_table_entries"] = None  # the tables restart from the overlay
+    ss["ws_year_entries"] = None  # and the year-by-year paths
     ss["ws_table_basis"] = {}
     for spec in main_assumptions(loaded.model):
         value = overlay.get(spec.path, spec.model_value)
@@ -138,20 +138,29 @@ def _caption(spec: AssumptionSpec) -> str:
     return f"Model: {_default_text(spec)} · Source: {source}"
 
 
-def _assumption_widget(spec: AssumptionSpec, base: Mapping[str, Any]) -> Any:
+def _by_year_note(spec: AssumptionSpec, base: Mapping[str, Any]) -> None:
+    """A year-varying assumption in the sidebar: its path as text, edited on the Inputs page
+    (a single box would show one year and flatten the path when typed in)."""
+    entries = st.session_state.get("ws_year_entries") or {}
+    value = entries.get(spec.path, base.get(spec.path, spec.model_value))
+    st.markdown(f"**{spec.label}**, % a year by year")
+    st.caption(f"{pct_or_list(value)} · edit year by year on the Inputs page")
+
+
+def _assumption_widget(
+    spec: AssumptionSpec, base: Mapping[str, Any], *, by_year: bool = False
+) -> Any:
     key = _widget_key(spec.path)
     ss = st.session_state
+    if spec.kind == "rate" and (by_year or isinstance(base.get(spec.path, spec.model_value), list)):
+        _by_year_note(spec, base)
+        return MISSING
     if key not in ss:
         value = base.get(spec.path, spec.model_value)
         if spec.kind == "choice" and value not in spec.options:
             value = spec.model_value
         ss[key] = to_display(value, spec.kind)
     help_text = f"{spec.help}\n\nModel value: {_default_text(spec)}\n\nSource: {spec.source}"
-    if isinstance(spec.model_value, list):
-        help_text += (
-            "\n\nThe model gives one value a year; the box shows the first projected year. "
-            "Type another number to apply it to every year."
-        )
     if spec.kind == "rate":
         st.number_input(
             f"{spec.label}, % a year",
@@ -179,82 +188,14 @@ def _assumption_widget(spec: AssumptionSpec, base: Mapping[str, Any]) -> Any:
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _tables(digest: str, base_key: str, _loaded: LoadedModel, _base: Any) -> Any:
-    return override_tables(_loaded.model, _base)
-
-
-def _table_editor(name: str, title: str, table: OverrideTable, version: str) -> Any:
-    frame = table.frame
-    if frame.empty:
-        return frame
-    st.markdown(f"**{title}**")
-    config: dict[str, Any] = {
-        column: st.column_config.TextColumn(column, width="small", pinned=column != "Partner")
-        for column in ("Partner", "Line", "Stream")
-        if column in frame.columns
-    }
-    for column in table.editable:
-        money_col = column.endswith("£k")
-        config[column] = st.column_config.NumberColumn(
-            column,
-            format="%,.0f" if money_col else "%.2f",
-            step=1.0 if money_col else 0.01,
-            min_value=None
-            if money_col and column.startswith("Control")
-            else (0.0 if money_col else -90.0),
-            help="Blank: as in the model." if not money_col else "£k",
-        )
-    return st.data_editor(
-        frame,
-        key=f"ed:{name}:{version}",
-        disabled=[c for c in frame.columns if c not in table.editable],
-        column_config=config,
-        num_rows="fixed",
-        hide_index=True,
-        width="stretch",
-    )
-
-
-def _overrides(
-    loaded: LoadedModel, tables: dict[str, OverrideTable], base: Mapping[str, Any], version: int
-) -> dict[str, Any]:
-    """The overrides expander; returns the entries its tables set.
-
-    The tables are drawn only while the expander is open (they are the costliest part of a
-    rerun). Their entries are kept in session state (``ws_table_entries``) so they still apply
-    while it is closed; on opening again the tables start from those entries.
-    """
-    ss = st.session_state
-    if ss.get("ws_table_entries") is None:  # just loaded: the starting point's own overrides
-        paths = set().union(*(t.paths for t in tables.values()))
-        ss["ws_table_entries"] = {p: v for p, v in base.items() if p in paths}
-    expander = st.expander(
-        "Per-partner and per-line overrides", key="overrides_open", on_change="rerun"
-    )
-    if not expander.open:
-        ss["ws_table_basis"] = dict(ss["ws_table_entries"])
-        return dict(ss["ws_table_entries"])
-    basis: dict[str, Any] = ss.get("ws_table_basis", {})
-    start = {**base, **basis}
-    shown = _tables(loaded.digest, overlay_key(start), loaded, start)
-    tag = hashlib.sha256(overlay_key(basis).encode()).hexdigest()[:8]
-    entries: dict[str, Any] = {}
-    with expander:
-        st.caption(
-            "Rates in % a year, money in £k. A blank rate: as in the model. A value given "
-            "year by year shows its first projected year; typing a number applies it to "
-            "every year."
-        )
-        for name, title in (
-            ("costs", "Cost lines"),
-            ("funding", "Funding streams"),
-            ("partners", "Partners"),
-        ):
-            edited = _table_editor(name, title, shown[name], f"{version}:{tag}")
-            entries.update(table_entries(shown[name], edited, base))
-    ss["ws_table_entries"] = entries
-    return entries
+def _projected_years(
+    loaded: LoadedModel, base: Mapping[str, Any], settings: Mapping[str, Any]
+) -> list[str]:
+    """Labels of the projected years (``2020/21``...) for the horizon on screen."""
+    timeline = loaded.model.timeline
+    horizon = int(settings.get(HORIZON_PATH, base.get(HORIZON_PATH, timeline.horizon)))
+    first = int(str(timeline.base_year)[:4]) + 1
+    return [f"{y}/{(y + 1) % 100:02d}" for y in range(first, first + horizon)]
 
 
 def render_sidebar() -> tuple[str, Workspace | None, list[str]]:
@@ -289,15 +230,25 @@ def render_sidebar() -> tuple[str, Workspace | None, list[str]]:
         st.markdown("#### Assumptions")
         settings: dict[str, Any] = {}
         specs = main_assumptions(loaded.model)
+        year_paths = set(ss.get("ws_year_entries") or {})
         for spec in specs:
-            value = _assumption_widget(spec, base)
+            value = _assumption_widget(spec, base, by_year=spec.path in year_paths)
             if value is not MISSING:
                 settings[spec.path] = value
-        tables = _tables(loaded.digest, overlay_key(base), loaded, base)
-        settings.update(_overrides(loaded, tables, base, version))
-        covered = {spec.path for spec in specs}.union(*(t.paths for t in tables.values()))
-        carried = {p: v for p, v in base.items() if p not in covered}
-        overlay = full_overlay(loaded.model, {**carried, **settings}, resize=HORIZON_PATH in base)
+    # the Inputs page's editors draw in the main area, before the projection runs
+    years = _projected_years(loaded, base, settings)
+    table_entries, year_entries = input_entries(
+        loaded, base, version, years, draw=page == PAGE_INPUTS, sidebar=dict(settings)
+    )
+    settings.update(table_entries)
+    settings.update(year_entries)  # a path edited year by year wins
+    tables = tables_for(loaded, base)
+    covered = {spec.path for spec in specs}.union(
+        *(t.paths for t in tables.values()), inputs_for(loaded, base)
+    )
+    carried = {p: v for p, v in base.items() if p not in covered}
+    overlay = full_overlay(loaded.model, {**carried, **settings}, resize=HORIZON_PATH in base)
+    with st.sidebar:
         cols = st.columns([3, 2])
         cols[0].caption(f"{len(overlay)} input(s) differ from the model file.")
         cols[1].button(

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from html import escape
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from finmodel.app.formatting import money_k, styled_money
+from finmodel.app.formatting import (
+    NOT_APPLICABLE,
+    is_missing,
+    money,
+    money_k,
+    number_columns,
+    styled_money,
+    variance_colour,
+)
 
 
 def money_metric(
@@ -43,10 +52,13 @@ def money_table(
     hide_index: bool = False,
     key: str | None = None,
     widths: dict[str, str | int] | None = None,
+    pinned: Iterable[str] = (),
 ) -> None:
     """A read-only table with money as £k text and variances coloured by sign.
 
     ``widths`` sets text columns' widths (``"small"``, ``"medium"``, ``"large"`` or pixels).
+    The table fits the page; when its columns do not, it scrolls sideways inside itself with
+    the ``pinned`` columns (default: the first text column, or the row labels) frozen.
     """
     variance_columns, variance_rows = list(variance_columns), list(variance_rows)
     styler, columns = styled_money(frame, money_columns, variance_columns, variance_rows)
@@ -58,6 +70,13 @@ def money_table(
         for c, w in (widths or {}).items()
     }
     config.update({c: st.column_config.TextColumn(alignment="right") for c in columns})
+    labels = [c for c in frame.columns if c not in columns]
+    frozen = list(pinned) or labels[:1]
+    for c in frozen:
+        config[c] = st.column_config.TextColumn(
+            width=(widths or {}).get(c),  # type: ignore[arg-type]
+            pinned=True,
+        )
     st.dataframe(
         data,
         column_config=config,
@@ -66,6 +85,62 @@ def money_table(
         width="stretch",
         key=key,
     )
+
+
+def html_table(
+    frame: pd.DataFrame,
+    *,
+    money_columns: Iterable[str] | None = None,
+    variance_columns: Iterable[str] = (),
+    variance_rows: Iterable[Any] = (),
+    hide_index: bool = False,
+) -> str:
+    """A read-only money table as HTML: £k text with negatives in brackets, ``-`` where a
+    figure does not apply, variances red or green, headers never cut (the table scrolls
+    sideways inside the page with its first column frozen when it is wider than the page).
+
+    Much cheaper to send than a pandas Styler (a few hundred microseconds against tens of
+    milliseconds), which keeps a rerun fast.
+
+    >>> "(5)" in html_table(pd.DataFrame({"v": [-5.0]}, index=["a"]), variance_columns=["v"])
+    True
+    """
+    columns = list(money_columns) if money_columns is not None else number_columns(frame)
+    colour_columns = set(variance_columns)
+    colour_rows = set(variance_rows)
+    head = [] if hide_index else [f"<th>{escape(str(frame.index.name or ''))}</th>"]
+    head += [
+        f'<th class="n">{escape(str(c))}</th>' if c in columns else f"<th>{escape(str(c))}</th>"
+        for c in frame.columns
+    ]
+    body = []
+    for label, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        cells = [] if hide_index else [f"<td>{escape(str(label))}</td>"]
+        for column, value in zip(frame.columns, row, strict=True):
+            if column in columns:
+                style = (
+                    variance_colour(value)
+                    if column in colour_columns or label in colour_rows
+                    else ""
+                )
+                text = money(value) or NOT_APPLICABLE
+                cells.append(f'<td class="n" style="{style}">{text}</td>')
+            else:
+                text = "" if is_missing(value) else str(value).strip()
+                cells.append(f"<td>{escape(text) or NOT_APPLICABLE}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        '<div class="fm-wrap"><table class="fm-table"><thead><tr>'
+        + "".join(head)
+        + "</tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table></div>"
+    )
+
+
+def fast_money_table(frame: pd.DataFrame, **options: Any) -> None:
+    """Draw :func:`html_table` (the same options)."""
+    st.html(html_table(frame, **options))
 
 
 def show_problems(title: str, problems: list[str]) -> None:

@@ -38,6 +38,8 @@ def streamlit_command(address: str, port: int, headless: bool) -> list[str]:
         str(MAX_UPLOAD_MB),
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
 
 

@@ -53,6 +53,10 @@ def handles_errors(func: F) -> F:
             raise typer.Exit(EXIT_FAILURE) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader stopped early (``| head``): not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+            raise typer.Exit(EXIT_OK) from None
         except Exception as err:  # an internal fault: say so briefly, trace only on request
             if os.environ.get("FINMODEL_DEBUG"):
                 raise

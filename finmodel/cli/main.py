@@ -1,8 +1,7 @@
 """``finmodel`` commands: run, validate, schema, and those the other modules register.
 
-Each command imports what it needs inside its body (the model schema, the engine, pandas,
-the Excel writers), so ``finmodel --help`` and the light commands do not pay for the heavy
-libraries; see ``bench/cli_startup.py``.
+Commands import what they need inside their bodies (numpy, pydantic models, the engine, the
+Excel writer), so ``finmodel --help`` and each command start without importing the others'.
 """
 
 from __future__ import annotations
@@ -15,18 +14,20 @@ import typer
 
 import finmodel
 from finmodel.cli import extra_commands
-from finmodel.cli.common import (
-    console,
-    handles_errors,
-    model_path,
-    money,
-    new_table,
-    print_json,
+from finmodel.cli.common import console, handles_errors, model_path, print_json
+from finmodel.cli.tables import (
+    FormatOpt,
+    Frame,
+    JsonOpt,
+    emit,
+    money_cell,
+    resolve_format,
+    say,
+    working,
 )
+from finmodel.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from finmodel.engine.result import ProjectionResult
 
 app = typer.Typer(
@@ -44,23 +45,37 @@ ModelArg = Annotated[
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario id to apply.")]
 
 
-def _system_table(result: ProjectionResult) -> Table:
-    table = new_table(
-        title=f"{result.model.name}: system position, £k"
-        + (f" (scenario {result.scenario})" if result.scenario else "")
-    )
-    table.add_column("£k", style="bold")
-    for year in result.years:
-        table.add_column(year, justify="right")
+def _system_frame(result: ProjectionResult) -> Frame:
+    scenario = f" (scenario {result.scenario})" if result.scenario else ""
+    frame = Frame(f"{result.model.name}: system position, £k{scenario}", ["£k"], result.years)
     for label, row in result.system_rows().items():
-        table.add_row(label, *(money(v) for v in row.tolist()))
-    return table
+        frame.add(label, (money_cell(v) for v in row.tolist()))
+    return frame
 
 
-def _partner_table(result: ProjectionResult) -> Table:
-    t = len(result.years) - 1
-    table = new_table(title=f"Partners in {result.years[t]}, £k")
-    a = result.arrays
+def _year_index(result: ProjectionResult, year: str | None) -> int:
+    if year is None:
+        return len(result.years) - 1
+    if year in result.years:
+        return result.years.index(year)
+    from finmodel.domain.validation import did_you_mean
+
+    raise InputError(
+        [
+            Problem(
+                "command line",
+                "--year",
+                f"no year {year!r} in the projection ({result.years[0]} to {result.years[-1]})"
+                + did_you_mean(year, result.years),
+            )
+        ]
+    )
+
+
+def _partner_frame(result: ProjectionResult, t: int) -> Frame:
+    """Each partner in year ``t``, grouped by place: reported and underlying surplus, and the
+    control total where the partner is inside the NHS control-total boundary."""
+    a, inputs = result.arrays, result.inputs
     columns = {
         "Income": a.income,
         "Expenditure": a.expenditure,
@@ -70,39 +85,41 @@ def _partner_table(result: ProjectionResult) -> Table:
         "Variance": a.variance,
         "After risk share": a.surplus_after_risk_share,
     }
-    table.add_column("Partner", justify="left")
-    table.add_column("Place", justify="left")
-    table.add_column("In CT", justify="left")
-    for column in columns:
-        table.add_column(column, justify="right")
-    inputs = result.inputs
-    for p, (name, place) in enumerate(
-        zip(inputs.partner_names, inputs.partner_places, strict=True)
-    ):
-        flag = " (illustrative figures)" if result.model.partners[p].illustrative else ""
-        table.add_row(
-            name + flag,
-            place,
-            "yes" if inputs.in_control_total[p] else "no",
-            *(money(float(v[p, t])) for v in columns.values()),
-        )
-    return table
-
-
-def _bridge_table(result: ProjectionResult) -> Table:
-    table = new_table(
-        title=f"Gap bridge of the system surplus, {result.years[0]} to {result.years[-1]}, £k"
+    frame = Frame(f"Partners in {result.years[t]}, £k (by place)", ["Partner"], list(columns))
+    for place in dict.fromkeys(inputs.partner_places):
+        frame.add(place, [], style="bold")
+        for p, name in enumerate(inputs.partner_names):
+            if inputs.partner_places[p] != place:
+                continue
+            inside = bool(inputs.in_control_total[p])
+            flags = ("" if inside else " (outside CT)") + (
+                " (illustrative)" if result.model.partners[p].illustrative else ""
+            )
+            cells = [
+                money_cell(float(v[p, t]))
+                if inside or label not in ("Control total", "Variance")
+                else money_cell(None)
+                for label, v in columns.items()
+            ]
+            frame.add(f"  {name}{flags}", cells)
+    frame.notes.append(
+        "Surplus is reported (every item); Underlying leaves out non-recurrent items (the run "
+        "rate). - : not applicable (the partner is outside the NHS control total, CT)."
     )
-    table.add_column("Step")
-    table.add_column("Effect on surplus", justify="right")
+    return frame
+
+
+def _bridge_frame(result: ProjectionResult) -> Frame:
+    first, last = result.years[0], result.years[-1]
+    frame = Frame(
+        f"Gap bridge of the system surplus, {first} to {last}, £k", ["Step"], ["Effect, £k"]
+    )
     a = result.arrays
-    table.add_row(f"System surplus {result.years[0]}", money(float(a.system_surplus[0])))
+    frame.add(f"System surplus {first}", [money_cell(float(a.system_surplus[0]))])
     for name, value in result.bridge_steps():
-        table.add_row(f"  {name}", money(value))
-    table.add_row(
-        f"System surplus {result.years[-1]}", money(float(a.system_surplus[-1])), style="bold"
-    )
-    return table
+        frame.add(f"  {name}", [money_cell(value)])
+    frame.add(f"System surplus {last}", [money_cell(float(a.system_surplus[-1]))], style="bold")
+    return frame
 
 
 @app.command()
@@ -110,9 +127,14 @@ def _bridge_table(result: ProjectionResult) -> Table:
 def run(
     model: ModelArg = None,
     scenario: ScenarioOpt = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON on stdout.")
-    ] = False,
+    fmt: FormatOpt = "table",
+    as_json: JsonOpt = False,
+    year: Annotated[
+        str | None,
+        typer.Option(
+            "--year", "-y", help="Year of the partner table, e.g. 2022/23 (default: last)."
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the Excel appendix to this .xlsx file."),
@@ -126,32 +148,33 @@ def run(
     from finmodel.io.finite import check_finite_projection
     from finmodel.io.yaml_io import load_model
 
+    output = resolve_format(fmt, as_json)
     path = model_path(model)
-    loaded = load_model(path)
-    result = project(loaded, scenario)
-    check_finite_projection(result)
-    if out is not None:
-        from finmodel.io.excel_appendix import write_appendix
+    with working("Projecting the model"):
+        loaded = load_model(path)
+        result = project(loaded, scenario)
+        check_finite_projection(result)
+        t = _year_index(result, year)
+        if out is not None:
+            from finmodel.io.excel_appendix import write_appendix
 
-        write_appendix(result, out, model_file=path, values_only=values)
-    if as_json:
+            write_appendix(result, out, model_file=path, values_only=values)
+    if output == "json":
         print_json(result.to_json())
         return
-    console.print(_system_table(result))
-    console.print(_partner_table(result))
-    console.print(_bridge_table(result))
-    if out is not None:
-        console.print(f"Excel appendix written to {out}")
+    emit([_system_frame(result), _partner_frame(result, t), _bridge_frame(result)], output)
+    if out is not None and output == "table":
+        say(f"Excel appendix written to {out}")
 
 
 @app.command()
 @handles_errors
-def validate(
-    path: Annotated[Path, typer.Argument(help="Model file (YAML or budget workbook).")],
-) -> None:
-    """Check a model file; print every problem (file, place, message) or 'valid'."""
+def validate(path: ModelArg = None) -> None:
+    """Check a model file (default: the bundled model); print every problem (file, place,
+    message, with "did you mean" for a misspelt key, id or path) or 'valid'."""
     from finmodel.io.yaml_io import load_model
 
+    path = model_path(path)
     loaded = load_model(path)
     console.print(
         f"{path}: valid ({len(loaded.partners)} partners, {len(loaded.scenarios)} scenarios, "

@@ -13,18 +13,37 @@ imports upwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import difflib
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from finmodel.domain.checks import Finding, Location, check_model
 from finmodel.domain.model import Model, Scenario
-from finmodel.domain.overlay import OverlayPathError, apply_overlay, overlay_problems
+from finmodel.domain.overlay import (
+    OverlayPathError,
+    apply_overlay,
+    get_at,
+    overlay_problems,
+    resolve_path,
+)
 from finmodel.errors import Problem, ScenarioError
 
 #: A whole-model check added by a layer above the domain: ``(keys, message)`` findings.
 ModelCheck = Callable[[Model], list[Finding]]
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """A " (did you mean 'x'?)" hint naming the closest known spelling, or "" when none is close.
+
+    >>> did_you_mean("trustt", ["trust", "icb"]), did_you_mean("zzz", ["trust"])
+    (" (did you mean 'trust'?)", '')
+    """
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _clean_location(data: Any, loc: tuple[Any, ...]) -> Location:
@@ -44,13 +63,70 @@ def _clean_location(data: Any, loc: tuple[Any, ...]) -> Location:
     return tuple(keys)
 
 
-def _message(error: Any) -> str:
+#: What a blank template (or an empty file) is told to fill in.
+NO_PARTNERS = (
+    "no partners yet: add at least one partner (the Partners sheet of a budget workbook, or "
+    "`partners:` in YAML) with its funding and cost lines, then its control total"
+)
+
+
+def _message(error: Any, data: Any = None, loc: Location = ()) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
-        return "unknown key (not part of the model format; check the spelling)"
+        known = allowed_keys(loc)
+        return "unknown key (not part of the model format; check the spelling)" + (
+            did_you_mean(str(loc[-1]), known) if loc and known else ""
+        )
     if kind == "missing":
         return "required but missing"
+    if kind == "too_short" and tuple(loc) == ("partners",):
+        return NO_PARTNERS
     return str(error.get("msg", "invalid value"))
+
+
+def _flatten_type(tp: Any) -> list[Any]:
+    """The types a field annotation can hold (through Optional, unions and Annotated)."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _flatten_type(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(tp) for t in _flatten_type(arg)]
+    return [tp]
+
+
+def _step_type(tp: Any, key: str | int) -> Any:
+    for option in _flatten_type(tp):
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            field = option.model_fields.get(str(key))
+            if field is None:
+                field = next((f for f in option.model_fields.values() if f.alias == key), None)
+            if field is not None:
+                return field.annotation
+        origin = typing.get_origin(option)
+        if origin is list and isinstance(key, int):
+            return typing.get_args(option)[0]
+        if origin is dict and isinstance(key, str):
+            return typing.get_args(option)[1]
+    return None
+
+
+def allowed_keys(loc: Location) -> list[str]:
+    """The keys the model format allows beside the last key of ``loc`` (for "did you mean").
+
+    >>> "horizon" in allowed_keys(("timeline", "horizn"))
+    True
+    """
+    tp: Any = Model
+    for key in loc[:-1]:
+        tp = _step_type(tp, key)
+        if tp is None:
+            return []
+    keys: list[str] = []
+    for option in _flatten_type(tp):
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            for name, field in option.model_fields.items():
+                keys.append(field.alias or name)
+    return keys
 
 
 def _other_union_branch(data: Any, loc: tuple[Any, ...]) -> bool:
@@ -84,7 +160,7 @@ def structural_findings(data: Any, error: ValidationError) -> list[Finding]:
             continue
         loc = _clean_location(data, tuple(err["loc"]))
         messages = merged.setdefault(loc, [])
-        text = _message(err)
+        text = _message(err, data, loc)
         if text not in messages:
             messages.append(text)
     return [(loc, "; or ".join(msgs)) for loc, msgs in merged.items()]
@@ -121,16 +197,20 @@ def validate_data(
     try:
         model = Model.model_validate(data)
     except ValidationError as err:
-        return None, structural_findings(data, err)
+        found = structural_findings(data, err)
+        places = {loc for loc, _ in found}
+        more = [f for f in raw_findings(data, check_scenarios) if f[0] not in places]
+        return None, _once(found + more)
     findings = check_model(model)
     for check in checks:
         findings += check(model)
+    findings = with_suggestions(data, findings)
     raw_scenarios = data.get("scenarios") or []
     for index in range(len(model.scenarios) if check_scenarios else 0):
         base: Location = ("scenarios", index, "set")
         settings = raw_scenarios[index].get("set") or {}
         for path, reason in overlay_problems(data, settings):
-            findings.append(((*base, path), reason))
+            findings.append(((*base, path), reason + path_hint(data, path)))
         if any(f[0][:3] == base for f in findings):
             continue
         overlaid = {k: v for k, v in apply_overlay(data, settings).items() if k != "scenarios"}
@@ -139,7 +219,196 @@ def validate_data(
         for loc, message in sub_findings:
             if (loc, message) not in already:  # the model's own problems are reported once
                 findings.append(((*base, scenario_path_for(settings, loc, overlaid)), message))
-    return model, findings
+    return model, _once(findings)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each problem once, in the order found."""
+    return list(dict.fromkeys(findings))
+
+
+def leaf_paths(data: Any, prefix: str = "") -> Iterator[str]:
+    """Every dotted path of raw model data (list items by id), for "did you mean" on paths.
+
+    >>> list(leaf_paths({"a": {"b": 1}, "p": [{"id": "x", "c": 2}]}))
+    ['a', 'a.b', 'p', 'p.x', 'p.x.id', 'p.x.c']
+    """
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if key == "scenarios":
+                continue
+            path = f"{prefix}{key}"
+            yield path
+            yield from leaf_paths(value, path + ".")
+    elif isinstance(data, list):
+        for item in data:
+            if isinstance(item, Mapping) and "id" in item:
+                path = f"{prefix}{item['id']}"
+                yield path
+                yield from leaf_paths(item, path + ".")
+
+
+def _partner_ids(data: Mapping[str, Any]) -> list[str]:
+    partners = data.get("partners")
+    items = partners if isinstance(partners, list) else []
+    return [str(p["id"]) for p in items if isinstance(p, Mapping) and p.get("id") is not None]
+
+
+def with_suggestions(data: Any, findings: list[Finding]) -> list[Finding]:
+    """Findings about an unknown payee or control-total partner with a "did you mean" hint."""
+    ids = _partner_ids(data) if isinstance(data, Mapping) else []
+    out = []
+    for loc, message in findings:
+        name = None
+        if loc[-1:] == ("payee",) and "is not a partner" in message:
+            name = str(_value_at(data, loc))
+        elif len(loc) == 2 and loc[0] == "control_totals" and "is not a partner" in message:
+            name = str(loc[1])
+        if name is not None and "did you mean" not in message:
+            message += did_you_mean(name, ids)
+        out.append((loc, message))
+    return out
+
+
+def _length_finding(value: Any, horizon: int | None, loc: Location) -> Iterator[Finding]:
+    if isinstance(value, Mapping):
+        value = value.get("value")
+    if horizon is not None and isinstance(value, list) and len(value) != horizon:
+        yield (
+            loc,
+            f"needs a single number or a list of exactly {horizon} values (horizon), "
+            f"got {len(value)}",
+        )
+
+
+def raw_findings(data: Mapping[str, Any], check_scenarios: bool = True) -> list[Finding]:
+    """The whole-model checks that can run on data that does not validate: payees and
+    control-total partners that are not partners, partners in the control total without one,
+    year lists of the wrong length and scenario paths that do not resolve, so one run of
+    ``validate`` reports field and cross-reference problems together."""
+    findings: list[Finding] = []
+    ids = _partner_ids(data)
+    timeline = data.get("timeline")
+    horizon = timeline.get("horizon") if isinstance(timeline, Mapping) else None
+    horizon = horizon if isinstance(horizon, int) and not isinstance(horizon, bool) else None
+    assumptions = data.get("assumptions")
+    for name, value in assumptions.items() if isinstance(assumptions, Mapping) else []:
+        findings += _length_finding(value, horizon, ("assumptions", name))
+    raw_partners = data.get("partners")
+    partners: list[Any] = raw_partners if isinstance(raw_partners, list) else []
+    for p, partner in enumerate(partners):
+        if not isinstance(partner, Mapping):
+            continue
+        for group in ("funding", "costs"):
+            lines = partner.get(group)
+            for n, line in enumerate(lines if isinstance(lines, list) else []):
+                if not isinstance(line, Mapping):
+                    continue
+                for field in RATE_FIELDS:
+                    findings += _length_finding(
+                        line.get(field), horizon, ("partners", p, group, n, field)
+                    )
+                payee = line.get("payee") if group == "costs" else None
+                if payee is not None and str(payee) not in ids:
+                    findings.append(
+                        (
+                            ("partners", p, group, n, "payee"),
+                            f"payee {payee!r} is not a partner" + did_you_mean(str(payee), ids),
+                        )
+                    )
+    totals = data.get("control_totals")
+    totals = totals if isinstance(totals, Mapping) else {}
+    for key, value in totals.items():
+        if str(key) not in ids:
+            message = f"{key!r} is not a partner" + did_you_mean(str(key), ids)
+            findings.append((("control_totals", key), message))
+        findings += _length_finding(value, horizon, ("control_totals", key))
+    for p, partner in enumerate(partners):
+        if (
+            isinstance(partner, Mapping)
+            and partner.get("in_control_total", True) is True
+            and partner.get("id") is not None
+            and str(partner["id"]) not in {str(k) for k in totals}
+        ):
+            findings.append(
+                (
+                    ("partners", p, "in_control_total"),
+                    f"partner {partner['id']!r} is in the control total but control_totals "
+                    "has no entry for it",
+                )
+            )
+    raw_scenarios = data.get("scenarios")
+    scenarios: list[Any] = raw_scenarios if isinstance(raw_scenarios, list) else []
+    for index, scenario in enumerate(scenarios if check_scenarios else []):
+        settings = scenario.get("set") if isinstance(scenario, Mapping) else None
+        if not isinstance(settings, Mapping):
+            continue
+        settings = {k: v for k, v in settings.items() if isinstance(k, str)}  # others: fields
+        problems = dict(overlay_problems(data, settings))
+        for path in settings:
+            reason = problems.get(path) or _unknown_leaf(data, path)
+            if reason is not None:
+                findings.append((("scenarios", index, "set", path), reason + path_hint(data, path)))
+    return findings
+
+
+def _closest(word: str, options: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(dict.fromkeys(options)), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def path_hint(data: Any, path: str) -> str:
+    """A " (did you mean 'a.b.c'?)" hint for a dotted path, each misspelt key or id replaced by
+    the closest one the data (or the model format) has; "" when none is close.
+
+    >>> path_hint({"assumptions": {"inflation": 0.02}}, "assumptions.inflaton")
+    " (did you mean 'assumptions.inflation'?)"
+    """
+    node: Any = data
+    keys: list[str | int] = []
+    names: list[str] = []
+    for segment in path.split("."):
+        if isinstance(node, list):
+            ids = [str(i.get("id")) for i in node if isinstance(i, Mapping)]
+            name = segment if segment in ids else _closest(segment, ids)
+            if name is None:
+                return ""
+            keys.append(ids.index(name))
+            node = node[ids.index(name)]
+        else:
+            present = list(node) if isinstance(node, Mapping) else []
+            options = [str(k) for k in present] + allowed_keys((*keys, segment))
+            name = segment if segment in options else _closest(segment, options)
+            if name is None:
+                return ""
+            keys.append(name)
+            node = node.get(name) if isinstance(node, Mapping) else None
+        names.append(name)
+    suggestion = ".".join(names)
+    return f" (did you mean {suggestion!r}?)" if suggestion != path else ""
+
+
+def _unknown_leaf(data: Mapping[str, Any], path: str) -> str | None:
+    """Why a scenario path that resolves up to its last key names no field, or None."""
+    keys = resolve_path(data, path)
+    try:
+        get_at(data, keys)
+        return None
+    except (KeyError, IndexError, TypeError):
+        known = allowed_keys(keys)
+        if not known or str(keys[-1]) in known:
+            return None
+        return f"unknown path {path!r}: no {keys[-1]!r} in the model format"
+
+
+#: Fields that take one rate or a list of one rate a year.
+RATE_FIELDS = (
+    "demand_growth",
+    "inflation",
+    "efficiency",
+    "funding_growth",
+    "non_demographic_growth",
+)
 
 
 def scenario_path_for(settings: Mapping[str, Any], loc: Location, data: Any) -> str:
