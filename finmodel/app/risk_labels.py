@@ -69,6 +69,21 @@ PARAMETER_NAMES = {
     "next_month_within_28_days": "next-month decisions within 28 days",
     "standard_share": "28-day standard (share)",
     "backlog_clear_threshold": "backlog counted as cleared at (reviews)",
+    "queue_withdrawal_rate": "referrals leaving the queue undecided a month",
+    "recruitment_lag_months": "recruitment lag (months)",
+    "interim_lag_months": "interim staff lag (months)",
+    "interim_premium": "interim staff premium",
+    "vacancy_factor": "vacancy factor",
+    "pay_growth": "staff pay growth",
+    "saving_persistence_months": "months a package saving lasts",
+    "saving_erosion_rate": "package savings eroding a month",
+    "retrospective_cost_k": "cost of a late eligible decision (£k)",
+    "acute_share_waiting": "share waiting in an acute bed",
+    "bed_day_value_k": "value of an acute bed day (£k)",
+    "qaly_loss_per_year_waiting": "QALYs lost per year waiting",
+    "qaly_value_k": "value of a QALY (£k)",
+    "council_funded_share_waiting": "share waiting funded by a council",
+    "council_cost_k_per_year": "council care cost (£k a year)",
 }
 #: Service parameters that are rates or shares (shown as percentages).
 PERCENT_PARAMETERS = {
@@ -80,6 +95,13 @@ PERCENT_PARAMETERS = {
     "review_finding_rate",
     "next_month_within_28_days",
     "standard_share",
+    "queue_withdrawal_rate",
+    "interim_premium",
+    "vacancy_factor",
+    "pay_growth",
+    "saving_erosion_rate",
+    "acute_share_waiting",
+    "council_funded_share_waiting",
 }
 _KIND_PLURAL = {
     "commissioner": "commissioners",
