@@ -155,9 +155,11 @@ def path_matches(pattern: str, path: str) -> bool:
 
 
 def _segments_match(wanted: Sequence[str], path: str) -> bool:
-    parts = path.split(".")
-    return len(wanted) == len(parts) and all(
-        _segment_matches(w, p) for w, p in zip(wanted, parts, strict=True)
+    if path.count(".") != len(wanted) - 1:
+        return False
+    return all(
+        w == "*" or (w == p if "*" not in w and "?" not in w else _segment_matches(w, p))
+        for w, p in zip(wanted, path.split("."), strict=True)
     )
 
 
