@@ -417,6 +417,7 @@ def test_cover_records_the_run(default_appendix):
         "System",
         "Bridge",
         "Checks",
+        "Inputs as exported",
     ]
     assert wb.sheetnames == layout.sheets
     assert wb["Calculations"].freeze_panes == "G5"
@@ -462,7 +463,7 @@ def test_extra_sheets_come_before_checks_and_add_checks(tmp_path, monkeypatch):
     monkeypatch.setattr(excel_appendix, "APPENDIX_SHEETS", (appraisal,))
     result = project(load_model(MODELS / "minimal.yaml"))
     layout = write_appendix(result, tmp_path / "a.xlsx")
-    assert layout.sheets[-2:] == ["Financial case", "Checks"]
+    assert layout.sheets[-3:] == ["Financial case", "Checks", "Inputs as exported"]
     wb = openpyxl.load_workbook(tmp_path / "a.xlsx", data_only=True)
     assert "Financial case" in [c.value for row in wb["Cover"].iter_rows() for c in row]
     assert master_check(tmp_path / "a.xlsx", layout)[0] == 1  # the failure it reported is rolled up

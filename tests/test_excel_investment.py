@@ -162,7 +162,7 @@ def test_the_default_model_gets_the_investment_sheets(registered_book):
     _, layout, path = registered_book
     assert investment_sheets in APPENDIX_SHEETS
     assert [s for s in layout.sheets if s in SHEETS] == list(SHEETS)
-    assert layout.sheets[-1] == "Checks"
+    assert layout.sheets[-2:] == ["Checks", "Inputs as exported"]
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == layout.sheets
     assert len(wb["Service model"]._charts) == 2

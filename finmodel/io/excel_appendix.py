@@ -89,7 +89,7 @@ from finmodel.io.excel_context import (
 from finmodel.io.excel_investment import investment_sheets
 from finmodel.io.excel_outputs import plan_system, write_bridge, write_partners, write_system
 from finmodel.io.excel_risk import risk_run, risk_sheet
-from finmodel.io.excel_sheets import Derived, write_inputs, write_time
+from finmodel.io.excel_sheets import Derived, write_exported_inputs, write_inputs, write_time
 from finmodel.io.excel_styles import (
     FIRST_YEAR_COL,
     Styles,
@@ -208,6 +208,7 @@ def _build(
     for writer in writers:
         writer(workbook, ctx)
     master = write_checks(ctx, derived)
+    write_exported_inputs(ctx)
     write_cover(ctx, cover, master, model_file, model_hash, when)
     workbook.set_properties(
         {

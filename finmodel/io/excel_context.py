@@ -108,6 +108,13 @@ class AppendixContext:
     """Named rows: name -> (sheet, row). Names are listed in :mod:`finmodel.io.excel_appendix`."""
     checks: list[CheckEntry] = field(default_factory=list)
     """Checks registered so far, in the order they appear on the Checks sheet."""
+    parity: list[CheckEntry] = field(default_factory=list)
+    """Comparisons with the engine's run as exported (values), shown apart from the checks and
+    never counted in the master check: they fail, as they should, once an input is changed."""
+    exported_inputs: list[tuple[int, int, float | str]] = field(default_factory=list)
+    """Every number written on Inputs as (row, column, value): the inputs as exported."""
+    inputs_changed_col: int | None = None
+    """0-based column of the *changed since export* flags on Inputs (None: not written)."""
     contents: list[tuple[str, str]] = field(default_factory=list)
     """Sheets in order with a one-line description, for the Cover."""
 
@@ -287,3 +294,12 @@ class AppendixContext:
         workbook's tolerance (:data:`TOLERANCE_REF`).
         """
         self.checks.append(CheckEntry(description, cells, int(failures)))
+
+    def add_parity(self, description: str, cells: str, failures: int = 0) -> None:
+        """Show cells that compare a formula with the engine's figure as exported (0 = equal).
+
+        Listed on Checks under *parity with the engine run* and summed on the Cover, but never
+        counted in the master check: a reviewer who changes an input sees them move while every
+        check (formulas against formulas) still holds. Arguments as :meth:`add_check`.
+        """
+        self.parity.append(CheckEntry(description, cells, int(failures)))

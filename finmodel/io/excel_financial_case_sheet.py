@@ -113,6 +113,7 @@ def write_financial(sh: InvestmentSheet, links: Links) -> None:
         "the System sheet's surplus equals finmodel's projection with the selected option",
         start=1,
         stop=n_model,
+        parity=True,
     )
 
 
@@ -326,6 +327,7 @@ def _write_effects(
         "and without it",
         start=1,
         stop=n_model,
+        parity=True,
     )
     return row + 3
 

@@ -340,8 +340,10 @@ class InvestmentSheet:
         *,
         start: int = 0,
         stop: int | None = None,
+        parity: bool = False,
     ) -> None:
-        """Flags (1 = fails) where the two ``rows`` differ, rolled into the master check."""
+        """Flags (1 = fails) where the two ``rows`` differ, rolled into the master check; with
+        ``parity`` (a row compared with the engine's values as exported) shown apart from it."""
         a, b = rows
         stop = self.n if stop is None else stop
         tol = self.ctx.tolerance_ref
@@ -354,7 +356,8 @@ class InvestmentSheet:
             start=start,
             stop=stop,
         )
-        self.ctx.add_check(
+        add = self.ctx.add_parity if parity else self.ctx.add_check
+        add(
             f"{self.name}: {description}",
             f"{quote_sheet(self.name)}!{self.span(row, start, stop)}",
             int(failed.sum()),

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from xlsxwriter.worksheet import Worksheet
 
 from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
 from finmodel.engine.inputs import FloatArray, year_vector
@@ -202,7 +203,12 @@ class _InputsWriter:
             if np.isnan(value):
                 self.ws.write_blank(row, FIRST_YEAR_COL + t, None, self.ctx.styles.na)
             else:
-                self.ws.write_number(row, FIRST_YEAR_COL + t, float(value), fmt)
+                self.number(row, FIRST_YEAR_COL + t, float(value), fmt)
+
+    def number(self, row: int, col: int, value: float, fmt: object) -> None:
+        """An input number, recorded as exported (for the *changed since export* flags)."""
+        self.ws.write_number(row, col, value, fmt)
+        self.ctx.exported_inputs.append((row, col, value))
 
 
 def write_inputs(ctx: AppendixContext) -> None:
@@ -223,7 +229,7 @@ def write_inputs(ctx: AppendixContext) -> None:
             partner=partner.id,
             place=partner.place,
         )
-        ws.write_number(row, 4, 1 if partner.in_control_total else 0, s.flag_input)
+        w.number(row, 4, 1 if partner.in_control_total else 0, s.flag_input)
 
     w.section("System assumptions: the default of every line that sets no rate of its own")
     for name, label in ASSUMPTIONS.items():
@@ -318,6 +324,7 @@ def write_inputs(ctx: AppendixContext) -> None:
         model.risk_share.source,
     )
     ctx.text(ws, row, 4, model.risk_share.method.value, s.key)
+    ctx.exported_inputs.append((row, 4, model.risk_share.method.value))
     if model.risk_share.method == RiskShareMethod.fixed_shares:
         for partner_id, share in (model.risk_share.shares or {}).items():
             row = w.line(
@@ -327,7 +334,7 @@ def write_inputs(ctx: AppendixContext) -> None:
                 model.risk_share.source,
                 partner=partner_id,
             )
-            ws.write_number(row, 4, share, s.share_input)
+            w.number(row, 4, share, s.share_input)
 
     w.section(
         "Investments: net cost of the selected options by funder, £k (from the investment appraisal)"
@@ -355,4 +362,64 @@ def write_inputs(ctx: AppendixContext) -> None:
         "Blue on yellow: inputs. Grey cells: not used (rates start after the base year).",
         s.note,
     )
+    _changed_flags(ctx, ws, w.source_col + 2)
     ws.set_column(1, 3, 14)
+
+
+#: The sheet holding the inputs as exported (values), which the *changed* flags compare with.
+EXPORTED_SHEET = "Inputs as exported"
+
+
+def _changed_flags(ctx: AppendixContext, ws: Worksheet, col: int) -> None:
+    """A column on Inputs: 1 where a row differs from the inputs as exported (see
+    :func:`write_exported_inputs`), named ``inputs_changed``; the Cover counts them."""
+    s = ctx.styles
+    ws.write_string(HEADER_ROW, col, "Changed since export (1 = yes)", s.header)
+    ws.set_column(col, col, 14)
+    last = ctx.last_letter
+    first_year = ctx.letter(0)
+    rows = sorted({row for name, (sheet, row) in ctx.rows.items() if name.startswith("inputs.")})
+    other = f"'{EXPORTED_SHEET}'!"
+    for row in rows:
+        r = row + 1
+        formula = (
+            f"=IF((E{r}<>{other}E{r})+SUMPRODUCT(--({first_year}{r}:{last}{r}"
+            f"<>{other}{first_year}{r}:{last}{r}))>0,1,0)"
+        )
+        ctx.write(ws, row, col, formula, 0.0, s.check)
+    if rows:
+        ctx.name_row("inputs_changed.first", "Inputs", rows[0])
+        ctx.name_row("inputs_changed.last", "Inputs", rows[-1])
+        ctx.inputs_changed_col = col
+        ws.conditional_format(
+            rows[0],
+            col,
+            rows[-1],
+            col,
+            {
+                "type": "cell",
+                "criteria": ">",
+                "value": 0,
+                "format": ctx.workbook.add_format({"bg_color": "#FFC7CE", "bold": True}),
+            },
+        )
+
+
+def write_exported_inputs(ctx: AppendixContext) -> None:
+    """The inputs as exported, as values in the same cells as on Inputs: what the engine ran.
+
+    Inputs compares each row with this sheet (*changed since export*), so the Cover can say
+    whether the workbook's inputs are still the engine run's.
+    """
+    ws = ctx.add_plain_sheet(
+        EXPORTED_SHEET,
+        "The inputs as the engine ran them (values), for the changed-since-export flags on Inputs",
+    )
+    s = ctx.styles
+    ws.write_string(0, 0, "Inputs as exported: the values the engine ran (do not edit)", s.title)
+    for row, col, value in ctx.exported_inputs:
+        if isinstance(value, str):
+            ctx.text(ws, row, col, value, s.label)
+        else:
+            ws.write_number(row, col, value, s.money)
+    ws.set_column(0, 0, 40)

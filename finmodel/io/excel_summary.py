@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 import finmodel
 from finmodel.io.excel_context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
 from finmodel.io.excel_sheets import Derived
-from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, OK_FILL, print_setup
+from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, FIRST_YEAR_COL, OK_FILL, print_setup
 from finmodel.tolerances import SHARE_SUM_TOLERANCE
 
 
@@ -195,6 +195,7 @@ def write_checks(ctx: AppendixContext, derived: Derived) -> tuple[int, int]:
         ws, master_row, 4, f"=SUM(E{first + 1}:E{row})", float(total_failures), s.check_master
     )
     ctx.name_row("checks.master", here, master_row)
+    _write_parity(ctx, ws, row + 2)
     for target in (
         f"E{master_row + 1}",
         f"{ctx.letter(0)}{first + 1}:{last_letter}{row}",
@@ -219,6 +220,38 @@ def write_checks(ctx: AppendixContext, derived: Derived) -> tuple[int, int]:
         },
     )
     return master_row, total_failures
+
+
+def _write_parity(ctx: AppendixContext, ws: Worksheet, row: int) -> None:
+    """Parity with the engine run as exported: shown, never counted in the master check."""
+    s, here = ctx.styles, "Checks"
+    ctx.section(
+        ws,
+        row,
+        "Parity with the engine run as exported (not in the master check: these move, as they "
+        "should, once an input is changed)",
+    )
+    row += 1
+    changed = 0.0
+    if ctx.inputs_changed_col is not None:
+        col = ctx.letter(ctx.inputs_changed_col - FIRST_YEAR_COL)
+        first = ctx.rows["inputs_changed.first"][1] + 1
+        last = ctx.rows["inputs_changed.last"][1] + 1
+        ctx.text(ws, row, 0, "Input rows changed since export (see the flags on Inputs)", s.label)
+        ctx.write(ws, row, 4, f"=SUM(Inputs!{col}{first}:{col}{last})", changed, s.check)
+        ctx.text(ws, row, 5, "rows", s.unit)
+        ctx.name_row("checks.inputs_changed", here, row)
+        row += 1
+    first_parity = row
+    for entry in ctx.parity:
+        ctx.text(ws, row, 0, entry.description, s.label)
+        ctx.write(ws, row, 4, f"=SUM({entry.cells})", float(entry.failures), s.check)
+        row += 1
+    if ctx.parity:
+        ctx.text(ws, row, 0, "Figures differing from the engine run as exported", s.label_bold)
+        total = float(sum(entry.failures for entry in ctx.parity))
+        ctx.write(ws, row, 4, f"=SUM(E{first_parity + 1}:E{row})", total, s.check)
+        ctx.name_row("checks.parity", here, row)
 
 
 def write_cover(
@@ -304,7 +337,9 @@ def write_cover(
         "0 = every check on the Checks sheet holds; otherwise the number failing",
         s.note,
     )
-    row += 3
+    row += 2
+    row = _cover_parity(ctx, ws, row)
+    row += 1
     ctx.text(ws, row, 0, "Contents", s.label_bold)
     row += 1
     for name, description in ctx.contents:
@@ -338,3 +373,32 @@ def write_cover(
     print_setup(ws, model.name)
     ws.set_portrait()
     ws.activate()
+
+
+def _cover_parity(ctx: AppendixContext, ws: Worksheet, row: int) -> int:
+    """Whether the inputs are still those the engine ran (and how many figures moved since):
+    information for the reviewer, never part of the master check. Returns the next row."""
+    s = ctx.styles
+    for name, label, note in (
+        (
+            "checks.inputs_changed",
+            "Inputs changed since export",
+            "0 = the inputs are as exported, so the figures are the engine run's; otherwise the "
+            "number of input rows that differ (flagged in the last column of Inputs)",
+        ),
+        (
+            "checks.parity",
+            "Figures differing from the engine run",
+            "0 while the inputs are as exported; not part of the master check, which holds for "
+            "any inputs",
+        ),
+    ):
+        if name not in ctx.rows:
+            continue
+        _, r = ctx.rows[name]
+        ctx.text(ws, row, 0, label, s.label_bold)
+        ctx.write(ws, row, 1, f"=Checks!$E${r + 1}", 0.0, s.check)
+        ctx.name_row(f"cover.{name.removeprefix('checks.')}", "Cover", row)
+        ctx.text(ws, row + 1, 1, note, s.note)
+        row += 2
+    return row
