@@ -42,24 +42,35 @@ def appendix_bytes(
     *,
     values_only: bool = False,
     risk: tuple[SimulationResult, SensitivityResult | None] | None = None,
+    overlay: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The Excel appendix (.xlsx bytes) of ``result``; the Cover carries the model file's hash.
 
     ``risk``: a Monte Carlo run (and its tornados) for the Risk sheet; without it a model with
-    an ``uncertainty:`` section gets the engine's default run there.
+    an ``uncertainty:`` section gets the engine's default run there. ``overlay``: the what-ifs
+    on screen (dotted path -> value), listed on the Cover with the values in the file.
     """
     with risk_run(*risk) if risk is not None else nullcontext():
-        return _appendix_bytes(result, loaded, values_only)
+        return _appendix_bytes(result, loaded, values_only, overlay or {})
 
 
-def _appendix_bytes(result: ProjectionResult, loaded: LoadedModel, values_only: bool) -> bytes:
+def _appendix_bytes(
+    result: ProjectionResult, loaded: LoadedModel, values_only: bool, overlay: Mapping[str, Any]
+) -> bytes:
     with tempfile.TemporaryDirectory(prefix="finmodel-export-") as folder:
         out = Path(folder) / "appendix.xlsx"
         model_file = loaded.path
         if model_file is None and loaded.data:
             model_file = Path(folder) / (Path(loaded.label).name or "model.yaml")
             model_file.write_bytes(loaded.data)
-        write_appendix(result, out, model_file=model_file, values_only=values_only)
+        write_appendix(
+            result,
+            out,
+            model_file=model_file,
+            values_only=values_only,
+            model_as_loaded=loaded.model,
+            overlay=overlay,
+        )
         return out.read_bytes()
 
 

@@ -123,7 +123,7 @@ def run(
     if out is not None:
         from finmodel.io.excel_appendix import write_appendix
 
-        write_appendix(result, out, model_file=path, values_only=values)
+        write_appendix(result, out, model_file=path, values_only=values, model_as_loaded=loaded)
     if as_json:
         print_json(result.to_json())
         return

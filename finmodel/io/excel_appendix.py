@@ -70,9 +70,10 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlsxwriter.workbook import Workbook
 
@@ -88,13 +89,14 @@ from finmodel.io.excel_context import (
 )
 from finmodel.io.excel_investment import investment_sheets
 from finmodel.io.excel_outputs import plan_system, write_bridge, write_partners, write_system
+from finmodel.io.excel_provenance import provenance_entries
 from finmodel.io.excel_risk import risk_run, risk_sheet
 from finmodel.io.excel_sheets import Derived, write_exported_inputs, write_inputs, write_time
 from finmodel.io.excel_styles import (
     FIRST_YEAR_COL,
     Styles,
 )
-from finmodel.io.excel_summary import write_checks, write_cover
+from finmodel.io.excel_summary import CoverFacts, write_checks, write_cover
 from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import file_hash
 from finmodel.risk.analysis import sensitivity
@@ -133,6 +135,8 @@ def write_appendix(
     appendix_sheets: bool = True,
     run_time: dt.datetime | None = None,
     cached_values: bool = True,
+    model_as_loaded: Model | None = None,
+    overlay: Mapping[str, Any] | None = None,
 ) -> AppendixLayout:
     """Write the Excel appendix of a projection to ``out`` (``.xlsx``), atomically.
 
@@ -140,7 +144,10 @@ def write_appendix(
     formulas; the sheets of :data:`APPENDIX_SHEETS` are added unless ``appendix_sheets`` is
     false, then ``extra_sheets``;
     ``cached_values=False`` stores 0 as each formula's result (only for testing that a
-    spreadsheet recalculates). Money in £k. Raises :class:`InputError` for a target that is not
+    spreadsheet recalculates). Provenance on the Cover: ``model_as_loaded`` is the model as
+    read from ``model_file`` (before the scenario; gives the values in the file) and
+    ``overlay`` the dotted-path entries set on top of the scenario (the app's what-ifs); each
+    is listed with the value in the file and the value used. Money in £k. Raises :class:`InputError` for a target that is not
     ``.xlsx``.
     """
     target = Path(out)
@@ -161,9 +168,15 @@ def write_appendix(
         file_hash(model_file) if model_file is not None and Path(model_file).is_file() else None
     )
     when = run_time or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    provenance = provenance_entries(result, model_as_loaded, overlay or {})
     with atomic_path(target) as tmp:
         layout = _build(
-            result, tmp, values_only, writers, model_file, model_hash, when, cached_values
+            result,
+            tmp,
+            values_only,
+            writers,
+            (model_file, model_hash, when, provenance, bool(overlay)),
+            cached_values,
         )
         shareable_permissions(tmp, target)
     return layout
@@ -174,9 +187,7 @@ def _build(
     path: Path,
     values_only: bool,
     writers: Sequence[SheetWriter],
-    model_file: str | Path | None,
-    model_hash: str | None,
-    when: dt.datetime,
+    cover_facts: CoverFacts,
     cached_values: bool,
 ) -> AppendixLayout:
     workbook = Workbook(
@@ -209,7 +220,7 @@ def _build(
         writer(workbook, ctx)
     master = write_checks(ctx, derived)
     write_exported_inputs(ctx)
-    write_cover(ctx, cover, master, model_file, model_hash, when)
+    write_cover(ctx, cover, master, cover_facts)
     workbook.set_properties(
         {
             "title": f"{result.model.name}: financial model appendix",
@@ -240,7 +251,11 @@ def write_risk_appendix(
     tornado = sensitivity(model, result.scenario)
     with risk_run(result, tornado):
         return write_appendix(
-            project(model, result.scenario), out, model_file=model_file, values_only=values_only
+            project(model, result.scenario),
+            out,
+            model_file=model_file,
+            values_only=values_only,
+            model_as_loaded=model,
         )
 
 

@@ -22,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 import finmodel
 from finmodel.io.excel_context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
+from finmodel.io.excel_provenance import ProvenanceEntry
 from finmodel.io.excel_sheets import Derived
 from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, FIRST_YEAR_COL, OK_FILL, print_setup
 from finmodel.tolerances import SHARE_SUM_TOLERANCE
@@ -258,17 +259,22 @@ def write_cover(
     ctx: AppendixContext,
     ws: Worksheet,
     master: tuple[int, int],
-    model_file: str | Path | None,
-    model_hash: str | None,
-    when: dt.datetime,
+    facts: CoverFacts,
 ) -> None:
-    """The Cover: what the workbook is, the master check, contents and colour key."""
+    """The Cover: what the workbook is, where it came from (scenario, overlay, file hash),
+    the master check, the parity with the engine run, contents and colour key."""
+    model_file, model_hash, when, provenance, overlaid = facts
     result, s = ctx.result, ctx.styles
     model = result.model
     scenario = "none: the model as written"
     if result.scenario:
         name = next((sc.name for sc in model.scenarios if sc.id == result.scenario), None)
         scenario = f"{result.scenario}" + (f": {name}" if name else "")
+    if overlaid:
+        scenario += (
+            "; with inputs set on top (an overlay, such as the app's what-ifs): listed under "
+            "'Inputs changed from the model file' below"
+        )
     rows = [
         ("Model", model.name),
         ("Description", model.description or ""),
@@ -339,6 +345,7 @@ def write_cover(
     )
     row += 2
     row = _cover_parity(ctx, ws, row)
+    row = _cover_provenance(ctx, ws, row, provenance)
     row += 1
     ctx.text(ws, row, 0, "Contents", s.label_bold)
     row += 1
@@ -373,6 +380,35 @@ def write_cover(
     print_setup(ws, model.name)
     ws.set_portrait()
     ws.activate()
+
+
+#: What the Cover records of the run: model file, its SHA-256, run time, the provenance
+#: entries (scenario and overlay) and whether an overlay was applied.
+CoverFacts = tuple[str | Path | None, str | None, dt.datetime, list[ProvenanceEntry], bool]
+
+
+def _cover_provenance(
+    ctx: AppendixContext, ws: Worksheet, row: int, entries: list[ProvenanceEntry]
+) -> int:
+    """Every input the run set by dotted path: where from, value in the file, value used."""
+    s = ctx.styles
+    row += 1
+    ctx.text(ws, row, 0, "Inputs changed from the model file", s.label_bold)
+    if not entries:
+        ctx.text(ws, row, 1, "none: every input is as in the model file", s.wrap)
+        return row + 2
+    ctx.text(
+        ws, row, 1, "by dotted path (key in the model file): value in the file -> used", s.note
+    )
+    ctx.name_row("cover.provenance", "Cover", row)
+    row += 1
+    for entry in entries:
+        ctx.text(ws, row, 0, entry.origin, s.label)
+        text = f"{entry.path}: {entry.in_file} in the file -> {entry.used} used"
+        ctx.text(ws, row, 1, text, s.wrap)
+        ws.set_row(row, 13.5 * max(1, math.ceil(len(text) / 110)))
+        row += 1
+    return row + 1
 
 
 def _cover_parity(ctx: AppendixContext, ws: Worksheet, row: int) -> int:

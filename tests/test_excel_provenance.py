@@ -1,0 +1,87 @@
+"""Provenance on the appendix's Cover: the scenario, every overlay entry (the app's what-ifs
+included) with the value in the file and the value used, and the hash of the file as loaded."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from finmodel import load_model, project
+from finmodel.app import exports
+from finmodel.domain.validation import with_overlay
+from finmodel.io.excel_appendix import write_appendix
+from finmodel.io.excel_provenance import provenance_entries, shown
+from finmodel.io.yaml_io import file_hash
+from finmodel.resources import app_script
+from tests.conftest import MODELS
+
+
+def cover_text(book: Any) -> list[str]:
+    return [c.value for row in book["Cover"].iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_entries_name_the_scenario_and_the_overlay():
+    model = load_model(MODELS / "minimal.yaml")
+    overlay = {"assumptions.inflation": 0.031}
+    result = project(model, "high_demand")
+    overlaid = with_overlay(result.model, overlay)
+    result = type(result)(overlaid, "high_demand", result.inputs, result.arrays)
+    entries = provenance_entries(result, model, overlay)
+    assert [e.origin for e in entries] == ["scenario high_demand"] * 2 + ["overlay"]
+    assert (entries[0].path, entries[0].in_file, entries[0].used) == (
+        "assumptions.demand_growth",
+        "0.03",
+        "0.04",
+    )
+    assert (entries[-1].in_file, entries[-1].used) == ("0.02", "0.031")
+    assert shown({"value": 5, "source": "x"}) == "5"
+    assert shown(list(range(100))).endswith("…")
+
+
+def test_the_cli_run_records_its_scenario_on_the_cover(tmp_path: Path):
+    model = load_model(MODELS / "minimal.yaml")
+    out = tmp_path / "a.xlsx"
+    write_appendix(
+        project(model, "high_demand"),
+        out,
+        model_file=MODELS / "minimal.yaml",
+        model_as_loaded=model,
+        appendix_sheets=False,
+    )
+    text = cover_text(openpyxl.load_workbook(out))
+    assert "assumptions.demand_growth: 0.03 in the file -> 0.04 used" in text
+    assert "scenario high_demand" in text
+    assert file_hash(MODELS / "minimal.yaml") in text
+
+
+def test_the_apps_download_records_its_overlay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A what-if set in the app's sidebar is on the Cover of the appendix it downloads."""
+    monkeypatch.setenv("FINMODEL_DATA_DIR", str(tmp_path / "data"))
+    written: list[bytes] = []
+    real = exports.appendix_bytes
+
+    def recording(*args: Any, **kwargs: Any) -> bytes:  # the real writer; keeps its bytes
+        data = real(*args, **kwargs)
+        written.append(data)
+        return data
+
+    monkeypatch.setattr(exports, "appendix_bytes", recording)
+    at = AppTest.from_file(str(app_script()), default_timeout=120).run()
+    at.number_input(key="in:assumptions.efficiency").set_value(2.7).run()
+    at.radio(key="page").set_value("Export").run()
+    assert not at.exception, at.exception
+    assert written, "the Export page wrote no appendix"
+    book = openpyxl.load_workbook(io.BytesIO(written[-1]))
+    text = cover_text(book)
+    line = next(t for t in text if t.startswith("assumptions.efficiency:"))
+    assert line.endswith("-> 0.027 used"), line
+    assert any("with inputs set on top" in t for t in text)
+    default = MODELS / "lsc_ics.yaml"
+    assert file_hash(default) in text
