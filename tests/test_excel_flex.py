@@ -62,7 +62,17 @@ def flex_of(model: Model) -> dict[str, Any]:
     line_owner = next(p for p in model.partners if line in p.costs)
     stream_owner = next(p for p in model.partners if p.funding)
     stream = stream_owner.funding[0]
+    case: dict[str, Any] = {}
+    for investment_id, investment in model.investments.items():
+        option = next(o for o in investment.options if o.costs)
+        item = next(c for c in option.costs if isinstance(c.amount, int | float))
+        prefix = f"investments.{investment_id}"
+        case[f"{prefix}.options.{option.id}.costs.{item.id}.amount"] = float(item.amount) + 123.0
+        if investment.optimism_bias is not None:
+            case[f"{prefix}.optimism_bias.mitigation_share"] = 0.2
+        break
     return {
+        **case,
         "assumptions.inflation": rate,
         f"partners.{line_owner.id}.costs.{line.id}.baseline": line.baseline * 1.1 + 7.0,
         f"partners.{stream_owner.id}.funding.{stream.id}.baseline": stream.baseline * 1.05 + 3.0,
@@ -76,7 +86,9 @@ def cells_of(layout: AppendixLayout, change: dict[str, Any], model: Model) -> di
     for path, value in change.items():
         sheet, row = layout.rows[f"inputs.{path}"]
         assert sheet == "Inputs"
-        if isinstance(value, list):
+        if path.startswith("investments."):  # a case input: one value in column E
+            cells[f"E{row + 1}"] = float(value)
+        elif isinstance(value, list):
             before = year_vector(model.assumptions.inflation, horizon)
             for t, (old, new) in enumerate(zip(before, value, strict=True)):
                 if old != new:
@@ -111,11 +123,30 @@ def flexed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Any, Any
         cells = cells_of(layout, change, model)
         set_cells(path, cells)
         engine = project(with_overlay(model, change, label="flex"))
+        engine_change[label] = change
+        original_value[label] = {
+            p: float(item.amount)
+            for p in change
+            if p.endswith(".amount")
+            for item in [_cost_item(model, p)]
+        }
         moved = engine.arrays.system_surplus - project(model).arrays.system_surplus
         assert abs(moved).max() > 1e-3, f"{label}: the flex moves nothing"
         written.append((label, engine, layout, path, len(change)))
     outputs = recalculate([w[3] for w in written], folder / "out")
     return [(*w[:3], out, w[4]) for w, out in zip(written, outputs, strict=True)]
+
+
+#: The change each flexed model got, and the case amounts before it (by label).
+engine_change: dict[str, dict[str, Any]] = {}
+original_value: dict[str, dict[str, float]] = {}
+
+
+def _cost_item(model: Model, path: str) -> Any:
+    """The cost item of ``investments.<inv>.options.<option>.costs.<id>.amount``."""
+    _, investment_id, _, option_id, _, cost_id, _ = path.split(".")
+    option = next(o for o in model.investments[investment_id].options if o.id == option_id)
+    return next(c for c in option.costs if c.id == cost_id)
 
 
 def figure(path: Path, sheet: str, row: int, col: int) -> Any:
@@ -129,6 +160,35 @@ def test_flexed_inputs_give_the_engines_run_of_the_same_change(flexed):
     assert len(flexed) == 5
     for label, engine, layout, path, _ in flexed:
         assert figure_mismatches(path, engine, layout) == [], label
+
+
+@pytest.mark.slow
+def test_flexed_case_inputs_give_the_engines_appraisal(flexed):
+    """A case amount and the optimism bias's mitigation share changed on Inputs: every option's
+    PVC on Appraisal equals the appraisal of the same change. Benefits that come from the
+    service model stay at the values exported (its sheet holds engine values, listed on the
+    Cover), so PVB equals the appraisal with the case amount as exported."""
+    from finmodel.investment.case import appraise_model
+
+    compared = 0
+    for label, engine, layout, path, _ in flexed:
+        book = openpyxl.load_workbook(path, data_only=True)
+        amounts = {p: v for p, v in engine_change[label].items() if p.endswith(".amount")}
+        before = {p: original_value[label][p] for p in amounts}
+        exported_service = with_overlay(engine.model, before, label="as exported")
+        for investment_id in engine.model.investments:
+            pvc = appraise_model(engine.model, investment_id).economic.appraisal.pv_costs
+            pvb = appraise_model(exported_service, investment_id).economic.appraisal.pv_benefits
+            for o, option in enumerate(appraise_model(engine.model, investment_id).option_ids):
+                sheet, row = layout.rows[f"appraisal.{investment_id}.summary.{option}"]
+                got = [
+                    book[sheet].cell(row=row + 1, column=FIRST_YEAR_COL + 1 + i).value
+                    for i in range(3)
+                ]
+                want = [float(pvc[o]), float(pvb[o]), float(pvb[o] - pvc[o])]
+                assert got == pytest.approx(want, rel=1e-6, abs=1e-6), (label, option)
+                compared += 1
+    assert compared >= 5
 
 
 @pytest.mark.slow

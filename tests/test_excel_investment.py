@@ -233,8 +233,12 @@ def test_formulas_are_live_short_and_free_of_constants(registered_book):
     assert appraisal.cell(row=row + 1, column=G + 2).value.startswith("=$")  # NPSV: a link
     assert appraisal.cell(row=row + 1, column=G + 3).value == f"=H{row + 1}/G{row + 1}"  # BCR
     assert appraisal.cell(row=row + 1, column=G + 4).value.startswith("=RANK(")
-    inputs = [c for c in appraisal["G"] if c.font.color is not None and c.data_type == "n"]
-    assert any(c.font.color.rgb == "FF0000FF" and c.value == 796 for c in inputs)  # £796k input
+    amount = wb["Inputs"]["E"]  # the £796k a year is an input on Inputs, used on Appraisal
+    cells = [c for c in amount if c.font.color is not None and c.data_type == "n"]
+    assert any(c.font.color.rgb == "FF0000FF" and c.value == 796 for c in cells)
+    _, row = layout.rows[f"inputs.investments.{INV}.options.business_case.costs.staff.amount"]
+    uses = [c.value for c in appraisal["H"] if f"Inputs!$E${row + 1}" in str(c.value)]
+    assert uses, "the Appraisal's nominal cost is not a formula of the amount on Inputs"
 
 
 def test_discount_factors_of_a_long_appraisal_are_the_green_books(model, tmp_path):

@@ -113,6 +113,8 @@ class AppendixContext:
     never counted in the master check: they fail, as they should, once an input is changed."""
     exported_inputs: list[tuple[int, int, float | str]] = field(default_factory=list)
     """Every number written on Inputs as (row, column, value): the inputs as exported."""
+    engine_rows: list[str] = field(default_factory=list)
+    """Rows holding engine values where a formula would need the engine (listed on the Cover)."""
     inputs_changed_col: int | None = None
     """0-based column of the *changed since export* flags on Inputs (None: not written)."""
     contents: list[tuple[str, str]] = field(default_factory=list)

@@ -119,6 +119,9 @@ def write_financial(sh: InvestmentSheet, links: Links) -> None:
 
 def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, CostRows, CashRows]:
     """Each option's cost and cash released (from ``row``); returns the next row and theirs."""
+    sh.ctx.engine_rows.append(
+        f"{sh.name}: each option's cost, all cost streams (values of the case as exported)"
+    )
     st, s = sh.ctx.styles, sh.case.streams
     total_cost = s.total_costs()
     sh.section(row, "Inputs: each option's cost and the cash it releases, before shares")

@@ -73,6 +73,9 @@ def add_service_sheet(
 
 def write_service(sh: InvestmentSheet) -> Links:
     """Write the Service model sheet; returns its rows by (series, option) for links."""
+    sh.ctx.engine_rows.append(
+        f"{sh.name}: every row (the service model's engine values; they do not follow Inputs)"
+    )
     ctx, st, s, fmt = sh.ctx, sh.ctx.styles, sh.case.streams, sh.fmt
     service = s.service
     assert service is not None

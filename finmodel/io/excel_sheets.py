@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
+from finmodel.domain.investments import Investment, OptimismBias
 from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
 from finmodel.engine.inputs import FloatArray, year_vector
 from finmodel.engine.projection import one_hot
@@ -336,10 +337,17 @@ def write_inputs(ctx: AppendixContext) -> None:
             )
             w.number(row, 4, share, s.share_input)
 
+    for investment_id, investment in model.investments.items():
+        _case_inputs(w, investment_id, investment)
     w.section(
         "Investments: net cost of the selected options by funder, £k (from the investment appraisal)"
     )
     has_investments = bool(np.any(inputs.investment_expenditure))
+    if model.investments:
+        ctx.engine_rows.append(
+            "Inputs: investments, the net cost of the selected options by funder (values from "
+            "the appraisal as exported)"
+        )
     for p, partner_id in enumerate(inputs.partner_ids):
         source = (
             "investment appraisal of the selected options"
@@ -423,3 +431,45 @@ def write_exported_inputs(ctx: AppendixContext) -> None:
         else:
             ws.write_number(row, col, value, s.money)
     ws.set_column(0, 0, 40)
+
+
+def _case_inputs(w: _InputsWriter, investment_id: str, investment: Investment) -> None:
+    """An investment's case inputs: each option's cost amounts and the optimism bias (the HMT
+    upper bound, a table value, and the mitigation share), rows ``inputs.<dotted path>``; the
+    Appraisal sheet's formulas refer to them."""
+    s, prefix = w.ctx.styles, f"investments.{investment_id}"
+    w.section(f"Investment {investment.name or investment_id}: the case's inputs (£k a year)")
+    biases: list[tuple[str, OptimismBias]] = []
+    if investment.optimism_bias is not None:
+        biases.append((f"{prefix}.optimism_bias", investment.optimism_bias))
+    for option in investment.options:
+        path = f"{prefix}.options.{option.id}"
+        for item in option.costs:
+            if not isinstance(item.amount, int | float):
+                continue  # a list of one-off amounts stays with its stream on Appraisal
+            row = w.line(
+                f"{path}.costs.{item.id}.amount",
+                f"{option.name or option.id}: {item.name or item.id}, amount a year",
+                "£k",
+                item.source,
+            )
+            w.number(row, 4, float(item.amount), s.money_input)
+        if option.optimism_bias is not None:
+            biases.append((f"{path}.optimism_bias", option.optimism_bias))
+    for path, bias in biases:
+        what = bias.project_type or "combined project"
+        row = w.line(
+            f"{path}.upper_bound",
+            f"Optimism bias: HMT upper bound, {what} ({bias.measure}), table {bias.version}",
+            "share",
+            f"HMT optimism-bias table {bias.version} (a table value, not set in the model file)",
+        )
+        upper = bias.model_copy(update={"mitigation_share": 0.0}).rate()
+        w.number(row, 4, upper, s.share_input)
+        row = w.line(
+            f"{path}.mitigation_share",
+            "Optimism bias: share of the contributory factors mitigated",
+            "share",
+            bias.source,
+        )
+        w.number(row, 4, float(bias.mitigation_share), s.share_input)

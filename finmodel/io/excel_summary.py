@@ -346,6 +346,7 @@ def write_cover(
     row += 2
     row = _cover_parity(ctx, ws, row)
     row = _cover_provenance(ctx, ws, row, provenance)
+    row = _cover_engine_rows(ctx, ws, row)
     row += 1
     ctx.text(ws, row, 0, "Contents", s.label_bold)
     row += 1
@@ -407,6 +408,27 @@ def _cover_provenance(
         text = f"{entry.path}: {entry.in_file} in the file -> {entry.used} used"
         ctx.text(ws, row, 1, text, s.wrap)
         ws.set_row(row, 13.5 * max(1, math.ceil(len(text) / 110)))
+        row += 1
+    return row + 1
+
+
+def _cover_engine_rows(ctx: AppendixContext, ws: Worksheet, row: int) -> int:
+    """Every row holding engine values where a formula of Inputs would need the engine."""
+    s = ctx.styles
+    ctx.text(ws, row, 0, "Engine values", s.label_bold)
+    if not ctx.engine_rows:
+        ctx.text(ws, row, 1, "none: every figure is a formula of Inputs", s.wrap)
+        return row + 2
+    ctx.text(
+        ws,
+        row,
+        1,
+        "rows that hold the engine's values and do not follow a change on Inputs:",
+        s.wrap,
+    )
+    row += 1
+    for text in ctx.engine_rows:
+        ctx.text(ws, row, 1, text, s.wrap)
         row += 1
     return row + 1
 
