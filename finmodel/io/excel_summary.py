@@ -49,19 +49,19 @@ def _core_checks(
     internal = a.cost.sum(axis=0) - derived.outside @ a.cost
     return [
         (
-            "System surplus = sum of partner surpluses (SPEC 9.1)",
+            "System surplus = sum of partner surpluses",
             lambda c: f"{ctx.at('system.surplus', c)}-SUM({partners('surplus', c)})",
             a.system_surplus - a.surplus.sum(axis=0),
             0,
         ),
         (
-            "System surplus = sum of place surpluses (SPEC 9.1)",
+            "System surplus = sum of place surpluses",
             lambda c: f"{ctx.at('system.surplus', c)}-SUM({places('surplus', c)})",
             a.system_surplus - a.place_surplus.sum(axis=0),
             0,
         ),
         (
-            "Consolidated income + eliminations = sum of partner incomes (SPEC 9.2)",
+            "Consolidated income + eliminations = sum of partner incomes",
             lambda c: (
                 f"{ctx.at('system.income', c)}+{ctx.at('system.eliminations', c)}-SUM({partners('income', c)})"
             ),
@@ -69,7 +69,7 @@ def _core_checks(
             0,
         ),
         (
-            "Consolidated expenditure + eliminations = sum of partner expenditures (SPEC 9.2)",
+            "Consolidated expenditure + eliminations = sum of partner expenditures",
             lambda c: (
                 f"{ctx.at('system.expenditure', c)}+{ctx.at('system.eliminations', c)}-SUM({partners('expenditure', c)})"
             ),
@@ -77,7 +77,7 @@ def _core_checks(
             0,
         ),
         (
-            "Each internal flow is booked once as income: partners' income from partners = cost lines with a payee (SPEC 9.2)",
+            "Each internal flow is booked once as income: partners' income from partners = cost lines with a payee",
             lambda c: (
                 f"SUM({partners('internal_income', c)})-({ctx.at('calc.all.cost', c)}-{ctx.at('calc.outside.cost', c)})"
             ),
@@ -85,7 +85,7 @@ def _core_checks(
             0,
         ),
         (
-            "Risk share is zero-sum: surplus after risk share = surplus before, partners in the control total (SPEC 9.3)",
+            "Risk share is zero-sum: surplus after risk share = surplus before, partners in the control total",
             lambda c: (
                 f"SUM({partners('surplus_after_risk_share', c)})-SUMPRODUCT({partners('surplus', 'D')},{partners('surplus', c)})"
             ),
@@ -101,7 +101,7 @@ def _core_checks(
             1,
         ),
         (
-            "Bridge steps sum to the total change of the system surplus (SPEC 9.4)",
+            "Bridge steps sum to the total change of the system surplus",
             lambda c: f"{ctx.at('bridge.closing', c)}-{ctx.at('system.surplus', c)}",
             a.system_surplus[0] + a.bridge.sum(axis=0) - a.system_surplus,
             0,
@@ -168,7 +168,7 @@ def write_checks(ctx: AppendixContext, derived: Derived) -> tuple[int, int]:
             ws,
             row,
             0,
-            "Risk shares of the partners in the control total sum to 1 (SPEC 9.3)",
+            "Risk shares of the partners in the control total sum to 1",
             s.label,
         )
         ctx.write(
