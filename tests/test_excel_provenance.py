@@ -85,3 +85,29 @@ def test_the_apps_download_records_its_overlay(
     assert any("with inputs set on top" in t for t in text)
     default = MODELS / "lsc_ics.yaml"
     assert file_hash(default) in text
+
+
+def test_every_sheet_prints_one_page_wide_with_bounded_notes(tmp_path: Path):
+    """Landscape A4, one page wide, title rows repeated; wide sheets print only up to their
+    wrapped notes column; Bridge charts each start a page; labels are not clipped."""
+    model = load_model(MODELS / "lsc_ics.yaml")
+    out = tmp_path / "a.xlsx"
+    write_appendix(project(model), out, model_as_loaded=model)
+    book = openpyxl.load_workbook(out)
+    for ws in book.worksheets:
+        if ws.sheet_state == "hidden":
+            continue
+        setup = ws.page_setup
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0, ws.title  # 1 wide
+        assert setup.orientation == ("portrait" if ws.title == "Cover" else "landscape"), ws.title
+    for name in ("Inputs", "Appraisal", "Financial case", "Service model"):
+        area = str(book[name].print_area)
+        assert "!$A$1:$" in area, (name, area)
+        notes = book[name].column_dimensions
+        assert max(d.width or 0 for d in notes.values()) <= 73  # bounded, wrapped notes
+    breaks = [b.id for b in book["Bridge"].row_breaks.brk]
+    assert len(breaks) == 2
+    inputs = book["Inputs"]
+    longest = max(len(str(c.value)) for c in inputs["A"] if isinstance(c.value, str))
+    assert inputs.column_dimensions["A"].width >= min(longest, 68)

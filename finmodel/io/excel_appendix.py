@@ -221,6 +221,7 @@ def _build(
     master = write_checks(ctx, derived)
     write_exported_inputs(ctx)
     write_cover(ctx, cover, master, cover_facts)
+    ctx.fit_columns()
     workbook.set_properties(
         {
             "title": f"{result.model.name}: financial model appendix",

@@ -113,6 +113,10 @@ class AppendixContext:
     never counted in the master check: they fail, as they should, once an input is changed."""
     exported_inputs: list[tuple[int, int, float | str]] = field(default_factory=list)
     """Every number written on Inputs as (row, column, value): the inputs as exported."""
+    print_widths: dict[str, int] = field(default_factory=dict)
+    """Last printed column by sheet (see :meth:`bound_print_width`)."""
+    text_widths: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Longest label or key written by :meth:`text`, by (sheet, column)."""
     engine_rows: list[str] = field(default_factory=list)
     """Rows holding engine values where a formula would need the engine (listed on the Cover)."""
     inputs_changed_col: int | None = None
@@ -189,8 +193,35 @@ class AppendixContext:
 
     # ----- writing cells --------------------------------------------------------------------
     def text(self, ws: Worksheet, row: int, col: int, value: object, fmt: Any = None) -> None:
-        """Write text as text, never as a formula (``=HYPERLINK(...)`` stays visible text)."""
-        ws.write_string(row, col, str(value)[:MAX_TEXT], fmt)
+        """Write text as text, never as a formula (``=HYPERLINK(...)`` stays visible text).
+
+        Labels and keys (columns A-E, not notes) are measured, so their columns can be made
+        wide enough that nothing is clipped (:meth:`fit_columns`)."""
+        text = str(value)[:MAX_TEXT]
+        ws.write_string(row, col, text, fmt)
+        if col <= 4 and fmt is not self.styles.note and fmt is not self.styles.note_wrap:
+            key = (ws.name, col)
+            self.text_widths[key] = max(self.text_widths.get(key, 0), len(text))
+
+    def bound_print_width(self, ws: Worksheet, last_col: int) -> None:
+        """Print ``ws`` from column A to ``last_col`` only (long notes there wrap, never widen
+        the page); the rows are bounded when the workbook is finished (:meth:`fit_columns`)."""
+        self.print_widths[ws.name] = last_col
+
+    def fit_columns(self) -> None:
+        """Widen columns A-E of every sheet to their longest label or key (A at most 72)."""
+        sheets = {ws.name: ws for ws in self.workbook.worksheets()}
+        for name, last_col in self.print_widths.items():
+            ws = sheets[name]
+            ws.print_area(0, 0, max(ws.dim_rowmax or 0, 1), last_col)
+        for (name, col), length in self.text_widths.items():
+            ws = sheets[name]
+            if name == "Cover" or ws.is_chartsheet:
+                continue
+            width = min(72 if col == 0 else 30, length * 1.05 + 2)
+            current = getattr(ws, "col_info", {}).get(col)  # widths set so far, in pixels
+            if current is None or (current.width or 0) < width * 7 + 5:
+                ws.set_column(col, col, width, current.column_format if current else None)
 
     def number(
         self, ws: Worksheet, row: int, col: int, value: float | None, fmt: Any = None

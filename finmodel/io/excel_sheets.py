@@ -177,7 +177,10 @@ class _InputsWriter:
             if text:
                 ctx.text(ws, row, col, text, s.key)
         ctx.text(ws, row, 5, unit, s.unit)
-        ctx.text(ws, row, self.source_col, source or "not given", s.label)
+        ctx.text(ws, row, self.source_col, source or "not given", s.note_wrap)
+        lines = -(-len(source or "") // 68)  # the source column is 60 wide (small italic)
+        if lines > 1:
+            ws.set_row(row, 13 * lines)
         ctx.text(ws, row, self.source_col + 1, key, s.note)
         ctx.name_row(f"inputs.{key}", "Inputs", row)
         self.row += 1
@@ -372,6 +375,9 @@ def write_inputs(ctx: AppendixContext) -> None:
     )
     _changed_flags(ctx, ws, w.source_col + 2)
     ws.set_column(1, 3, 14)
+    ws.set_column(w.source_col, w.source_col, 60)
+    ws.set_column(w.source_col + 1, w.source_col + 1, 36)
+    ctx.bound_print_width(ws, w.source_col + 2)
 
 
 #: The sheet holding the inputs as exported (values), which the *changed* flags compare with.
@@ -425,6 +431,7 @@ def write_exported_inputs(ctx: AppendixContext) -> None:
     )
     s = ctx.styles
     ws.write_string(0, 0, "Inputs as exported: the values the engine ran (do not edit)", s.title)
+    ws.hide()  # reference values for the flags on Inputs; unhide to compare by eye
     for row, col, value in ctx.exported_inputs:
         if isinstance(value, str):
             ctx.text(ws, row, col, value, s.label)
