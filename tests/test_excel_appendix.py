@@ -444,6 +444,7 @@ def test_cover_records_the_run(default_appendix):
     assert cover["Engine"].startswith("finmodel ")
     assert layout.sheets == [
         "Cover",
+        "Summary",
         "Inputs",
         "Time",
         "Calculations",

@@ -99,7 +99,8 @@ def test_every_sheet_prints_one_page_wide_with_bounded_notes(tmp_path: Path):
             continue
         setup = ws.page_setup
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0, ws.title  # 1 wide
+        tall = (None, 1) if ws.title == "Summary" else (0,)  # the Summary: one page
+        assert setup.fitToWidth in (None, 1) and setup.fitToHeight in tall, ws.title
         assert setup.orientation == ("portrait" if ws.title == "Cover" else "landscape"), ws.title
     for name in ("Inputs", "Appraisal", "Financial case", "Service model"):
         area = str(book[name].print_area)
@@ -111,3 +112,31 @@ def test_every_sheet_prints_one_page_wide_with_bounded_notes(tmp_path: Path):
     inputs = book["Inputs"]
     longest = max(len(str(c.value)) for c in inputs["A"] if isinstance(c.value, str))
     assert inputs.column_dimensions["A"].width >= min(longest, 68)
+
+
+def test_the_summary_is_one_page_of_links_with_two_charts(tmp_path: Path):
+    """Second sheet; the system position rows link to System and store its figures; one row
+    per option with PVC, PVB, NPSV as on Appraisal; a position chart and the waterfall."""
+    model = load_model(MODELS / "lsc_ics.yaml")
+    result = project(model)
+    out = tmp_path / "a.xlsx"
+    layout = write_appendix(result, out, model_as_loaded=model)
+    assert layout.sheets[1] == "Summary"
+    formulas, values = openpyxl.load_workbook(out), openpyxl.load_workbook(out, data_only=True)
+    ws, stored = formulas["Summary"], values["Summary"]
+    assert len(ws._charts) == 2
+    label_row = {c.value: c.row for c in ws["A"] if isinstance(c.value, str)}
+    r = label_row["System surplus / (deficit), reported"]
+    _, system_row = layout.rows["system.surplus"]
+    assert ws.cell(row=r, column=7).value == f"=System!G${system_row + 1}"
+    got = [stored.cell(row=r, column=7 + t).value for t in range(len(result.years))]
+    assert got == pytest.approx(result.arrays.system_surplus.tolist(), rel=1e-12)
+    options = [k for k in label_row if k.startswith("Appraisal: ")]
+    assert len(options) == len(model.investments["ipa_uplift"].options)
+    sheet, row = layout.rows["appraisal.ipa_uplift.summary.business_case"]
+    r = label_row[
+        "Appraisal: " + next(o for o in options if "Business case" in o).split(": ", 1)[1]
+    ]
+    assert [stored.cell(row=r, column=7 + i).value for i in range(3)] == [
+        values[sheet].cell(row=row + 1, column=7 + i).value for i in range(3)
+    ]

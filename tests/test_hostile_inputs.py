@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from finmodel.cli.main import app
-from finmodel.investment.projection import project
 from finmodel.errors import InputError, Problem
+from finmodel.investment.projection import project
 from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import load_model
 from finmodel.risk.inputs import matching_paths

@@ -97,6 +97,7 @@ from finmodel.io.excel_styles import (
     Styles,
 )
 from finmodel.io.excel_summary import CoverFacts, write_checks, write_cover
+from finmodel.io.excel_summary_page import add_summary_sheet, write_summary
 from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import file_hash
 from finmodel.risk.analysis import sensitivity
@@ -208,6 +209,7 @@ def _build(
     )
     cover = workbook.add_worksheet("Cover")
     ctx.contents.append(("Cover", "This page: what the workbook is and whether its checks hold"))
+    summary = add_summary_sheet(ctx)
     write_inputs(ctx)
     write_time(ctx)
     derived = Derived.of(ctx)
@@ -220,6 +222,7 @@ def _build(
         writer(workbook, ctx)
     master = write_checks(ctx, derived)
     write_exported_inputs(ctx)
+    write_summary(ctx, summary)
     write_cover(ctx, cover, master, cover_facts)
     ctx.fit_columns()
     workbook.set_properties(

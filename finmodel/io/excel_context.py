@@ -93,6 +93,20 @@ class CheckEntry:
     """How many of those cells fail, by the engine's arithmetic (the cached result)."""
 
 
+@dataclass(frozen=True)
+class OptionSummary:
+    """An option's row of results on its Appraisal sheet, for the Summary's options table."""
+
+    sheet: str
+    """The Appraisal sheet."""
+    row: int
+    """0-based row of its results (PVC, PVB, NPSV, BCR from the first year column)."""
+    name: str
+    """The option's name as shown."""
+    values: tuple[float, float, float, float]
+    """PVC, PVB, NPSV (£k) and BCR (NaN: no costs), as the appraisal gave them."""
+
+
 @dataclass
 class AppendixContext:
     """What sheet writers share. Rows and columns are 0-based; formulas use A1 references."""
@@ -113,6 +127,11 @@ class AppendixContext:
     never counted in the master check: they fail, as they should, once an input is changed."""
     exported_inputs: list[tuple[int, int, float | str]] = field(default_factory=list)
     """Every number written on Inputs as (row, column, value): the inputs as exported."""
+    row_values: dict[tuple[str, int], Any] = field(default_factory=dict)
+    """The engine's figures stored with each row written by :meth:`write_row`, by (sheet,
+    row): what a link to that row stores as its result."""
+    options: list[OptionSummary] = field(default_factory=list)
+    """Every option's results row, in the order written (the Summary's options table)."""
     print_widths: dict[str, int] = field(default_factory=dict)
     """Last printed column by sheet (see :meth:`bound_print_width`)."""
     text_widths: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -264,6 +283,7 @@ class AppendixContext:
         ``values`` are the engine's results per year (cached with each formula); NaN years and
         years not in ``years`` (default: all) are left blank.
         """
+        self.row_values[(ws.name, row)] = values
         chosen = range(self.n_years) if years is None else years
         for t in chosen:
             col = FIRST_YEAR_COL + t

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from finmodel.io.excel_context import OptionSummary
 from finmodel.io.excel_investment_layout import InvestmentSheet, fails, flag, incremental
 from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
 
@@ -86,6 +87,14 @@ def write_results(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
                 formula = f"={_L[0]}{r + 1}/{rows.units_pv[o]}"
                 ctx.write(sh.ws, r, G + 6, formula, cpo, fmt.unit_cost)
         ctx.name_row(f"appraisal.{s.investment_id}.summary.{s.option_ids[o]}", sh.name, r)
+        ctx.options.append(
+            OptionSummary(
+                sh.name,
+                r,
+                f"{s.option_names[o]}" + (" (selected)" if o == s.selected else ""),
+                (float(a.pv_costs[o]), float(a.pv_benefits[o]), float(npsv[o]), bcr),
+            )
+        )
     row += n_opt
     ctx.text(
         sh.ws,
