@@ -15,7 +15,6 @@ import json
 import re
 import tempfile
 from collections.abc import Mapping
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from finmodel.app.state import LoadedModel
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult
 from finmodel.io.excel_appendix import write_appendix
-from finmodel.io.excel_risk import risk_run
+from finmodel.io.excel_risk import default_risk_run
 from finmodel.io.yaml_io import model_to_yaml
 from finmodel.risk import SensitivityResult, SimulationResult
 
@@ -50,12 +49,16 @@ def appendix_bytes(
     an ``uncertainty:`` section gets the engine's default run there. ``overlay``: the what-ifs
     on screen (dotted path -> value), listed on the Cover with the values in the file.
     """
-    with risk_run(*risk) if risk is not None else nullcontext():
-        return _appendix_bytes(result, loaded, values_only, overlay or {})
+    run = risk if risk is not None else default_risk_run(result.model)
+    return _appendix_bytes(result, loaded, values_only, overlay or {}, run)
 
 
 def _appendix_bytes(
-    result: ProjectionResult, loaded: LoadedModel, values_only: bool, overlay: Mapping[str, Any]
+    result: ProjectionResult,
+    loaded: LoadedModel,
+    values_only: bool,
+    overlay: Mapping[str, Any],
+    risk: tuple[SimulationResult, SensitivityResult | None] | None,
 ) -> bytes:
     with tempfile.TemporaryDirectory(prefix="finmodel-export-") as folder:
         out = Path(folder) / "appendix.xlsx"
@@ -70,6 +73,7 @@ def _appendix_bytes(
             values_only=values_only,
             model_as_loaded=loaded.model,
             overlay=overlay,
+            risk=risk,
         )
         return out.read_bytes()
 

@@ -90,7 +90,7 @@ from finmodel.io.excel_context import (
 from finmodel.io.excel_investment import investment_sheets
 from finmodel.io.excel_outputs import plan_system, write_bridge, write_partners, write_system
 from finmodel.io.excel_provenance import provenance_entries
-from finmodel.io.excel_risk import risk_run, risk_sheet
+from finmodel.io.excel_risk import RiskRun, risk_sheet
 from finmodel.io.excel_sheets import Derived, write_exported_inputs, write_inputs, write_time
 from finmodel.io.excel_styles import (
     FIRST_YEAR_COL,
@@ -138,18 +138,21 @@ def write_appendix(
     cached_values: bool = True,
     model_as_loaded: Model | None = None,
     overlay: Mapping[str, Any] | None = None,
+    risk: RiskRun | None = None,
 ) -> AppendixLayout:
     """Write the Excel appendix of a projection to ``out`` (``.xlsx``), atomically.
 
-    ``model_file`` is hashed onto the Cover; ``values_only`` writes numbers instead of
-    formulas; the sheets of :data:`APPENDIX_SHEETS` are added unless ``appendix_sheets`` is
-    false, then ``extra_sheets``;
-    ``cached_values=False`` stores 0 as each formula's result (only for testing that a
-    spreadsheet recalculates). Provenance on the Cover: ``model_as_loaded`` is the model as
-    read from ``model_file`` (before the scenario; gives the values in the file) and
-    ``overlay`` the dotted-path entries set on top of the scenario (the app's what-ifs); each
-    is listed with the value in the file and the value used. Money in £k. Raises :class:`InputError` for a target that is not
-    ``.xlsx``.
+        ``model_file`` is hashed onto the Cover; ``values_only`` writes numbers instead of
+        formulas; the sheets of :data:`APPENDIX_SHEETS` are added unless ``appendix_sheets`` is
+        false, then ``extra_sheets``;
+        ``cached_values=False`` stores 0 as each formula's result (only for testing that a
+        spreadsheet recalculates). Provenance on the Cover: ``model_as_loaded`` is the model as
+        read from ``model_file`` (before the scenario; gives the values in the file) and
+        ``overlay`` the dotted-path entries set on top of the scenario (the app's what-ifs); each
+        is listed with the value in the file and the value used. ``risk``: the Monte Carlo run (and
+    tornados) for the Risk sheet, computed by the caller (the writer never simulates; see
+    :func:`~finmodel.io.excel_risk.default_risk_run`). Money in £k. Raises :class:`InputError` for a target that is not
+        ``.xlsx``.
     """
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
@@ -178,6 +181,7 @@ def write_appendix(
             writers,
             (model_file, model_hash, when, provenance, bool(overlay)),
             cached_values,
+            risk,
         )
         shareable_permissions(tmp, target)
     return layout
@@ -190,6 +194,7 @@ def _build(
     writers: Sequence[SheetWriter],
     cover_facts: CoverFacts,
     cached_values: bool,
+    risk: RiskRun | None,
 ) -> AppendixLayout:
     workbook = Workbook(
         str(path),
@@ -206,6 +211,7 @@ def _build(
         Styles.create(workbook),
         formulas=not values_only,
         cached_values=cached_values,
+        risk=risk,
     )
     cover = workbook.add_worksheet("Cover")
     ctx.contents.append(("Cover", "This page: what the workbook is and whether its checks hold"))
@@ -253,14 +259,14 @@ def write_risk_appendix(
 ) -> AppendixLayout:
     """Write the appendix of ``model`` (under the run's scenario) with the run's Risk sheet."""
     tornado = sensitivity(model, result.scenario)
-    with risk_run(result, tornado):
-        return write_appendix(
-            project(model, result.scenario),
-            out,
-            model_file=model_file,
-            values_only=values_only,
-            model_as_loaded=model,
-        )
+    return write_appendix(
+        project(model, result.scenario),
+        out,
+        model_file=model_file,
+        values_only=values_only,
+        model_as_loaded=model,
+        risk=(result, tornado),
+    )
 
 
 __all__ = [

@@ -136,6 +136,8 @@ class AppendixContext:
     """Last printed column by sheet (see :meth:`bound_print_width`)."""
     text_widths: dict[tuple[str, int], int] = field(default_factory=dict)
     """Longest label or key written by :meth:`text`, by (sheet, column)."""
+    risk: Any = None
+    """The Monte Carlo run and tornados for the Risk sheet, as the caller passed them."""
     engine_rows: list[str] = field(default_factory=list)
     """Rows holding engine values where a formula would need the engine (listed on the Cover)."""
     inputs_changed_col: int | None = None

@@ -14,42 +14,40 @@ figure. Contents:
   option's NPSV (tables and bar charts);
 * the uncertain inputs with their distributions and sources.
 
-When an appendix is written for a model with an ``uncertainty:`` section, the sheet comes from
-a run of :data:`~finmodel.risk.montecarlo.DEFAULT_DRAWS` draws with
-:data:`~finmodel.risk.montecarlo.DEFAULT_SEED`; ``finmodel simulate --out`` writes the sheet of
-its own run instead (:func:`finmodel.io.excel_appendix.write_risk_appendix`). A model without uncertainty gets no Risk sheet.
+The writer never simulates: the caller passes the run (``write_appendix(..., risk=run)``).
+``finmodel run --out`` and the app pass :func:`default_risk_run` (DEFAULT_DRAWS draws with
+DEFAULT_SEED) for a model with an ``uncertainty:`` section, or the app's own run;
+``finmodel simulate --out`` passes its run (:func:`finmodel.io.excel_appendix.write_risk_appendix`).
+Without a run there is no Risk sheet.
 """
 
 from __future__ import annotations
 
-import contextvars
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from finmodel.domain.model import Model
 from finmodel.io.excel_context import AppendixContext
 from finmodel.risk.analysis import SensitivityResult, Tornado, sensitivity
 from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult, simulate
 
 SHEET = "Risk"
-_RUN: contextvars.ContextVar[tuple[SimulationResult, SensitivityResult | None] | None] = (
-    contextvars.ContextVar("finmodel_risk_run", default=None)
-)
+
+#: A Monte Carlo run and its tornados (None: not computed), as the caller passes them.
+RiskRun = tuple[SimulationResult, SensitivityResult | None]
 
 
-@contextmanager
-def risk_run(result: SimulationResult, tornado: SensitivityResult | None = None) -> Iterator[None]:
-    """Within this block, appendices get the Risk sheet of ``result`` (and ``tornado``)."""
-    token = _RUN.set((result, tornado))
-    try:
-        yield
-    finally:
-        _RUN.reset(token)
+def default_risk_run(model: Model) -> RiskRun | None:
+    """The caller's default Risk sheet run: :func:`~finmodel.risk.montecarlo.simulate` (its
+    default draws and seed) and :func:`~finmodel.risk.analysis.sensitivity` of ``model`` (the
+    model as projected, scenario applied); None for a model without uncertain inputs."""
+    if not model.uncertainty:
+        return None
+    return simulate(model), sensitivity(model)
 
 
 def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Any) -> None:
@@ -60,15 +58,11 @@ def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Any) -> None:
 
 
 def risk_sheet(workbook: Workbook, ctx: AppendixContext) -> None:
-    """Sheet writer: the Risk sheet when the model has uncertain inputs (else nothing)."""
+    """Sheet writer: the Risk sheet of the run the caller passed (``ctx.risk``), else nothing."""
     del workbook
-    attached = _RUN.get()
-    if attached is None:
-        model = ctx.result.model
-        if not model.uncertainty:
-            return
-        attached = (simulate(model), sensitivity(model))
-    result, tornado = attached
+    if ctx.risk is None:
+        return
+    result, tornado = ctx.risk
     write_risk_sheet(ctx, result, tornado)
 
 

@@ -87,11 +87,12 @@ def _options_table(ctx: AppendixContext, ws: Worksheet, row: int) -> int:
         ws.write_string(row, FIRST_YEAR_COL + i, header, s.header)
     ws.write_string(row, 0, "Option", s.header)
     row += 1
+    ratio = ctx.workbook.add_format({"num_format": "0.00", "font_size": 9})
     for option in ctx.options:
         ctx.text(ws, row, 0, f"{option.sheet}: {option.name}", s.label)
         for i, value in enumerate(option.values):
             ref = f"='{option.sheet}'!{col_letter(FIRST_YEAR_COL + i)}{option.row + 1}"
-            fmt = s.money_bold if i == 2 else s.money
+            fmt = s.money_bold if i == 2 else ratio if i == 3 else s.money
             if np.isnan(value):
                 ctx.text(ws, row, FIRST_YEAR_COL + i, "n/a", s.note)
             else:
