@@ -140,3 +140,24 @@ def test_the_summary_is_one_page_of_links_with_two_charts(tmp_path: Path):
     assert [stored.cell(row=r, column=7 + i).value for i in range(3)] == [
         values[sheet].cell(row=row + 1, column=7 + i).value for i in range(3)
     ]
+
+
+def test_charts_a_reviewer_expects(tmp_path: Path):
+    """An options chart on Appraisal and a fan chart on Risk (when the caller passes a run)."""
+    from finmodel.io.excel_risk import default_risk_run
+
+    model = load_model(MODELS / "lsc_ics.yaml")
+    result = project(model)
+    out = tmp_path / "a.xlsx"
+    write_appendix(result, out, risk=default_risk_run(result.model))
+    book = openpyxl.load_workbook(out)
+    assert len(book["Appraisal"]._charts) == 1
+    assert len(book["Risk"]._charts) >= 2  # the fan and the tornados
+    fan = next(c for c in book["Risk"]._charts if c.tagname == "areaChart")
+    assert fan.grouping == "stacked" and len(fan.series) == 4
+    assert len(book["Risk"].row_breaks.brk) == 1
+    bands = {c.value: c.row for c in book["Risk"]["A"] if isinstance(c.value, str)}
+    assert {"P5 to P10", "P10 to P90", "P90 to P95"} <= set(bands)
+    out2 = tmp_path / "b.xlsx"
+    write_appendix(result, out2)  # no run passed: the writer does not simulate
+    assert "Risk" not in openpyxl.load_workbook(out2).sheetnames

@@ -4,7 +4,9 @@
 
 =============  ==============================================================================
 Cover          model, scenario, units, engine version, model file and its SHA-256, run time,
-               the master check, contents and colour key
+               the master check, parity with the engine run (not in the master check), every
+               input set by the scenario or overlay, engine-value rows, contents, colour key
+Summary        one page: system position against the control total, options, two charts
 Inputs         every assumption and base-year figure, one row each, with unit and source
 Time           the year columns and the base-year / projected-year flags
 Calculations   one row of live formulas per funding stream and cost line (and the volume-only
@@ -13,8 +15,11 @@ Partners       income, expenditure, surplus, control total, variance, risk share
 System         consolidated position, eliminations, control total, variance, places
 Bridge         the gap bridge by year as formulas, a bar chart of it, a system position chart
 (extra)        sheets other parts of the product add (appraisal, financial case, risk, ...)
-Checks         each invariant of SPEC section 9 the workbook can express (0 when it holds),
-               rolled into the master check shown on the Cover
+Checks         each invariant the workbook can express, formulas against formulas (0 when it
+               holds, for any inputs), rolled into the master check shown on the Cover; then
+               the parity with the engine run as exported, shown apart
+Inputs as      (hidden) the inputs as exported, for the changed-since-export flags
+exported
 =============  ==============================================================================
 
 Formulas refer only to cells (the constants 0 and 1 appear in flags, checks and growth factors
@@ -64,7 +69,7 @@ Example
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "appendix.xlsx"
 >>> layout = write_appendix(project(load_model("models/minimal.yaml")), out)
 >>> layout.sheets[:4]
-['Cover', 'Inputs', 'Time', 'Calculations']
+['Cover', 'Summary', 'Inputs', 'Time']
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from finmodel.io.excel_investment_layout import (
     service_link,
 )
 from finmodel.io.excel_investment_results import AppraisalRows, write_results, write_switching
-from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
+from finmodel.io.excel_styles import FIRST_YEAR_COL, MONEY, col_letter
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
 APPRAISAL = "Appraisal"
@@ -107,6 +107,7 @@ def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
             ctx.text(sh.ws, row, 0, f"{option_id}: {name}", st.label)
             ctx.text(sh.ws, row, FIRST_YEAR_COL, " ".join(description.split()), st.note)
             row += 1
+    _options_chart(sh, row + 1)
     beyond = [y for y in years if y not in model_years]
     sh.intro(
         f"Own timeline: the appraisal period, {n} years from {years[0]} (year 0, not discounted) "
@@ -114,6 +115,35 @@ def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
         + (f", so {beyond[0]} on come from the investment's own streams" if beyond else "")
         + f". Inputs blue on yellow. Results by option: row {results + 1}."
     )
+
+
+def _options_chart(sh: InvestmentSheet, row: int) -> None:
+    """PVC, PVB and NPSV of each option (from the results table), on its own printed page."""
+    mine = [o.row for o in sh.ctx.options if o.sheet == sh.name]
+    if not mine:
+        return
+    first, last = min(mine), max(mine)
+    chart = sh.ctx.workbook.add_chart({"type": "column"})
+    for i, (name, colour) in enumerate(
+        (("PV costs (PVC)", "#C00000"), ("PV benefits (PVB)", "#548235"), ("NPSV", "#2F5597"))
+    ):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": [sh.name, first, 0, last, 0],
+                "values": [sh.name, first, FIRST_YEAR_COL + i, last, FIRST_YEAR_COL + i],
+                "fill": {"color": colour},
+            }
+        )
+    chart.set_title(
+        {"name": "Options against do nothing (£k, discounted)", "name_font": {"size": 12}}
+    )
+    chart.set_legend({"position": "bottom"})
+    chart.set_y_axis({"num_format": MONEY})
+    chart.set_x_axis({"label_position": "low"})
+    chart.set_size({"width": 760, "height": 340})
+    sh.ws.set_h_pagebreaks([row])
+    sh.ws.insert_chart(row, 0, chart)
 
 
 def _write_prices(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
