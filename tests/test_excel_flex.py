@@ -25,8 +25,8 @@ from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
 from tests.conftest import MODELS
 from tests.test_excel_appendix import figure_mismatches, generated
 
-#: Position of Inputs among the sheets (Cover first), hence its part ``xl/worksheets/sheet2.xml``.
-INPUTS_PART = "xl/worksheets/sheet2.xml"
+#: Position of Inputs among the sheets (Cover, Summary, Inputs): its part in the package.
+INPUTS_PART = "xl/worksheets/sheet3.xml"
 
 
 def set_cells(path: Path, values: dict[str, float]) -> None:

@@ -367,5 +367,15 @@ def test_libreoffice_reproduces_every_stored_figure(recalculated):
 
 
 @pytest.mark.slow
-def test_a_wrong_engine_figure_fails_the_master_check(recalculated):
-    assert master_check(recalculated["broken"]) >= 1
+def test_a_wrong_engine_figure_shows_as_parity_not_in_the_master_check(recalculated):
+    """PV costs from the engine off by £5k: the parity with the engine run counts them, the
+    master check (formulas against formulas) still holds."""
+    book = openpyxl.load_workbook(recalculated["broken"], data_only=True)
+    checks = book["Checks"]
+    parity = next(
+        r[4].value
+        for r in checks.iter_rows()
+        if r[0].value == "Figures differing from the engine run as exported"
+    )
+    assert parity >= 1
+    assert master_check(recalculated["broken"]) == 0

@@ -239,7 +239,8 @@ def _keys(sh: InvestmentSheet, row: int, o: int, stream: str, kind: str) -> None
 
 def _bias_rate(sh: InvestmentSheet, row: int, o: int, k: str, bias: Any) -> None:
     """Column E of a cost's row after optimism bias: the rate, a formula of the upper bound
-    and mitigation share on Inputs when the bias applies to the cost's kind."""
+    and mitigation share on Inputs when the bias applies to the cost's kind (``bias`` None:
+    none, as for an option without this cost)."""
     ctx, s, e = sh.ctx, sh.case.streams, sh.case.economic
     rate = float(e.optimism_bias[k][o])
     option = s.investment.options[o]
@@ -326,7 +327,7 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
         row += 1
         rows.after[(k, o)] = row
         sh.label(row, f"{name}: real cost after optimism bias (rate in column E)", "£k")
-        _bias_rate(sh, row, o, k, bias)
+        _bias_rate(sh, row, o, k, bias if item is not None else None)
         template = f"={{c}}{r_before + 1}*(1+$E{row + 1})"
         sh.formulas(row, each(template), e.costs[k][o], st.money)
         sh.note(row, _bias_note(bias, s.cost_kinds[k].value))
