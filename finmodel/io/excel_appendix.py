@@ -85,6 +85,7 @@ from xlsxwriter.workbook import Workbook
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError, Problem
+from finmodel.investment.case import InvestmentCase
 from finmodel.investment.projection import project
 from finmodel.io.atomic import atomic_path
 from finmodel.io.excel_calculations import write_calculations
@@ -92,7 +93,7 @@ from finmodel.io.excel_context import (
     AppendixContext,
     shareable_permissions,
 )
-from finmodel.io.excel_investment import investment_sheets
+from finmodel.io.excel_investment import appraise_investments, investment_sheets
 from finmodel.io.excel_outputs import plan_system, write_bridge, write_partners, write_system
 from finmodel.io.excel_provenance import provenance_entries
 from finmodel.io.excel_risk import RiskRun, risk_sheet
@@ -116,6 +117,23 @@ APPENDIX_SHEETS: tuple[SheetWriter, ...] = (investment_sheets, risk_sheet)
 
 
 @dataclass(frozen=True)
+class AppendixBundle:
+    """Everything the appendix shows, computed by the caller before anything is laid out."""
+
+    result: ProjectionResult
+    """The projection (scenario and overlay applied)."""
+    cases: Mapping[str, InvestmentCase]
+    """Each investment appraised on ``result.model``, by id, in model order."""
+    risk: RiskRun | None = None
+    """The Monte Carlo run and tornados for the Risk sheet (None: no Risk sheet)."""
+
+
+def appendix_bundle(result: ProjectionResult, risk: RiskRun | None = None) -> AppendixBundle:
+    """The bundle of a projection: its investments appraised (and ``risk`` as given)."""
+    return AppendixBundle(result, appraise_investments(result), risk)
+
+
+@dataclass(frozen=True)
 class AppendixLayout:
     """Where things are in a written appendix (for tests and for tools reading it back)."""
 
@@ -132,7 +150,7 @@ class AppendixLayout:
 
 
 def write_appendix(
-    result: ProjectionResult,
+    source: ProjectionResult | AppendixBundle,
     out: str | Path,
     *,
     model_file: str | Path | None = None,
@@ -145,19 +163,20 @@ def write_appendix(
     overlay: Mapping[str, Any] | None = None,
     risk: RiskRun | None = None,
 ) -> AppendixLayout:
-    """Write the Excel appendix of a projection to ``out`` (``.xlsx``), atomically.
+    """Write the Excel appendix of a bundle (or of a projection, whose bundle is computed
+    first: :func:`appendix_bundle`) to ``out`` (``.xlsx``), atomically. The sheets only lay
+    out what the bundle holds; nothing is computed while writing.
 
-        ``model_file`` is hashed onto the Cover; ``values_only`` writes numbers instead of
-        formulas; the sheets of :data:`APPENDIX_SHEETS` are added unless ``appendix_sheets`` is
-        false, then ``extra_sheets``;
-        ``cached_values=False`` stores 0 as each formula's result (only for testing that a
-        spreadsheet recalculates). Provenance on the Cover: ``model_as_loaded`` is the model as
-        read from ``model_file`` (before the scenario; gives the values in the file) and
-        ``overlay`` the dotted-path entries set on top of the scenario (the app's what-ifs); each
-        is listed with the value in the file and the value used. ``risk``: the Monte Carlo run (and
-    tornados) for the Risk sheet, computed by the caller (the writer never simulates; see
-    :func:`~finmodel.io.excel_risk.default_risk_run`). Money in £k. Raises :class:`InputError` for a target that is not
-        ``.xlsx``.
+    ``model_file`` is hashed onto the Cover; ``values_only`` writes numbers instead of
+    formulas; the sheets of :data:`APPENDIX_SHEETS` are added unless ``appendix_sheets`` is
+    false, then ``extra_sheets``; ``cached_values=False`` stores 0 as each formula's result
+    (only for testing that a spreadsheet recalculates). Provenance on the Cover:
+    ``model_as_loaded`` is the model as read from ``model_file`` (before the scenario; gives
+    the values in the file) and ``overlay`` the dotted-path entries set on top of the scenario
+    (the app's what-ifs); each is listed with the value in the file and the value used.
+    ``risk``: the Monte Carlo run (and tornados) for the Risk sheet, computed by the caller
+    (see :func:`~finmodel.io.excel_risk.default_risk_run`); it replaces the bundle's. Money in
+    £k. Raises :class:`InputError` for a target that is not ``.xlsx``.
     """
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
@@ -171,7 +190,12 @@ def write_appendix(
         raise InputError(
             [Problem(str(target), "", "is a folder; give a file name ending in .xlsx")]
         )
+    result = source.result if isinstance(source, AppendixBundle) else source
     check_finite_projection(result)
+    if isinstance(source, AppendixBundle):
+        bundle = source if risk is None else AppendixBundle(source.result, source.cases, risk)
+    else:
+        bundle = appendix_bundle(source, risk)
     writers = (list(APPENDIX_SHEETS) if appendix_sheets else []) + list(extra_sheets)
     model_hash = (
         file_hash(model_file) if model_file is not None and Path(model_file).is_file() else None
@@ -180,27 +204,26 @@ def write_appendix(
     provenance = provenance_entries(result, model_as_loaded, overlay or {})
     with atomic_path(target) as tmp:
         layout = _build(
-            result,
+            bundle,
             tmp,
             values_only,
             writers,
             (model_file, model_hash, when, provenance, bool(overlay)),
             cached_values,
-            risk,
         )
         shareable_permissions(tmp, target)
     return layout
 
 
 def _build(
-    result: ProjectionResult,
+    bundle: AppendixBundle,
     path: Path,
     values_only: bool,
     writers: Sequence[SheetWriter],
     cover_facts: CoverFacts,
     cached_values: bool,
-    risk: RiskRun | None,
 ) -> AppendixLayout:
+    result = bundle.result
     workbook = Workbook(
         str(path),
         {
@@ -216,7 +239,8 @@ def _build(
         Styles.create(workbook),
         formulas=not values_only,
         cached_values=cached_values,
-        risk=risk,
+        cases=bundle.cases,
+        risk=bundle.risk,
     )
     cover = workbook.add_worksheet("Cover")
     ctx.contents.append(("Cover", "This page: what the workbook is and whether its checks hold"))
@@ -276,9 +300,11 @@ def write_risk_appendix(
 
 __all__ = [
     "APPENDIX_SHEETS",
+    "AppendixBundle",
     "AppendixContext",
     "AppendixLayout",
     "SheetWriter",
+    "appendix_bundle",
     "write_appendix",
     "write_risk_appendix",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,8 @@ class AppendixContext:
     """Last printed column by sheet (see :meth:`bound_print_width`)."""
     text_widths: dict[tuple[str, int], int] = field(default_factory=dict)
     """Longest label or key written by :meth:`text`, by (sheet, column)."""
+    cases: Mapping[str, Any] = field(default_factory=dict)
+    """The appraised investment cases to lay out, by investment id (from the bundle)."""
     risk: Any = None
     """The Monte Carlo run and tornados for the Risk sheet, as the caller passed them."""
     engine_rows: list[str] = field(default_factory=list)
