@@ -47,8 +47,8 @@ Example
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "appendix.xlsx"
 >>> layout = write_appendix(project(load_model("models/lsc_ics.yaml")), out,
 ...                         appendix_sheets=False, extra_sheets=[investment_sheets])
->>> layout.sheets[-4:]
-['Appraisal', 'Financial case', 'Service model', 'Checks']
+>>> layout.sheets[-5:]
+['Appraisal', 'Financial case', 'Service model', 'Checks', 'Inputs as exported']
 """
 
 from __future__ import annotations
