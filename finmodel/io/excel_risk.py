@@ -72,6 +72,7 @@ def write_risk_sheet(
 ) -> Worksheet:
     """Write the Risk sheet of ``result`` into the appendix of ``ctx``; returns the sheet."""
     ws = ctx.add_plain_sheet(SHEET, "Monte Carlo range of outcomes and tornado (values)")
+    ctx.engine_rows.append(f"{SHEET}: every figure (a Monte Carlo run cannot be a formula)")
     st = ctx.styles
     years = result.years
     n_years = len(years)

@@ -273,7 +273,7 @@ def write_cover(
     if overlaid:
         scenario += (
             "; with inputs set on top (an overlay, such as the app's what-ifs): listed under "
-            "'Inputs changed from the model file' below"
+            "'Set by scenario or overlay' below"
         )
     rows = [
         ("Model", model.name),
@@ -376,7 +376,7 @@ def write_cover(
     for note in notes:
         ctx.text(ws, row, 1, note, s.note)
         row += 1
-    ws.set_column(0, 0, 24)
+    ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 100)
     print_setup(ws, model.name)
     ws.set_portrait()
@@ -394,7 +394,7 @@ def _cover_provenance(
     """Every input the run set by dotted path: where from, value in the file, value used."""
     s = ctx.styles
     row += 1
-    ctx.text(ws, row, 0, "Inputs changed from the model file", s.label_bold)
+    ctx.text(ws, row, 0, "Set by scenario or overlay", s.label_bold)
     if not entries:
         ctx.text(ws, row, 1, "none: every input is as in the model file", s.wrap)
         return row + 2
@@ -440,13 +440,13 @@ def _cover_parity(ctx: AppendixContext, ws: Worksheet, row: int) -> int:
     for name, label, note in (
         (
             "checks.inputs_changed",
-            "Inputs changed since export",
+            "Inputs changed",
             "0 = the inputs are as exported, so the figures are the engine run's; otherwise the "
             "number of input rows that differ (flagged in the last column of Inputs)",
         ),
         (
             "checks.parity",
-            "Figures differing from the engine run",
+            "Differing from engine run",
             "0 while the inputs are as exported; not part of the master check, which holds for "
             "any inputs",
         ),
@@ -457,6 +457,7 @@ def _cover_parity(ctx: AppendixContext, ws: Worksheet, row: int) -> int:
         ctx.text(ws, row, 0, label, s.label_bold)
         ctx.write(ws, row, 1, f"=Checks!$E${r + 1}", 0.0, s.check)
         ctx.name_row(f"cover.{name.removeprefix('checks.')}", "Cover", row)
-        ctx.text(ws, row + 1, 1, note, s.note)
+        ctx.text(ws, row + 1, 1, note, s.note_wrap)
+        ws.set_row(row + 1, 13 * max(1, math.ceil(len(note) / 110)))
         row += 2
     return row
