@@ -94,6 +94,35 @@ class CheckEntry:
 
 
 @dataclass(frozen=True)
+class RowSpec:
+    """One row along the timeline, described once: what it is, its formula and the engine's
+    figures stored with it. :meth:`AppendixContext.write_rows` lays a list of them out, so a
+    writer never counts rows by hand and a new row (an underlying surplus, an NHS position, a
+    benefit stream) is one more entry.
+
+    >>> RowSpec("System surplus", "£k", lambda c, p: f"=System!{c}$9", [0.0], name="x").unit
+    '£k'
+    """
+
+    label: str
+    """Column A: what the row holds, in words."""
+    unit: str
+    """Column F: ``£k``, ``%``, ``flag``..."""
+    formula: RowFormula
+    """``formula(column letter, previous column letter)`` -> the year's formula."""
+    values: Any
+    """The engine's figure for each year (stored as each formula's result)."""
+    name: str | None = None
+    """The row's name for references (``ctx.rows``), if other rows refer to it."""
+    fmt: Any = None
+    """Number format of the figures (default: money, bold when ``bold``)."""
+    bold: bool = False
+    """A total: label and figures in bold."""
+    years: Any = None
+    """Year indices that get a formula (default all; the others are left blank, greyed)."""
+
+
+@dataclass(frozen=True)
 class OptionSummary:
     """An option's row of results on its Appraisal sheet, for the Summary's options table."""
 
@@ -188,6 +217,20 @@ class AppendixContext:
         if name in self.rows:
             raise ValueError(f"row name {name!r} is used twice")
         self.rows[name] = (sheet, row)
+
+    def write_rows(self, ws: Worksheet, row: int, specs: Iterable[RowSpec]) -> int:
+        """Lay out ``specs`` from ``row`` (0-based), one row each: label, unit, the formula along
+        the timeline with the engine's figures, the row's name; returns the next free row."""
+        s = self.styles
+        for spec in specs:
+            self.text(ws, row, 0, spec.label, s.label_bold if spec.bold else s.label)
+            self.text(ws, row, 5, spec.unit, s.unit)
+            fmt = spec.fmt or (s.money_bold if spec.bold else s.money)
+            self.write_row(ws, row, spec.formula, spec.values, fmt, spec.years)
+            if spec.name is not None:
+                self.name_row(spec.name, ws.name, row)
+            row += 1
+        return row
 
     def at(self, name: str, col: str, *, here: str | None = None, col_abs: bool = False) -> str:
         """Reference to the named row in column ``col`` with its row anchored: ``System!H$12``.

@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from finmodel.domain.model import RiskShareMethod
 from finmodel.engine.projection import BRIDGE_STEPS
-from finmodel.io.excel_context import AppendixContext, RowFormula
+from finmodel.io.excel_context import AppendixContext, RowFormula, RowSpec
 from finmodel.io.excel_sheets import Derived
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY
 from finmodel.io.excel_waterfall import waterfall_chart, write_waterfall_data
@@ -388,14 +388,20 @@ def write_bridge(ctx: AppendixContext) -> None:
     ctx.write_row(ws, row, lambda c, _: f"={base('system.surplus')}", opening, s.money)
     ctx.name_row("bridge.opening", here, row)
     row += 1
-    for k, name in enumerate(BRIDGE_STEPS):
-        ctx.text(ws, row, 0, f"  {name}", s.label)
-        ctx.text(ws, row, 5, "£k", s.unit)
-        ctx.write_row(
-            ws, row, functools.partial(_first_arg, step_formulas[name]), steps[k], s.money
-        )
-        ctx.name_row(f"bridge.{name}", here, row)
-        row += 1
+    row = ctx.write_rows(
+        ws,
+        row,
+        (
+            RowSpec(
+                f"  {name}",
+                "£k",
+                functools.partial(_first_arg, step_formulas[name]),
+                steps[k],
+                f"bridge.{name}",
+            )
+            for k, name in enumerate(BRIDGE_STEPS)
+        ),
+    )
     last_step = row
     ctx.text(ws, row, 0, "System surplus / (deficit) in the year, by the bridge", s.label_bold)
     ctx.text(ws, row, 5, "£k", s.unit)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
-from finmodel.io.excel_context import AppendixContext, RowFormula
+from finmodel.io.excel_context import AppendixContext, RowFormula, RowSpec
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY, col_letter
 from finmodel.io.excel_waterfall import waterfall_chart
 
@@ -56,22 +56,18 @@ def _link(ctx: AppendixContext, name: str) -> RowFormula:
 
 def write_summary(ctx: AppendixContext, ws: Worksheet) -> None:
     """Fill the Summary once every sheet it links to is written."""
-    s = ctx.styles
     row = FIRST_ROW
     ctx.section(ws, row, "System position by year, £k (links to the System sheet)")
     row += 1
-    position: dict[str, int] = {}
-    for label, name, bold in POSITION_ROWS:
-        if name not in ctx.rows or ctx.rows[name] not in ctx.row_values:
-            continue
-        ctx.text(ws, row, 0, label, s.label_bold if bold else s.label)
-        ctx.text(ws, row, 5, "£k", s.unit)
-        ctx.write_row(
-            ws, row, _link(ctx, name), _values(ctx, name), s.money_bold if bold else s.money
-        )
-        position[name] = row
-        row += 1
-    row += 1
+    specs = [
+        RowSpec(label, "£k", _link(ctx, name), _values(ctx, name), f"summary.{name}", bold=bold)
+        for label, name, bold in POSITION_ROWS
+        if name in ctx.rows and ctx.rows[name] in ctx.row_values
+    ]
+    position = {
+        spec.name.removeprefix("summary."): row + k for k, spec in enumerate(specs) if spec.name
+    }
+    row = ctx.write_rows(ws, row, specs) + 1
     if ctx.options:
         row = _options_table(ctx, ws, row)
     _charts(ctx, ws, row + 1, position)
