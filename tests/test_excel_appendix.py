@@ -179,6 +179,26 @@ def expected_scalars(result: ProjectionResult) -> dict[str, float]:
     return {k: v for k, v in scalars.items() if v is not None}
 
 
+def expected_waterfall(result: ProjectionResult) -> dict[str, list[float]]:
+    """The waterfall's chart data by bridge_chart row: before, after, base +/-, increase +/-,
+    decrease +/-, total (the bar from before to after, stacked on an invisible base)."""
+    surplus = result.arrays.system_surplus
+    steps = result.arrays.bridge[:, -1]
+    out: dict[str, list[float]] = {}
+    opening, closing = float(surplus[0]), float(surplus[0] + steps.sum())
+    out["bridge_chart.opening"] = [opening, opening, 0, 0, 0, 0, 0, 0, opening]
+    before = opening
+    for k, name in enumerate(BRIDGE_STEPS):
+        after = before + float(steps[k])
+        lo, hi = sorted((before, after))
+        pos, neg = max(0.0, hi) - max(0.0, lo), min(0.0, lo) - min(0.0, hi)
+        up = [pos, neg, 0, 0] if after >= before else [0, 0, pos, neg]
+        out[f"bridge_chart.{name}"] = [before, after, max(0.0, lo), min(0.0, hi), *up, 0]
+        before = after
+    out["bridge_chart.closing"] = [closing, closing, 0, 0, 0, 0, 0, 0, closing]
+    return out
+
+
 def close(got: Any, want: float | None) -> bool:
     if want is None:
         return got is None or got == ""
@@ -198,6 +218,13 @@ def figure_mismatches(path: Path, result: ProjectionResult, layout: AppendixLayo
             checked.add((sheet, row + 1, col0 + t))
             if not close(got, value):
                 bad.append(f"{sheet}!{name}[{result.years[t]}]: workbook {got!r}, engine {value!r}")
+    for name, parts in expected_waterfall(result).items():
+        sheet, row = layout.rows[name]
+        for i, value in enumerate(parts):
+            got = wb[sheet].cell(row=row + 1, column=col0 + i).value
+            checked.add((sheet, row + 1, col0 + i))
+            if not close(got, value):
+                bad.append(f"{sheet}!{name} waterfall part {i}: workbook {got!r}, want {value!r}")
     for name, want in expected_scalars(result).items():
         sheet, row = layout.rows[name]
         got = wb[sheet].cell(row=row + 1, column=5).value
@@ -367,9 +394,16 @@ def test_formulas_are_auditable(default_appendix):
     wb = openpyxl.load_workbook(path)
     names = [p.name for p in result.model.partners] + [p for p in result.inputs.place_names]
     count = 0
+    chart_data = {  # the waterfall's chart-data table: a formula per part, not a timeline
+        (sheet, r + 1)
+        for name, (sheet, r) in layout.rows.items()
+        if name.startswith("bridge_chart.")
+    }
     for ws in wb:
         for row in ws.iter_rows():
             timeline = [c for c in row if c.column > layout.first_year_col and c.data_type == "f"]
+            if (ws.title, row[0].row) in chart_data:
+                timeline = []
             shapes = {relative(c.value, c.row, c.column) for c in timeline}
             assert len(shapes) <= 1, f"{ws.title} row {row[0].row}: {shapes}"
             for c in row:
@@ -412,6 +446,7 @@ def test_cover_records_the_run(default_appendix):
     assert cover["Engine"].startswith("finmodel ")
     assert layout.sheets == [
         "Cover",
+        "Summary",
         "Inputs",
         "Time",
         "Calculations",
@@ -419,6 +454,7 @@ def test_cover_records_the_run(default_appendix):
         "System",
         "Bridge",
         "Checks",
+        "Inputs as exported",
     ]
     assert wb.sheetnames == layout.sheets
     assert wb["Calculations"].freeze_panes == "G5"
@@ -464,7 +500,7 @@ def test_extra_sheets_come_before_checks_and_add_checks(tmp_path, monkeypatch):
     monkeypatch.setattr(excel_appendix, "APPENDIX_SHEETS", (appraisal,))
     result = project(load_model(MODELS / "minimal.yaml"))
     layout = write_appendix(result, tmp_path / "a.xlsx")
-    assert layout.sheets[-2:] == ["Financial case", "Checks"]
+    assert layout.sheets[-3:] == ["Financial case", "Checks", "Inputs as exported"]
     wb = openpyxl.load_workbook(tmp_path / "a.xlsx", data_only=True)
     assert "Financial case" in [c.value for row in wb["Cover"].iter_rows() for c in row]
     assert master_check(tmp_path / "a.xlsx", layout)[0] == 1  # the failure it reported is rolled up

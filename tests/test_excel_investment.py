@@ -163,7 +163,7 @@ def test_the_default_model_gets_the_investment_sheets(registered_book):
     _, layout, path = registered_book
     assert investment_sheets in APPENDIX_SHEETS
     assert [s for s in layout.sheets if s in SHEETS] == list(SHEETS)
-    assert layout.sheets[-1] == "Checks"
+    assert layout.sheets[-2:] == ["Checks", "Inputs as exported"]
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == layout.sheets
     assert len(wb["Service model"]._charts) == 2
@@ -234,12 +234,12 @@ def test_formulas_are_live_short_and_free_of_constants(registered_book):
     assert appraisal.cell(row=row + 1, column=G + 2).value.startswith("=$")  # NPSV: a link
     assert appraisal.cell(row=row + 1, column=G + 3).value == f"=H{row + 1}/G{row + 1}"  # BCR
     assert appraisal.cell(row=row + 1, column=G + 4).value.startswith("=RANK(")
-    inputs = [c for c in appraisal["G"] if c.font.color is not None and c.data_type == "n"]
-    from finmodel.investment.case import appraise_model
-
-    s = appraise_model(load_model(MODELS / "lsc_ics.yaml")).streams
-    staff = float(s.costs["staff"][1, s.appraisal_offset])  # charged from the staff's arrival
-    assert any(c.font.color.rgb == "FF0000FF" and c.value == staff for c in inputs)
+    amount = wb["Inputs"]["E"]  # the £796k a year is an input on Inputs, used on Appraisal
+    cells = [c for c in amount if c.font.color is not None and c.data_type == "n"]
+    assert any(c.font.color.rgb == "FF0000FF" and c.value == 796 for c in cells)
+    _, row = layout.rows[f"inputs.investments.{INV}.options.business_case.costs.staff.amount"]
+    uses = [c.value for c in appraisal["H"] if f"Inputs!$E${row + 1}" in str(c.value)]
+    assert uses, "the Appraisal's nominal cost is not a formula of the amount on Inputs"
 
 
 def test_discount_factors_of_a_long_appraisal_are_the_green_books(model, tmp_path):
@@ -368,5 +368,15 @@ def test_libreoffice_reproduces_every_stored_figure(recalculated):
 
 
 @pytest.mark.slow
-def test_a_wrong_engine_figure_fails_the_master_check(recalculated):
-    assert master_check(recalculated["broken"]) >= 1
+def test_a_wrong_engine_figure_shows_as_parity_not_in_the_master_check(recalculated):
+    """PV costs from the engine off by £5k: the parity with the engine run counts them, the
+    master check (formulas against formulas) still holds."""
+    book = openpyxl.load_workbook(recalculated["broken"], data_only=True)
+    checks = book["Checks"]
+    parity = next(
+        r[4].value
+        for r in checks.iter_rows()
+        if r[0].value == "Figures differing from the engine run as exported"
+    )
+    assert parity >= 1
+    assert master_check(recalculated["broken"]) == 0

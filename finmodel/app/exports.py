@@ -15,7 +15,6 @@ import json
 import re
 import tempfile
 from collections.abc import Mapping
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from finmodel.app.state import LoadedModel
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult
 from finmodel.io.excel_appendix import write_appendix
-from finmodel.io.excel_risk import risk_run
+from finmodel.io.excel_risk import default_risk_run
 from finmodel.io.yaml_io import model_to_yaml
 from finmodel.risk import SensitivityResult, SimulationResult
 
@@ -42,24 +41,40 @@ def appendix_bytes(
     *,
     values_only: bool = False,
     risk: tuple[SimulationResult, SensitivityResult | None] | None = None,
+    overlay: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The Excel appendix (.xlsx bytes) of ``result``; the Cover carries the model file's hash.
 
     ``risk``: a Monte Carlo run (and its tornados) for the Risk sheet; without it a model with
-    an ``uncertainty:`` section gets the engine's default run there.
+    an ``uncertainty:`` section gets the engine's default run there. ``overlay``: the what-ifs
+    on screen (dotted path -> value), listed on the Cover with the values in the file.
     """
-    with risk_run(*risk) if risk is not None else nullcontext():
-        return _appendix_bytes(result, loaded, values_only)
+    run = risk if risk is not None else default_risk_run(result.model)
+    return _appendix_bytes(result, loaded, values_only, overlay or {}, run)
 
 
-def _appendix_bytes(result: ProjectionResult, loaded: LoadedModel, values_only: bool) -> bytes:
+def _appendix_bytes(
+    result: ProjectionResult,
+    loaded: LoadedModel,
+    values_only: bool,
+    overlay: Mapping[str, Any],
+    risk: tuple[SimulationResult, SensitivityResult | None] | None,
+) -> bytes:
     with tempfile.TemporaryDirectory(prefix="finmodel-export-") as folder:
         out = Path(folder) / "appendix.xlsx"
         model_file = loaded.path
         if model_file is None and loaded.data:
             model_file = Path(folder) / (Path(loaded.label).name or "model.yaml")
             model_file.write_bytes(loaded.data)
-        write_appendix(result, out, model_file=model_file, values_only=values_only)
+        write_appendix(
+            result,
+            out,
+            model_file=model_file,
+            values_only=values_only,
+            model_as_loaded=loaded.model,
+            overlay=overlay,
+            risk=risk,
+        )
         return out.read_bytes()
 
 

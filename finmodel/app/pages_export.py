@@ -18,7 +18,9 @@ def _appendix(
     digest: str, key: str, values_only: bool, run: str, _ws: Workspace, _risk: Any
 ) -> bytes:
     assert _ws.result is not None
-    return exports.appendix_bytes(_ws.result, _ws.loaded, values_only=values_only, risk=_risk)
+    return exports.appendix_bytes(
+        _ws.result, _ws.loaded, values_only=values_only, risk=_risk, overlay=_ws.overlay
+    )
 
 
 def _risk_sheet(ws: Workspace) -> tuple[str, Any]:

@@ -157,8 +157,16 @@ def run(
         t = _year_index(result, year)
         if out is not None:
             from finmodel.io.excel_appendix import write_appendix
+            from finmodel.io.excel_risk import default_risk_run
 
-            write_appendix(result, out, model_file=path, values_only=values)
+            write_appendix(
+                result,
+                out,
+                model_file=path,
+                values_only=values,
+                model_as_loaded=loaded,
+                risk=default_risk_run(result.model),
+            )
     if output == "json":
         print_json(result.to_json())
         return

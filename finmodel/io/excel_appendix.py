@@ -4,7 +4,9 @@
 
 =============  ==============================================================================
 Cover          model, scenario, units, engine version, model file and its SHA-256, run time,
-               the master check, contents and colour key
+               the master check, parity with the engine run (not in the master check), every
+               input set by the scenario or overlay, engine-value rows, contents, colour key
+Summary        one page: system position against the control total, options, two charts
 Inputs         every assumption and base-year figure, one row each, with unit and source
 Time           the year columns and the base-year / projected-year flags
 Calculations   one row of live formulas per funding stream and cost line (and the volume-only
@@ -13,8 +15,11 @@ Partners       income, expenditure, surplus, control total, variance, risk share
 System         consolidated position, eliminations, control total, variance, places
 Bridge         the gap bridge by year as formulas, a bar chart of it, a system position chart
 (extra)        sheets other parts of the product add (appraisal, financial case, risk, ...)
-Checks         each invariant of SPEC section 9 the workbook can express (0 when it holds),
-               rolled into the master check shown on the Cover
+Checks         each invariant the workbook can express, formulas against formulas (0 when it
+               holds, for any inputs), rolled into the master check shown on the Cover; then
+               the parity with the engine run as exported, shown apart
+Inputs as      (hidden) the inputs as exported, for the changed-since-export flags
+exported
 =============  ==============================================================================
 
 Formulas refer only to cells (the constants 0 and 1 appear in flags, checks and growth factors
@@ -64,21 +69,23 @@ Example
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "appendix.xlsx"
 >>> layout = write_appendix(project(load_model("models/minimal.yaml")), out)
 >>> layout.sheets[:4]
-['Cover', 'Inputs', 'Time', 'Calculations']
+['Cover', 'Summary', 'Inputs', 'Time']
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlsxwriter.workbook import Workbook
 
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError, Problem
+from finmodel.investment.case import InvestmentCase
 from finmodel.investment.projection import project
 from finmodel.io.atomic import atomic_path
 from finmodel.io.excel_calculations import write_calculations
@@ -86,15 +93,17 @@ from finmodel.io.excel_context import (
     AppendixContext,
     shareable_permissions,
 )
-from finmodel.io.excel_investment import investment_sheets
+from finmodel.io.excel_investment import appraise_investments, investment_sheets
 from finmodel.io.excel_outputs import plan_system, write_bridge, write_partners, write_system
-from finmodel.io.excel_risk import risk_run, risk_sheet
-from finmodel.io.excel_sheets import Derived, write_inputs, write_time
+from finmodel.io.excel_provenance import provenance_entries
+from finmodel.io.excel_risk import RiskRun, risk_sheet
+from finmodel.io.excel_sheets import Derived, write_exported_inputs, write_inputs, write_time
 from finmodel.io.excel_styles import (
     FIRST_YEAR_COL,
     Styles,
 )
-from finmodel.io.excel_summary import write_checks, write_cover
+from finmodel.io.excel_summary import CoverFacts, write_checks, write_cover
+from finmodel.io.excel_summary_page import add_summary_sheet, write_summary
 from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import file_hash
 from finmodel.risk.analysis import sensitivity
@@ -105,6 +114,23 @@ SheetWriter = Callable[[Workbook, AppendixContext], None]
 
 #: The sheets the product adds after Bridge, in order (each adds nothing when it does not apply).
 APPENDIX_SHEETS: tuple[SheetWriter, ...] = (investment_sheets, risk_sheet)
+
+
+@dataclass(frozen=True)
+class AppendixBundle:
+    """Everything the appendix shows, computed by the caller before anything is laid out."""
+
+    result: ProjectionResult
+    """The projection (scenario and overlay applied)."""
+    cases: Mapping[str, InvestmentCase]
+    """Each investment appraised on ``result.model``, by id, in model order."""
+    risk: RiskRun | None = None
+    """The Monte Carlo run and tornados for the Risk sheet (None: no Risk sheet)."""
+
+
+def appendix_bundle(result: ProjectionResult, risk: RiskRun | None = None) -> AppendixBundle:
+    """The bundle of a projection: its investments appraised (and ``risk`` as given)."""
+    return AppendixBundle(result, appraise_investments(result), risk)
 
 
 @dataclass(frozen=True)
@@ -124,7 +150,7 @@ class AppendixLayout:
 
 
 def write_appendix(
-    result: ProjectionResult,
+    source: ProjectionResult | AppendixBundle,
     out: str | Path,
     *,
     model_file: str | Path | None = None,
@@ -133,15 +159,24 @@ def write_appendix(
     appendix_sheets: bool = True,
     run_time: dt.datetime | None = None,
     cached_values: bool = True,
+    model_as_loaded: Model | None = None,
+    overlay: Mapping[str, Any] | None = None,
+    risk: RiskRun | None = None,
 ) -> AppendixLayout:
-    """Write the Excel appendix of a projection to ``out`` (``.xlsx``), atomically.
+    """Write the Excel appendix of a bundle (or of a projection, whose bundle is computed
+    first: :func:`appendix_bundle`) to ``out`` (``.xlsx``), atomically. The sheets only lay
+    out what the bundle holds; nothing is computed while writing.
 
     ``model_file`` is hashed onto the Cover; ``values_only`` writes numbers instead of
     formulas; the sheets of :data:`APPENDIX_SHEETS` are added unless ``appendix_sheets`` is
-    false, then ``extra_sheets``;
-    ``cached_values=False`` stores 0 as each formula's result (only for testing that a
-    spreadsheet recalculates). Money in £k. Raises :class:`InputError` for a target that is not
-    ``.xlsx``.
+    false, then ``extra_sheets``; ``cached_values=False`` stores 0 as each formula's result
+    (only for testing that a spreadsheet recalculates). Provenance on the Cover:
+    ``model_as_loaded`` is the model as read from ``model_file`` (before the scenario; gives
+    the values in the file) and ``overlay`` the dotted-path entries set on top of the scenario
+    (the app's what-ifs); each is listed with the value in the file and the value used.
+    ``risk``: the Monte Carlo run (and tornados) for the Risk sheet, computed by the caller
+    (see :func:`~finmodel.io.excel_risk.default_risk_run`); it replaces the bundle's. Money in
+    £k. Raises :class:`InputError` for a target that is not ``.xlsx``.
     """
     target = Path(out)
     if target.suffix.lower() != ".xlsx":
@@ -155,30 +190,40 @@ def write_appendix(
         raise InputError(
             [Problem(str(target), "", "is a folder; give a file name ending in .xlsx")]
         )
+    result = source.result if isinstance(source, AppendixBundle) else source
     check_finite_projection(result)
+    if isinstance(source, AppendixBundle):
+        bundle = source if risk is None else AppendixBundle(source.result, source.cases, risk)
+    else:
+        bundle = appendix_bundle(source, risk)
     writers = (list(APPENDIX_SHEETS) if appendix_sheets else []) + list(extra_sheets)
     model_hash = (
         file_hash(model_file) if model_file is not None and Path(model_file).is_file() else None
     )
     when = run_time or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    provenance = provenance_entries(result, model_as_loaded, overlay or {})
     with atomic_path(target) as tmp:
         layout = _build(
-            result, tmp, values_only, writers, model_file, model_hash, when, cached_values
+            bundle,
+            tmp,
+            values_only,
+            writers,
+            (model_file, model_hash, when, provenance, bool(overlay)),
+            cached_values,
         )
         shareable_permissions(tmp, target)
     return layout
 
 
 def _build(
-    result: ProjectionResult,
+    bundle: AppendixBundle,
     path: Path,
     values_only: bool,
     writers: Sequence[SheetWriter],
-    model_file: str | Path | None,
-    model_hash: str | None,
-    when: dt.datetime,
+    cover_facts: CoverFacts,
     cached_values: bool,
 ) -> AppendixLayout:
+    result = bundle.result
     workbook = Workbook(
         str(path),
         {
@@ -194,9 +239,12 @@ def _build(
         Styles.create(workbook),
         formulas=not values_only,
         cached_values=cached_values,
+        cases=bundle.cases,
+        risk=bundle.risk,
     )
     cover = workbook.add_worksheet("Cover")
     ctx.contents.append(("Cover", "This page: what the workbook is and whether its checks hold"))
+    summary = add_summary_sheet(ctx)
     write_inputs(ctx)
     write_time(ctx)
     derived = Derived.of(ctx)
@@ -208,7 +256,10 @@ def _build(
     for writer in writers:
         writer(workbook, ctx)
     master = write_checks(ctx, derived)
-    write_cover(ctx, cover, master, model_file, model_hash, when)
+    write_exported_inputs(ctx)
+    write_summary(ctx, summary)
+    write_cover(ctx, cover, master, cover_facts)
+    ctx.fit_columns()
     workbook.set_properties(
         {
             "title": f"{result.model.name}: financial model appendix",
@@ -237,17 +288,23 @@ def write_risk_appendix(
 ) -> AppendixLayout:
     """Write the appendix of ``model`` (under the run's scenario) with the run's Risk sheet."""
     tornado = sensitivity(model, result.scenario)
-    with risk_run(result, tornado):
-        return write_appendix(
-            project(model, result.scenario), out, model_file=model_file, values_only=values_only
-        )
+    return write_appendix(
+        project(model, result.scenario),
+        out,
+        model_file=model_file,
+        values_only=values_only,
+        model_as_loaded=model,
+        risk=(result, tornado),
+    )
 
 
 __all__ = [
     "APPENDIX_SHEETS",
+    "AppendixBundle",
     "AppendixContext",
     "AppendixLayout",
     "SheetWriter",
+    "appendix_bundle",
     "write_appendix",
     "write_risk_appendix",
 ]

@@ -40,7 +40,7 @@ from finmodel.io.excel_investment_layout import (
     service_link,
 )
 from finmodel.io.excel_investment_results import AppraisalRows, write_results, write_switching
-from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
+from finmodel.io.excel_styles import FIRST_YEAR_COL, MONEY, col_letter
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
 APPRAISAL = "Appraisal"
@@ -107,6 +107,7 @@ def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
             ctx.text(sh.ws, row, 0, f"{option_id}: {name}", st.label)
             ctx.text(sh.ws, row, FIRST_YEAR_COL, " ".join(description.split()), st.note)
             row += 1
+    _options_chart(sh, row + 1)
     beyond = [y for y in years if y not in model_years]
     sh.intro(
         f"Own timeline: the appraisal period, {n} years from {years[0]} (year 0, not discounted) "
@@ -114,6 +115,35 @@ def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
         + (f", so {beyond[0]} on come from the investment's own streams" if beyond else "")
         + f". Inputs blue on yellow. Results by option: row {results + 1}."
     )
+
+
+def _options_chart(sh: InvestmentSheet, row: int) -> None:
+    """PVC, PVB and NPSV of each option (from the results table), on its own printed page."""
+    mine = [o.row for o in sh.ctx.options if o.sheet == sh.name]
+    if not mine:
+        return
+    first, last = min(mine), max(mine)
+    chart = sh.ctx.workbook.add_chart({"type": "column"})
+    for i, (name, colour) in enumerate(
+        (("PV costs (PVC)", "#C00000"), ("PV benefits (PVB)", "#548235"), ("NPSV", "#2F5597"))
+    ):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": [sh.name, first, 0, last, 0],
+                "values": [sh.name, first, FIRST_YEAR_COL + i, last, FIRST_YEAR_COL + i],
+                "fill": {"color": colour},
+            }
+        )
+    chart.set_title(
+        {"name": "Options against do nothing (£k, discounted)", "name_font": {"size": 12}}
+    )
+    chart.set_legend({"position": "bottom"})
+    chart.set_y_axis({"num_format": MONEY})
+    chart.set_x_axis({"label_position": "low"})
+    chart.set_size({"width": 760, "height": 340})
+    sh.ws.set_h_pagebreaks([row])
+    sh.ws.insert_chart(row, 0, chart)
 
 
 def _write_prices(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
@@ -207,6 +237,26 @@ def _keys(sh: InvestmentSheet, row: int, o: int, stream: str, kind: str) -> None
     ctx.text(sh.ws, row, 3, kind, ctx.styles.key)
 
 
+def _bias_rate(sh: InvestmentSheet, row: int, o: int, k: str, bias: Any) -> None:
+    """Column E of a cost's row after optimism bias: the rate, a formula of the upper bound
+    and mitigation share on Inputs when the bias applies to the cost's kind (``bias`` None:
+    none, as for an option without this cost)."""
+    ctx, s, e = sh.ctx, sh.case.streams, sh.case.economic
+    rate = float(e.optimism_bias[k][o])
+    option = s.investment.options[o]
+    path = f"investments.{s.investment_id}"
+    if option.optimism_bias is not None:
+        path += f".options.{option.id}"
+    upper = ctx.rows.get(f"inputs.{path}.optimism_bias.upper_bound")
+    mitigation = ctx.rows.get(f"inputs.{path}.optimism_bias.mitigation_share")
+    applies = bias is not None and s.cost_kinds[k].value in [x.value for x in bias.applies_to]
+    if applies and upper is not None and mitigation is not None:
+        formula = f"=Inputs!$E${upper[1] + 1}*(1-Inputs!$E${mitigation[1] + 1})"
+        ctx.write(sh.ws, row, 4, formula, rate, ctx.styles.rate)
+    else:
+        ctx.number(sh.ws, row, 4, rate, ctx.styles.rate_input)
+
+
 def _bias_note(bias: Any, kind: str) -> str:
     if bias is None or kind not in [k.value for k in bias.applies_to]:
         return "No optimism bias on this cost."
@@ -245,11 +295,31 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
     bias = option_optimism_bias(inv, option)
     for k in e.costs:
         item = next((c for c in option.costs if c.id == k), None)
-        name, r_nom = s.cost_names[k], row
-        sh.label(row, f"{name}: nominal cost", "£k")
-        _keys(sh, row, o, k, s.cost_kinds[k].value)
-        sh.inputs(row, s.costs[k][o, window], st.money_input)
-        sh.note(row, item.source if item is not None and item.source else "none in this option")
+        name = s.cost_names[k]
+        nominal = s.costs[k][o, window]
+        amount = ctx.rows.get(
+            f"inputs.investments.{s.investment_id}.options.{option.id}.costs.{k}.amount"
+        )
+        if item is not None and isinstance(item.amount, int | float) and item.amount and amount:
+            # the stream is the amount times its profile (ramp-up, uplift, years active)
+            sh.label(row, f"{name}: profile, share of the amount a year (engine values)", "share")
+            _keys(sh, row, o, k, s.cost_kinds[k].value)
+            sh.inputs(row, nominal / float(item.amount), fmt.factor)
+            sh.note(row, "Engine values: ramp-up, uplift and the years the cost runs.")
+            ctx.engine_rows.append(f"{sh.name}: {option.id} {name} profile")
+            r_profile, r_nom = row, row + 1
+            row += 1
+            sh.label(row, f"{name}: nominal cost = amount on Inputs x profile", "£k")
+            _keys(sh, row, o, k, s.cost_kinds[k].value)
+            ref = f"Inputs!$E${amount[1] + 1}"
+            sh.formulas(row, each(f"={ref}*{{c}}${r_profile + 1}"), nominal, st.money)
+            sh.note(row, item.source or "")
+        else:
+            r_nom = row
+            sh.label(row, f"{name}: nominal cost", "£k")
+            _keys(sh, row, o, k, s.cost_kinds[k].value)
+            sh.inputs(row, nominal, st.money_input)
+            sh.note(row, item.source if item is not None and item.source else "none in this option")
         row += 1
         r_before = row
         text = f"{name}: real cost before optimism bias"
@@ -257,7 +327,7 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
         row += 1
         rows.after[(k, o)] = row
         sh.label(row, f"{name}: real cost after optimism bias (rate in column E)", "£k")
-        ctx.number(sh.ws, row, 4, float(e.optimism_bias[k][o]), st.rate_input)
+        _bias_rate(sh, row, o, k, bias if item is not None else None)
         template = f"={{c}}{r_before + 1}*(1+$E{row + 1})"
         sh.formulas(row, each(template), e.costs[k][o], st.money)
         sh.note(row, _bias_note(bias, s.cost_kinds[k].value))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,49 @@ class CheckEntry:
     """How many of those cells fail, by the engine's arithmetic (the cached result)."""
 
 
+@dataclass(frozen=True)
+class RowSpec:
+    """One row along the timeline, described once: what it is, its formula and the engine's
+    figures stored with it. :meth:`AppendixContext.write_rows` lays a list of them out, so a
+    writer never counts rows by hand and a new row (an underlying surplus, an NHS position, a
+    benefit stream) is one more entry.
+
+    >>> RowSpec("System surplus", "£k", lambda c, p: f"=System!{c}$9", [0.0], name="x").unit
+    '£k'
+    """
+
+    label: str
+    """Column A: what the row holds, in words."""
+    unit: str
+    """Column F: ``£k``, ``%``, ``flag``..."""
+    formula: RowFormula
+    """``formula(column letter, previous column letter)`` -> the year's formula."""
+    values: Any
+    """The engine's figure for each year (stored as each formula's result)."""
+    name: str | None = None
+    """The row's name for references (``ctx.rows``), if other rows refer to it."""
+    fmt: Any = None
+    """Number format of the figures (default: money, bold when ``bold``)."""
+    bold: bool = False
+    """A total: label and figures in bold."""
+    years: Any = None
+    """Year indices that get a formula (default all; the others are left blank, greyed)."""
+
+
+@dataclass(frozen=True)
+class OptionSummary:
+    """An option's row of results on its Appraisal sheet, for the Summary's options table."""
+
+    sheet: str
+    """The Appraisal sheet."""
+    row: int
+    """0-based row of its results (PVC, PVB, NPSV, BCR from the first year column)."""
+    name: str
+    """The option's name as shown."""
+    values: tuple[float, float, float, float]
+    """PVC, PVB, NPSV (£k) and BCR (NaN: no costs), as the appraisal gave them."""
+
+
 @dataclass
 class AppendixContext:
     """What sheet writers share. Rows and columns are 0-based; formulas use A1 references."""
@@ -108,6 +151,28 @@ class AppendixContext:
     """Named rows: name -> (sheet, row). Names are listed in :mod:`finmodel.io.excel_appendix`."""
     checks: list[CheckEntry] = field(default_factory=list)
     """Checks registered so far, in the order they appear on the Checks sheet."""
+    parity: list[CheckEntry] = field(default_factory=list)
+    """Comparisons with the engine's run as exported (values), shown apart from the checks and
+    never counted in the master check: they fail, as they should, once an input is changed."""
+    exported_inputs: list[tuple[int, int, float | str]] = field(default_factory=list)
+    """Every number written on Inputs as (row, column, value): the inputs as exported."""
+    row_values: dict[tuple[str, int], Any] = field(default_factory=dict)
+    """The engine's figures stored with each row written by :meth:`write_row`, by (sheet,
+    row): what a link to that row stores as its result."""
+    options: list[OptionSummary] = field(default_factory=list)
+    """Every option's results row, in the order written (the Summary's options table)."""
+    print_widths: dict[str, int] = field(default_factory=dict)
+    """Last printed column by sheet (see :meth:`bound_print_width`)."""
+    text_widths: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Longest label or key written by :meth:`text`, by (sheet, column)."""
+    cases: Mapping[str, Any] = field(default_factory=dict)
+    """The appraised investment cases to lay out, by investment id (from the bundle)."""
+    risk: Any = None
+    """The Monte Carlo run and tornados for the Risk sheet, as the caller passed them."""
+    engine_rows: list[str] = field(default_factory=list)
+    """Rows holding engine values where a formula would need the engine (listed on the Cover)."""
+    inputs_changed_col: int | None = None
+    """0-based column of the *changed since export* flags on Inputs (None: not written)."""
     contents: list[tuple[str, str]] = field(default_factory=list)
     """Sheets in order with a one-line description, for the Cover."""
 
@@ -153,6 +218,20 @@ class AppendixContext:
             raise ValueError(f"row name {name!r} is used twice")
         self.rows[name] = (sheet, row)
 
+    def write_rows(self, ws: Worksheet, row: int, specs: Iterable[RowSpec]) -> int:
+        """Lay out ``specs`` from ``row`` (0-based), one row each: label, unit, the formula along
+        the timeline with the engine's figures, the row's name; returns the next free row."""
+        s = self.styles
+        for spec in specs:
+            self.text(ws, row, 0, spec.label, s.label_bold if spec.bold else s.label)
+            self.text(ws, row, 5, spec.unit, s.unit)
+            fmt = spec.fmt or (s.money_bold if spec.bold else s.money)
+            self.write_row(ws, row, spec.formula, spec.values, fmt, spec.years)
+            if spec.name is not None:
+                self.name_row(spec.name, ws.name, row)
+            row += 1
+        return row
+
     def at(self, name: str, col: str, *, here: str | None = None, col_abs: bool = False) -> str:
         """Reference to the named row in column ``col`` with its row anchored: ``System!H$12``.
 
@@ -180,8 +259,35 @@ class AppendixContext:
 
     # ----- writing cells --------------------------------------------------------------------
     def text(self, ws: Worksheet, row: int, col: int, value: object, fmt: Any = None) -> None:
-        """Write text as text, never as a formula (``=HYPERLINK(...)`` stays visible text)."""
-        ws.write_string(row, col, str(value)[:MAX_TEXT], fmt)
+        """Write text as text, never as a formula (``=HYPERLINK(...)`` stays visible text).
+
+        Labels and keys (columns A-E, not notes) are measured, so their columns can be made
+        wide enough that nothing is clipped (:meth:`fit_columns`)."""
+        text = str(value)[:MAX_TEXT]
+        ws.write_string(row, col, text, fmt)
+        if col <= 4 and fmt is not self.styles.note and fmt is not self.styles.note_wrap:
+            key = (ws.name, col)
+            self.text_widths[key] = max(self.text_widths.get(key, 0), len(text))
+
+    def bound_print_width(self, ws: Worksheet, last_col: int) -> None:
+        """Print ``ws`` from column A to ``last_col`` only (long notes there wrap, never widen
+        the page); the rows are bounded when the workbook is finished (:meth:`fit_columns`)."""
+        self.print_widths[ws.name] = last_col
+
+    def fit_columns(self) -> None:
+        """Widen columns A-E of every sheet to their longest label or key (A at most 72)."""
+        sheets = {ws.name: ws for ws in self.workbook.worksheets()}
+        for name, last_col in self.print_widths.items():
+            ws = sheets[name]
+            ws.print_area(0, 0, max(ws.dim_rowmax or 0, 1), last_col)
+        for (name, col), length in self.text_widths.items():
+            ws = sheets[name]
+            if name == "Cover" or ws.is_chartsheet:
+                continue
+            width = min(72 if col == 0 else 30, length * 1.05 + 2)
+            current = getattr(ws, "col_info", {}).get(col)  # widths set so far, in pixels
+            if current is None or (current.width or 0) < width * 7 + 5:
+                ws.set_column(col, col, width, current.column_format if current else None)
 
     def number(
         self, ws: Worksheet, row: int, col: int, value: float | None, fmt: Any = None
@@ -224,6 +330,7 @@ class AppendixContext:
         ``values`` are the engine's results per year (cached with each formula); NaN years and
         years not in ``years`` (default: all) are left blank.
         """
+        self.row_values[(ws.name, row)] = values
         chosen = range(self.n_years) if years is None else years
         for t in chosen:
             col = FIRST_YEAR_COL + t
@@ -287,3 +394,12 @@ class AppendixContext:
         workbook's tolerance (:data:`TOLERANCE_REF`).
         """
         self.checks.append(CheckEntry(description, cells, int(failures)))
+
+    def add_parity(self, description: str, cells: str, failures: int = 0) -> None:
+        """Show cells that compare a formula with the engine's figure as exported (0 = equal).
+
+        Listed on Checks under *parity with the engine run* and summed on the Cover, but never
+        counted in the master check: a reviewer who changes an input sees them move while every
+        check (formulas against formulas) still holds. Arguments as :meth:`add_check`.
+        """
+        self.parity.append(CheckEntry(description, cells, int(failures)))

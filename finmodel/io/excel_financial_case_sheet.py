@@ -113,11 +113,15 @@ def write_financial(sh: InvestmentSheet, links: Links) -> None:
         "the System sheet's surplus equals finmodel's projection with the selected option",
         start=1,
         stop=n_model,
+        parity=True,
     )
 
 
 def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, CostRows, CashRows]:
     """Each option's cost and cash released (from ``row``); returns the next row and theirs."""
+    sh.ctx.engine_rows.append(
+        f"{sh.name}: each option's cost, all cost streams (values of the case as exported)"
+    )
     st, s = sh.ctx.styles, sh.case.streams
     total_cost = s.total_costs()
     sh.section(row, "Inputs: each option's cost and the cash it releases, before shares")
@@ -343,6 +347,7 @@ def _write_effects(
         "and without it",
         start=1,
         stop=n_model,
+        parity=True,
     )
     return row + 3
 

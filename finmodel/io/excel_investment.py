@@ -47,14 +47,15 @@ Example
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "appendix.xlsx"
 >>> layout = write_appendix(project(load_model("models/lsc_ics.yaml")), out,
 ...                         appendix_sheets=False, extra_sheets=[investment_sheets])
->>> layout.sheets[-4:]
-['Appraisal', 'Financial case', 'Service model', 'Checks']
+>>> layout.sheets[-5:]
+['Appraisal', 'Financial case', 'Service model', 'Checks', 'Inputs as exported']
 """
 
 from __future__ import annotations
 
 from xlsxwriter.workbook import Workbook
 
+from finmodel.engine.result import ProjectionResult
 from finmodel.investment.case import InvestmentCase, appraise_model
 from finmodel.io.excel_appraisal_sheet import APPRAISAL, add_appraisal_sheet, write_appraisal
 from finmodel.io.excel_context import AppendixContext, RowFormula
@@ -76,6 +77,7 @@ __all__ = [
     "InvestmentSheet",
     "Links",
     "RowFormula",
+    "appraise_investments",
     "investment_sheets",
     "write_investment_sheets",
 ]
@@ -84,18 +86,25 @@ __all__ = [
 def investment_sheets(workbook: Workbook, ctx: AppendixContext) -> None:
     """Sheet writer: Appraisal, Financial case and Service model of each investment (if any).
 
-    Each investment is appraised (:func:`~finmodel.investment.case.appraise_model`) on the
-    projection's model, so the scenario's selected option is the one highlighted. Sheet names
-    are suffixed `` 1``, `` 2``, ... when the model has several investments.
+    The sheets lay out the appraised cases the caller passed (``ctx.cases``: see
+    :func:`appraise_investments`); nothing is appraised here. Sheet names are suffixed
+    `` 1``, `` 2``, ... when there are several investments.
     """
-    model = ctx.result.model
-    if not model.investments:
+    if not ctx.cases:
         return
     fmt = InvestmentFormats.create(ctx)
-    many = len(model.investments) > 1
-    for i, investment_id in enumerate(model.investments):
+    many = len(ctx.cases) > 1
+    for i, case in enumerate(ctx.cases.values()):
         suffix = f" {i + 1}" if many else ""
-        write_investment_sheets(ctx, appraise_model(model, investment_id), fmt, suffix)
+        write_investment_sheets(ctx, case, fmt, suffix)
+
+
+def appraise_investments(result: ProjectionResult) -> dict[str, InvestmentCase]:
+    """Every investment of the projection's model appraised
+    (:func:`~finmodel.investment.case.appraise_model`) on that model, so the scenario's
+    selected option is the one highlighted: the cases the appendix lays out, in model order."""
+    model = result.model
+    return {i: appraise_model(model, i) for i in model.investments}
 
 
 def write_investment_sheets(

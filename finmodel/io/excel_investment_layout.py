@@ -93,6 +93,10 @@ class InvestmentFormats:
 
 
 # ----- formula text ---------------------------------------------------------------------------
+#: Characters a line of the notes column (width 70) holds, for the row heights of notes.
+NOTE_CHARS = 85
+
+
 def flag(diff: str, tolerance: str) -> str:
     """A check cell's formula: 1 when ``diff`` is further from 0 than the tolerance."""
     return f"=IF(ABS({diff})>{tolerance},1,0)"
@@ -209,10 +213,13 @@ class InvestmentSheet:
             self.ctx.number(self.ws, row, 1, o + 1, self.ctx.styles.key)
 
     def note(self, row: int, text: str | None) -> None:
+        """A note in the bounded, wrapped notes column; the row is as tall as the note."""
         if text:
-            self.ctx.text(
-                self.ws, row, self.total_col + 1, " ".join(text.split()), self.ctx.styles.note
-            )
+            words = " ".join(text.split())
+            self.ctx.text(self.ws, row, self.total_col + 1, words, self.ctx.styles.note_wrap)
+            lines = -(-len(words) // NOTE_CHARS)
+            if lines > 1:
+                self.ws.set_row(row, 13 * lines)
 
     def section(self, row: int, text: str, fmt: Any = None) -> None:
         fmt = fmt or self.ctx.styles.section
@@ -340,8 +347,10 @@ class InvestmentSheet:
         *,
         start: int = 0,
         stop: int | None = None,
+        parity: bool = False,
     ) -> None:
-        """Flags (1 = fails) where the two ``rows`` differ, rolled into the master check."""
+        """Flags (1 = fails) where the two ``rows`` differ, rolled into the master check; with
+        ``parity`` (a row compared with the engine's values as exported) shown apart from it."""
         a, b = rows
         stop = self.n if stop is None else stop
         tol = self.ctx.tolerance_ref
@@ -354,7 +363,8 @@ class InvestmentSheet:
             start=start,
             stop=stop,
         )
-        self.ctx.add_check(
+        add = self.ctx.add_parity if parity else self.ctx.add_check
+        add(
             f"{self.name}: {description}",
             f"{quote_sheet(self.name)}!{self.span(row, start, stop)}",
             int(failed.sum()),
@@ -393,7 +403,9 @@ def new_sheet(
     sh = InvestmentSheet(ctx, ws, name, len(years), case, fmt)
     if len(extra) == 2:
         ws.set_column(sh.total_col, sh.total_col, 13)
-    ws.set_column(sh.total_col + len(extra) - 1, sh.total_col + len(extra) - 1, 70)
+    notes = sh.total_col + len(extra) - 1
+    ws.set_column(notes, notes, 70)
+    ctx.bound_print_width(ws, notes)
     return sh
 
 

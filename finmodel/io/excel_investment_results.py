@@ -5,8 +5,10 @@ Under the options' streams and present values (:mod:`~finmodel.io.excel_appraisa
 * results by option (rows ``appraisal.<inv>.summary.<option>``; G: PVC, H: PVB, I: NPSV,
   J: BCR, K: rank, L: payback year, M: cost per unit of outcome), linked to the PV totals;
 * the check of PVC, PVB and NPSV against ``finmodel appraise`` and of each NPSV against the
-  final cumulative discounted net benefit (rolled into the master check);
-* the switching values of the preferred option (values, with the NPSV they give as formulas).
+  final cumulative discounted net benefit (the first a parity with the engine run, shown apart
+  from the master check; the second an internal check rolled into it);
+* the switching values of the preferred option (for a stream NPSV is linear in: -NPSV / PV of
+  the stream, a formula; with the NPSV they give as formulas).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from finmodel.io.excel_context import OptionSummary
 from finmodel.io.excel_investment_layout import InvestmentSheet, fails, flag, incremental
 from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
 
@@ -84,6 +87,14 @@ def write_results(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
                 formula = f"={_L[0]}{r + 1}/{rows.units_pv[o]}"
                 ctx.write(sh.ws, r, G + 6, formula, cpo, fmt.unit_cost)
         ctx.name_row(f"appraisal.{s.investment_id}.summary.{s.option_ids[o]}", sh.name, r)
+        ctx.options.append(
+            OptionSummary(
+                sh.name,
+                r,
+                f"{s.option_names[o]}" + (" (selected)" if o == s.selected else ""),
+                (float(a.pv_costs[o]), float(a.pv_benefits[o]), float(npsv[o]), bcr),
+            )
+        )
     row += n_opt
     ctx.text(
         sh.ws,
@@ -135,10 +146,14 @@ def _write_checks(sh: InvestmentSheet, row: int, first: int, rows: AppraisalRows
         failures += int(fail)
         formula = flag(f"{rows.npsv[o]}-{rows.cum[o]}", tol)
         ctx.write(sh.ws, r, G + 6, formula, fail, st.check)
+    ctx.add_parity(
+        f"{sh.name}: PVC, PVB and NPSV of every option equal finmodel appraise's as exported",
+        sh.area(row, row + n_opt - 1, G + 3, G + 5),
+        0,
+    )
     ctx.add_check(
-        f"{sh.name}: PVC, PVB and NPSV of every option equal finmodel appraise's, and each NPSV "
-        "equals the final cumulative discounted net benefit",
-        sh.area(row, row + n_opt - 1, G + 3, G + 6),
+        f"{sh.name}: each option's NPSV equals its final cumulative discounted net benefit",
+        sh.area(row, row + n_opt - 1, G + 6, G + 6),
         failures,
     )
     return row + n_opt + 1
@@ -176,11 +191,17 @@ def write_switching(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
         ctx.text(sh.ws, row, 1, value.kind, st.key)
         ctx.number(sh.ws, row, G, value.present_value, st.money)
         x = value.switching_value
+        linear = x is not None and value.method == "closed_form"
         if x is None:
             ctx.text(sh.ws, row, G + 1, "none: the stream cannot take NPSV to 0", st.note)
+        elif linear and value.present_value:
+            # NPSV is linear in the stream: the change that takes it to 0 is -/+ NPSV / PV.
+            minus = "" if value.kind == "cost" else "-"
+            live = f"={minus}{rows.npsv[o]}/{_L[0]}{row + 1}"
+            ctx.write(sh.ws, row, G + 1, live, x, st.rate)
         else:
             ctx.number(sh.ws, row, G + 1, x, st.rate)
-        if x is not None and value.method == "closed_form":
+        if x is not None and linear:
             sign = -1.0 if value.kind == "cost" else 1.0
             result = npsv + sign * x * value.present_value
             formula = f"={rows.npsv[o]}{'-' if sign < 0 else '+'}{_L[1]}{row + 1}*{_L[0]}{row + 1}"

@@ -24,9 +24,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from finmodel.domain.model import RiskShareMethod
 from finmodel.engine.projection import BRIDGE_STEPS
-from finmodel.io.excel_context import AppendixContext, RowFormula
+from finmodel.io.excel_context import AppendixContext, RowFormula, RowSpec
 from finmodel.io.excel_sheets import Derived
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY
+from finmodel.io.excel_waterfall import waterfall_chart, write_waterfall_data
 
 #: Partner blocks in order: (name, heading).
 PARTNER_BLOCKS = (
@@ -390,14 +391,20 @@ def write_bridge(ctx: AppendixContext) -> None:
     ctx.write_row(ws, row, lambda c, _: f"={base('system.surplus')}", opening, s.money)
     ctx.name_row("bridge.opening", here, row)
     row += 1
-    for k, name in enumerate(BRIDGE_STEPS):
-        ctx.text(ws, row, 0, f"  {name}", s.label)
-        ctx.text(ws, row, 5, "£k", s.unit)
-        ctx.write_row(
-            ws, row, functools.partial(_first_arg, step_formulas[name]), steps[k], s.money
-        )
-        ctx.name_row(f"bridge.{name}", here, row)
-        row += 1
+    row = ctx.write_rows(
+        ws,
+        row,
+        (
+            RowSpec(
+                f"  {name}",
+                "£k",
+                functools.partial(_first_arg, step_formulas[name]),
+                steps[k],
+                f"bridge.{name}",
+            )
+            for k, name in enumerate(BRIDGE_STEPS)
+        ),
+    )
     last_step = row
     ctx.text(ws, row, 0, "System surplus / (deficit) in the year, by the bridge", s.label_bold)
     ctx.text(ws, row, 5, "£k", s.unit)
@@ -423,7 +430,15 @@ def write_bridge(ctx: AppendixContext) -> None:
     row += 2
 
     last, final = ctx.last_letter, ctx.years[-1]
-    ctx.section(ws, row, f"Chart data: bridge from {ctx.years[0]} to {final}, £k")
+    ctx.section(
+        ws,
+        row,
+        f"Chart data: bridge from {ctx.years[0]} to {final}, £k; the waterfall's bars are "
+        "stacked on an invisible base",
+    )
+    row += 1
+    header_row = row
+    ctx.text(ws, row, 4, "Value", s.header)
     row += 1
     chart_first = row
     chart_rows = [(f"Surplus {ctx.years[0]}", "bridge.opening", float(opening[-1]))]
@@ -437,37 +452,20 @@ def write_bridge(ctx: AppendixContext) -> None:
         ctx.text(ws, row, 5, "£k", s.unit)
         ctx.name_row(f"bridge_chart.{name.removeprefix('bridge.')}", here, row)
         row += 1
+    kinds = ["total"] + ["step"] * len(BRIDGE_STEPS) + ["total"]
+    items = [(kind, v) for kind, (_, _, v) in zip(kinds, chart_rows, strict=True)]
+    write_waterfall_data(ctx, ws, header_row, chart_first, items, 4, FIRST_YEAR_COL)
     _charts(ctx, ws, chart_first, row - 1, row + 1)
 
 
 def _charts(ctx: AppendixContext, ws: Worksheet, first: int, last: int, at_row: int) -> None:
     """A bar chart of the bridge and a chart of the system position by year."""
     wb = ctx.workbook
-    bars = wb.add_chart({"type": "column"})
-    bars.add_series(
-        {
-            "name": "Effect on the system surplus, £k",
-            "categories": ["Bridge", first, 0, last, 0],
-            "values": ["Bridge", first, 4, last, 4],
-            "fill": {"color": "#2F5597"},
-            "invert_if_negative": True,
-            "invert_if_negative_color": "#C00000",
-            "data_labels": {"value": True, "num_format": MONEY},
-        }
-    )
-    bars.set_title(
-        {
-            "name": f"Gap bridge of the system surplus, {ctx.years[0]} to {ctx.years[-1]} (£k)",
-            "name_font": {"size": 12},
-        }
-    )
-    bars.set_legend({"none": True})
-    bars.set_y_axis(
-        {"num_format": MONEY, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
-    )
-    bars.set_x_axis({"label_position": "low"})
-    bars.set_size({"width": 760, "height": 360})
+    title = f"Gap bridge of the system surplus, {ctx.years[0]} to {ctx.years[-1]} (£k)"
+    bars = waterfall_chart(ctx, "Bridge", first, last, FIRST_YEAR_COL, title)
     ws.insert_chart(at_row, 0, bars)
+    # each chart starts a printed page, so neither is split across pages
+    ws.set_h_pagebreaks([at_row, at_row + 19])
 
     sheet, row = ctx.rows["system.surplus"]
     _, ct_row = ctx.rows["system.control_total"]

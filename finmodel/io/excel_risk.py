@@ -14,42 +14,41 @@ figure. Contents:
   option's NPSV (tables and bar charts);
 * the uncertain inputs with their distributions and sources.
 
-When an appendix is written for a model with an ``uncertainty:`` section, the sheet comes from
-a run of :data:`~finmodel.risk.montecarlo.DEFAULT_DRAWS` draws with
-:data:`~finmodel.risk.montecarlo.DEFAULT_SEED`; ``finmodel simulate --out`` writes the sheet of
-its own run instead (:func:`finmodel.io.excel_appendix.write_risk_appendix`). A model without uncertainty gets no Risk sheet.
+The writer never simulates: the caller passes the run (``write_appendix(..., risk=run)``).
+``finmodel run --out`` and the app pass :func:`default_risk_run` (DEFAULT_DRAWS draws with
+DEFAULT_SEED) for a model with an ``uncertainty:`` section, or the app's own run;
+``finmodel simulate --out`` passes its run (:func:`finmodel.io.excel_appendix.write_risk_appendix`).
+Without a run there is no Risk sheet.
 """
 
 from __future__ import annotations
 
-import contextvars
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from finmodel.domain.model import Model
 from finmodel.io.excel_context import AppendixContext
+from finmodel.io.excel_styles import MONEY, col_letter
 from finmodel.risk.analysis import SensitivityResult, Tornado, sensitivity
 from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult, simulate
 
 SHEET = "Risk"
-_RUN: contextvars.ContextVar[tuple[SimulationResult, SensitivityResult | None] | None] = (
-    contextvars.ContextVar("finmodel_risk_run", default=None)
-)
+
+#: A Monte Carlo run and its tornados (None: not computed), as the caller passes them.
+RiskRun = tuple[SimulationResult, SensitivityResult | None]
 
 
-@contextmanager
-def risk_run(result: SimulationResult, tornado: SensitivityResult | None = None) -> Iterator[None]:
-    """Within this block, appendices get the Risk sheet of ``result`` (and ``tornado``)."""
-    token = _RUN.set((result, tornado))
-    try:
-        yield
-    finally:
-        _RUN.reset(token)
+def default_risk_run(model: Model) -> RiskRun | None:
+    """The caller's default Risk sheet run: :func:`~finmodel.risk.montecarlo.simulate` (its
+    default draws and seed) and :func:`~finmodel.risk.analysis.sensitivity` of ``model`` (the
+    model as projected, scenario applied); None for a model without uncertain inputs."""
+    if not model.uncertainty:
+        return None
+    return simulate(model), sensitivity(model)
 
 
 def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Any) -> None:
@@ -60,15 +59,11 @@ def _number(ws: Worksheet, row: int, col: int, value: float, fmt: Any) -> None:
 
 
 def risk_sheet(workbook: Workbook, ctx: AppendixContext) -> None:
-    """Sheet writer: the Risk sheet when the model has uncertain inputs (else nothing)."""
+    """Sheet writer: the Risk sheet of the run the caller passed (``ctx.risk``), else nothing."""
     del workbook
-    attached = _RUN.get()
-    if attached is None:
-        model = ctx.result.model
-        if not model.uncertainty:
-            return
-        attached = (simulate(model), sensitivity(model))
-    result, tornado = attached
+    if ctx.risk is None:
+        return
+    result, tornado = ctx.risk
     write_risk_sheet(ctx, result, tornado)
 
 
@@ -77,6 +72,7 @@ def write_risk_sheet(
 ) -> Worksheet:
     """Write the Risk sheet of ``result`` into the appendix of ``ctx``; returns the sheet."""
     ws = ctx.add_plain_sheet(SHEET, "Monte Carlo range of outcomes and tornado (values)")
+    ctx.engine_rows.append(f"{SHEET}: every figure (a Monte Carlo run cannot be a formula)")
     st = ctx.styles
     years = result.years
     n_years = len(years)
@@ -115,11 +111,14 @@ def write_risk_sheet(
     row += 1
     year_header(row, "Measure")
     row += 1
+    at: dict[str, int] = {}
     for name, values in result.surplus.as_dict().items():
         ctx.text(ws, row, 0, "Mean" if name == "mean" else name, st.label)
         for t in range(n_years):
             _number(ws, row, 1 + t, float(values[system, t]), st.money)
+        at[name] = row
         row += 1
+    at["Deterministic"], at["Control total"] = row, row + 1
     for label, values, fmt in (
         ("Deterministic projection", result.deterministic[system], st.money),
         ("Control total", result.control_total[system], st.money),
@@ -131,6 +130,8 @@ def write_risk_sheet(
             _number(ws, row, 1 + t, float(values[t]), fmt)
         row += 1
     ctx.name_row("risk.system.p_meet_control_total", SHEET, row - 2)
+    percentiles = {k: v[system] for k, v in result.surplus.as_dict().items()}
+    row = _fan_chart(ctx, ws, row + 1, at, percentiles)
 
     row += 1
     final = n_years - 1
@@ -193,6 +194,93 @@ def write_risk_sheet(
         ws.set_row(row, 13.5 * lines)
         row += 1
     return ws
+
+
+#: The fan's bands: (label, lower percentile, upper percentile, colour), stacked on P5.
+FAN_BANDS = (
+    ("P5 to P10", "P5", "P10", "#BDD7EE"),
+    ("P10 to P90", "P10", "P90", "#6FA8DC"),
+    ("P90 to P95", "P90", "P95", "#BDD7EE"),
+)
+
+
+def _fan_chart(
+    ctx: AppendixContext,
+    ws: Worksheet,
+    row: int,
+    at: dict[str, int],
+    percentiles: dict[str, np.ndarray],
+) -> int:
+    """A fan chart of the system surplus: bands between percentiles stacked on an invisible
+    P5, with the median, the deterministic projection and the control total as lines. The
+    bands are chart data (values, as the rest of this sheet); returns the next free row."""
+    if not all(p in at for p in ("P5", "P10", "P50", "P90", "P95")):
+        return row
+    st, n_years = ctx.styles, len(percentiles["P5"])
+    ctx.section(ws, row, "Chart data: the fan's bands (the upper percentile less the lower), £k")
+    row += 1
+    band_rows = []
+    for label, low, high, _ in FAN_BANDS:
+        ctx.text(ws, row, 0, label, st.label)
+        for t in range(n_years):
+            col = 1 + t
+            letter = col_letter(col)
+            ctx.write(
+                ws,
+                row,
+                col,
+                f"={letter}{at[high] + 1}-{letter}{at[low] + 1}",
+                float(percentiles[high][t] - percentiles[low][t]),
+                st.money,
+            )
+        band_rows.append(row)
+        row += 1
+    last = n_years
+    categories = [SHEET, at["P5"] - 1, 1, at["P5"] - 1, last]
+    fan = ctx.workbook.add_chart({"type": "area", "subtype": "stacked"})
+    fan.add_series(
+        {
+            "name": "P5",
+            "categories": categories,
+            "values": [SHEET, at["P5"], 1, at["P5"], last],
+            "fill": {"none": True},
+            "border": {"none": True},
+        }
+    )
+    for (label, _, _, colour), r in zip(FAN_BANDS, band_rows, strict=True):
+        fan.add_series(
+            {
+                "name": label,
+                "categories": categories,
+                "values": [SHEET, r, 1, r, last],
+                "fill": {"color": colour},
+                "border": {"none": True},
+            }
+        )
+    lines = ctx.workbook.add_chart({"type": "line"})
+    for name, colour, dash in (
+        ("P50", "#1F3864", "solid"),
+        ("Deterministic", "#000000", "dash"),
+        ("Control total", "#C00000", "round_dot"),
+    ):
+        lines.add_series(
+            {
+                "name": "Median (P50)" if name == "P50" else name,
+                "categories": categories,
+                "values": [SHEET, at[name], 1, at[name], last],
+                "line": {"color": colour, "dash_type": dash, "width": 1.75},
+            }
+        )
+    fan.combine(lines)
+    fan.set_title({"name": "System surplus: range of outcomes (£k)", "name_font": {"size": 12}})
+    fan.set_legend({"position": "bottom", "delete_series": [0]})
+    fan.set_y_axis({"num_format": MONEY})
+    fan.set_x_axis({"label_position": "low"})
+    fan.set_size({"width": 760, "height": 340})
+    row += 1
+    ws.set_h_pagebreaks([row])  # the chart starts a printed page, never split
+    ws.insert_chart(row, 0, fan)
+    return row + 19
 
 
 def _cell(

@@ -73,6 +73,9 @@ def add_service_sheet(
 
 def write_service(sh: InvestmentSheet) -> Links:
     """Write the Service model sheet; returns its rows by (series, option) for links."""
+    sh.ctx.engine_rows.append(
+        f"{sh.name}: every row (the service model's engine values; they do not follow Inputs)"
+    )
     ctx, st, s, fmt = sh.ctx, sh.ctx.styles, sh.case.streams, sh.fmt
     service = s.service
     assert service is not None
@@ -81,7 +84,7 @@ def write_service(sh: InvestmentSheet) -> Links:
     years = list(annual.years)
     formats = {"count": fmt.count, "share": st.share, "money": st.money, "fte": fmt.fte}
     sh.intro(
-        f"Values from finmodel's monthly service model (SPEC section 6), not formulas; months "
+        f"Values from finmodel's monthly service model, not formulas; months "
         f"{service.month_labels[0]} to {service.month_labels[-1]}. Flows are totals in the year, "
         "stocks at the year's last month. The Appraisal and Financial case sheets link to the "
         "cash released."

@@ -15,7 +15,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from xlsxwriter.worksheet import Worksheet
 
+from finmodel.domain.investments import Investment, OptimismBias
 from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
 from finmodel.engine.inputs import FloatArray, year_vector
 from finmodel.engine.projection import one_hot
@@ -175,7 +177,10 @@ class _InputsWriter:
             if text:
                 ctx.text(ws, row, col, text, s.key)
         ctx.text(ws, row, 5, unit, s.unit)
-        ctx.text(ws, row, self.source_col, source or "not given", s.label)
+        ctx.text(ws, row, self.source_col, source or "not given", s.note_wrap)
+        lines = -(-len(source or "") // 68)  # the source column is 60 wide (small italic)
+        if lines > 1:
+            ws.set_row(row, 13 * lines)
         ctx.text(ws, row, self.source_col + 1, key, s.note)
         ctx.name_row(f"inputs.{key}", "Inputs", row)
         self.row += 1
@@ -202,7 +207,12 @@ class _InputsWriter:
             if np.isnan(value):
                 self.ws.write_blank(row, FIRST_YEAR_COL + t, None, self.ctx.styles.na)
             else:
-                self.ws.write_number(row, FIRST_YEAR_COL + t, float(value), fmt)
+                self.number(row, FIRST_YEAR_COL + t, float(value), fmt)
+
+    def number(self, row: int, col: int, value: float, fmt: object) -> None:
+        """An input number, recorded as exported (for the *changed since export* flags)."""
+        self.ws.write_number(row, col, value, fmt)
+        self.ctx.exported_inputs.append((row, col, value))
 
 
 def write_inputs(ctx: AppendixContext) -> None:
@@ -223,7 +233,7 @@ def write_inputs(ctx: AppendixContext) -> None:
             partner=partner.id,
             place=partner.place,
         )
-        ws.write_number(row, 4, 1 if partner.in_control_total else 0, s.flag_input)
+        w.number(row, 4, 1 if partner.in_control_total else 0, s.flag_input)
 
     w.section("System assumptions: the default of every line that sets no rate of its own")
     for name, label in ASSUMPTIONS.items():
@@ -318,6 +328,7 @@ def write_inputs(ctx: AppendixContext) -> None:
         model.risk_share.source,
     )
     ctx.text(ws, row, 4, model.risk_share.method.value, s.key)
+    ctx.exported_inputs.append((row, 4, model.risk_share.method.value))
     if model.risk_share.method == RiskShareMethod.fixed_shares:
         for partner_id, share in (model.risk_share.shares or {}).items():
             row = w.line(
@@ -327,12 +338,19 @@ def write_inputs(ctx: AppendixContext) -> None:
                 model.risk_share.source,
                 partner=partner_id,
             )
-            ws.write_number(row, 4, share, s.share_input)
+            w.number(row, 4, share, s.share_input)
 
+    for investment_id, investment in model.investments.items():
+        _case_inputs(w, investment_id, investment)
     w.section(
         "Investments: net cost of the selected options by funder, £k (from the investment appraisal)"
     )
     has_investments = bool(np.any(inputs.investment_expenditure))
+    if model.investments:
+        ctx.engine_rows.append(
+            "Inputs: investments, the net cost of the selected options by funder (values from "
+            "the appraisal as exported)"
+        )
     for p, partner_id in enumerate(inputs.partner_ids):
         source = (
             "investment appraisal of the selected options"
@@ -355,4 +373,110 @@ def write_inputs(ctx: AppendixContext) -> None:
         "Blue on yellow: inputs. Grey cells: not used (rates start after the base year).",
         s.note,
     )
+    _changed_flags(ctx, ws, w.source_col + 2)
     ws.set_column(1, 3, 14)
+    ws.set_column(w.source_col, w.source_col, 60)
+    ws.set_column(w.source_col + 1, w.source_col + 1, 36)
+    ctx.bound_print_width(ws, w.source_col + 2)
+
+
+#: The sheet holding the inputs as exported (values), which the *changed* flags compare with.
+EXPORTED_SHEET = "Inputs as exported"
+
+
+def _changed_flags(ctx: AppendixContext, ws: Worksheet, col: int) -> None:
+    """A column on Inputs: 1 where a row differs from the inputs as exported (see
+    :func:`write_exported_inputs`), named ``inputs_changed``; the Cover counts them."""
+    s = ctx.styles
+    ws.write_string(HEADER_ROW, col, "Changed since export (1 = yes)", s.header)
+    ws.set_column(col, col, 14)
+    last = ctx.last_letter
+    first_year = ctx.letter(0)
+    rows = sorted({row for name, (sheet, row) in ctx.rows.items() if name.startswith("inputs.")})
+    other = f"'{EXPORTED_SHEET}'!"
+    for row in rows:
+        r = row + 1
+        formula = (
+            f"=IF((E{r}<>{other}E{r})+SUMPRODUCT(--({first_year}{r}:{last}{r}"
+            f"<>{other}{first_year}{r}:{last}{r}))>0,1,0)"
+        )
+        ctx.write(ws, row, col, formula, 0.0, s.check)
+    if rows:
+        ctx.name_row("inputs_changed.first", "Inputs", rows[0])
+        ctx.name_row("inputs_changed.last", "Inputs", rows[-1])
+        ctx.inputs_changed_col = col
+        ws.conditional_format(
+            rows[0],
+            col,
+            rows[-1],
+            col,
+            {
+                "type": "cell",
+                "criteria": ">",
+                "value": 0,
+                "format": ctx.workbook.add_format({"bg_color": "#FFC7CE", "bold": True}),
+            },
+        )
+
+
+def write_exported_inputs(ctx: AppendixContext) -> None:
+    """The inputs as exported, as values in the same cells as on Inputs: what the engine ran.
+
+    Inputs compares each row with this sheet (*changed since export*), so the Cover can say
+    whether the workbook's inputs are still the engine run's.
+    """
+    ws = ctx.add_plain_sheet(
+        EXPORTED_SHEET,
+        "The inputs as the engine ran them (values), for the changed-since-export flags on Inputs",
+    )
+    s = ctx.styles
+    ws.write_string(0, 0, "Inputs as exported: the values the engine ran (do not edit)", s.title)
+    ws.hide()  # reference values for the flags on Inputs; unhide to compare by eye
+    for row, col, value in ctx.exported_inputs:
+        if isinstance(value, str):
+            ctx.text(ws, row, col, value, s.label)
+        else:
+            ws.write_number(row, col, value, s.money)
+    ws.set_column(0, 0, 40)
+
+
+def _case_inputs(w: _InputsWriter, investment_id: str, investment: Investment) -> None:
+    """An investment's case inputs: each option's cost amounts and the optimism bias (the HMT
+    upper bound, a table value, and the mitigation share), rows ``inputs.<dotted path>``; the
+    Appraisal sheet's formulas refer to them."""
+    s, prefix = w.ctx.styles, f"investments.{investment_id}"
+    w.section(f"Investment {investment.name or investment_id}: the case's inputs (£k a year)")
+    biases: list[tuple[str, OptimismBias]] = []
+    if investment.optimism_bias is not None:
+        biases.append((f"{prefix}.optimism_bias", investment.optimism_bias))
+    for option in investment.options:
+        path = f"{prefix}.options.{option.id}"
+        for item in option.costs:
+            if not isinstance(item.amount, int | float):
+                continue  # a list of one-off amounts stays with its stream on Appraisal
+            row = w.line(
+                f"{path}.costs.{item.id}.amount",
+                f"{option.name or option.id}: {item.name or item.id}, amount a year",
+                "£k",
+                item.source,
+            )
+            w.number(row, 4, float(item.amount), s.money_input)
+        if option.optimism_bias is not None:
+            biases.append((f"{path}.optimism_bias", option.optimism_bias))
+    for path, bias in biases:
+        what = bias.project_type or "combined project"
+        row = w.line(
+            f"{path}.upper_bound",
+            f"Optimism bias: HMT upper bound, {what} ({bias.measure}), table {bias.version}",
+            "share",
+            f"HMT optimism-bias table {bias.version} (a table value, not set in the model file)",
+        )
+        upper = bias.model_copy(update={"mitigation_share": 0.0}).rate()
+        w.number(row, 4, upper, s.share_input)
+        row = w.line(
+            f"{path}.mitigation_share",
+            "Optimism bias: share of the contributory factors mitigated",
+            "share",
+            bias.source,
+        )
+        w.number(row, 4, float(bias.mitigation_share), s.share_input)

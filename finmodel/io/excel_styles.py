@@ -102,6 +102,7 @@ class Styles:
     label: Any
     label_bold: Any
     note: Any
+    note_wrap: Any
     key: Any
     unit: Any
     money: Any
@@ -156,6 +157,7 @@ class Styles:
             label=fmt(),
             label_bold=fmt(bold=True),
             note=fmt(italic=True, font_color="#595959"),
+            note_wrap=fmt(italic=True, font_color="#595959", text_wrap=True, valign="top"),
             key=fmt(font_color="#7F7F7F", align="center"),
             unit=fmt(font_color="#7F7F7F", align="center"),
             money=fmt(num_format=MONEY),

@@ -22,8 +22,9 @@ from xlsxwriter.worksheet import Worksheet
 
 import finmodel
 from finmodel.io.excel_context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
+from finmodel.io.excel_provenance import ProvenanceEntry
 from finmodel.io.excel_sheets import Derived
-from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, OK_FILL, print_setup
+from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, FIRST_YEAR_COL, OK_FILL, print_setup
 from finmodel.tolerances import SHARE_SUM_TOLERANCE
 
 
@@ -48,19 +49,19 @@ def _core_checks(
     internal = a.cost.sum(axis=0) - derived.outside @ a.cost
     return [
         (
-            "System surplus = sum of partner surpluses (SPEC 9.1)",
+            "System surplus = sum of partner surpluses",
             lambda c: f"{ctx.at('system.surplus', c)}-SUM({partners('surplus', c)})",
             a.system_surplus - a.surplus.sum(axis=0),
             0,
         ),
         (
-            "System surplus = sum of place surpluses (SPEC 9.1)",
+            "System surplus = sum of place surpluses",
             lambda c: f"{ctx.at('system.surplus', c)}-SUM({places('surplus', c)})",
             a.system_surplus - a.place_surplus.sum(axis=0),
             0,
         ),
         (
-            "Consolidated income + eliminations = sum of partner incomes (SPEC 9.2)",
+            "Consolidated income + eliminations = sum of partner incomes",
             lambda c: (
                 f"{ctx.at('system.income', c)}+{ctx.at('system.eliminations', c)}-SUM({partners('income', c)})"
             ),
@@ -68,7 +69,7 @@ def _core_checks(
             0,
         ),
         (
-            "Consolidated expenditure + eliminations = sum of partner expenditures (SPEC 9.2)",
+            "Consolidated expenditure + eliminations = sum of partner expenditures",
             lambda c: (
                 f"{ctx.at('system.expenditure', c)}+{ctx.at('system.eliminations', c)}-SUM({partners('expenditure', c)})"
             ),
@@ -76,7 +77,7 @@ def _core_checks(
             0,
         ),
         (
-            "Each internal flow is booked once as income: partners' income from partners = cost lines with a payee (SPEC 9.2)",
+            "Each internal flow is booked once as income: partners' income from partners = cost lines with a payee",
             lambda c: (
                 f"SUM({partners('internal_income', c)})-({ctx.at('calc.all.cost', c)}-{ctx.at('calc.outside.cost', c)})"
             ),
@@ -84,7 +85,7 @@ def _core_checks(
             0,
         ),
         (
-            "Risk share is zero-sum: surplus after risk share = surplus before, partners in the control total (SPEC 9.3)",
+            "Risk share is zero-sum: surplus after risk share = surplus before, partners in the control total",
             lambda c: (
                 f"SUM({partners('surplus_after_risk_share', c)})-SUMPRODUCT({partners('surplus', 'D')},{partners('surplus', c)})"
             ),
@@ -100,7 +101,7 @@ def _core_checks(
             1,
         ),
         (
-            "Bridge steps sum to the total change of the system surplus (SPEC 9.4)",
+            "Bridge steps sum to the total change of the system surplus",
             lambda c: f"{ctx.at('bridge.closing', c)}-{ctx.at('system.surplus', c)}",
             a.system_surplus[0] + a.bridge.sum(axis=0) - a.system_surplus,
             0,
@@ -167,7 +168,7 @@ def write_checks(ctx: AppendixContext, derived: Derived) -> tuple[int, int]:
             ws,
             row,
             0,
-            "Risk shares of the partners in the control total sum to 1 (SPEC 9.3)",
+            "Risk shares of the partners in the control total sum to 1",
             s.label,
         )
         ctx.write(
@@ -195,6 +196,7 @@ def write_checks(ctx: AppendixContext, derived: Derived) -> tuple[int, int]:
         ws, master_row, 4, f"=SUM(E{first + 1}:E{row})", float(total_failures), s.check_master
     )
     ctx.name_row("checks.master", here, master_row)
+    _write_parity(ctx, ws, row + 2)
     for target in (
         f"E{master_row + 1}",
         f"{ctx.letter(0)}{first + 1}:{last_letter}{row}",
@@ -221,21 +223,58 @@ def write_checks(ctx: AppendixContext, derived: Derived) -> tuple[int, int]:
     return master_row, total_failures
 
 
+def _write_parity(ctx: AppendixContext, ws: Worksheet, row: int) -> None:
+    """Parity with the engine run as exported: shown, never counted in the master check."""
+    s, here = ctx.styles, "Checks"
+    ctx.section(
+        ws,
+        row,
+        "Parity with the engine run as exported (not in the master check: these move, as they "
+        "should, once an input is changed)",
+    )
+    row += 1
+    changed = 0.0
+    if ctx.inputs_changed_col is not None:
+        col = ctx.letter(ctx.inputs_changed_col - FIRST_YEAR_COL)
+        first = ctx.rows["inputs_changed.first"][1] + 1
+        last = ctx.rows["inputs_changed.last"][1] + 1
+        ctx.text(ws, row, 0, "Input rows changed since export (see the flags on Inputs)", s.label)
+        ctx.write(ws, row, 4, f"=SUM(Inputs!{col}{first}:{col}{last})", changed, s.check)
+        ctx.text(ws, row, 5, "rows", s.unit)
+        ctx.name_row("checks.inputs_changed", here, row)
+        row += 1
+    first_parity = row
+    for entry in ctx.parity:
+        ctx.text(ws, row, 0, entry.description, s.label)
+        ctx.write(ws, row, 4, f"=SUM({entry.cells})", float(entry.failures), s.check)
+        row += 1
+    if ctx.parity:
+        ctx.text(ws, row, 0, "Figures differing from the engine run as exported", s.label_bold)
+        total = float(sum(entry.failures for entry in ctx.parity))
+        ctx.write(ws, row, 4, f"=SUM(E{first_parity + 1}:E{row})", total, s.check)
+        ctx.name_row("checks.parity", here, row)
+
+
 def write_cover(
     ctx: AppendixContext,
     ws: Worksheet,
     master: tuple[int, int],
-    model_file: str | Path | None,
-    model_hash: str | None,
-    when: dt.datetime,
+    facts: CoverFacts,
 ) -> None:
-    """The Cover: what the workbook is, the master check, contents and colour key."""
+    """The Cover: what the workbook is, where it came from (scenario, overlay, file hash),
+    the master check, the parity with the engine run, contents and colour key."""
+    model_file, model_hash, when, provenance, overlaid = facts
     result, s = ctx.result, ctx.styles
     model = result.model
     scenario = "none: the model as written"
     if result.scenario:
         name = next((sc.name for sc in model.scenarios if sc.id == result.scenario), None)
         scenario = f"{result.scenario}" + (f": {name}" if name else "")
+    if overlaid:
+        scenario += (
+            "; with inputs set on top (an overlay, such as the app's what-ifs): listed under "
+            "'Set by scenario or overlay' below"
+        )
     rows = [
         ("Model", model.name),
         ("Description", model.description or ""),
@@ -304,7 +343,11 @@ def write_cover(
         "0 = every check on the Checks sheet holds; otherwise the number failing",
         s.note,
     )
-    row += 3
+    row += 2
+    row = _cover_parity(ctx, ws, row)
+    row = _cover_provenance(ctx, ws, row, provenance)
+    row = _cover_engine_rows(ctx, ws, row)
+    row += 1
     ctx.text(ws, row, 0, "Contents", s.label_bold)
     row += 1
     for name, description in ctx.contents:
@@ -333,8 +376,88 @@ def write_cover(
     for note in notes:
         ctx.text(ws, row, 1, note, s.note)
         row += 1
-    ws.set_column(0, 0, 24)
+    ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 100)
     print_setup(ws, model.name)
     ws.set_portrait()
     ws.activate()
+
+
+#: What the Cover records of the run: model file, its SHA-256, run time, the provenance
+#: entries (scenario and overlay) and whether an overlay was applied.
+CoverFacts = tuple[str | Path | None, str | None, dt.datetime, list[ProvenanceEntry], bool]
+
+
+def _cover_provenance(
+    ctx: AppendixContext, ws: Worksheet, row: int, entries: list[ProvenanceEntry]
+) -> int:
+    """Every input the run set by dotted path: where from, value in the file, value used."""
+    s = ctx.styles
+    row += 1
+    ctx.text(ws, row, 0, "Set by scenario or overlay", s.label_bold)
+    if not entries:
+        ctx.text(ws, row, 1, "none: every input is as in the model file", s.wrap)
+        return row + 2
+    ctx.text(
+        ws, row, 1, "by dotted path (key in the model file): value in the file -> used", s.note
+    )
+    ctx.name_row("cover.provenance", "Cover", row)
+    row += 1
+    for entry in entries:
+        ctx.text(ws, row, 0, entry.origin, s.label)
+        text = f"{entry.path}: {entry.in_file} in the file -> {entry.used} used"
+        ctx.text(ws, row, 1, text, s.wrap)
+        ws.set_row(row, 13.5 * max(1, math.ceil(len(text) / 110)))
+        row += 1
+    return row + 1
+
+
+def _cover_engine_rows(ctx: AppendixContext, ws: Worksheet, row: int) -> int:
+    """Every row holding engine values where a formula of Inputs would need the engine."""
+    s = ctx.styles
+    ctx.text(ws, row, 0, "Engine values", s.label_bold)
+    if not ctx.engine_rows:
+        ctx.text(ws, row, 1, "none: every figure is a formula of Inputs", s.wrap)
+        return row + 2
+    ctx.text(
+        ws,
+        row,
+        1,
+        "rows that hold the engine's values and do not follow a change on Inputs:",
+        s.wrap,
+    )
+    row += 1
+    for text in ctx.engine_rows:
+        ctx.text(ws, row, 1, text, s.wrap)
+        row += 1
+    return row + 1
+
+
+def _cover_parity(ctx: AppendixContext, ws: Worksheet, row: int) -> int:
+    """Whether the inputs are still those the engine ran (and how many figures moved since):
+    information for the reviewer, never part of the master check. Returns the next row."""
+    s = ctx.styles
+    for name, label, note in (
+        (
+            "checks.inputs_changed",
+            "Inputs changed",
+            "0 = the inputs are as exported, so the figures are the engine run's; otherwise the "
+            "number of input rows that differ (flagged in the last column of Inputs)",
+        ),
+        (
+            "checks.parity",
+            "Differing from engine run",
+            "0 while the inputs are as exported; not part of the master check, which holds for "
+            "any inputs",
+        ),
+    ):
+        if name not in ctx.rows:
+            continue
+        _, r = ctx.rows[name]
+        ctx.text(ws, row, 0, label, s.label_bold)
+        ctx.write(ws, row, 1, f"=Checks!$E${r + 1}", 0.0, s.check)
+        ctx.name_row(f"cover.{name.removeprefix('checks.')}", "Cover", row)
+        ctx.text(ws, row + 1, 1, note, s.note_wrap)
+        ws.set_row(row + 1, 13 * max(1, math.ceil(len(note) / 110)))
+        row += 2
+    return row

@@ -1,0 +1,207 @@
+"""A reviewer's flex, automated: change inputs on the appendix's Inputs sheet, recalculate in
+LibreOffice, and require the master check 0 and every Partners, System and Bridge figure equal
+to the engine's run of the same change (an overlay setting the same dotted paths).
+
+Inputs are changed in the workbook's own XML (the cell's value only), so everything else in the
+file, formulas, formats and charts, is exactly as written. The workbooks are written with 0
+stored as every formula's result, so the figures read back are LibreOffice's own.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from finmodel import Model, load_model, project
+from finmodel.domain.validation import with_overlay
+from finmodel.engine.inputs import year_vector
+from finmodel.io.excel_appendix import AppendixLayout, write_appendix
+from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
+from tests.conftest import MODELS
+from tests.test_excel_appendix import figure_mismatches, generated
+
+#: Position of Inputs among the sheets (Cover, Summary, Inputs): its part in the package.
+INPUTS_PART = "xl/worksheets/sheet3.xml"
+
+
+def set_cells(path: Path, values: dict[str, float]) -> None:
+    """Type numbers into cells of Inputs (``{"H27": 0.04}``), as a reviewer would."""
+    tmp = path.with_suffix(".editing")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == INPUTS_PART:
+                text = data.decode("utf-8")
+                for ref, value in values.items():
+                    cell = re.compile(rf'<c r="{ref}"( s="\d+")?(?: t="\w+")?\s*(?:/>|>.*?</c>)')
+                    text, found = cell.subn(
+                        lambda m, ref=ref, value=value: (
+                            f'<c r="{ref}"{m.group(1) or ""}><v>{value!r}</v></c>'
+                        ),
+                        text,
+                        count=1,
+                    )
+                    assert found == 1, f"Inputs!{ref} not found"
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    tmp.replace(path)
+
+
+def flex_of(model: Model) -> dict[str, Any]:
+    """Changes of each kind, by dotted path: a system rate in one year, a cost line's baseline,
+    a funding stream's baseline (values as the overlay sets them)."""
+    horizon = len(model.years) - 1
+    rate = year_vector(model.assumptions.inflation, horizon).tolist()
+    rate[min(1, horizon - 1)] += 0.013
+    line = next(c for p in model.partners for c in p.costs)
+    line_owner = next(p for p in model.partners if line in p.costs)
+    stream_owner = next(p for p in model.partners if p.funding)
+    stream = stream_owner.funding[0]
+    case: dict[str, Any] = {}
+    for investment_id, investment in model.investments.items():
+        option = next(o for o in investment.options if o.costs)
+        item = next(c for c in option.costs if isinstance(c.amount, int | float))
+        prefix = f"investments.{investment_id}"
+        case[f"{prefix}.options.{option.id}.costs.{item.id}.amount"] = float(item.amount) + 123.0
+        if investment.optimism_bias is not None:
+            case[f"{prefix}.optimism_bias.mitigation_share"] = 0.2
+        break
+    return {
+        **case,
+        "assumptions.inflation": rate,
+        f"partners.{line_owner.id}.costs.{line.id}.baseline": line.baseline * 1.1 + 7.0,
+        f"partners.{stream_owner.id}.funding.{stream.id}.baseline": stream.baseline * 1.05 + 3.0,
+    }
+
+
+def cells_of(layout: AppendixLayout, change: dict[str, Any], model: Model) -> dict[str, float]:
+    """The Inputs cells holding the changed values (a rate list: only the year that differs)."""
+    cells: dict[str, float] = {}
+    horizon = len(model.years) - 1
+    for path, value in change.items():
+        sheet, row = layout.rows[f"inputs.{path}"]
+        assert sheet == "Inputs"
+        if path.startswith("investments."):  # a case input: one value in column E
+            cells[f"E{row + 1}"] = float(value)
+        elif isinstance(value, list):
+            before = year_vector(model.assumptions.inflation, horizon)
+            for t, (old, new) in enumerate(zip(before, value, strict=True)):
+                if old != new:
+                    cells[f"{col_letter(FIRST_YEAR_COL + 1 + t)}{row + 1}"] = float(new)
+        else:
+            cells[f"{col_letter(FIRST_YEAR_COL)}{row + 1}"] = float(value)
+    return cells
+
+
+@pytest.fixture(scope="module")
+def flexed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Any, Any, Path, int]]:
+    """Default (with its investment sheets), minimal and generated models, flexed on Inputs and
+    recalculated in one LibreOffice run; with the engine's run of the same change."""
+    from finmodel.io.recalc import recalculate
+
+    models = [
+        ("default", load_model(MODELS / "lsc_ics.yaml"), True),
+        ("minimal", load_model(MODELS / "minimal.yaml"), True),
+    ]
+    flexible = [
+        m
+        for m in generated(12)
+        if any(p.costs for p in m.partners) and any(p.funding for p in m.partners)
+    ]
+    models += [(f"generated{i}", m, False) for i, m in enumerate(flexible[:3])]
+    folder = tmp_path_factory.mktemp("flex")
+    written = []
+    for label, model, sheets in models:
+        path = folder / "in" / f"{label}.xlsx"
+        layout = write_appendix(project(model), path, appendix_sheets=sheets, cached_values=False)
+        change = flex_of(model)
+        cells = cells_of(layout, change, model)
+        set_cells(path, cells)
+        engine = project(with_overlay(model, change, label="flex"))
+        engine_change[label] = change
+        original_value[label] = {
+            p: float(item.amount)
+            for p in change
+            if p.endswith(".amount")
+            for item in [_cost_item(model, p)]
+        }
+        moved = engine.arrays.system_surplus - project(model).arrays.system_surplus
+        assert abs(moved).max() > 1e-3, f"{label}: the flex moves nothing"
+        written.append((label, engine, layout, path, len(change)))
+    outputs = recalculate([w[3] for w in written], folder / "out")
+    return [(*w[:3], out, w[4]) for w, out in zip(written, outputs, strict=True)]
+
+
+#: The change each flexed model got, and the case amounts before it (by label).
+engine_change: dict[str, dict[str, Any]] = {}
+original_value: dict[str, dict[str, float]] = {}
+
+
+def _cost_item(model: Model, path: str) -> Any:
+    """The cost item of ``investments.<inv>.options.<option>.costs.<id>.amount``."""
+    _, investment_id, _, option_id, _, cost_id, _ = path.split(".")
+    option = next(o for o in model.investments[investment_id].options if o.id == option_id)
+    return next(c for c in option.costs if c.id == cost_id)
+
+
+def figure(path: Path, sheet: str, row: int, col: int) -> Any:
+    return (
+        openpyxl.load_workbook(path, data_only=True)[sheet].cell(row=row + 1, column=col + 1).value
+    )
+
+
+@pytest.mark.slow
+def test_flexed_inputs_give_the_engines_run_of_the_same_change(flexed):
+    assert len(flexed) == 5
+    for label, engine, layout, path, _ in flexed:
+        assert figure_mismatches(path, engine, layout) == [], label
+
+
+@pytest.mark.slow
+def test_flexed_case_inputs_give_the_engines_appraisal(flexed):
+    """A case amount and the optimism bias's mitigation share changed on Inputs: every option's
+    PVC on Appraisal equals the appraisal of the same change. Benefits that come from the
+    service model stay at the values exported (its sheet holds engine values, listed on the
+    Cover), so PVB equals the appraisal with the case amount as exported."""
+    from finmodel.investment.case import appraise_model
+
+    compared = 0
+    for label, engine, layout, path, _ in flexed:
+        book = openpyxl.load_workbook(path, data_only=True)
+        amounts = {p: v for p, v in engine_change[label].items() if p.endswith(".amount")}
+        before = {p: original_value[label][p] for p in amounts}
+        exported_service = with_overlay(engine.model, before, label="as exported")
+        for investment_id in engine.model.investments:
+            pvc = appraise_model(engine.model, investment_id).economic.appraisal.pv_costs
+            pvb = appraise_model(exported_service, investment_id).economic.appraisal.pv_benefits
+            for o, option in enumerate(appraise_model(engine.model, investment_id).option_ids):
+                sheet, row = layout.rows[f"appraisal.{investment_id}.summary.{option}"]
+                got = [
+                    book[sheet].cell(row=row + 1, column=FIRST_YEAR_COL + 1 + i).value
+                    for i in range(3)
+                ]
+                want = [float(pvc[o]), float(pvb[o]), float(pvb[o] - pvc[o])]
+                assert got == pytest.approx(want, rel=1e-6, abs=1e-6), (label, option)
+                compared += 1
+    assert compared >= 5
+
+
+@pytest.mark.slow
+def test_checks_hold_under_flexing(flexed):
+    for label, _, layout, path, _ in flexed:
+        sheet, row, col = layout.master_check
+        assert figure(path, sheet, row, col) == 0, label
+
+
+@pytest.mark.slow
+def test_the_cover_says_the_inputs_are_no_longer_as_exported(flexed):
+    for label, _, layout, path, n_changed in flexed:
+        sheet, row = layout.rows["checks.inputs_changed"]
+        assert figure(path, sheet, row, 4) == n_changed, label
+        sheet, row = layout.rows["cover.inputs_changed"]
+        assert figure(path, sheet, row, 1) == n_changed, label
