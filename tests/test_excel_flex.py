@@ -176,8 +176,14 @@ def test_flexed_case_inputs_give_the_engines_appraisal(flexed):
         amounts = {p: v for p, v in engine_change[label].items() if p.endswith(".amount")}
         before = {p: original_value[label][p] for p in amounts}
         exported_service = with_overlay(engine.model, before, label="as exported")
-        for investment_id in engine.model.investments:
-            pvc = appraise_model(engine.model, investment_id).economic.appraisal.pv_costs
+        for investment_id, investment in engine.model.investments.items():
+            # a cost that buys the service model's staff is what the model charges for the
+            # staff in post (engine values on the sheet), so it stays as exported
+            charged = investment.service is not None and any(
+                _cost_item(engine.model, p).buys_capacity() for p in amounts
+            )
+            costed = exported_service if charged else engine.model
+            pvc = appraise_model(costed, investment_id).economic.appraisal.pv_costs
             pvb = appraise_model(exported_service, investment_id).economic.appraisal.pv_benefits
             for o, option in enumerate(appraise_model(engine.model, investment_id).option_ids):
                 sheet, row = layout.rows[f"appraisal.{investment_id}.summary.{option}"]

@@ -234,12 +234,15 @@ def test_formulas_are_live_short_and_free_of_constants(registered_book):
     assert appraisal.cell(row=row + 1, column=G + 2).value.startswith("=$")  # NPSV: a link
     assert appraisal.cell(row=row + 1, column=G + 3).value == f"=H{row + 1}/G{row + 1}"  # BCR
     assert appraisal.cell(row=row + 1, column=G + 4).value.startswith("=RANK(")
-    amount = wb["Inputs"]["E"]  # the £796k a year is an input on Inputs, used on Appraisal
+    amount = wb["Inputs"]["E"]  # the £796k a year is an input on Inputs
     cells = [c for c in amount if c.font.color is not None and c.data_type == "n"]
     assert any(c.font.color.rgb == "FF0000FF" and c.value == 796 for c in cells)
-    _, row = layout.rows[f"inputs.investments.{INV}.options.business_case.costs.staff.amount"]
-    uses = [c.value for c in appraisal["H"] if f"Inputs!$E${row + 1}" in str(c.value)]
-    assert uses, "the Appraisal's nominal cost is not a formula of the amount on Inputs"
+    # the staff it buys are charged by the service model (staff in post from their arrival),
+    # so the Appraisal's cost row says so and the Cover lists it among the engine-value rows
+    labels = [str(c.value) for c in appraisal["A"] if c.value]
+    assert any("staff in post (engine values)" in text for text in labels)
+    cover = " ".join(str(c.value) for row in wb["Cover"].iter_rows() for c in row if c.value)
+    assert "charged by the service model" in cover
 
 
 def test_discount_factors_of_a_long_appraisal_are_the_green_books(model, tmp_path):

@@ -300,7 +300,14 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
         amount = ctx.rows.get(
             f"inputs.investments.{s.investment_id}.options.{option.id}.costs.{k}.amount"
         )
-        if item is not None and isinstance(item.amount, int | float) and item.amount and amount:
+        service_charged = inv.service is not None and item is not None and item.buys_capacity()
+        if (
+            item is not None
+            and isinstance(item.amount, int | float)
+            and item.amount
+            and amount
+            and not service_charged  # the service model charges the staff in post
+        ):
             # the stream is the amount times its profile (ramp-up, uplift, years active)
             sh.label(row, f"{name}: profile, share of the amount a year (engine values)", "share")
             _keys(sh, row, o, k, s.cost_kinds[k].value)
@@ -314,6 +321,20 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
             ref = f"Inputs!$E${amount[1] + 1}"
             sh.formulas(row, each(f"={ref}*{{c}}${r_profile + 1}"), nominal, st.money)
             sh.note(row, item.source or "")
+        elif service_charged:
+            # what the service model charges: the staff in post from their arrival, at pay
+            # growing with the pay series, net of vacancies (not a multiple of the amount)
+            r_nom = row
+            sh.label(row, f"{name}: nominal cost, staff in post (engine values)", "£k")
+            _keys(sh, row, o, k, s.cost_kinds[k].value)
+            sh.inputs(row, nominal, st.money)
+            sh.note(
+                row,
+                "Engine values: the service model charges the staff in post (after the "
+                "recruitment lag, net of vacancies, pay growing), so this is not the amount on "
+                "Inputs times a profile.",
+            )
+            ctx.engine_rows.append(f"{sh.name}: {option.id} {name} charged by the service model")
         else:
             r_nom = row
             sh.label(row, f"{name}: nominal cost", "£k")
