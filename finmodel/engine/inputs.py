@@ -227,24 +227,24 @@ def _rate_table(values: list[Any], default: FloatArray) -> tuple[FloatArray, NDA
     """Rows of year rates from per-row values (None: the default row; a scalar; a list of H).
 
     Returns the (n, H) table and which rows set their own value. The values are classified by
-    C-level passes (a column of None alone is counted, nothing more) and written with at most
-    two fancy-indexed assignments; the lists are read in one flat pass.
+    C-level passes (a column of None alone is counted, nothing more; only the values given are
+    looked into) and written with at most two fancy-indexed assignments; lists are read in one
+    flat pass.
     """
     n, horizon = len(values), default.shape[-1]
     table = np.empty((n, horizon))
     table[:] = default
-    n_none = values.count(None)
-    if n_none == n:
+    if values.count(None) == n:
         return table, np.zeros(n, dtype=bool)
+    own = np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=n)
+    given = list(compress(values, own.tolist()))
+    if list(map(type, given)).count(list) == len(given):  # every value given is a list
+        table[own] = _list_rows(given, horizon)
+        return table, own
     is_list = np.fromiter(map(isinstance, values, repeat(list)), dtype=bool, count=n)
-    n_lists = int(np.count_nonzero(is_list))
-    if n_none + n_lists == n:
-        own = is_list
-    else:
-        own = np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=n)
-        scalar = own & ~is_list
-        table[scalar] = _objects(values)[scalar].astype(float)[:, None]
-    if n_lists:
+    scalar = own & ~is_list
+    table[scalar] = _objects(values)[scalar].astype(float)[:, None]
+    if is_list.any():
         table[is_list] = _list_rows(list(compress(values, is_list.tolist())), horizon)
     return table, own
 
