@@ -202,8 +202,10 @@ def national_samples(repeats: int) -> None:
 def side_by_side(baseline: Path, rounds: int, repeats: int) -> None:
     """Time the national model with this tree and ``baseline`` in alternating processes."""
     trees = {"this tree": ROOT, "baseline": baseline.resolve()}
-    pooled = {tree: {k: {"wall": [], "cpu": []} for k, _ in SIDE_BY_SIDE} for tree in trees}
-    loads = []
+    pooled: dict[str, dict[str, dict[str, list[float]]]] = {
+        tree: {k: {"wall": [], "cpu": []} for k, _ in SIDE_BY_SIDE} for tree in trees
+    }
+    loads: list[float] = []
     for _ in range(rounds):
         for tree, source in trees.items():
             loads.append(os.getloadavg()[0])
