@@ -12,13 +12,25 @@ Measures, side by side in one run:
 
 Prints medians of repeated timings and their ratios.
 Usage: python bench/projection.py [--repeats N]
+
+With ``--baseline TREE`` (an older source tree of finmodel, for example ``git archive <commit>
+finmodel | tar -x -C /tmp/old``) it instead times the national model side by side: ``--rounds``
+fresh processes for each tree, alternating (so a busy machine slows both alike), each importing
+finmodel from its tree and timing ``project(model)`` the first time on a model, ``compile_model``
+the first time, ``project_arrays`` and ``project(model)`` with compiled inputs kept, interleaved;
+it prints the median of every sample of each tree (wall time and the process's CPU time) and the
+ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -152,11 +164,96 @@ def bench_model(label: str, model: Model, repeats: int) -> None:
     print(f"  ratio Python loop / project(model) kept   {loop / full:9.1f}x")
 
 
+SIDE_BY_SIDE = (
+    ("project_first", "project(model), first on this model"),
+    ("compile_first", "compile_model, first on this model"),
+    ("arrays", "project_arrays(inputs) alone"),
+    ("project_kept", "project(model), compiled inputs kept"),
+)
+
+
+def national_samples(repeats: int) -> None:
+    """Print (JSON) wall and CPU seconds of each timing in SIDE_BY_SIDE on the national model,
+    ``repeats`` samples of each, interleaved (the worker of ``--baseline``).
+
+    A "first" timing runs on a fresh copy of the model made just before, outside the timing.
+    """
+    model = national_model()
+    inputs = compile_model(model)
+    calls: dict[str, tuple[Callable[[Any], object], bool]] = {
+        "project_first": (project, True),
+        "compile_first": (compile_model, True),
+        "arrays": (lambda _: project_arrays(inputs), False),
+        "project_kept": (project, False),
+    }
+    for call, first in calls.values():  # warm up: imports, caches
+        call(fresh(model) if first else model)
+    samples: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in calls}
+    for _ in range(repeats):
+        for key, (call, first) in calls.items():
+            argument = fresh(model) if first else model
+            wall, cpu = time.perf_counter(), time.process_time()
+            call(argument)
+            samples[key]["cpu"].append(time.process_time() - cpu)
+            samples[key]["wall"].append(time.perf_counter() - wall)
+    print(json.dumps(samples))
+
+
+def side_by_side(baseline: Path, rounds: int, repeats: int) -> None:
+    """Time the national model with this tree and ``baseline`` in alternating processes."""
+    trees = {"this tree": ROOT, "baseline": baseline.resolve()}
+    pooled: dict[str, dict[str, dict[str, list[float]]]] = {
+        tree: {k: {"wall": [], "cpu": []} for k, _ in SIDE_BY_SIDE} for tree in trees
+    }
+    loads: list[float] = []
+    for _ in range(rounds):
+        for tree, source in trees.items():
+            loads.append(os.getloadavg()[0])
+            env = {**os.environ, "PYTHONPATH": str(source)}
+            done = subprocess.run(
+                [sys.executable, __file__, "--worker", "--repeats", str(repeats)],
+                env=env,
+                cwd=source,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            for key, clocks in json.loads(done.stdout.splitlines()[-1]).items():
+                for clock, values in clocks.items():
+                    pooled[tree][key][clock] += values
+    n = rounds * repeats
+    print(
+        f"National model, side by side: {rounds} alternating processes per tree, {repeats} samples"
+        f" each (median of {n}); load average {min(loads):.1f}-{max(loads):.1f}"
+    )
+    print(f"{'':44} {'this tree':>19} {'baseline':>19} {'ratio':>7}")
+    print(f"{'(milliseconds)':44} {'wall':>9} {'CPU':>9} {'wall':>9} {'CPU':>9} {'wall':>7}")
+    for key, label in SIDE_BY_SIDE:
+        new, old = pooled["this tree"][key], pooled["baseline"][key]
+        m = {
+            f"{t}{c}": statistics.median(d[c]) * 1e3 for t, d in (("n", new), ("o", old)) for c in d
+        }
+        print(
+            f"  {label:42} {m['nwall']:9.1f} {m['ncpu']:9.1f} {m['owall']:9.1f} {m['ocpu']:9.1f}"
+            f" {m['nwall'] / m['owall']:7.2f}"
+        )
+    print("  target: project(model) at most 100 ms the first time (issue 9 item 4)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--baseline", type=Path, help="an older finmodel source tree to compare")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per tree (--baseline)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        national_samples(args.repeats)
+        return
+    if args.baseline is not None:
+        side_by_side(args.baseline, args.rounds, args.repeats)
+        return
 
     default = load_model(ROOT / "models" / "lsc_ics.yaml")
     bench_model("Default model (L&SC)", default, args.repeats)

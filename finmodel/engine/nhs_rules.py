@@ -69,6 +69,15 @@ class NhsRates:
     default_qipp_line: BoolArray  # (L,) commissioners' lines taking assumptions.qipp
 
 
+def _series_of_lines(model: Model, series: list[Any]) -> IntArray:
+    """Index of the price series each line names (-1 if none), as an int array (L,)."""
+    n_lines = len(series)
+    if not model.price_series or series.count(None) == n_lines:
+        return np.full(n_lines, -1, dtype=np.int64)
+    position = {s: k for k, s in enumerate(model.price_series)}
+    return np.fromiter(map(position.get, series, repeat(-1)), dtype=np.int64, count=n_lines)
+
+
 def cost_uplift(model: Model) -> FloatArray | None:
     """The tariff's cost uplift factor by year (H,), given or derived from weights; None if
     the model has no tariff.
@@ -111,20 +120,23 @@ def nhs_rates(
     bases: list[Any],
     series: list[Any],
 ) -> NhsRates:
-    """Apply the rules above to compiled line rates (copies; the inputs are not changed)."""
+    """Apply the rules above to compiled line rates.
+
+    The inputs are not changed: a rate array a rule changes is returned as a changed copy, one
+    no rule changes is returned as given.
+    """
     horizon = model.timeline.horizon
     n_lines = len(line_partner)
-    inflation, efficiency = inflation.copy(), efficiency.copy()
-    series_ids = list(model.price_series)
-    series_table = np.zeros((len(series_ids) + 1, horizon))
-    for k, series_id in enumerate(series_ids):
-        series_table[k] = np.broadcast_to(
-            np.asarray(model.price_series[series_id].growth, dtype=float), (horizon,)
-        )
-    position = {s: k for k, s in enumerate(series_ids)}
-    series_line = np.fromiter(map(position.get, series, repeat(-1)), dtype=np.int64, count=n_lines)
+    series_line = _series_of_lines(model, series)
     takes_series = (series_line >= 0) & ~own_inflation
-    inflation[takes_series] = series_table[series_line[takes_series]]
+    if takes_series.any():
+        series_table = np.zeros((len(model.price_series) + 1, horizon))
+        for k, price_series in enumerate(model.price_series.values()):  # a handful of series
+            series_table[k] = np.broadcast_to(
+                np.asarray(price_series.growth, dtype=float), (horizon,)
+            )
+        inflation = inflation.copy()
+        inflation[takes_series] = series_table[series_line[takes_series]]
 
     zeros = np.zeros(n_lines, dtype=bool)
     none: NhsRates = NhsRates(
@@ -147,6 +159,9 @@ def nhs_rates(
     if tariff is None or uplift is None:
         return none
 
+    if not takes_series.any():  # else inflation is already a copy, with the series written in
+        inflation = inflation.copy()
+    efficiency = efficiency.copy()
     basis = np.fromiter(bases, dtype=object, count=n_lines)
     missing = np.fromiter(map(is_, bases, repeat(None)), dtype=bool, count=n_lines)
     basis[is_contract & missing] = tariff.default_basis

@@ -78,15 +78,36 @@ class Projection:
 
 
 def _cumulative(factors: FloatArray) -> FloatArray:
-    """Cumulative product over years with 1 prepended for the base year: (..., n, H) -> (..., n, T)."""
-    ones = np.ones((*factors.shape[:-1], 1))
-    return np.concatenate([ones, np.cumprod(factors, axis=-1)], axis=-1)
+    """Cumulative product over years with 1 prepended for the base year: (..., n, H) -> (..., n, T).
+
+    Written straight into the result (a concatenation would copy every row again).
+    """
+    out = np.empty((*factors.shape[:-1], factors.shape[-1] + 1))
+    out[..., 0] = 1.0
+    np.cumprod(factors, axis=-1, out=out[..., 1:])
+    return out
+
+
+def _cumulative_of(offset: float, sign: float, rates: FloatArray) -> FloatArray:
+    """:func:`_cumulative` of ``offset + sign * rates`` (``1 + inflation``, ``1 - efficiency``),
+    the factors formed in place in the result: one (..., n, T) array, no temporaries."""
+    out = np.empty((*rates.shape[:-1], rates.shape[-1] + 1))
+    out[..., 0] = 1.0
+    factors = out[..., 1:]
+    if sign > 0:
+        np.add(offset, rates, out=factors)
+    else:
+        np.subtract(offset, rates, out=factors)
+    np.cumprod(factors, axis=-1, out=factors)
+    return out
 
 
 def _with_base_year(values: FloatArray) -> FloatArray:
     """(..., n, H) yearly amounts with a zero base year prepended: (..., n, T)."""
-    zeros = np.zeros((*values.shape[:-1], 1))
-    return np.concatenate([zeros, values], axis=-1)
+    out = np.empty((*values.shape[:-1], values.shape[-1] + 1))
+    out[..., 0] = 0.0
+    out[..., 1:] = values
+    return out
 
 
 def one_hot(index: np.ndarray, size: int) -> FloatArray:
@@ -145,13 +166,13 @@ def project_arrays(inputs: ProjectionInputs) -> Projection:
     n_partners = len(inputs.partner_ids)
     demand = (1 + inputs.driver_growth) * (1 + inputs.direct_growth)
     cum_demand = _cumulative(demand)
-    cum_inflation = _cumulative(1 + inputs.inflation)
-    cum_efficiency = _cumulative(1 - inputs.efficiency)
+    cum_inflation = _cumulative_of(1.0, 1.0, inputs.inflation)
+    cum_efficiency = _cumulative_of(1.0, -1.0, inputs.efficiency)
     base = inputs.cost_baseline[..., None]
     cost_demand = base * cum_demand
     cost_demand_inflation = cost_demand * cum_inflation
     underlying_cost = cost_demand_inflation * cum_efficiency
-    funding = inputs.fund_baseline[..., None] * _cumulative(1 + inputs.funding_growth)
+    funding = inputs.fund_baseline[..., None] * _cumulative_of(1.0, 1.0, inputs.funding_growth)
     if inputs.cip_line.any():
         # The year's cost before its savings: last year's run rate grown by demand and prices.
         before = underlying_cost[..., :-1] * demand * (1 + inputs.inflation)

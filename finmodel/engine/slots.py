@@ -8,8 +8,9 @@ the :class:`Slot` (array name, indices, per-year or not) that
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,17 +38,27 @@ class SlotTable(Mapping[str, tuple[Slot, ...]]):
     def __init__(
         self,
         raw: dict[str, dict[tuple[str, bool], IntArray]],
-        line_number: dict[str, int],
-        fund_number: dict[str, int],
+        line_ids: Sequence[str],
+        fund_ids: Sequence[str],
         has_driver: NDArray[np.bool_],
         control_rows: dict[str, int] | None = None,
     ):
         self._raw = raw
         self._control = control_rows or {}
-        self._lines = line_number
-        self._funds = fund_number
+        self._line_ids = line_ids
+        self._fund_ids = fund_ids
         self._has_driver = has_driver
         self._built: dict[str, tuple[Slot, ...]] = {}
+
+    @cached_property
+    def _lines(self) -> dict[str, int]:
+        """Row of each ``"<partner>.<line>"`` (built on first use: most runs never ask)."""
+        return dict(zip(self._line_ids, range(len(self._line_ids)), strict=True))
+
+    @cached_property
+    def _funds(self) -> dict[str, int]:
+        """Row of each ``"<partner>.<stream>"`` (built on first use)."""
+        return dict(zip(self._fund_ids, range(len(self._fund_ids)), strict=True))
 
     def _line_slot(self, path: str) -> tuple[Slot, ...] | None:
         parts = path.split(".")
@@ -112,4 +123,6 @@ class SlotTable(Mapping[str, tuple[Slot, ...]]):
                 yield f"partners.{partner}.funding.{stream}.{name}"
 
     def __len__(self) -> int:
-        return len(self._raw) + len(self._control) + 4 * len(self._lines) + 2 * len(self._funds)
+        return (
+            len(self._raw) + len(self._control) + 4 * len(self._line_ids) + 2 * len(self._fund_ids)
+        )
