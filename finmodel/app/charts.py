@@ -102,14 +102,57 @@ def position_by_year(
 
 
 def system_position(result: ProjectionResult) -> go.Figure:
-    """The system surplus by year against the system control total."""
+    """The surplus by year on the control-total boundary: the NHS position (partners in the
+    control total) and the partners outside it as stacked bars (together the system surplus),
+    the control total, and the system's underlying surplus (recurrent items only)."""
     a = result.arrays
-    return position_by_year(
-        result.years,
-        a.system_surplus,
-        a.system_control_total,
-        "System surplus / (deficit) against the control total (£k)",
+    x = list(result.years)
+    figure = go.Figure()
+    figure.add_bar(
+        x=x,
+        y=a.control_total_surplus,
+        name="NHS position (in the control total)",
+        marker_color=TOTAL_COLOUR,
+        hovertemplate="%{x}: %{y:,.0f}k<extra>NHS position</extra>",
     )
+    figure.add_bar(
+        x=x,
+        y=a.outside_surplus,
+        name="Partners outside the control total",
+        marker_color=LOW_COLOUR,
+        hovertemplate="%{x}: %{y:,.0f}k<extra>Outside the control total</extra>",
+    )
+    figure.add_scatter(
+        x=x,
+        y=a.system_surplus,
+        name="System surplus, reported",
+        mode="markers+text",
+        text=_money_list(a.system_surplus),
+        textposition="top center",
+        marker={"color": "#222", "size": 8, "symbol": "diamond"},
+    )
+    figure.add_scatter(
+        x=x,
+        y=a.system_underlying_surplus,
+        name="System underlying",
+        mode="lines+markers",
+        line={"color": NEGATIVE_COLOUR, "dash": "dot", "width": 2},
+    )
+    if not np.all(np.isnan(a.system_control_total)):
+        figure.add_scatter(
+            x=x,
+            y=a.system_control_total,
+            name="Control total (NHS)",
+            mode="lines+markers",
+            line={"color": CONTROL_COLOUR, "dash": "dash", "width": 2},
+        )
+    figure.update_layout(
+        title="Surplus / (deficit) by year: NHS position against its control total (£k)",
+        yaxis=_y_axis(),
+        barmode="relative",
+        **_LAYOUT,
+    )
+    return figure
 
 
 def partner_position(result: ProjectionResult, partner_id: str) -> go.Figure:
@@ -121,6 +164,13 @@ def partner_position(result: ProjectionResult, partner_id: str) -> go.Figure:
         a.surplus[p],
         a.control_total[p],
         f"{result.inputs.partner_names[p]}: surplus / (deficit) by year (£k)",
+    )
+    figure.add_scatter(
+        x=list(result.years),
+        y=a.underlying_surplus[p],
+        name="Underlying",
+        mode="lines+markers",
+        line={"color": NEGATIVE_COLOUR, "dash": "dot", "width": 2},
     )
     after = a.surplus_after_risk_share[p]
     if not np.all(np.isnan(after)):
