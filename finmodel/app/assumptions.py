@@ -38,7 +38,7 @@ from finmodel.app.finance_assumptions import (
 from finmodel.domain.model import Model, RiskShareMethod
 from finmodel.domain.overlay import OverlayPathError, apply_overlay
 
-__all__ = ["AssumptionSpec", "Kind", "main_assumptions", "entry_for", "to_display"]
+__all__ = ["AssumptionSpec", "Kind", "entry_for", "main_assumptions", "to_display"]
 
 HORIZON_PATH = "timeline.horizon"
 RISK_METHOD_PATH = "risk_share.method"
@@ -58,6 +58,7 @@ RISK_METHOD_LABELS = {
     RiskShareMethod.fixed_shares.value: "Fixed shares",
     RiskShareMethod.none.value: "No risk share",
 }
+
 
 def investment_choices(model: Model) -> list[AssumptionSpec]:
     """The selected option of each investment case that lists its options (``options[].id``)."""

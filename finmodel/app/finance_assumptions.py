@@ -124,8 +124,12 @@ def _system(model: Model) -> list[AssumptionSpec]:
         )
     if "qipp" in declared:
         rows.append(
-            ("qipp", "QIPP", "Commissioners' savings a year on non-tariff lines (CHC, "
-             "prescribing, primary care, running costs).")  # fmt: skip
+            (
+                "qipp",
+                "QIPP",
+                "Commissioners' savings a year on non-tariff lines (CHC, "
+                "prescribing, primary care, running costs).",
+            )
         )
     shares = {"cip_delivered", "cip_recurrent"}
     return [

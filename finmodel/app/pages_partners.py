@@ -91,7 +91,8 @@ def render(ws: Workspace) -> None:
     coloured = {
         "Surplus / (deficit), reported",
         "Underlying surplus / (deficit)",
-        "Variance to control total", "Risk share effect",
+        "Variance to control total",
+        "Risk share effect",
     }
     fast_money_table(
         statement.set_index("Item").drop(columns=["Section"]),

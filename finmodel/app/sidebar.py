@@ -159,7 +159,9 @@ def _assumption_widget(
 ) -> Any:
     key = _widget_key(spec.path)
     ss = st.session_state
-    if spec.kind in ("rate", "share") and (by_year or isinstance(base.get(spec.path, spec.model_value), list)):
+    if spec.kind in ("rate", "share") and (
+        by_year or isinstance(base.get(spec.path, spec.model_value), list)
+    ):
         _by_year_note(spec, base)
         return MISSING
     if key not in ss:

@@ -128,8 +128,12 @@ def non_recurrent_items(result: ProjectionResult) -> pd.DataFrame:
     from_rates = a.cip_delivered - a.cip_recurrent
     for p in np.flatnonzero(np.any(np.abs(from_rates) > 1e-9, axis=1)):
         rows.append(
-            (inputs.partner_names[p], "CIP delivered non-recurrently", "Non-recurrent CIP",
-             from_rates[p])  # fmt: skip
+            (
+                inputs.partner_names[p],
+                "CIP delivered non-recurrently",
+                "Non-recurrent CIP",
+                from_rates[p],
+            )
         )
     frame = pd.DataFrame(
         [np.asarray(v, dtype=float) for *_, v in rows], columns=result.years, dtype=float
