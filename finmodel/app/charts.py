@@ -43,26 +43,26 @@ def bridge_waterfall(result: ProjectionResult, year: int | None = None) -> go.Fi
     end = float(result.arrays.system_surplus[t])
     labels = [f"Surplus {result.years[0]}", *(n for n, _ in steps), f"Surplus {result.years[t]}"]
     values = [start, *(v for _, v in steps), end]
-    figure = go.Figure(
-        go.Waterfall(
-            x=labels,
-            y=values,
-            measure=["absolute", *(["relative"] * len(steps)), "total"],
-            text=_money_list(values),
-            textposition="outside",
-            hovertemplate="%{x}: %{text}k<extra></extra>",
-            increasing={"marker": {"color": POSITIVE_COLOUR}},
-            decreasing={"marker": {"color": NEGATIVE_COLOUR}},
-            totals={"marker": {"color": TOTAL_COLOUR}},
-            connector={"line": {"color": "#999", "width": 1}},
-        )
-    )
-    figure.update_layout(
-        title=f"Gap bridge, {result.years[0]} to {result.years[t]} (£k)",
-        yaxis=_y_axis("System surplus, £k"),
-        showlegend=False,
+    waterfall = {
+        "type": "waterfall",
+        "x": labels,
+        "y": values,
+        "measure": ["absolute", *(["relative"] * len(steps)), "total"],
+        "text": _money_list(values),
+        "textposition": "outside",
+        "hovertemplate": "%{x}: %{text}k<extra></extra>",
+        "increasing": {"marker": {"color": POSITIVE_COLOUR}},
+        "decreasing": {"marker": {"color": NEGATIVE_COLOUR}},
+        "totals": {"marker": {"color": TOTAL_COLOUR}},
+        "connector": {"line": {"color": "#999", "width": 1}},
+    }
+    layout = {
+        "title": {"text": f"Gap bridge, {result.years[0]} to {result.years[t]} (£k)"},
+        "yaxis": _y_axis("System surplus, £k"),
+        "showlegend": False,
         **_LAYOUT,
-    )
+    }
+    figure = go.Figure({"data": [waterfall], "layout": layout})
     return figure
 
 
@@ -104,55 +104,69 @@ def position_by_year(
 def system_position(result: ProjectionResult) -> go.Figure:
     """The surplus by year on the control-total boundary: the NHS position (partners in the
     control total) and the partners outside it as stacked bars (together the system surplus),
-    the control total, and the system's underlying surplus (recurrent items only)."""
+    the control total, and the system's underlying surplus (recurrent items only).
+
+    Built from one dict (a figure validated in one pass is a few times quicker to make than
+    trace by trace, which keeps the System page's rerun fast).
+    """
     a = result.arrays
     x = list(result.years)
-    figure = go.Figure()
-    figure.add_bar(
-        x=x,
-        y=a.control_total_surplus,
-        name="NHS position (in the control total)",
-        marker_color=TOTAL_COLOUR,
-        hovertemplate="%{x}: %{y:,.0f}k<extra>NHS position</extra>",
-    )
-    figure.add_bar(
-        x=x,
-        y=a.outside_surplus,
-        name="Partners outside the control total",
-        marker_color=LOW_COLOUR,
-        hovertemplate="%{x}: %{y:,.0f}k<extra>Outside the control total</extra>",
-    )
-    figure.add_scatter(
-        x=x,
-        y=a.system_surplus,
-        name="System surplus, reported",
-        mode="markers+text",
-        text=_money_list(a.system_surplus),
-        textposition="top center",
-        marker={"color": "#222", "size": 8, "symbol": "diamond"},
-    )
-    figure.add_scatter(
-        x=x,
-        y=a.system_underlying_surplus,
-        name="System underlying",
-        mode="lines+markers",
-        line={"color": NEGATIVE_COLOUR, "dash": "dot", "width": 2},
-    )
+    data: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "x": x,
+            "y": a.control_total_surplus,
+            "name": "NHS position (in the control total)",
+            "marker": {"color": TOTAL_COLOUR},
+            "hovertemplate": "%{x}: %{y:,.0f}k<extra>NHS position</extra>",
+        },
+        {
+            "type": "bar",
+            "x": x,
+            "y": a.outside_surplus,
+            "name": "Partners outside the control total",
+            "marker": {"color": LOW_COLOUR},
+            "hovertemplate": "%{x}: %{y:,.0f}k<extra>Outside the control total</extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": a.system_surplus,
+            "name": "System surplus, reported",
+            "mode": "markers+text",
+            "text": _money_list(a.system_surplus),
+            "textposition": "top center",
+            "marker": {"color": "#222", "size": 8, "symbol": "diamond"},
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": a.system_underlying_surplus,
+            "name": "System underlying",
+            "mode": "lines+markers",
+            "line": {"color": NEGATIVE_COLOUR, "dash": "dot", "width": 2},
+        },
+    ]
     if not np.all(np.isnan(a.system_control_total)):
-        figure.add_scatter(
-            x=x,
-            y=a.system_control_total,
-            name="Control total (NHS)",
-            mode="lines+markers",
-            line={"color": CONTROL_COLOUR, "dash": "dash", "width": 2},
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": a.system_control_total,
+                "name": "Control total (NHS)",
+                "mode": "lines+markers",
+                "line": {"color": CONTROL_COLOUR, "dash": "dash", "width": 2},
+            }
         )
-    figure.update_layout(
-        title="Surplus / (deficit) by year: NHS position against its control total (£k)",
-        yaxis=_y_axis(),
-        barmode="relative",
+    layout = {
+        "title": {
+            "text": "Surplus / (deficit) by year: NHS position against its control total (£k)"
+        },
+        "yaxis": _y_axis(),
+        "barmode": "relative",
         **_LAYOUT,
-    )
-    return figure
+    }
+    return go.Figure({"data": data, "layout": layout})
 
 
 def partner_position(result: ProjectionResult, partner_id: str) -> go.Figure:
