@@ -809,6 +809,13 @@ def test_icb_model_is_selectable_with_its_finance_assumptions_and_published_base
     support = _html_rows(at, "NHS Lancashire and South Cumbria ICB")
     assert any(r[1:4] == ["Deficit support funding from NHS England", "Deficit support",
                           "175,000"] for r in support)  # fmt: skip
+    # the partners outside the control total in a table of their own, without its columns
+    headers = [m.value for m in at.markdown]
+    assert any(h.startswith("#### Partners outside the control total") for h in headers)
+    council = _html_rows(at, "Lancashire County Council (adult social care)")
+    assert council and len(council[-1]) < len(
+        _html_rows(at, "NHS Lancashire and South Cumbria ICB")[-1]
+    )
     # the assumptions a finance lead plans with, each with the model's source
     labels = {n.key: n.label for n in at.number_input}
     assert labels["in:tariff.efficiency"] == "Tariff efficiency factor, % a year"

@@ -133,10 +133,10 @@ def system_position(result: ProjectionResult) -> go.Figure:
             "x": x,
             "y": a.system_surplus,
             "name": "System surplus, reported",
-            "mode": "markers+text",
+            "mode": "markers",
             "text": _money_list(a.system_surplus),
-            "textposition": "top center",
-            "marker": {"color": "#222", "size": 8, "symbol": "diamond"},
+            "hovertemplate": "%{x}: %{text}k<extra>System surplus, reported</extra>",
+            "marker": {"color": "#222", "size": 9, "symbol": "diamond"},
         },
         {
             "type": "scatter",
@@ -159,9 +159,7 @@ def system_position(result: ProjectionResult) -> go.Figure:
             }
         )
     layout = {
-        "title": {
-            "text": "Surplus / (deficit) by year: NHS position against its control total (£k)"
-        },
+        "title": {"text": "NHS position against its control total, by year (£k)"},
         "yaxis": _y_axis(),
         "barmode": "relative",
         **_LAYOUT,
@@ -204,6 +202,7 @@ def fan_chart(
     deterministic: Sequence[float] | np.ndarray | None = None,
     control_total: Sequence[float] | np.ndarray | None = None,
     title: str = "System surplus: range of outcomes (£k)",
+    control_label: str = "Control total",
 ) -> go.Figure:
     """A fan of percentiles by year: P10-P90 shaded (P5-P95 lighter when given), P50 line.
 
@@ -251,7 +250,7 @@ def fan_chart(
             x=x,
             y=list(control_total),
             mode="lines",
-            name="Control total",
+            name=control_label,
             line={"color": CONTROL_COLOUR, "dash": "dash"},
         )
     figure.update_layout(title=title, yaxis=_y_axis(), **_LAYOUT)

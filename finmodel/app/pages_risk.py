@@ -121,12 +121,16 @@ def _show(result: SimulationResult, model: Model) -> None:
             bands,
             deterministic=result.deterministic[system],
             control_total=result.control_total[system],
+            title="System surplus (whole system): range of outcomes (£k)",
+            control_label="Control total (of the partners in it)",
         ),
         key="chart_fan",
     )
     st.caption(
         f"{result.describe_sampling()}; {result.seconds:.2f} s. Percentiles of the surplus in "
-        "each year separately (P10: 10% of draws are at or below it)."
+        "each year separately (P10: 10% of draws are at or below it). The fan is the whole "
+        "system, the partners outside the control total included; the control total is that of "
+        "the partners in it, whose own surplus P(meet the control total) compares with it."
     )
     st.markdown("#### Probabilities by year")
     probabilities = pd.DataFrame(

@@ -173,7 +173,9 @@ def render(ws: Workspace) -> None:
         format_func=lambda t: years[t],
         key="partner_year",
     )
-    st.markdown(f"#### Partners in {years[year]} (£k)")
-    fast_money_table(
-        views.partner_table(result, year), variance_columns=["Variance"], hide_index=True
-    )
+    inside, outside = views.partner_tables(result, year)
+    st.markdown(f"#### Partners in the control total (the NHS position), {years[year]} (£k)")
+    fast_money_table(inside, variance_columns=["Variance"], hide_index=True)
+    if len(outside):
+        st.markdown(f"#### Partners outside the control total, {years[year]} (£k)")
+        fast_money_table(outside, hide_index=True)

@@ -181,6 +181,23 @@ def partner_table(result: ProjectionResult, year: int | None = None) -> pd.DataF
     return result.partner_table(year).rename(columns=PARTNER_COLUMNS)
 
 
+#: Columns that mean nothing for a partner outside the control total.
+_INSIDE_ONLY = ["Control total", "Variance", "After risk share"]
+
+
+def partner_tables(
+    result: ProjectionResult, year: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The partners in the control total (the NHS position) and those outside it, apart, in
+    one year (default the last), £k; "Illustrative figures" as Yes/blank."""
+    frame = partner_table(result, year)
+    frame["Illustrative figures"] = frame["Illustrative figures"].map({True: "Yes", False: ""})
+    inside = frame["In control total"].astype(bool)
+    frame = frame.drop(columns=["In control total"])
+    outside = frame[~inside].drop(columns=[*_INSIDE_ONLY, "CIP planned", "CIP delivered"])
+    return frame[inside], outside
+
+
 def partner_statement(result: ProjectionResult, partner_id: str) -> pd.DataFrame:
     """One partner's income and expenditure by line and year, then its bottom line, £k.
 
