@@ -18,7 +18,7 @@ line with no rate of its own, which in the 2019/20 model are the CCGs' non-contr
 Every spec is a dotted path the overlay validates (:func:`finmodel.domain.validation.with_overlay`).
 
 >>> from finmodel.io.yaml_io import load_model
->>> [s.label for s in finance_assumptions(load_model("models/lsc_icb.yaml"))][4:6]
+>>> [s.label for s in finance_assumptions(load_model("models/lsc_icb.yaml"))][8:10]
 ['Cost uplift factor (tariff)', 'Tariff efficiency factor']
 """
 
