@@ -884,3 +884,28 @@ def test_assumptions_are_named_by_what_they_do_in_each_model() -> None:
     found = year_inputs(load_model(MODELS / "lsc_icb.yaml"), {})
     assert found["tariff.cost_uplift"].values == [0.0483, 0.029, 0.025, 0.025]
     assert found["price_series.pay.growth"].label == "System: Pay prices"
+
+
+def test_icb_scenario_by_year_and_the_cost_uplift_edited_year_by_year(at: AppTest) -> None:
+    at.selectbox(key="model_choice").set_value("lsc_icb.yaml").run()
+    model = load_model(MODELS / "lsc_icb.yaml")
+    scenario = model.scenario("nonrecurrent_cip_not_replaced")
+    at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state["ws_overlay"] == scenario.set  # lists kept whole
+    sidebar_keys = [n.key for n in at.sidebar.number_input]
+    assert "in:assumptions.cip_delivered" not in sidebar_keys  # by year: on the Inputs page
+    expected = project(model, scenario.id)
+    assert at.session_state["headline"].nhs_underlying == float(
+        expected.arrays.control_total_underlying_surplus[-1]
+    )
+    path = "tariff.cost_uplift"
+    go(at, "Inputs")
+    at.selectbox(key="yr_choice").set_value(path).run()
+    rows = _year_rows(at, path)
+    assert [round(r.value, 2) for r in rows] == [4.83, 2.9, 2.5, 2.5]
+    rows[1].set_value(3.5).run()
+    overlay = {**scenario.set, path: [0.0483, 0.035, 0.025, 0.025]}
+    assert at.session_state["ws_overlay"] == overlay
+    result = project(with_overlay(model, overlay))
+    assert at.session_state["headline"].surplus == pytest.approx(final_surplus(result), rel=1e-12)
