@@ -24,7 +24,7 @@ from finmodel.app.assumptions import MISSING, entry_for, horizon_entries, main_a
 from finmodel.app.exports import appendix_bytes, scenario_entry_yaml, scenario_model_yaml
 from finmodel.app.formatting import money, money_k, pct, styled_money
 from finmodel.app.overrides import override_tables, table_entries
-from finmodel.app.pages_risk import tornado_frame
+from finmodel.app.pages_risk import BREAK_EVEN_LABEL, MEET_LABEL, tornado_frame
 from finmodel.app.risk_labels import format_value, input_label, npsv_title
 from finmodel.app.sidebar import AS_WRITTEN, MODEL_SCENARIO, SAVED_SCENARIO, UPLOAD_OPTION
 from finmodel.app.state import LoadedModel, full_overlay, read_upload
@@ -88,7 +88,18 @@ def test_headline_is_the_engines_and_follows_an_assumption_and_reset(at: AppTest
     headline = at.session_state["headline"]
     assert headline.surplus == final_surplus(as_written)
     assert headline.variance == float(as_written.arrays.system_variance[-1])
-    assert metric(at, "Surplus 20") == money_k(final_surplus(as_written))
+    assert metric(at, "System surplus 20") == money_k(final_surplus(as_written))
+    # the underlying beside the reported, and the control-total boundary apart
+    a = as_written.arrays
+    assert metric(at, "System underlying 20") == money_k(float(a.system_underlying_surplus[-1]))
+    assert metric(at, "NHS position 20") == money_k(float(a.control_total_surplus[-1]))
+    assert metric(at, "NHS underlying 20") == money_k(float(a.control_total_underlying_surplus[-1]))
+    assert metric(at, "Outside the CT 20") == money_k(float(a.outside_surplus[-1]))
+    assert headline.nhs_surplus + headline.outside_surplus == pytest.approx(headline.surplus)
+    assert "Lancashire County Council" in headline.outside_names
+    assert any("outside the control total, shown apart" in c.value for c in at.caption)
+    bridge = next(c for c in at.get("plotly_chart") if '"Non-recurrent items"' in c.proto.spec)
+    assert bridge is not None  # the gap bridge's own step for non-recurrent items
     assert at.session_state["ws_overlay"] == {}
 
     before = at.session_state["headline"].surplus
@@ -100,7 +111,7 @@ def test_headline_is_the_engines_and_follows_an_assumption_and_reset(at: AppTest
     assert headline.surplus == final_surplus(expected)
     assert headline.change_from_baseline == final_surplus(expected) - before
     assert headline.surplus < before  # more demand never improves the surplus
-    assert metric(at, "Surplus 20") == money_k(final_surplus(expected))
+    assert metric(at, "System surplus 20") == money_k(final_surplus(expected))
     assert metric(at, "Change vs baseline") == money_k(final_surplus(expected) - before)
     # back to the model's value: no overlay, the model's numbers again
     at.number_input(key=DEMAND).set_value(3.0).run()
@@ -151,8 +162,11 @@ def test_partners_page_shows_the_engines_partner(at: AppTest) -> None:
     pid = "lth"
     at.selectbox(key="w:partner_choice").set_value(pid).run()
     p = expected.partner_index(pid)
-    assert metric(at, "Surplus 20") == money_k(float(expected.arrays.surplus[p, -1]))
-    assert metric(at, "Variance") == money_k(float(expected.arrays.variance[p, -1]))
+    a = expected.arrays
+    assert metric(at, "Surplus 20") == money_k(float(a.surplus[p, -1]))
+    assert metric(at, "Underlying 20") == money_k(float(a.underlying_surplus[p, -1]))
+    assert metric(at, "Non-recurrent items 20") == money_k(float(a.non_recurrent[p, -1]))
+    assert metric(at, "Variance") == money_k(float(a.variance[p, -1]))
 
 
 # --------------------------------------------------------------------------- Scenarios page
@@ -437,7 +451,7 @@ def test_risk_page_runs_monte_carlo_on_the_assumptions_on_screen(at: AppTest) ->
     model = with_overlay(load_model_text(text, "uncertain.yaml"), {"assumptions.inflation": 0.025})
     expected = simulate(model, draws=2000, seed=7)
     system = expected.row("system")
-    assert metric(at, "Chance of break-even") == f"{expected.p_break_even[system, -1] * 100:.0f}%"
+    assert metric(at, BREAK_EVEN_LABEL) == f"{expected.p_break_even[system, -1] * 100:.0f}%"
     assert metric(at, "Median 20") == money_k(float(expected.surplus.at(50)[system, -1]))
     # a change of assumption makes the stored run out of date, and says so
     at.number_input(key="in:assumptions.inflation").set_value(3.0).run()
@@ -629,12 +643,14 @@ def test_risk_page_monte_carlo_on_the_default_model_is_simulates(risk: AppTest) 
         _chart(at, "Deterministic")["y"], expected.deterministic[system], atol=1e-9
     )
     # the probabilities, headline and by year
-    assert metric(at, "Chance of break-even") == pct(expected.p_break_even[system, -1], 0)
-    assert metric(at, "Chance of meeting CT") == pct(expected.p_meet_control_total[system, -1], 0)
+    assert metric(at, BREAK_EVEN_LABEL) == pct(expected.p_break_even[system, -1], 0)
+    assert metric(at, MEET_LABEL) == pct(expected.p_meet_control_total[system, -1], 0)
     assert metric(at, "Median 20") == money_k(float(expected.surplus.at(50)[system, -1]))
     table = _frame_with(at, expected.years[-1])
-    assert table.loc["Break even"].tolist() == [pct(v, 0) for v in expected.p_break_even[system]]
-    assert table.loc["Meet the control total"].tolist() == [
+    assert table.loc[BREAK_EVEN_LABEL].tolist() == [
+        pct(v, 0) for v in expected.p_break_even[system]
+    ]
+    assert table.loc[MEET_LABEL].tolist() == [
         pct(v, 0) for v in expected.p_meet_control_total[system]
     ]
     # the investment's options under uncertainty
@@ -764,3 +780,132 @@ def test_system_tables_are_the_engines_in_brackets_with_dashes(at: AppTest) -> N
     assert money(float(expected.arrays.system_surplus[-1])).startswith("(")
     assert "Lancashire County Council" in html and ">-<" in html  # a council: no control total
     assert "None" not in html and "nan" not in html
+
+
+# ------------------------------------------------------------------------ the ICB-era model
+def _html_rows(at: AppTest, label: str) -> list[list[str]]:
+    """Cells (text) of every HTML table row on screen whose first cell is ``label``."""
+    import re
+
+    html = " ".join(str(getattr(h, "proto", h)) for h in at.get("html"))
+    html = html.replace('\\"', '"').replace("\\n", "")
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", html):
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
+        if cells and cells[0] == label:
+            rows.append(cells)
+    return rows
+
+
+def test_icb_model_is_selectable_with_its_finance_assumptions_and_published_base_year(
+    at: AppTest,
+) -> None:
+    at.selectbox(key="model_choice").set_value("lsc_icb.yaml").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    # the System page's base-year column is the published 2024/25 outturn (£k)
+    reported = _html_rows(at, "Partners in the control total: surplus / (deficit)")
+    underlying = _html_rows(at, "Partners in the control total: underlying")
+    assert reported[0][1] == "(129,800)" and underlying[0][1] == "(354,800)"
+    support = _html_rows(at, "NHS Lancashire and South Cumbria ICB")
+    assert any(r[1:4] == ["Deficit support funding from NHS England", "Deficit support",
+                          "175,000"] for r in support)  # fmt: skip
+    # the partners outside the control total in a table of their own, without its columns
+    headers = [m.value for m in at.markdown]
+    assert any(h.startswith("#### Partners outside the control total") for h in headers)
+    council = _html_rows(at, "Lancashire County Council (adult social care)")
+    assert council and len(council[-1]) < len(
+        _html_rows(at, "NHS Lancashire and South Cumbria ICB")[-1]
+    )
+    # the assumptions a finance lead plans with, each with the model's source
+    labels = {n.key: n.label for n in at.number_input}
+    assert labels["in:tariff.efficiency"] == "Tariff efficiency factor, % a year"
+    assert labels["in:assumptions.cip_delivered"] == "CIP delivered share, %"
+    assert labels["in:assumptions.qipp"] == "QIPP, % a year"
+    assert labels["in:assumptions.efficiency"].startswith("Other partners' savings (councils)")
+    assert "in:price_series.drugs.growth" in labels
+    assert "in:partners.icb.funding.allocation.convergence.pace" in labels
+    captions = " ".join(c.value for c in at.caption)
+    assert "Medium-term planning framework" in captions  # the tariff efficiency factor's source
+    assert "Cost uplift factor (tariff)" in " ".join(m.value for m in at.markdown)  # by year
+    # edits go through the validated overlay and give the engine's numbers
+    at.number_input(key="in:assumptions.cip_delivered").set_value(84.0).run()
+    at.selectbox(key="in:partners.icb.non_recurrent.deficit_support.taper_to_zero_by").set_value(
+        "2027/28"
+    ).run()
+    overlay = {
+        "assumptions.cip_delivered": 0.84,
+        "partners.icb.non_recurrent.deficit_support.taper_to_zero_by": "2027/28",
+    }
+    assert at.session_state["ws_overlay"] == overlay
+    expected = engine("lsc_icb.yaml", overlay)
+    assert at.session_state["headline"].nhs_surplus == float(
+        expected.arrays.control_total_surplus[-1]
+    )
+    for page in PAGES:
+        go(at, page)
+        assert not at.error, (page, [e.value for e in at.error])
+    go(at, "Partners")
+    a, p = expected.arrays, expected.partner_index("icb")
+    assert metric(at, "Underlying 20") == money_k(float(a.underlying_surplus[p, -1]))
+
+
+def test_non_recurrent_items_and_statement_add_up() -> None:
+    for file, pid in (("lsc_icb.yaml", "icb"), ("lsc_icb.yaml", "lth"), ("lsc_ics.yaml", "lth")):
+        result = project(load_model(MODELS / file))
+        a, p = result.arrays, result.partner_index(pid)
+        items = views.non_recurrent_items(result)
+        name = result.inputs.partner_names[p]
+        mine = items[items["Partner"] == name][result.years].to_numpy(dtype=float)
+        np.testing.assert_allclose(mine.sum(axis=0), a.non_recurrent[p], atol=1e-6)
+        statement = views.partner_statement(result, pid)
+        for section, total in (("Income", "Total income"), ("Expenditure", "Total expenditure")):
+            rows = statement[statement["Section"] == section].iloc[:, 2:].to_numpy(dtype=float)
+            whole = statement[statement["Item"] == total].iloc[0, 2:].to_numpy(dtype=float)
+            np.testing.assert_allclose(rows.sum(axis=0), whole, rtol=1e-12, atol=1e-6)
+        under = statement[statement["Item"] == "Underlying surplus / (deficit)"]
+        np.testing.assert_array_equal(
+            under.iloc[0, 2:].to_numpy(dtype=float), a.underlying_surplus[p]
+        )
+
+
+def test_assumptions_are_named_by_what_they_do_in_each_model() -> None:
+    default = {s.path: s for s in main_assumptions(load_model(MODELS / "lsc_ics.yaml"))}
+    icb = {s.path: s for s in main_assumptions(load_model(MODELS / "lsc_icb.yaml"))}
+    # the 2019/20 model: its system efficiency falls on CCG non-contract lines and councils
+    assert default["assumptions.efficiency"].label.startswith("QIPP and councils' savings")
+    assert not any(p.startswith(("tariff.", "price_series.")) for p in default)
+    assert "assumptions.cip_planned" not in default  # never invented where not declared
+    assert icb["assumptions.qipp"].label == "QIPP"
+    assert icb["tariff.cost_uplift"].source.startswith("[P] NHS England")
+    assert icb["assumptions.cip_recurrent"].kind == "share"
+    assert input_label(load_model(MODELS / "lsc_icb.yaml"), "tariff.efficiency") == (
+        "Tariff efficiency factor"
+    )
+    found = year_inputs(load_model(MODELS / "lsc_icb.yaml"), {})
+    assert found["tariff.cost_uplift"].values == [0.0483, 0.029, 0.025, 0.025]
+    assert found["price_series.pay.growth"].label == "System: Pay prices"
+
+
+def test_icb_scenario_by_year_and_the_cost_uplift_edited_year_by_year(at: AppTest) -> None:
+    at.selectbox(key="model_choice").set_value("lsc_icb.yaml").run()
+    model = load_model(MODELS / "lsc_icb.yaml")
+    scenario = model.scenario("nonrecurrent_cip_not_replaced")
+    at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state["ws_overlay"] == scenario.set  # lists kept whole
+    sidebar_keys = [n.key for n in at.sidebar.number_input]
+    assert "in:assumptions.cip_delivered" not in sidebar_keys  # by year: on the Inputs page
+    expected = project(model, scenario.id)
+    assert at.session_state["headline"].nhs_underlying == float(
+        expected.arrays.control_total_underlying_surplus[-1]
+    )
+    path = "tariff.cost_uplift"
+    go(at, "Inputs")
+    at.selectbox(key="yr_choice").set_value(path).run()
+    rows = _year_rows(at, path)
+    assert [round(r.value, 2) for r in rows] == [4.83, 2.9, 2.5, 2.5]
+    rows[1].set_value(3.5).run()
+    overlay = {**scenario.set, path: [0.0483, 0.035, 0.025, 0.025]}
+    assert at.session_state["ws_overlay"] == overlay
+    result = project(with_overlay(model, overlay))
+    assert at.session_state["headline"].surplus == pytest.approx(final_surplus(result), rel=1e-12)

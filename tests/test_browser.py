@@ -210,7 +210,7 @@ def test_finance_lead_journey(page: object, server: tuple[str, Path], tmp_path: 
     tab.get_by_role("button", name="Run Monte Carlo").click()
     tab.get_by_text(re.compile(r"2,000 draws, seed \d+")).wait_for()
     _settle(tab)
-    assert tab.get_by_text("Chance of meeting CT").count()
+    assert tab.get_by_text("P(meet the control total: partners in it)").count()
     tab.get_by_role("button", name="Find the value").click()
     tab.get_by_text("Value needed").wait_for()
     _settle(tab)

@@ -306,3 +306,23 @@ def test_validate_survives_hostile_shapes_in_one_pass(tmp_path):
     assert len(lines) == len(set(lines)) >= 5, lines
     assert all(line.startswith(f"{bad}: ") for line in lines)
     assert any("scenarios.s.set.a..b" in line for line in lines)
+
+
+def test_assumptions_are_listed_by_their_finance_names_with_sources():
+    out = invoke("assumptions", str(MODELS / "lsc_icb.yaml"), "--format", "json")
+    assert out.exit_code == 0, out.output
+    listed = {a["path"]: a for a in json.loads(out.stdout)["assumptions"]}
+    assert listed["tariff.efficiency"]["assumption"] == "Tariff efficiency factor"
+    assert listed["tariff.efficiency"]["value"] == 0.02
+    assert listed["tariff.cost_uplift"]["source"].startswith("[P] NHS England")
+    assert listed["assumptions.cip_delivered"]["assumption"] == "CIP delivered share"
+    pace = listed["partners.icb.funding.allocation.convergence.pace"]
+    assert pace["value"] == 0.25 and "quarter" in pace["source"]
+    # a scenario's value says it is the scenario's; the default model shows only what it has
+    out = invoke("assumptions", str(MODELS / "lsc_icb.yaml"), "-s", "cip_2023_24_rate", "-f", "csv")
+    assert "CIP delivered share,84.00%,scenario cip_2023_24_rate" in out.stdout
+    table = invoke("assumptions")
+    assert table.exit_code == 0, table.output
+    assert "QIPP and councils' savings" in table.stdout
+    assert "tariff.efficiency" not in table.stdout and "cip_planned" not in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) <= 100

@@ -27,13 +27,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from finmodel.app.finance_assumptions import (
+    NO_SOURCE,
+    AssumptionSpec,
+    Kind,
+    finance_assumptions,
+)
 from finmodel.domain.model import Model, RiskShareMethod
 from finmodel.domain.overlay import OverlayPathError, apply_overlay
 
-Kind = Literal["rate", "money", "int", "choice"]
+__all__ = ["AssumptionSpec", "Kind", "entry_for", "main_assumptions", "to_display"]
 
 HORIZON_PATH = "timeline.horizon"
 RISK_METHOD_PATH = "risk_share.method"
@@ -53,40 +58,6 @@ RISK_METHOD_LABELS = {
     RiskShareMethod.fixed_shares.value: "Fixed shares",
     RiskShareMethod.none.value: "No risk share",
 }
-
-_RATES = (
-    ("demand_growth", "Demand growth", "Activity volume growth a year (lines with no driver)."),
-    ("inflation", "Inflation", "Pay and price inflation a year."),
-    (
-        "efficiency",
-        "Efficiency (QIPP)",
-        "Default efficiency a year on lines with no rate of their own (commissioners' QIPP; "
-        "trust CIP and the tariff efficiency factor are set on their lines).",
-    ),
-    ("funding_growth", "Funding growth", "Growth a year of allocations, grants and council tax."),
-)
-
-
-@dataclass(frozen=True)
-class AssumptionSpec:
-    """One main assumption in the sidebar: its path, label, widget kind, default and source."""
-
-    path: str
-    label: str
-    kind: Kind
-    model_value: Any
-    """The value in the model file (a rate, a list of rates, an int, or a choice)."""
-    source: str
-    """Where the model says the value comes from (its ``sources``), or a note that it does not."""
-    help: str
-    options: tuple[str, ...] = field(default=())
-    """Choices for a ``choice`` assumption."""
-    option_labels: Mapping[str, str] = field(default_factory=dict)
-
-
-def _source(model: Model, name: str) -> str:
-    a = model.assumptions
-    return a.sources.get(name) or a.source or "no source given in the model file"
 
 
 def investment_choices(model: Model) -> list[AssumptionSpec]:
@@ -124,19 +95,9 @@ def investment_choices(model: Model) -> list[AssumptionSpec]:
 
 
 def main_assumptions(model: Model) -> list[AssumptionSpec]:
-    """The sidebar's main assumptions for a model, in display order."""
-    a = model.assumptions
-    specs = [
-        AssumptionSpec(
-            path=f"assumptions.{name}",
-            label=label,
-            kind="rate",
-            model_value=getattr(a, name),
-            source=_source(model, name),
-            help=text,
-        )
-        for name, label, text in _RATES
-    ]
+    """The sidebar's main assumptions for a model, in display order: the finance ones the model
+    declares (:func:`finance_assumptions`), the horizon, the risk-share method, investments."""
+    specs = finance_assumptions(model)
     specs.append(
         AssumptionSpec(
             path=HORIZON_PATH,
@@ -159,7 +120,7 @@ def main_assumptions(model: Model) -> list[AssumptionSpec]:
             label="Risk share method",
             kind="choice",
             model_value=model.risk_share.method.value,
-            source=model.risk_share.source or "no source given in the model file",
+            source=model.risk_share.source or NO_SOURCE,
             help="How the system variance against its control total is shared among partners.",
             options=tuple(methods),
             option_labels=RISK_METHOD_LABELS,
@@ -182,7 +143,7 @@ def to_display(value: Any, kind: Kind) -> Any:
         value = value[0] if value else None
         if value is None:
             return None
-    if kind == "rate":
+    if kind in ("rate", "share"):
         return round(float(value) * 100, 10)
     if kind == "money":
         return float(value)
@@ -197,7 +158,7 @@ def from_display(shown: Any, kind: Kind) -> Any:
     >>> from_display(3.25, "rate"), from_display(7, "int")
     (0.0325, 7)
     """
-    if kind == "rate":
+    if kind in ("rate", "share"):
         return round(float(shown) / 100, 12)
     if kind == "money":
         return float(shown)

@@ -43,26 +43,26 @@ def bridge_waterfall(result: ProjectionResult, year: int | None = None) -> go.Fi
     end = float(result.arrays.system_surplus[t])
     labels = [f"Surplus {result.years[0]}", *(n for n, _ in steps), f"Surplus {result.years[t]}"]
     values = [start, *(v for _, v in steps), end]
-    figure = go.Figure(
-        go.Waterfall(
-            x=labels,
-            y=values,
-            measure=["absolute", *(["relative"] * len(steps)), "total"],
-            text=_money_list(values),
-            textposition="outside",
-            hovertemplate="%{x}: %{text}k<extra></extra>",
-            increasing={"marker": {"color": POSITIVE_COLOUR}},
-            decreasing={"marker": {"color": NEGATIVE_COLOUR}},
-            totals={"marker": {"color": TOTAL_COLOUR}},
-            connector={"line": {"color": "#999", "width": 1}},
-        )
-    )
-    figure.update_layout(
-        title=f"Gap bridge, {result.years[0]} to {result.years[t]} (£k)",
-        yaxis=_y_axis("System surplus, £k"),
-        showlegend=False,
+    waterfall = {
+        "type": "waterfall",
+        "x": labels,
+        "y": values,
+        "measure": ["absolute", *(["relative"] * len(steps)), "total"],
+        "text": _money_list(values),
+        "textposition": "outside",
+        "hovertemplate": "%{x}: %{text}k<extra></extra>",
+        "increasing": {"marker": {"color": POSITIVE_COLOUR}},
+        "decreasing": {"marker": {"color": NEGATIVE_COLOUR}},
+        "totals": {"marker": {"color": TOTAL_COLOUR}},
+        "connector": {"line": {"color": "#999", "width": 1}},
+    }
+    layout = {
+        "title": {"text": f"Gap bridge, {result.years[0]} to {result.years[t]} (£k)"},
+        "yaxis": _y_axis("System surplus, £k"),
+        "showlegend": False,
         **_LAYOUT,
-    )
+    }
+    figure = go.Figure({"data": [waterfall], "layout": layout})
     return figure
 
 
@@ -102,14 +102,69 @@ def position_by_year(
 
 
 def system_position(result: ProjectionResult) -> go.Figure:
-    """The system surplus by year against the system control total."""
+    """The surplus by year on the control-total boundary: the NHS position (partners in the
+    control total) and the partners outside it as stacked bars (together the system surplus),
+    the control total, and the system's underlying surplus (recurrent items only).
+
+    Built from one dict (a figure validated in one pass is a few times quicker to make than
+    trace by trace, which keeps the System page's rerun fast).
+    """
     a = result.arrays
-    return position_by_year(
-        result.years,
-        a.system_surplus,
-        a.system_control_total,
-        "System surplus / (deficit) against the control total (£k)",
-    )
+    x = list(result.years)
+    data: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "x": x,
+            "y": a.control_total_surplus,
+            "name": "NHS position (in the control total)",
+            "marker": {"color": TOTAL_COLOUR},
+            "hovertemplate": "%{x}: %{y:,.0f}k<extra>NHS position</extra>",
+        },
+        {
+            "type": "bar",
+            "x": x,
+            "y": a.outside_surplus,
+            "name": "Partners outside the control total",
+            "marker": {"color": LOW_COLOUR},
+            "hovertemplate": "%{x}: %{y:,.0f}k<extra>Outside the control total</extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": a.system_surplus,
+            "name": "System surplus, reported",
+            "mode": "markers",
+            "text": _money_list(a.system_surplus),
+            "hovertemplate": "%{x}: %{text}k<extra>System surplus, reported</extra>",
+            "marker": {"color": "#222", "size": 9, "symbol": "diamond"},
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": a.system_underlying_surplus,
+            "name": "System underlying",
+            "mode": "lines+markers",
+            "line": {"color": NEGATIVE_COLOUR, "dash": "dot", "width": 2},
+        },
+    ]
+    if not np.all(np.isnan(a.system_control_total)):
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": a.system_control_total,
+                "name": "Control total (NHS)",
+                "mode": "lines+markers",
+                "line": {"color": CONTROL_COLOUR, "dash": "dash", "width": 2},
+            }
+        )
+    layout = {
+        "title": {"text": "NHS position against its control total, by year (£k)"},
+        "yaxis": _y_axis(),
+        "barmode": "relative",
+        **_LAYOUT,
+    }
+    return go.Figure({"data": data, "layout": layout})
 
 
 def partner_position(result: ProjectionResult, partner_id: str) -> go.Figure:
@@ -121,6 +176,13 @@ def partner_position(result: ProjectionResult, partner_id: str) -> go.Figure:
         a.surplus[p],
         a.control_total[p],
         f"{result.inputs.partner_names[p]}: surplus / (deficit) by year (£k)",
+    )
+    figure.add_scatter(
+        x=list(result.years),
+        y=a.underlying_surplus[p],
+        name="Underlying",
+        mode="lines+markers",
+        line={"color": NEGATIVE_COLOUR, "dash": "dot", "width": 2},
     )
     after = a.surplus_after_risk_share[p]
     if not np.all(np.isnan(after)):
@@ -140,6 +202,7 @@ def fan_chart(
     deterministic: Sequence[float] | np.ndarray | None = None,
     control_total: Sequence[float] | np.ndarray | None = None,
     title: str = "System surplus: range of outcomes (£k)",
+    control_label: str = "Control total",
 ) -> go.Figure:
     """A fan of percentiles by year: P10-P90 shaded (P5-P95 lighter when given), P50 line.
 
@@ -187,7 +250,7 @@ def fan_chart(
             x=x,
             y=list(control_total),
             mode="lines",
-            name="Control total",
+            name=control_label,
             line={"color": CONTROL_COLOUR, "dash": "dash"},
         )
     figure.update_layout(title=title, yaxis=_y_axis(), **_LAYOUT)

@@ -21,7 +21,7 @@ from typing import Any
 
 import streamlit as st
 
-from finmodel.app.assumptions import MISSING
+from finmodel.app.assumptions import MISSING, main_assumptions
 from finmodel.app.formatting import money
 from finmodel.app.overrides import OverrideTable, override_tables, table_entries
 from finmodel.app.state import LoadedModel, overlay_key
@@ -61,7 +61,7 @@ def start_entries(
     tables = tables_for(loaded, base)
     table_paths = tables["costs"].paths | tables["funding"].paths
     table_paths |= _shares_only(tables["partners"]).paths
-    sidebar = {p for p in base if p.startswith("assumptions.")}
+    sidebar = {spec.path for spec in main_assumptions(loaded.model)}
     years, cells = {}, {}
     for path, value in base.items():
         if path in inputs_for(loaded, base) and (

@@ -32,25 +32,44 @@ def render(ws: Workspace) -> None:
     final = result.years[-1]
     st.subheader(f"{names[partner_id]} · {partner.kind.value.replace('_', ' ')} · {partner.place}")
 
-    cols = st.columns(4)
-    money_metric(cols[0], f"Surplus {final}", float(a.surplus[p, -1]))
+    cols = st.columns(3)
+    money_metric(
+        cols[0],
+        f"Surplus {final}, reported",
+        float(a.surplus[p, -1]),
+        help_text="All items, non-recurrent ones included.",
+    )
+    money_metric(
+        cols[1],
+        f"Underlying {final}",
+        float(a.underlying_surplus[p, -1]),
+        help_text="Recurrent items only: the run rate carried into the next year.",
+    )
+    money_metric(
+        cols[2],
+        f"Non-recurrent items {final}",
+        float(a.non_recurrent[p, -1]),
+        help_text="Net non-recurrent items in the reported position (reported - underlying): "
+        "deficit support, winter funding, one-off grants, non-recurrent CIP, one-off costs.",
+    )
+    cols = st.columns(3)
     share = views.risk_share_of(result, partner_id)
     if share is None:
-        outside = "Not in the system control total."
-        cols[1].metric(f"Control total {final}", "-", help=outside)
-        cols[2].metric(f"Variance {final}", "-", help=outside)
-        cols[3].metric("After risk share", "-", help=outside)
+        outside = "Outside the control total: not in the NHS position."
+        cols[0].metric(f"Control total {final}", "-", help=outside)
+        cols[1].metric(f"Variance {final}", "-", help=outside)
+        cols[2].metric("After risk share", "-", help=outside)
     else:
-        money_metric(cols[1], f"Control total {final}", float(a.control_total[p, -1]))
+        money_metric(cols[0], f"Control total {final}", float(a.control_total[p, -1]))
         money_metric(
-            cols[2],
+            cols[1],
             f"Variance {final}",
             float(a.variance[p, -1]),
             float(a.variance[p, -1]),
             "vs CT",
         )
         money_metric(
-            cols[3],
+            cols[2],
             "After risk share",
             float(a.surplus_after_risk_share[p, -1]),
             help_text=f"Control total plus {pct(share, 1)} of the system variance.",
@@ -61,12 +80,20 @@ def render(ws: Workspace) -> None:
             f"Risk share: {method}; this partner bears {pct(share, 2)} of the system variance."
         )
     else:
-        st.caption("Outside the system control total: no control total and no risk share.")
+        st.caption(
+            "Outside the control total (shown apart from the NHS position): no control total "
+            "and no risk share."
+        )
 
     st.plotly_chart(charts.partner_position(result, partner_id), key="chart_partner")
     st.markdown("#### Income and expenditure by line and year (£k)")
     statement = views.partner_statement(result, partner_id)
-    coloured = {"Surplus / (deficit)", "Variance to control total", "Risk share effect"}
+    coloured = {
+        "Surplus / (deficit), reported",
+        "Underlying surplus / (deficit)",
+        "Variance to control total",
+        "Risk share effect",
+    }
     fast_money_table(
         statement.set_index("Item").drop(columns=["Section"]),
         money_columns=list(result.years),

@@ -89,6 +89,11 @@ def _run(ws: Workspace, draws: int, seed: int, method: str) -> None:
     st.session_state["mc_result"] = (run_key(ws, draws, seed, method), result)
 
 
+#: The Monte Carlo probabilities, each labelled with the boundary it is measured on.
+MEET_LABEL = "P(meet the control total: partners in it)"
+BREAK_EVEN_LABEL = "P(break even: whole system)"
+
+
 def _show(result: SimulationResult, model: Model) -> None:
     system = result.row("system")
     years = result.years
@@ -99,15 +104,16 @@ def _show(result: SimulationResult, model: Model) -> None:
     money_metric(cols[1], f"P10 {years[-1]}", float(bands["P10"][final]))
     money_metric(cols[2], f"P90 {years[-1]}", float(bands["P90"][final]))
     cols[3].metric(
-        "Chance of meeting CT",
+        MEET_LABEL,
         pct(result.p_meet_control_total[system, final], 0),
-        help=f"Share of draws with the system surplus at or above its control total in "
-        f"{years[-1]}.",
+        help=f"Share of draws in which the partners in the control total (the NHS position) "
+        f"together meet it in {years[-1]}; the partners outside it are not counted.",
     )
     cols[4].metric(
-        "Chance of break-even",
+        BREAK_EVEN_LABEL,
         pct(result.p_break_even[system, final], 0),
-        help=f"Share of draws with a system surplus of zero or more in {years[-1]}.",
+        help=f"Share of draws with a whole-system surplus (every partner, those outside the "
+        f"control total included) of zero or more in {years[-1]}.",
     )
     st.plotly_chart(
         charts.fan_chart(
@@ -115,18 +121,22 @@ def _show(result: SimulationResult, model: Model) -> None:
             bands,
             deterministic=result.deterministic[system],
             control_total=result.control_total[system],
+            title="System surplus (whole system): range of outcomes (£k)",
+            control_label="Control total (of the partners in it)",
         ),
         key="chart_fan",
     )
     st.caption(
         f"{result.describe_sampling()}; {result.seconds:.2f} s. Percentiles of the surplus in "
-        "each year separately (P10: 10% of draws are at or below it)."
+        "each year separately (P10: 10% of draws are at or below it). The fan is the whole "
+        "system, the partners outside the control total included; the control total is that of "
+        "the partners in it, whose own surplus P(meet the control total) compares with it."
     )
-    st.markdown("#### Probabilities by year (system)")
+    st.markdown("#### Probabilities by year")
     probabilities = pd.DataFrame(
         {
-            "Meet the control total": [pct(v, 0) for v in result.p_meet_control_total[system]],
-            "Break even": [pct(v, 0) for v in result.p_break_even[system]],
+            MEET_LABEL: [pct(v, 0) for v in result.p_meet_control_total[system]],
+            BREAK_EVEN_LABEL: [pct(v, 0) for v in result.p_break_even[system]],
         },
         index=years,
     ).T

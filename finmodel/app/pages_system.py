@@ -63,32 +63,55 @@ def _baseline(ws: Workspace) -> tuple[str, ProjectionResult]:
         return AS_WRITTEN, projection(ws.loaded, {})
 
 
-def render(ws: Workspace) -> None:
-    """Draw the System page."""
-    result = ws.result
-    assert result is not None
-    top = st.columns([3, 1])
-    with top[1]:
-        baseline_name, baseline = _baseline(ws)
-    h = views.headline(result, baseline)
-    st.session_state["headline"] = h
-    with top[0]:
-        st.subheader(f"System position, {h.year}")
+def _tiles(h: views.Headline, baseline_name: str) -> None:
+    """Headline tiles: the whole system reported and underlying; the NHS position (partners in
+    the control total) against its control total; the partners outside it; the change."""
     cols = st.columns(4)
     money_metric(
         cols[0],
-        f"Surplus {h.year}",
+        f"System surplus {h.year}, reported",
         h.surplus,
-        h.variance,
-        "vs CT",
-        f"System surplus / (deficit) in {h.year}, and its variance against the control total "
-        "(CT). Consolidated: internal flows between partners are eliminated.",
+        help_text=f"Whole system (every partner, the partners outside the control total "
+        f"included), all items. Consolidated: internal flows between partners are eliminated. "
+        f"Underlying: {money_k(h.underlying)}.",
     )
     money_metric(
         cols[1],
+        f"System underlying {h.year}",
+        h.underlying,
+        help_text="Whole system, recurrent items only (the exit run rate): reported less "
+        "deficit support, winter funding, one-off grants, non-recurrent CIP and one-off costs.",
+    )
+    money_metric(
+        cols[2],
+        f"NHS position {h.year} (in the CT)",
+        h.nhs_surplus,
+        h.variance,
+        "vs CT",
+        f"Surplus of the partners in the control total (CT), reported, and its variance "
+        f"against the control total ({money_k(h.control_total)}). Their underlying: "
+        f"{money_k(h.nhs_underlying)}.",
+    )
+    money_metric(
+        cols[3],
+        f"NHS underlying {h.year} (in the CT)",
+        h.nhs_underlying,
+        help_text="Underlying surplus of the partners in the control total.",
+    )
+    cols = st.columns(4)
+    money_metric(
+        cols[0],
         f"Control total {h.year}",
         h.control_total,
         help_text="Sum over the partners in the control total.",
+    )
+    money_metric(
+        cols[1],
+        f"Outside the CT {h.year}",
+        h.outside_surplus,
+        help_text="Surplus of the partners outside the control total: "
+        + (", ".join(h.outside_names) or "none")
+        + ". System = NHS position + outside.",
     )
     money_metric(
         cols[2],
@@ -103,12 +126,42 @@ def render(ws: Workspace) -> None:
         help=f"Partners in the control total (CT) with an adverse variance in {h.year}.",
     )
 
+
+def render(ws: Workspace) -> None:
+    """Draw the System page."""
+    result = ws.result
+    assert result is not None
+    top = st.columns([3, 1])
+    with top[1]:
+        baseline_name, baseline = _baseline(ws)
+    h = views.headline(result, baseline)
+    st.session_state["headline"] = h
+    with top[0]:
+        st.subheader(f"System position, {h.year}")
+    _tiles(h, baseline_name)
     left, right = st.columns(2)
     left.plotly_chart(charts.system_position(result), key="chart_system")
     right.plotly_chart(charts.bridge_waterfall(result), key="chart_bridge")
 
     st.markdown("#### System position by year (£k)")
     fast_money_table(views.system_by_year(result), variance_rows=["Variance to control total"])
+    if h.outside_names:
+        st.caption(
+            "Partners outside the control total, shown apart (their surplus is in the whole "
+            f"system's, not in the NHS position): {', '.join(h.outside_names)}."
+        )
+    items = views.non_recurrent_items(result)
+    st.markdown("#### Non-recurrent items by partner and year (£k)")
+    if len(items):
+        st.caption(
+            "In the reported position only: + income and savings, - one-off costs. Per partner "
+            "they add up to reported - underlying."
+        )
+        fast_money_table(
+            items.set_index("Partner"), money_columns=list(result.years), variance_rows=[]
+        )
+    else:
+        st.caption("This model declares no non-recurrent items: reported = underlying.")
     st.markdown("#### Places: surplus / (deficit) by year (£k)")
     fast_money_table(views.places_by_year(result))
 
@@ -120,7 +173,9 @@ def render(ws: Workspace) -> None:
         format_func=lambda t: years[t],
         key="partner_year",
     )
-    st.markdown(f"#### Partners in {years[year]} (£k)")
-    fast_money_table(
-        views.partner_table(result, year), variance_columns=["Variance"], hide_index=True
-    )
+    inside, outside = views.partner_tables(result, year)
+    st.markdown(f"#### Partners in the control total (the NHS position), {years[year]} (£k)")
+    fast_money_table(inside, variance_columns=["Variance"], hide_index=True)
+    if len(outside):
+        st.markdown(f"#### Partners outside the control total, {years[year]} (£k)")
+        fast_money_table(outside, hide_index=True)

@@ -9,7 +9,7 @@ percentage, money as £k, a multiple of the modelled value as a percentage of it
 >>> from finmodel.io.yaml_io import load_model
 >>> m = load_model("models/minimal.yaml")
 >>> input_label(m, "assumptions.efficiency")
-'Efficiency (QIPP)'
+'Efficiency (lines without their own rate)'
 >>> format_value(m, "assumptions.efficiency", 0.015066, "set")
 '1.51%'
 >>> format_value(m, "assumptions.efficiency", 1.2, "scale")
@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from finmodel.app.finance_assumptions import finance_label
 from finmodel.app.formatting import money
 from finmodel.domain.model import Model, Partner
 from finmodel.domain.uncertainty import ApplyMode
@@ -33,7 +34,7 @@ ValueKind = Literal["rate", "money", "number"]
 ASSUMPTION_NAMES = {
     "demand_growth": "Demand growth",
     "inflation": "Inflation",
-    "efficiency": "Efficiency (QIPP)",
+    "efficiency": "Efficiency",
     "funding_growth": "Funding growth",
     "non_demographic_growth": "Non-demographic growth",
 }
@@ -187,8 +188,11 @@ def input_label(model: Model, path: str, also: Iterable[str] = ()) -> str:
     """
     parts = path.split(".")
     head = parts[0]
+    named = finance_label(model, path)
+    if head in ("tariff", "price_series") and named is not None:
+        return named
     if head == "assumptions" and len(parts) == 2:
-        name = ASSUMPTION_NAMES.get(parts[1], parts[1].replace("_", " ").capitalize())
+        name = named or ASSUMPTION_NAMES.get(parts[1], parts[1].replace("_", " ").capitalize())
         lines = [p for p in also if p.startswith("partners.") and p.endswith(f".{parts[1]}")]
         return f"{name}, every line" if any(".*." in p for p in lines) else name
     if head == "drivers" and len(parts) == 3:

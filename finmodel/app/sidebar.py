@@ -126,16 +126,19 @@ def _model_picker() -> tuple[LoadedModel | None, list[str]]:
 
 
 def _default_text(spec: AssumptionSpec) -> str:
-    if spec.kind == "rate":
+    if spec.kind in ("rate", "share"):
         return pct_or_list(spec.model_value)
     if spec.kind == "choice":
         return spec.option_labels.get(spec.model_value, spec.model_value)
     return str(spec.model_value)
 
 
+def _short_source(spec: AssumptionSpec) -> str:
+    return spec.source if len(spec.source) <= 80 else spec.source[:77] + "…"
+
+
 def _caption(spec: AssumptionSpec) -> str:
-    source = spec.source if len(spec.source) <= 80 else spec.source[:77] + "…"
-    return f"Model: {_default_text(spec)} · Source: {source}"
+    return f"Model: {_default_text(spec)} · Source: {_short_source(spec)}"
 
 
 def _by_year_note(spec: AssumptionSpec, base: Mapping[str, Any]) -> None:
@@ -143,8 +146,12 @@ def _by_year_note(spec: AssumptionSpec, base: Mapping[str, Any]) -> None:
     (a single box would show one year and flatten the path when typed in)."""
     entries = st.session_state.get("ws_year_entries") or {}
     value = entries.get(spec.path, base.get(spec.path, spec.model_value))
-    st.markdown(f"**{spec.label}**, % a year by year")
-    st.caption(f"{pct_or_list(value)} · edit year by year on the Inputs page")
+    st.markdown(f"**{spec.label}**, % by year")
+    st.caption(
+        f"{pct_or_list(value)} · edit year by year on the Inputs page · "
+        f"Source: {_short_source(spec)}",
+        help=f"Source: {spec.source}",
+    )
 
 
 def _assumption_widget(
@@ -152,7 +159,9 @@ def _assumption_widget(
 ) -> Any:
     key = _widget_key(spec.path)
     ss = st.session_state
-    if spec.kind == "rate" and (by_year or isinstance(base.get(spec.path, spec.model_value), list)):
+    if spec.kind in ("rate", "share") and (
+        by_year or isinstance(base.get(spec.path, spec.model_value), list)
+    ):
         _by_year_note(spec, base)
         return MISSING
     if key not in ss:
@@ -161,11 +170,12 @@ def _assumption_widget(
             value = spec.model_value
         ss[key] = to_display(value, spec.kind)
     help_text = f"{spec.help}\n\nModel value: {_default_text(spec)}\n\nSource: {spec.source}"
-    if spec.kind == "rate":
+    if spec.kind in ("rate", "share"):
+        share = spec.kind == "share"
         st.number_input(
-            f"{spec.label}, % a year",
-            min_value=-90.0,
-            max_value=500.0,
+            f"{spec.label}, %" if share else f"{spec.label}, % a year",
+            min_value=0.0 if share else -90.0,
+            max_value=100.0 if share else 500.0,
             step=0.1,
             format="%.2f",
             key=key,

@@ -48,6 +48,16 @@ class Headline:
     partners_adverse: int
     """Partners in the control total whose final-year variance is negative."""
     partners_in_control_total: int
+    underlying: float = 0.0
+    """System underlying surplus in the final year (recurrent items only: the run rate)."""
+    nhs_surplus: float = 0.0
+    """Reported surplus of the partners in the control total (the NHS position)."""
+    nhs_underlying: float = 0.0
+    """Their underlying surplus."""
+    outside_surplus: float = 0.0
+    """Surplus of the partners outside the control total (usually councils)."""
+    outside_names: tuple[str, ...] = ()
+    """Names of the partners outside the control total."""
 
 
 def headline(result: ProjectionResult, baseline: ProjectionResult) -> Headline:
@@ -66,7 +76,72 @@ def headline(result: ProjectionResult, baseline: ProjectionResult) -> Headline:
         change_from_baseline=surplus - base,
         partners_adverse=int(np.sum(variance[has] < -0.5)),
         partners_in_control_total=int(np.sum(has)),
+        underlying=_f(a.system_underlying_surplus[-1]),
+        nhs_surplus=_f(a.control_total_surplus[-1]),
+        nhs_underlying=_f(a.control_total_underlying_surplus[-1]),
+        outside_surplus=_f(a.outside_surplus[-1]),
+        outside_names=tuple(outside_partners(result)),
     )
+
+
+def outside_partners(result: ProjectionResult) -> list[str]:
+    """Names of the partners outside the control total, in model order."""
+    names = dict(zip(result.inputs.partner_ids, result.inputs.partner_names, strict=True))
+    return [names[pid] for pid in result.partners_outside()]
+
+
+def base_year_position(result: ProjectionResult) -> dict[str, float]:
+    """The base year's NHS position (partners in the control total), £k: reported and
+    underlying surplus and the net non-recurrent items between them (the outturn a published
+    position is checked against)."""
+    a = result.arrays
+    return {
+        "reported": _f(a.control_total_surplus[0]),
+        "underlying": _f(a.control_total_underlying_surplus[0]),
+        "non_recurrent": _f(a.control_total_surplus[0] - a.control_total_underlying_surplus[0]),
+    }
+
+
+NON_RECURRENT_KINDS = {
+    "deficit_support": "Deficit support",
+    "winter_funding": "Winter funding",
+    "one_off_grant": "One-off grant",
+    "non_recurrent_cip": "Non-recurrent CIP",
+    "one_off_cost": "One-off cost",
+}
+
+
+def non_recurrent_items(result: ProjectionResult) -> pd.DataFrame:
+    """Each non-recurrent item by partner and year, signed as it moves the surplus (+ income
+    and savings, - one-off costs), £k; then each provider's non-recurrent CIP from its CIP
+    rates (CIP delivered - CIP recurrent). Per partner the rows add up to its net
+    non-recurrent items (reported - underlying). Columns: Partner, Item, Kind, one per year."""
+    inputs, a = result.inputs, result.arrays
+    names = dict(zip(inputs.partner_ids, inputs.partner_names, strict=True))
+    item_names = _nonrec_names(result)
+    rows: list[tuple[str, str, str, Any]] = []
+    signed = inputs.nonrec_income + inputs.nonrec_saving - inputs.nonrec_cost
+    for n, item_id in enumerate(inputs.nonrec_ids):
+        partner = names[inputs.partner_ids[inputs.nonrec_partner[n]]]
+        kind = inputs.nonrec_kind[n]
+        rows.append((partner, item_names[item_id], NON_RECURRENT_KINDS.get(kind, kind), signed[n]))
+    from_rates = a.cip_delivered - a.cip_recurrent
+    for p in np.flatnonzero(np.any(np.abs(from_rates) > 1e-9, axis=1)):
+        rows.append(
+            (
+                inputs.partner_names[p],
+                "CIP delivered non-recurrently",
+                "Non-recurrent CIP",
+                from_rates[p],
+            )
+        )
+    frame = pd.DataFrame(
+        [np.asarray(v, dtype=float) for *_, v in rows], columns=result.years, dtype=float
+    )
+    frame.insert(0, "Kind", [k for _, _, k, _ in rows])
+    frame.insert(0, "Item", [i for _, i, _, _ in rows])
+    frame.insert(0, "Partner", [p for p, *_ in rows])
+    return frame
 
 
 def system_by_year(result: ProjectionResult) -> pd.DataFrame:
@@ -106,6 +181,23 @@ def partner_table(result: ProjectionResult, year: int | None = None) -> pd.DataF
     return result.partner_table(year).rename(columns=PARTNER_COLUMNS)
 
 
+#: Columns that mean nothing for a partner outside the control total.
+_INSIDE_ONLY = ["Control total", "Variance", "After risk share"]
+
+
+def partner_tables(
+    result: ProjectionResult, year: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The partners in the control total (the NHS position) and those outside it, apart, in
+    one year (default the last), £k; "Illustrative figures" as Yes/blank."""
+    frame = partner_table(result, year)
+    frame["Illustrative figures"] = frame["Illustrative figures"].map({True: "Yes", False: ""})
+    inside = frame["In control total"].astype(bool)
+    frame = frame.drop(columns=["In control total"])
+    outside = frame[~inside].drop(columns=[*_INSIDE_ONLY, "CIP planned", "CIP delivered"])
+    return frame[inside], outside
+
+
 def partner_statement(result: ProjectionResult, partner_id: str) -> pd.DataFrame:
     """One partner's income and expenditure by line and year, then its bottom line, £k.
 
@@ -126,6 +218,12 @@ def partner_statement(result: ProjectionResult, partner_id: str) -> pd.DataFrame
         payer = inputs.partner_ids[inputs.line_partner[c]]
         label = f"From {names[payer]}: {line_names[inputs.line_ids[c]]}"
         rows.append(("Income", label, a.cost[c]))
+    own = np.flatnonzero(inputs.nonrec_partner == p)
+    items = _nonrec_names(result)
+    for n in own:
+        if np.any(inputs.nonrec_income[n] != 0):
+            label = f"Non-recurrent: {items[inputs.nonrec_ids[n]]}"
+            rows.append(("Income", label, inputs.nonrec_income[n]))
     rows.append(("Total", "Total income", a.income[p]))
     for c in np.flatnonzero(inputs.line_partner == p):
         payee = inputs.line_payee[c]
@@ -135,8 +233,15 @@ def partner_statement(result: ProjectionResult, partner_id: str) -> pd.DataFrame
         rows.append(
             ("Expenditure", "Selected investment options", inputs.investment_expenditure[p])
         )
+    for n in own:
+        spend = inputs.nonrec_cost[n] - inputs.nonrec_saving[n]
+        if np.any(spend != 0):
+            label = f"Non-recurrent: {items[inputs.nonrec_ids[n]]}"
+            rows.append(("Expenditure", label, spend))
     rows.append(("Total", "Total expenditure", a.expenditure[p]))
-    rows.append(("Bottom line", "Surplus / (deficit)", a.surplus[p]))
+    rows.append(("Bottom line", "Surplus / (deficit), reported", a.surplus[p]))
+    rows.append(("Bottom line", "Non-recurrent items (net)", a.non_recurrent[p]))
+    rows.append(("Bottom line", "Underlying surplus / (deficit)", a.underlying_surplus[p]))
     rows.append(("Bottom line", "Control total", a.control_total[p]))
     rows.append(("Bottom line", "Variance to control total", a.variance[p]))
     rows.append(("Bottom line", "Surplus after risk share", a.surplus_after_risk_share[p]))
@@ -153,6 +258,15 @@ def partner_statement(result: ProjectionResult, partner_id: str) -> pd.DataFrame
     frame.insert(0, "Item", [item for _, item, _ in rows])
     frame.insert(0, "Section", [section for section, _, _ in rows])
     return frame
+
+
+def _nonrec_names(result: ProjectionResult) -> dict[str, str]:
+    """``partner.item`` ids of non-recurrent items to readable names."""
+    return {
+        f"{p.id}.{item.id}": item.name or item.id
+        for p in result.model.partners
+        for item in p.non_recurrent
+    }
 
 
 def _item_names(result: ProjectionResult, kind: str) -> dict[str, str]:

@@ -25,19 +25,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from finmodel.app.assumptions import MISSING
+from finmodel.app.finance_assumptions import finance_assumptions
 from finmodel.domain.model import Model
 from finmodel.domain.overlay import OverlayPathError, apply_overlay
 
 YearKind = Literal["rate", "money"]
 
-#: The system assumptions that take a value a year, with their names.
-SYSTEM_RATES = {
-    "demand_growth": "Demand growth",
-    "inflation": "Inflation",
-    "efficiency": "Efficiency (QIPP)",
-    "funding_growth": "Funding growth",
-    "non_demographic_growth": "Non-demographic growth",
-}
+#: The system assumptions that take a value a year (besides the finance assumptions).
+SYSTEM_RATES = {"non_demographic_growth": "Non-demographic growth"}
 #: A cost line's rates (each inherits the system's unless the line sets it).
 LINE_RATES = ("demand_growth", "non_demographic_growth", "inflation", "efficiency")
 
@@ -75,6 +70,21 @@ def _raw(model: Model, base: Mapping[str, Any]) -> dict[str, Any]:
         return data
 
 
+def _at(raw: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of the raw model (list items by id; 0.0 when unset)."""
+    node: Any = raw
+    for key in path.split("."):
+        if isinstance(node, list):
+            node = next((i for i in node if isinstance(i, Mapping) and i.get("id") == key), None)
+        elif isinstance(node, Mapping):
+            node = node.get(key)
+        else:
+            node = None
+        if node is None:
+            return 0.0
+    return node
+
+
 def year_inputs(model: Model, base: Mapping[str, Any]) -> dict[str, YearInput]:
     """Every year-varying input of ``model`` with ``base`` (a scenario's overlay) applied,
     by dotted path, in the order a finance lead looks for them."""
@@ -88,6 +98,9 @@ def year_inputs(model: Model, base: Mapping[str, Any]) -> dict[str, YearInput]:
         if values is not None:
             found[path] = YearInput(path, label, group, kind, values)
 
+    for spec in finance_assumptions(model):  # named as the sidebar names them
+        if spec.kind in ("rate", "share"):
+            add(spec.path, f"System: {spec.label}", "System", "rate", _at(raw, spec.path))
     for name, label in SYSTEM_RATES.items():
         add(
             f"assumptions.{name}",

@@ -11,13 +11,21 @@ import typer
 from finmodel.cli import (
     app_commands,
     appraise_commands,
+    assumption_commands,
     batch_commands,
     excel_commands,
     risk_commands,
 )
 
 #: Modules that define ``register(app)``, in the order their commands are listed.
-COMMAND_MODULES = (excel_commands, appraise_commands, risk_commands, app_commands, batch_commands)
+COMMAND_MODULES = (
+    assumption_commands,
+    excel_commands,
+    appraise_commands,
+    risk_commands,
+    app_commands,
+    batch_commands,
+)
 
 
 def register(app: typer.Typer) -> None:
