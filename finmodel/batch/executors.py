@@ -28,7 +28,7 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -115,12 +115,7 @@ class SerialExecutor:
         self, fn: Callable[[T], R], items: Sequence[T], progress: Tick | None = None
     ) -> list[R]:
         """Apply ``fn`` to each item in this process."""
-        out = []
-        for item in items:
-            out.append(fn(item))
-            if progress is not None:
-                progress(len(out), len(items))
-        return out
+        return _collect(map(fn, items), len(items), progress)
 
     def run(
         self,
@@ -174,13 +169,8 @@ class ProcessExecutor:
         self, fn: Callable[[T], R], items: Sequence[T], progress: Tick | None = None
     ) -> list[R]:
         """Apply ``fn`` to each item in a pool of worker processes, results in order."""
-        out = []
         with ProcessPoolExecutor(max_workers=self.workers, mp_context=_context()) as pool:
-            for result in pool.map(fn, items):
-                out.append(result)
-                if progress is not None:
-                    progress(len(out), len(items))
-        return out
+            return _collect(pool.map(fn, items), len(items), progress)
 
     def run(
         self,
@@ -210,6 +200,16 @@ class ProcessExecutor:
                         on_error(task, error)
                     else:
                         sink(task, future.result())
+
+
+def _collect(results: Iterable[R], total: int, progress: Tick | None) -> list[R]:
+    """The results in order, ticking ``progress(done, total)`` as each arrives."""
+    out = []
+    for result in results:
+        out.append(result)
+        if progress is not None:
+            progress(len(out), total)
+    return out
 
 
 def _context() -> Any:
