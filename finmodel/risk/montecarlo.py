@@ -54,7 +54,7 @@ from finmodel.engine.projection import project_arrays
 from finmodel.errors import InputError, Problem
 from finmodel.investment.projection import compile_inputs
 from finmodel.risk.correlation import CorrelationError, correlated_uniforms, correlation_matrix
-from finmodel.risk.defaults import DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
+from finmodel.risk.defaults import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
 from finmodel.risk.sampling import SamplingMethod, chunk_slices
@@ -69,6 +69,9 @@ from finmodel.risk.statistics import (
 )
 
 _METHODS = multiprocessing.get_all_start_methods()
+
+#: Chunks per worker process aimed at (the last chunk of a run is the only wait at the end).
+CHUNKS_PER_WORKER = 4
 
 #: Called after each chunk with (draws done, draws in all).
 Progress = Callable[[int, int], None]
@@ -609,19 +612,20 @@ def run_plan(
     """Run every chunk of a plan and summarise.
 
     ``workers > 1`` computes chunks in that many processes (each chunk a pure function of the
-    plan and its draws, gathered in any order), in a multiple of ``workers`` chunks of equal
-    size (at most ``chunk_size``) so that the workers finish together; the results are
-    identical to ``workers=1``. At most two
+    plan and its draws, gathered in any order), in chunks of whole sampling blocks, at most
+    ``chunk_size``, about :data:`CHUNKS_PER_WORKER` per worker so that they finish together;
+    the results are identical to ``workers=1``. At most two
     chunks per worker are in flight, so memory stays bounded.
     """
     started = time.perf_counter()
     acc = Accumulator(plan)
     size = plan.chunk_size
     if workers > 1:
-        # a multiple of `workers` chunks of equal size, so that every worker has the same work
-        # (7 chunks of 16,384 over 2 workers would leave one idle for a chunk's time)
-        rounds = -(-plan.n_draws // (workers * size))
-        size = max(1, -(-plan.n_draws // (workers * rounds)))
+        # chunks of whole sampling blocks (none generated twice), small enough that each
+        # worker takes about four and the last to finish waits at most one (7 chunks of
+        # 16,384 over 2 workers would leave one idle for a whole chunk's time)
+        blocks = -(-plan.n_draws // BLOCK_SIZE)
+        size = min(size, BLOCK_SIZE * max(1, blocks // (workers * CHUNKS_PER_WORKER)))
     slices = chunk_slices(plan.n_draws, size)
     done = 0
     if workers <= 1 or len(slices) <= 1:
