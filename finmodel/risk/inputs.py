@@ -101,7 +101,9 @@ class Resolution:
 
 def _piece_at(piece: str, text: str, at: int) -> bool:
     """True when ``piece`` (literal but for ``?``) matches ``text`` at position ``at``."""
-    return at + len(piece) <= len(text) and all(
+    if "?" not in piece:
+        return at >= 0 and text.startswith(piece, at)
+    return 0 <= at and at + len(piece) <= len(text) and all(
         ch == "?" or ch == text[at + i] for i, ch in enumerate(piece)
     )
 
@@ -155,6 +157,8 @@ def path_matches(pattern: str, path: str) -> bool:
 
 
 def _segments_match(wanted: Sequence[str], path: str) -> bool:
+    if path.count(".") != len(wanted) - 1:
+        return False
     parts = path.split(".")
     return len(wanted) == len(parts) and all(
         _segment_matches(w, p) for w, p in zip(wanted, parts, strict=True)
