@@ -103,8 +103,10 @@ def _piece_at(piece: str, text: str, at: int) -> bool:
     """True when ``piece`` (literal but for ``?``) matches ``text`` at position ``at``."""
     if "?" not in piece:
         return at >= 0 and text.startswith(piece, at)
-    return 0 <= at and at + len(piece) <= len(text) and all(
-        ch == "?" or ch == text[at + i] for i, ch in enumerate(piece)
+    return (
+        0 <= at
+        and at + len(piece) <= len(text)
+        and all(ch == "?" or ch == text[at + i] for i, ch in enumerate(piece))
     )
 
 

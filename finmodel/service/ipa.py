@@ -535,15 +535,46 @@ def _staffing(
         arrive = start + lag - 1.0
         terms.append((posts, arrive, end))
     base = p["base_fte"]
+    changes = _staff_changes(params.horizon_months, terms, ramp)
+    last: list[tuple[int, FloatArray]] = []  # the month computed last and its FTE
 
     def fte(t: int) -> FloatArray:
+        if last and last[0][0] == t - 1 and not changes[t]:
+            last[0] = (t, last[0][1])  # every block's share as last month: the same FTE
+            return last[0][1]
         total = base
         for posts, arrive, end in terms:
             share = np.clip((t - arrive) / ramp, 0.0, 1.0) * (t < end)
             total = total + posts * share
-        return np.maximum(total, 0.0)
+        found = np.maximum(total, 0.0)
+        last[:] = [(t, found)]
+        return found
 
     return fte
+
+
+def _staff_changes(
+    months: int, terms: Sequence[tuple[FloatArray, FloatArray, IntArray]], ramp: float
+) -> npt.NDArray[np.bool_]:
+    """For each month, whether some batch element's staff in post may differ from the month
+    before (month 0: always). An element's ramp share ``clip((t - arrive) / ramp, 0, 1)`` is
+    the same in months ``t - 1`` and ``t`` when it is still 0 (``t - arrive <= 0``) or was
+    already 1 (``t - 1 - arrive >= ramp``), in the same floating-point arithmetic; its money
+    stops in month ``t`` when ``end == t``. Staff are ramping from the month after the
+    earliest arrival until the latest arrival has ramped up, at most."""
+    t = np.arange(months)
+    changes = t == 0
+    for _, arrive, end in terms:
+        a = np.sort(np.ravel(np.asarray(arrive, dtype=float)))
+        if a.size == 0:
+            continue
+        if np.isnan(a).any():
+            return np.ones(months, dtype=bool)
+        below = np.searchsorted(a, t, side="left") - 1  # the latest arrival before month t
+        latest = a[np.maximum(below, 0)]
+        changes |= (below >= 0) & ((t - 1) - latest < ramp)
+        changes |= np.isin(t, np.ravel(end))
+    return changes
 
 
 def _share_used(done: FloatArray, capacity: FloatArray, out: FloatArray, positive: bool) -> None:

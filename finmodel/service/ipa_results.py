@@ -205,8 +205,19 @@ def sum_months(monthly: npt.ArrayLike, matrix: npt.ArrayLike) -> FloatArray:
     by_month = np.moveaxis(values, -1, 0)  # a view: contiguous rows for the service's series
     out = np.zeros((len(groups), *values.shape[:-1]))
     scratch = np.empty(values.shape[:-1])
+    # months outermost in memory: numpy's sum over them adds whole rows one after another
+    # (the same order as the loop below, in one call)
+    outer = by_month.ndim > 1 and abs(by_month.strides[0]) >= max(
+        abs(st) * n for st, n in zip(by_month.strides[1:], by_month.shape[1:], strict=True)
+    )
     for j, (first, end, w) in enumerate(groups):
         total = out[j]
+        if outer and end > first:
+            rows = by_month[first:end]
+            if not bool(np.all(w == 1.0)):
+                rows = rows * w.reshape((-1,) + (1,) * (rows.ndim - 1))
+            np.sum(rows, axis=0, out=total)
+            continue
         for m in range(first, end):
             weight = float(w[m - first])
             if weight == 1.0:
