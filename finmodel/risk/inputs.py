@@ -104,7 +104,7 @@ def _piece_at(piece: str, text: str, at: int) -> bool:
     if "?" not in piece:
         return at >= 0 and text.startswith(piece, at)
     return (
-        0 <= at
+        at >= 0
         and at + len(piece) <= len(text)
         and all(ch == "?" or ch == text[at + i] for i, ch in enumerate(piece))
     )
