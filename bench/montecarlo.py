@@ -42,7 +42,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -247,8 +249,9 @@ def stage_times(stage_draws: int) -> tuple[dict[str, float], dict[str, float]]:
     fixed["plan (compile, deterministic service run)"] = time.process_time() - started
     assert plan.investments is not None
 
-    def best(run, repeats: int = 3):  # type: ignore[no-untyped-def]
-        times, result = [], None
+    def best(run: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
+        times: list[float] = []
+        result = None
         for _ in range(repeats):
             began = time.process_time()
             result = run()
