@@ -44,8 +44,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -247,7 +247,8 @@ def stage_times(stage_draws: int) -> tuple[dict[str, float], dict[str, float]]:
     started = time.process_time()
     plan = plan_simulation(model, draws=max(stage_draws, 100_000), seed=20200401)
     fixed["plan (compile, deterministic service run)"] = time.process_time() - started
-    assert plan.investments is not None
+    evaluator = plan.investments
+    assert evaluator is not None
 
     def best(run: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
         times: list[float] = []
@@ -260,7 +261,7 @@ def stage_times(stage_draws: int) -> tuple[dict[str, float], dict[str, float]]:
 
     per: dict[str, float] = {}
     per["sampling"], values = best(lambda: draw_values(plan, slice(0, stage_draws)))
-    per["service model"], batch = best(lambda: plan.investments.evaluate(values), 2)
+    per["service model"], batch = best(lambda: evaluator.evaluate(values), 2)
     per["projection"], _ = best(lambda: plan.kernel.tally(values, batch.expenditure_deviation))
     return fixed, per
 
