@@ -10,7 +10,7 @@ included), for each of ``--draws`` (default 10,000 and 100,000):
   its automatic choice of processes. Wall time (median and range of ``--repeats`` runs), CPU
   time (user + system of the command and its worker processes) and the peak resident memory
   of its largest process (``wait4``'s ``ru_maxrss``: the command or a worker).
-* **By stage**, in this process on one CPU: importing, loading and validating the model,
+* **By stage**, in this process on one CPU (one BLAS thread, as runs use): importing, loading and validating the model,
   planning (compiling the inputs, the deterministic service run), and per draw (measured on a
   chunk of ``--stage-draws`` draws, best of 3): sampling (uniforms, Iman-Conover correlation,
   inverse distributions), the service model (every option x draw: months, streams, economic
@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "lsc_ics.yaml"
@@ -260,9 +261,10 @@ def stage_times(stage_draws: int) -> tuple[dict[str, float], dict[str, float]]:
         return min(times) / stage_draws, result
 
     per: dict[str, float] = {}
-    per["sampling"], values = best(lambda: draw_values(plan, slice(0, stage_draws)))
-    per["service model"], batch = best(lambda: evaluator.evaluate(values), 2)
-    per["projection"], _ = best(lambda: plan.kernel.tally(values, batch.expenditure_deviation))
+    with threadpool_limits(1, user_api="blas"):  # as finmodel.risk.run_plan runs them
+        per["sampling"], values = best(lambda: draw_values(plan, slice(0, stage_draws)))
+        per["service model"], batch = best(lambda: evaluator.evaluate(values), 2)
+        per["projection"], _ = best(lambda: plan.kernel.tally(values, batch.expenditure_deviation))
     return fixed, per
 
 
