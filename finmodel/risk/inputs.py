@@ -161,10 +161,12 @@ def path_matches(pattern: str, path: str) -> bool:
 def _segments_match(wanted: Sequence[str], path: str) -> bool:
     if path.count(".") != len(wanted) - 1:
         return False
-    parts = path.split(".")
-    return len(wanted) == len(parts) and all(
-        _segment_matches(w, p) for w, p in zip(wanted, parts, strict=True)
-    )
+    for w, p in zip(wanted, path.split("."), strict=True):
+        if w == p:  # a pattern matches itself (a wildcard matches its own character too)
+            continue
+        if ("*" not in w and "?" not in w) or not _segment_matches(w, p):
+            return False
+    return True
 
 
 def _simplify(segment: str) -> str:
