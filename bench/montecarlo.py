@@ -1,33 +1,35 @@
-"""Benchmark of the Monte Carlo simulation: time, peak memory, and the speed-up over a loop.
+"""Benchmark of the Monte Carlo simulation: end to end as a user runs it, by stage, and against
+a loop.
 
-For the default model (``models/lsc_ics.yaml``), with and without the service model's uncertain
-inputs (``investments.*`` keys of ``uncertainty:``), and for 10,000 and 100,000 draws:
+For the default model (``models/lsc_ics.yaml``, the IPA service model's uncertain inputs
+included), for each of ``--draws`` (default 10,000 and 100,000):
 
-* the wall time of :func:`finmodel.risk.simulate` (everything: compiling the model's inputs,
-  sampling, projecting, percentiles and probabilities): the median, and the range, of
-  ``--repeats`` runs (``--repeats-large`` for more than 10,000 draws) after a warm-up run;
-* the peak resident memory (``ru_maxrss``) of a fresh process that imports finmodel and runs
-  that one simulation (so the figure includes Python, numpy and the model);
-* the time per draw of the naive alternative, measured in the same run: a Python loop running
-  the deterministic projection once per draw (the draw's values applied to the compiled inputs,
-  then :func:`~finmodel.engine.projection.project_arrays`; with the service model, also
-  :func:`~finmodel.investment.effects.investment_draws` for that one draw), timed over
-  ``--loop-draws`` draws (a twentieth of them with the service model) three times, median;
-  the ratio is ``loop time per draw x draws / median simulate time``.
+* **End to end**: ``finmodel simulate models/lsc_ics.yaml --draws N`` run as a subprocess (the
+  command a user types: start Python, import, load and validate the model, compile, sample,
+  run the service model and the projection for every draw, summarise, print the table), with
+  its automatic choice of processes. Wall time (median and range of ``--repeats`` runs), CPU
+  time (user + system of the command and its worker processes) and the peak resident memory
+  of its largest process (``wait4``'s ``ru_maxrss``: the command or a worker).
+* **By stage**, in this process on one CPU (one BLAS thread, as runs use): importing, loading and validating the model,
+  planning (compiling the inputs, the deterministic service run), and per draw (measured on a
+  chunk of ``--stage-draws`` draws, best of 3): sampling (uniforms, Iman-Conover correlation,
+  inverse distributions), the service model (every option x draw: months, streams, economic
+  case), the projection kernel (surpluses and counts), then the summary (percentiles) of a run
+  of N draws extrapolated as per-draw time x N plus the fixed stages.
+* **Against a loop**, measured in the same run: the deterministic projection (and the service
+  model for one draw) run once per draw in a Python loop, over ``--loop-draws`` draws, three
+  times, median; the ratio is ``loop time per draw x N / end-to-end CPU time`` (CPU, so that
+  the processes' parallelism is not counted as a speed-up of the code).
 
-Targets (issue 5, on a 2-core machine): 10,000 draws < 1 s, 100,000 draws < 10 s, peak memory
-< 1.5 GB, ratio >= 50x.
+Target (issue 12 item 9, this 2-core machine): 100,000 draws < 3 s wall end to end; peak memory
+flat in the number of draws. The machine's load average is printed before and after: wall times
+are only comparable between runs on an otherwise idle machine (CPU times are steadier).
 
-Each simulation runs in one process and in ``--workers`` processes (default: one per CPU).
-``finmodel simulate`` uses every CPU only when service-model inputs are drawn and there are
-8,192 draws or more: for the projection alone, moving results between processes costs more
-than it saves, which the projection-only rows with two processes show.
+``--api`` adds the earlier table: :func:`finmodel.risk.simulate` in a fresh process with one and
+with ``--workers`` processes, with and without the service model.
 
-The machine's load average is printed before and after: the figures are only comparable
-between runs on an otherwise idle machine.
-
-Usage: python bench/montecarlo.py [--repeats N] [--repeats-large N] [--loop-draws N]
-[--draws 10000 100000] [--workers N]
+Usage: python bench/montecarlo.py [--draws 10000 100000] [--repeats 3] [--stage-draws 16384]
+[--loop-draws 50] [--api [--workers N]]
 """
 
 from __future__ import annotations
@@ -40,10 +42,13 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "lsc_ics.yaml"
@@ -135,29 +140,15 @@ def _loop(model, inputs, targets, service_columns, values) -> None:
         project_arrays(drawn)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--repeats-large", type=int, default=3)
-    parser.add_argument("--loop-draws", type=int, default=2000)
-    parser.add_argument("--draws", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="processes for the parallel runs"
-    )
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        service, draws, repeats, workers = args.child
-        child(service == "1", int(draws), int(repeats), int(workers))
-        return
-
+def api_table(args: argparse.Namespace) -> None:
+    """The earlier table: :func:`finmodel.risk.simulate` in fresh processes (``--api``)."""
     load_before = os.getloadavg()[0]
     rows = []
     for service in (False, True):
-        loop_draws = args.loop_draws if not service else max(50, args.loop_draws // 20)
+        loop_draws = args.loop_draws * 20 if not service else args.loop_draws
         per_draw = loop_seconds_per_draw(service, loop_draws)
         for draws in args.draws:
-            repeats = args.repeats if draws <= 10_000 else args.repeats_large
+            repeats = args.repeats
             for workers in sorted({1, args.workers}):
                 out = subprocess.run(
                     [
@@ -200,6 +191,142 @@ def main() -> None:
         f"speed-up target >= {TARGET_RATIO:g}x; machine load average (1 min) before the run "
         f"{load_before:.2f}, after {os.getloadavg()[0]:.2f}."
     )
+
+
+STAGES = (
+    ("sampling", "uniforms, Iman-Conover, inverse distributions"),
+    ("service model", "every option x draw: months, streams, economic case"),
+    ("projection", "surpluses, counts"),
+)
+
+
+#: Runs the command and reports, as JSON, its wall time, the CPU time (user + system) of it and
+#: its worker processes, and the peak RSS of the largest of them: ``ru_maxrss`` of a fresh
+#: parent's children is that run's alone.
+_RUNNER = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+out = subprocess.run(sys.argv[1:], capture_output=True)
+wall = time.perf_counter() - started
+if out.returncode != 0 or b"draws" not in out.stdout:
+    sys.exit(out.stderr.decode()[-2000:])
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": use.ru_utime + use.ru_stime, "peak_mb": use.ru_maxrss / 1024}))
+"""
+
+
+def end_to_end_runs(draws: int, repeats: int) -> dict[str, float]:
+    """Medians (and the wall range) of ``repeats`` runs of the command a user types."""
+    command = [sys.executable, "-m", "finmodel", "simulate", str(MODEL), "--draws", str(draws)]
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-c", _RUNNER, *command], capture_output=True, text=True, check=True
+        )
+        runs.append(json.loads(out.stdout))
+    walls = [r["wall"] for r in runs]
+    return {
+        "wall": statistics.median(walls),
+        "fastest": min(walls),
+        "slowest": max(walls),
+        "cpu": statistics.median(r["cpu"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
+
+
+def stage_times(stage_draws: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Fixed stages (s) and per-draw stages (s a draw), in this process, one CPU."""
+    fixed: dict[str, float] = {}
+    started = time.process_time()
+    from finmodel.io.yaml_io import load_model
+    from finmodel.risk.montecarlo import draw_values, plan_simulation
+
+    fixed["import"] = time.process_time() - started
+    started = time.process_time()
+    model = load_model(MODEL)
+    fixed["load and validate"] = time.process_time() - started
+    started = time.process_time()
+    plan = plan_simulation(model, draws=max(stage_draws, 100_000), seed=20200401)
+    fixed["plan (compile, deterministic service run)"] = time.process_time() - started
+    evaluator = plan.investments
+    assert evaluator is not None
+
+    def best(run: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
+        times: list[float] = []
+        result = None
+        for _ in range(repeats):
+            began = time.process_time()
+            result = run()
+            times.append(time.process_time() - began)
+        return min(times) / stage_draws, result
+
+    per: dict[str, float] = {}
+    with threadpool_limits(1, user_api="blas"):  # as finmodel.risk.run_plan runs them
+        per["sampling"], values = best(lambda: draw_values(plan, slice(0, stage_draws)))
+        per["service model"], batch = best(lambda: evaluator.evaluate(values), 2)
+        per["projection"], _ = best(lambda: plan.kernel.tally(values, batch.expenditure_deviation))
+    return fixed, per
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--draws", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--stage-draws", type=int, default=16_384)
+    parser.add_argument("--loop-draws", type=int, default=50)
+    parser.add_argument("--api", action="store_true", help="also the simulate() table")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes for --api"
+    )
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        service, draws, repeats, workers = args.child
+        child(service == "1", int(draws), int(repeats), int(workers))
+        return
+
+    load_before = os.getloadavg()
+    runs = {n: end_to_end_runs(n, args.repeats) for n in args.draws}
+    fixed, per = stage_times(args.stage_draws)
+    per_loop = loop_seconds_per_draw(True, args.loop_draws)
+    load_after = os.getloadavg()
+
+    print(f"End to end: `finmodel simulate {MODEL.relative_to(ROOT)} --draws N` (subprocess)\n")
+    print(
+        "| Draws | Wall (s), median [range] | Target | CPU (s) | Peak RSS (MB) "
+        "| Loop, extrapolated (s) | Loop / CPU |"
+    )
+    print("|---:|---:|---|---:|---:|---:|---:|")
+    for n, r in runs.items():
+        target = "< 3 s: " + ("met" if r["wall"] < 3.0 else "NOT met") if n == 100_000 else ""
+        print(
+            f"| {n:,} | {r['wall']:.2f} [{r['fastest']:.2f}-{r['slowest']:.2f}, "
+            f"{args.repeats} runs] | {target} | {r['cpu']:.2f} | {r['peak_mb']:,.0f} "
+            f"| {per_loop * n:,.0f} | {per_loop * n / r['cpu']:,.0f}x |"
+        )
+    print(
+        "\nBy stage (this process, one CPU; per-draw stages on "
+        f"{args.stage_draws:,} draws, best of 3)\n"
+    )
+    print("| Stage | CPU | " + " | ".join(f"{n:,} draws (s)" for n in args.draws) + " |")
+    print("|---|---:|" + "---:|" * len(args.draws))
+    for name, seconds in fixed.items():
+        cells = " | ".join(f"{seconds:.2f}" for _ in args.draws)
+        print(f"| {name} | {seconds:.3f} s | {cells} |")
+    for name, what in STAGES:
+        cells = " | ".join(f"{per[name] * n:.2f}" for n in args.draws)
+        print(f"| {name} ({what}) | {per[name] * 1e6:.1f} us/draw | {cells} |")
+    total = " | ".join(f"{sum(fixed.values()) + sum(per.values()) * n:.2f}" for n in args.draws)
+    print(f"| total on one CPU (without printing) | | {total} |")
+    print(
+        f"\nLoop: {per_loop * 1000:.1f} ms a draw (deterministic projection and service model, "
+        f"{args.loop_draws} draws, median of 3). Load average (1, 5 min) before "
+        f"{load_before[0]:.2f}, {load_before[1]:.2f}; after {load_after[0]:.2f}, "
+        f"{load_after[1]:.2f} ({os.cpu_count()} CPUs)."
+    )
+    if args.api:
+        print()
+        api_table(args)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ import numpy.typing as npt
 
 from finmodel.appraisal.discounting import to_nominal
 from finmodel.domain.investments import BenefitType, Investment
-from finmodel.service.ipa_results import IpaServiceResult
+from finmodel.service.ipa_results import IpaServiceResult, sum_months
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -108,7 +108,7 @@ def service_streams(
     )
 
     def yearly(monthly: FloatArray) -> FloatArray:
-        return np.asarray(monthly @ by_year)
+        return sum_months(monthly, by_year)
 
     def unit(name: str) -> FloatArray:
         return np.asarray(r[name])[..., None]
@@ -122,7 +122,7 @@ def service_streams(
         grown = by_year * ((1.0 + one) ** months)[:, None]
 
         def yearly_grown(monthly: FloatArray) -> FloatArray:
-            return np.asarray(monthly @ grown)
+            return sum_months(monthly, grown)
 
     else:
 

@@ -62,7 +62,7 @@ from finmodel.investment.service_benefits import (
     service_streams,
 )
 from finmodel.service.ipa import RECORDED_SERIES, simulate_ipa_service
-from finmodel.service.ipa_results import Funding, IpaServiceResult
+from finmodel.service.ipa_results import Funding, IpaServiceResult, sum_months
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -450,7 +450,7 @@ def compile_investment(
                 cash_effect_shares[key] = shares_o
                 cash_effect_names[key] = CASH_EFFECT_NAMES[key]
         if inv.service.cash_releasing:
-            benefits[SERVICE_STREAM] = service.get("cash_released") @ matrix
+            benefits[SERVICE_STREAM] = sum_months(service.get("cash_released"), matrix)
             types[SERVICE_STREAM] = BenefitType.cash_releasing
             benefit_names[SERVICE_STREAM] = SERVICE_STREAM_NAME
             benefit_shares[SERVICE_STREAM] = _beneficiaries(model, inv, partner_ids)
@@ -584,7 +584,7 @@ def _outcomes(
     if inv.outcome.service_series is not None:
         if service is None:
             return None
-        return service.get(inv.outcome.service_series) @ service_by_year(service, years)
+        return sum_months(service.get(inv.outcome.service_series), service_by_year(service, years))
     out = np.zeros((len(inv.options), len(years)))
     for o, option in enumerate(inv.options):
         out[o] = _units_by_year(option, years)

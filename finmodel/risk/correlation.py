@@ -27,6 +27,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -93,13 +94,26 @@ def iman_conover(uniforms: Floats, matrix: Floats, rng: np.random.Generator) -> 
     n, k = uniforms.shape
     if n < k + 2 or k < 2:
         return uniforms.copy()
-    base = ndtri(np.arange(1, n + 1) / (n + 1.0))
+    base = _normal_scores(n)
     scores = np.column_stack([rng.permutation(base) for _ in range(k)])
     sample = np.corrcoef(scores, rowvar=False)
     decorrelated = scores @ np.linalg.inv(np.linalg.cholesky(sample)).T
     target = decorrelated @ np.linalg.cholesky(matrix).T
-    order = np.argsort(np.argsort(target, axis=0), axis=0)
+    # the rank of each value in its column: the inverse of the sorting permutation (one sort,
+    # not two; the same ranks)
+    by_rank = np.argsort(target, axis=0)
+    order = np.empty_like(by_rank)
+    np.put_along_axis(order, by_rank, np.arange(n)[:, None], axis=0)
     return np.take_along_axis(np.sort(uniforms, axis=0), order, axis=0)
+
+
+@functools.lru_cache(maxsize=4)
+def _normal_scores(n: int) -> Floats:
+    """The van der Waerden scores ``Phi^-1(i / (n + 1))``, ``i = 1..n`` (read-only; the same
+    for every block of a run)."""
+    scores = ndtri(np.arange(1, n + 1) / (n + 1.0))
+    scores.flags.writeable = False
+    return np.asarray(scores, dtype=float)
 
 
 def correlated_uniforms(

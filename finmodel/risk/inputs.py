@@ -101,8 +101,12 @@ class Resolution:
 
 def _piece_at(piece: str, text: str, at: int) -> bool:
     """True when ``piece`` (literal but for ``?``) matches ``text`` at position ``at``."""
-    return at + len(piece) <= len(text) and all(
-        ch == "?" or ch == text[at + i] for i, ch in enumerate(piece)
+    if "?" not in piece:
+        return at >= 0 and text.startswith(piece, at)
+    return (
+        at >= 0
+        and at + len(piece) <= len(text)
+        and all(ch == "?" or ch == text[at + i] for i, ch in enumerate(piece))
     )
 
 
@@ -157,10 +161,12 @@ def path_matches(pattern: str, path: str) -> bool:
 def _segments_match(wanted: Sequence[str], path: str) -> bool:
     if path.count(".") != len(wanted) - 1:
         return False
-    return all(
-        w == "*" or (w == p if "*" not in w and "?" not in w else _segment_matches(w, p))
-        for w, p in zip(wanted, path.split("."), strict=True)
-    )
+    for w, p in zip(wanted, path.split("."), strict=True):
+        if w == p or w == "*":  # a pattern matches itself; a lone * matches any one segment
+            continue
+        if ("*" not in w and "?" not in w) or not _segment_matches(w, p):
+            return False
+    return True
 
 
 def _simplify(segment: str) -> str:

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from finmodel.domain.distributions import Distribution, ValidRange
 from finmodel.domain.model import Model
@@ -54,7 +55,7 @@ from finmodel.engine.projection import project_arrays
 from finmodel.errors import InputError, Problem
 from finmodel.investment.projection import compile_inputs
 from finmodel.risk.correlation import CorrelationError, correlated_uniforms, correlation_matrix
-from finmodel.risk.defaults import DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
+from finmodel.risk.defaults import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
 from finmodel.risk.kernel import Kernel
 from finmodel.risk.sampling import SamplingMethod, chunk_slices
@@ -69,6 +70,9 @@ from finmodel.risk.statistics import (
 )
 
 _METHODS = multiprocessing.get_all_start_methods()
+
+#: Chunks per worker process aimed at (the last chunk of a run is the only wait at the end).
+CHUNKS_PER_WORKER = 4
 
 #: Called after each chunk with (draws done, draws in all).
 Progress = Callable[[int, int], None]
@@ -596,6 +600,16 @@ _WORKER_PLAN: SimulationPlan | None = None
 def _start_worker(plan: SimulationPlan) -> None:
     global _WORKER_PLAN
     _WORKER_PLAN = plan
+    threadpool_limits(1, user_api="blas")  # for the life of the worker process
+
+
+def _one_blas_thread() -> Any:
+    """A context with BLAS limited to one thread. The run's matrix products are small (a block
+    of draws by a few dozen inputs, lines or years): a second OpenBLAS thread only spins,
+    costing about twice the CPU time of Iman-Conover on a busy 2-core machine, and the worker
+    processes already use the CPUs. Results do not change (BLAS threads split the output, not
+    the sums)."""
+    return threadpool_limits(1, user_api="blas")
 
 
 def _worker_chunk(draws: slice) -> ChunkResult:
@@ -609,15 +623,25 @@ def run_plan(
     """Run every chunk of a plan and summarise.
 
     ``workers > 1`` computes chunks in that many processes (each chunk a pure function of the
-    plan and its draws, gathered in any order), with chunks of at most ``n_draws / workers``
-    so that every worker has one; the results are identical to ``workers=1``. At most two
+    plan and its draws, gathered in any order), in chunks of whole sampling blocks, at most
+    ``chunk_size``, about :data:`CHUNKS_PER_WORKER` per worker so that they finish together;
+    the results are identical to ``workers=1``. At most two
     chunks per worker are in flight, so memory stays bounded.
     """
+    with _one_blas_thread():
+        return _run_plan(plan, progress, workers)
+
+
+def _run_plan(plan: SimulationPlan, progress: Progress | None, workers: int) -> SimulationResult:
     started = time.perf_counter()
     acc = Accumulator(plan)
     size = plan.chunk_size
     if workers > 1:
-        size = min(size, -(-plan.n_draws // workers))
+        # chunks of whole sampling blocks (none generated twice), small enough that each
+        # worker takes about four and the last to finish waits at most one (7 chunks of
+        # 16,384 over 2 workers would leave one idle for a whole chunk's time)
+        blocks = -(-plan.n_draws // BLOCK_SIZE)
+        size = min(size, BLOCK_SIZE * max(1, blocks // (workers * CHUNKS_PER_WORKER)))
     slices = chunk_slices(plan.n_draws, size)
     done = 0
     if workers <= 1 or len(slices) <= 1:

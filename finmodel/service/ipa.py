@@ -345,6 +345,7 @@ def _run_months(
     keep_saving = stay * (1.0 - p["saving_erosion_rate"])
     withdraw = p["queue_withdrawal_rate"]
     any_withdrawals = bool(np.any(withdraw > 0.0))
+    keep_queue = 1.0 - withdraw
     package_growth = 1.0 + p["package_cost_growth"]
     by_assessments = params.priority == "assessments"
     lapse = params.overdue_reviews_lapse
@@ -390,6 +391,8 @@ def _run_months(
 
     # Scratch buffers.
     waiting, wanted, used, ac, rc, limit = (np.empty(shape) for _ in range(6))
+    team_rc = np.empty(shape)  # review capacity of the whole team (assessments first)
+    last_team: FloatArray | None = None  # the FTE array of last month
     take0, take1, take2, rest, eligible, scratch = (np.empty(shape) for _ in range(6))
     assessed_buf, reviewed_buf, lapsed_buf = (np.empty(shape) for _ in range(3))
     o_referrals, o_assessed, o_queue = (
@@ -422,10 +425,10 @@ def _run_months(
         copyto(q0, referrals[t])
         if o_referrals is not None:
             copyto(o_referrals[t], referrals[t])
-        add(q0, q1, out=waiting)
-        add(waiting, q2, out=waiting)
+        if not any_withdrawals or o_withdrawals is not None:  # else: summed after them
+            add(q0, q1, out=waiting)
+            add(waiting, q2, out=waiting)
         if any_withdrawals:  # deaths and withdrawals from every cohort before the work
-            keep_queue = 1.0 - withdraw
             if o_withdrawals is not None:
                 mul(waiting, withdraw, out=o_withdrawals[t])
             mul(q0, keep_queue, out=q0)
@@ -454,13 +457,18 @@ def _run_months(
         # Work, in priority order, from one team. The share of the team's time the first kind
         # of work uses is done / its capacity.
         f = staffing(t)
+        same_team = f is last_team  # the same FTE as last month: the same capacities
+        last_team = f
         reviewed = o_reviewed[t] if o_reviewed is not None else reviewed_buf
         if by_assessments:
-            mul(f, a_rate, out=ac)
-            minimum(waiting, ac if uncapped else mul(ac, cap, out=limit), out=wanted)
+            if not same_team:
+                mul(f, a_rate, out=ac)
+                if not uncapped:
+                    mul(ac, cap, out=limit)
+                mul(f, r_rate, out=team_rc)
+            minimum(waiting, ac if uncapped else limit, out=wanted)
             _share_used(wanted, ac, used, positive)
-            mul(f, r_rate, out=rc)
-            mul(rc, used, out=rc)
+            mul(team_rc, used, out=rc)
             minimum(backlog, rc, out=reviewed)
         else:
             mul(f, r_rate, out=rc)
@@ -535,15 +543,46 @@ def _staffing(
         arrive = start + lag - 1.0
         terms.append((posts, arrive, end))
     base = p["base_fte"]
+    changes = _staff_changes(params.horizon_months, terms, ramp)
+    last: list[tuple[int, FloatArray]] = []  # the month computed last and its FTE
 
     def fte(t: int) -> FloatArray:
+        if last and last[0][0] == t - 1 and not changes[t]:
+            last[0] = (t, last[0][1])  # every block's share as last month: the same FTE
+            return last[0][1]
         total = base
         for posts, arrive, end in terms:
             share = np.clip((t - arrive) / ramp, 0.0, 1.0) * (t < end)
             total = total + posts * share
-        return np.maximum(total, 0.0)
+        found = np.maximum(total, 0.0)
+        last[:] = [(t, found)]
+        return found
 
     return fte
+
+
+def _staff_changes(
+    months: int, terms: Sequence[tuple[FloatArray, FloatArray, IntArray]], ramp: float
+) -> npt.NDArray[np.bool_]:
+    """For each month, whether some batch element's staff in post may differ from the month
+    before (month 0: always). An element's ramp share ``clip((t - arrive) / ramp, 0, 1)`` is
+    the same in months ``t - 1`` and ``t`` when it is still 0 (``t - arrive <= 0``) or was
+    already 1 (``t - 1 - arrive >= ramp``), in the same floating-point arithmetic; its money
+    stops in month ``t`` when ``end == t``. Staff are ramping from the month after the
+    earliest arrival until the latest arrival has ramped up, at most."""
+    t = np.arange(months)
+    changes = t == 0
+    for _, arrive, end in terms:
+        a = np.sort(np.ravel(np.asarray(arrive, dtype=float)))
+        if a.size == 0:
+            continue
+        if np.isnan(a).any():
+            return np.ones(months, dtype=bool)
+        below = np.searchsorted(a, t, side="left") - 1  # the latest arrival before month t
+        latest = a[np.maximum(below, 0)]
+        changes |= (below >= 0) & ((t - 1) - latest < ramp)
+        changes |= np.isin(t, np.ravel(end))
+    return changes
 
 
 def _share_used(done: FloatArray, capacity: FloatArray, out: FloatArray, positive: bool) -> None:

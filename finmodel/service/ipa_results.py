@@ -114,6 +114,28 @@ def staff_ramp(
     return np.asarray(share, dtype=float)
 
 
+def _staff_ramp_in_place(
+    months: int,
+    block: Funding,
+    params: IpaServiceParameters,
+    lag: npt.ArrayLike,
+    shape: tuple[int, ...] = (),
+) -> FloatArray:
+    """:func:`staff_ramp` of a block, bit for bit, with each step done in place in one new
+    array (rather than five), shaped to broadcast with ``shape`` as well."""
+    m = np.arange(months)
+    in_post_from = np.asarray(block.start)[..., None] + np.asarray(lag)[..., None]
+    end = np.asarray(block.end)[..., None]
+    share = np.empty(np.broadcast_shapes(m.shape, in_post_from.shape, end.shape, shape))
+    np.subtract(m, in_post_from, out=share)
+    np.add(share, 1, out=share)
+    np.divide(share, max(params.ramp_months, 1), out=share)
+    np.clip(share, 0.0, 1.0, out=share)
+    # share * (m < end) is share where funded and +0.0 elsewhere (share is at least +0.0)
+    np.multiply(share, m < end, out=share)
+    return share
+
+
 def _shrunk(values: npt.NDArray[T]) -> npt.NDArray[T]:
     """A broadcast array shrunk to length 1 along the axes it was broadcast along (a view)."""
     array = np.asarray(values)
@@ -142,6 +164,67 @@ def funded_share(months: int, block: Funding) -> FloatArray:
     m = np.arange(months)
     on = (m >= np.asarray(block.start)[..., None]) & (m < np.asarray(block.end)[..., None])
     return np.asarray(on, dtype=float)
+
+
+def _month_groups(matrix: FloatArray) -> list[tuple[int, int, FloatArray]] | None:
+    """Each column of a (months, periods) matrix as (first month, end month, weights), or None
+    when some column is not one run of consecutive months or a month is in two columns."""
+    rows, cols = np.nonzero(matrix.T)  # by column, months in order
+    if np.unique(cols).size != cols.size:  # a month in two periods
+        return None
+    groups = []
+    for j in range(matrix.shape[1]):
+        months = cols[rows == j]
+        if months.size and int(months[-1]) - int(months[0]) + 1 != months.size:
+            return None
+        first, end = (int(months[0]), int(months[-1]) + 1) if months.size else (0, 0)
+        groups.append((first, end, matrix[first:end, j]))
+    return groups
+
+
+def sum_months(monthly: npt.ArrayLike, matrix: npt.ArrayLike) -> FloatArray:
+    """``monthly @ matrix``: monthly values ``(*batch, months)`` summed into periods with a
+    ``(months, periods)`` matrix of weights (e.g. 1 for the months of each financial year),
+    ``(*batch, periods)``.
+
+    When each period is a run of consecutive months (as financial years are), the months are
+    added one after another, in month order, straight from the series' memory whatever its
+    layout (the service model keeps its series months-first, which a matrix product would first
+    copy, at more cost than the sum). The result is then the same bit for bit whatever the
+    layout; it equals the matrix product within rounding (relative 1e-13: the product may add
+    in another order). Other matrices: the product.
+
+    >>> sum_months(np.arange(6.0).reshape(1, 6), np.repeat(np.eye(2), 3, axis=0)).tolist()
+    [[3.0, 12.0]]
+    """
+    values = np.asarray(monthly, dtype=float)
+    weights = np.asarray(matrix, dtype=float)
+    groups = _month_groups(weights) if weights.ndim == 2 and values.ndim >= 1 else None
+    if groups is None or values.shape[-1] != weights.shape[0]:
+        return np.asarray(values @ weights)
+    by_month = np.moveaxis(values, -1, 0)  # a view: contiguous rows for the service's series
+    out = np.zeros((len(groups), *values.shape[:-1]))
+    scratch = np.empty(values.shape[:-1])
+    # months outermost in memory: numpy's sum over them adds whole rows one after another
+    # (the same order as the loop below, in one call)
+    outer = by_month.ndim > 1 and abs(by_month.strides[0]) >= max(
+        abs(st) * n for st, n in zip(by_month.strides[1:], by_month.shape[1:], strict=True)
+    )
+    for j, (first, end, w) in enumerate(groups):
+        total = out[j]
+        if outer and end > first:
+            rows = by_month[first:end]
+            if not bool(np.all(w == 1.0)):
+                rows = rows * w.reshape((-1,) + (1,) * (rows.ndim - 1))
+            np.sum(rows, axis=0, out=total)
+            continue
+        for m in range(first, end):
+            weight = float(w[m - first])
+            if weight == 1.0:
+                np.add(total, by_month[m], out=total)
+            else:
+                np.add(total, np.multiply(by_month[m], weight, out=scratch), out=total)
+    return np.moveaxis(out, 0, -1)
 
 
 def financial_year_of(year: int, month: int) -> str:
@@ -325,14 +408,18 @@ class IpaServiceResult:
             cost = r["cost_per_fte_k"] * (1.0 + premium)
             lag = r["interim_lag_months"] if block.interim else r["recruitment_lag_months"]
             posts = np.asarray(small.amount_k) / cost
+            scale = (posts * cost)[..., None]
             if self.parameters.budget_held:
-                share = funded_share(self.months, small)
+                share = funded_share(self.months, small) * scale
             else:
-                share = staff_ramp(self.months, small.start, self.parameters, small.end, lag)
-                share = share * in_post
-            total = total + (posts * cost)[..., None] * share
+                shape = np.broadcast_shapes(in_post.shape, scale.shape)
+                share = _staff_ramp_in_place(self.months, small, self.parameters, lag, shape)
+                np.multiply(share, in_post, out=share)
+                np.multiply(share, scale, out=share)
+            total = share if total.shape == (1,) and not total.any() else total + share
         growth = (1.0 + r["pay_growth"][..., None]) ** (np.arange(self.months) / 12.0)
-        out = np.asarray(total * growth / 12.0)
+        out = np.asarray(total * growth)
+        np.divide(out, 12.0, out=out)
         full = (*self.batch_shape, self.months)
         return out if compact else np.broadcast_to(out, full).copy()
 
@@ -346,18 +433,27 @@ class IpaServiceResult:
     def months_to_clear_backlog(self) -> IntArray:
         """Months from the start until the overdue backlog is first at or below the clearing
         threshold (0 if it starts there); ``NEVER`` (-1) if not within the horizon."""
-        backlog = self.get("overdue_backlog")
+        # months first (a view: the service model's memory order), so the search runs along
+        # contiguous rows
+        backlog = np.moveaxis(self.get("overdue_backlog"), -1, 0)
         threshold = self.resolved["backlog_clear_threshold"]
-        cleared = backlog <= threshold[..., None]
-        months = np.where(cleared.any(axis=-1), cleared.argmax(axis=-1) + 1, NEVER)
+        cleared = backlog <= threshold
+        months = np.where(cleared.any(axis=0), cleared.argmax(axis=0) + 1, NEVER)
         return np.where(self.initial_backlog <= threshold, 0, months).astype(np.int64)
 
     def first_month_meeting_standard(self) -> IntArray:
         """Index of the first month whose share of decisions within 28 days reaches the standard
         (default 80%); ``NEVER`` (-1) if none. Months with no decisions do not count."""
-        share = self._share_within_28_days(-1.0)  # a month with no decisions never meets it
-        met = share >= self.resolved["standard_share"][..., None] - 1e-12
-        return np.where(met.any(axis=-1), met.argmax(axis=-1), NEVER).astype(np.int64)
+        done = np.moveaxis(self.get("assessments"), -1, 0)  # months first, as in memory
+        share = np.full(done.shape, -1.0)  # a month with no decisions never meets it
+        np.divide(
+            np.moveaxis(self.get("decisions_within_28_days"), -1, 0),
+            done,
+            out=share,
+            where=done > 0,
+        )
+        met = share >= self.resolved["standard_share"] - 1e-12
+        return np.where(met.any(axis=0), met.argmax(axis=0), NEVER).astype(np.int64)
 
     def standard_met(self) -> npt.NDArray[np.bool_]:
         """Whether each month's share of decisions within 28 days reaches the standard
