@@ -252,8 +252,14 @@ def _partner_books(result: ProjectionResult) -> tuple[np.ndarray, np.ndarray, np
     return income, expenditure, flows
 
 
-def _item_amounts(item: NonRecurrentItem, horizon: int) -> np.ndarray:
-    """A non-recurrent item's amount by year (base year, then each projected year), £k."""
+def _item_amounts(item: NonRecurrentItem, horizon: int, base_year: str = "2019/20") -> np.ndarray:
+    """A non-recurrent item's amount by year (base year, then each projected year), £k: its
+    projected amounts, or with `taper_to_zero_by` the README's equal steps to zero,
+    ``base x max(0, 1 - t / k)`` with ``k`` years from the base year to the taper year."""
+    if item.taper_to_zero_by is not None:
+        k = int(item.taper_to_zero_by[:4]) - int(base_year[:4])
+        t = np.arange(horizon, dtype=float)
+        return item.base_year * np.maximum(0.0, 1.0 - t / k)
     projected = np.broadcast_to(np.asarray(item.projected, dtype=float), (horizon - 1,))
     return np.concatenate([[item.base_year], projected])
 
@@ -320,7 +326,9 @@ def test_trusts_carry_2019_20_provider_support(lsc: Model) -> None:
         assert partner.illustrative, f"{partner.id}'s invented figures are not labelled"
         for item in items.values():
             assert item.kind == NonRecurrentKind.deficit_support
-            assert item.base_year > 0 and item.projected == 0.0 and item.taper_to_zero_by is None
+            # a stop written as a taper (so it is a lever): nothing from 2020/21
+            assert item.base_year > 0 and item.projected == 0.0
+            assert item.taper_to_zero_by == "2020/21"
             assert item.source and ILLUSTRATIVE.match(item.source)
             national = "£1.25bn" if item.id == "psf" else "£1bn"
             assert national in item.source and "[S]" in item.source
@@ -351,3 +359,37 @@ def test_reported_less_underlying_is_the_provider_support(lsc: Model, scenario: 
     lth = result.partner_index("lth")
     assert a.underlying_surplus[lth, 0] == pytest.approx(-29_300.0)
     assert a.surplus[lth, 0] == pytest.approx(-29_300.0 + 4_578.0 + 3_662.0)
+
+
+def test_a_later_taper_year_withdraws_the_support_in_equal_steps(lsc: Model) -> None:
+    """The stop is a lever: zero by 2023/24 instead (the pre-pandemic plan's return to balance)
+    leaves 2/4 and 1/4 of the 2019/20 support in 2021/22 and 2022/23, and only moves the
+    reported positions, never the underlying ones."""
+    trusts = [p for p in lsc.partners if p.non_recurrent]
+    overlay = {
+        f"partners.{p.id}.non_recurrent.{item.id}.taper_to_zero_by": "2023/24"
+        for p in trusts
+        for item in p.non_recurrent
+    }
+    data = lsc.model_dump(mode="python", exclude_unset=True)
+    data["scenarios"] = [{"id": "taper", "set": overlay}]
+    tapered = project(Model.model_validate(data), "taper").arrays
+    stopped = project(lsc).arrays
+    total = 40_961.0
+    np.testing.assert_allclose(
+        tapered.system_non_recurrent, [total, total * 3 / 4, total / 2, total / 4, 0.0, 0.0]
+    )
+    _close(tapered.underlying_surplus, stopped.underlying_surplus)
+    _close(tapered.surplus - stopped.surplus, tapered.non_recurrent - stopped.non_recurrent)
+
+
+def test_each_support_lever_is_named_apart(lsc: Model) -> None:
+    """`finmodel assumptions` and the app offer each trust's PSF and FRF taper as its own lever,
+    labelled apart (the partner name alone would give two levers one label)."""
+    from finmodel.app.finance_assumptions import finance_assumptions
+
+    levers = [s for s in finance_assumptions(lsc) if s.label.startswith("Deficit support taper")]
+    assert len(levers) == sum(len(p.non_recurrent) for p in lsc.partners) == 13
+    assert len({s.label for s in levers}) == len(levers)
+    assert all(s.model_value == "2020/21" for s in levers)
+    assert "Financial Recovery Fund (FRF) 2019/20" in levers[1].label
