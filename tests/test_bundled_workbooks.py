@@ -28,3 +28,20 @@ def test_blank_template_is_not_yet_a_model_and_says_what_is_missing():
     with pytest.raises(InputError) as err:
         load_model(template("blank"))
     assert any("partners" in str(problem) for problem in err.value.problems)
+
+
+def test_prefilled_template_keeps_the_support_and_the_illustrative_labels():
+    """The trusts' 2019/20 PSF/FRF (Non-recurrent sheet) and their `illustrative` flags
+    (Partners sheet) survive the workbook: reported and underlying both match the YAML."""
+    from_workbook = project(load_model(template("prefilled")))
+    from_yaml = project(load_model(default_model()))
+    np.testing.assert_allclose(
+        from_workbook.arrays.underlying_surplus, from_yaml.arrays.underlying_surplus, rtol=1e-12
+    )
+    assert from_workbook.arrays.non_recurrent[:, 0].sum() > 0
+    assert [p.illustrative for p in from_workbook.model.partners] == [
+        p.illustrative for p in from_yaml.model.partners
+    ]
+    assert [p.non_recurrent for p in from_workbook.model.partners] == [
+        p.non_recurrent for p in from_yaml.model.partners
+    ]

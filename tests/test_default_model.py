@@ -19,7 +19,14 @@ import pytest
 from pydantic import BaseModel
 
 from finmodel import Model, ProjectionResult, load_model, project
-from finmodel.domain.model import ControlTotalEntry, PartnerKind, RiskShareMethod
+from finmodel.domain.model import (
+    NON_RECURRENT_INCOME,
+    ControlTotalEntry,
+    NonRecurrentItem,
+    NonRecurrentKind,
+    PartnerKind,
+    RiskShareMethod,
+)
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "lsc_ics.yaml"
 
@@ -43,7 +50,8 @@ PLACES = {
     "Morecambe Bay",
 }
 #: Fields whose provenance is the object's `source`; every other figure needs `sources[field]`.
-PRIMARY_FIGURES = {"baseline", "growth", "value"}
+#: A non-recurrent item's `source` is the provenance of its amounts (base year and projected).
+PRIMARY_FIGURES = {"baseline", "growth", "value", "base_year", "projected"}
 #: A public citation starts with its confidence tag: [P] official, [S] secondary.
 CITED = re.compile(r"^\[(P|S)\] \S.{20,}")
 ILLUSTRATIVE = re.compile(r"^illustrative: \S.{20,}")
@@ -190,8 +198,10 @@ def test_system_budget_is_about_3_5bn(lsc: Model) -> None:
     result = project(lsc)
     income_0 = float(result.arrays.system_income[0])
     assert 3_200_000 <= income_0 <= 3_800_000
+    # external income: the allocations and council funding, plus the trusts' 2019/20 support
     funding_0 = sum(f.baseline for p in lsc.partners for f in p.funding)
-    assert income_0 == pytest.approx(funding_0)
+    support_0 = sum(i.base_year for p in lsc.partners for i in p.non_recurrent)
+    assert income_0 == pytest.approx(funding_0 + support_0)
     assert lsc.description and "allocations" in lsc.description
     assert "adult social care" in lsc.description
 
@@ -225,9 +235,12 @@ def _partner_books(result: ProjectionResult) -> tuple[np.ndarray, np.ndarray, np
     income = np.zeros_like(a.income)
     expenditure = np.zeros_like(a.expenditure)
     flows = np.zeros_like(a.system_income)
+    years = result.years
     for partner in model.partners:
         for stream in partner.funding:
             income[row[partner.id]] += funding[f"{partner.id}.{stream.id}"]
+        for item in partner.non_recurrent:  # the default model's items are all income
+            income[row[partner.id]] += _item_amounts(item, len(years))
         for line in partner.costs:
             amount = cost[f"{partner.id}.{line.id}"]
             expenditure[row[partner.id]] += amount
@@ -237,6 +250,18 @@ def _partner_books(result: ProjectionResult) -> tuple[np.ndarray, np.ndarray, np
     # the selected investment option's net cost (zero when none is selected) sits with its funders
     expenditure += result.inputs.investment_expenditure
     return income, expenditure, flows
+
+
+def _item_amounts(item: NonRecurrentItem, horizon: int, base_year: str = "2019/20") -> np.ndarray:
+    """A non-recurrent item's amount by year (base year, then each projected year), £k: its
+    projected amounts, or with `taper_to_zero_by` the README's equal steps to zero,
+    ``base x max(0, 1 - t / k)`` with ``k`` years from the base year to the taper year."""
+    if item.taper_to_zero_by is not None:
+        k = int(item.taper_to_zero_by[:4]) - int(base_year[:4])
+        t = np.arange(horizon, dtype=float)
+        return item.base_year * np.maximum(0.0, 1.0 - t / k)
+    projected = np.broadcast_to(np.asarray(item.projected, dtype=float), (horizon - 1,))
+    return np.concatenate([[item.base_year], projected])
 
 
 def _close(actual: np.ndarray, desired: np.ndarray) -> None:
@@ -259,7 +284,16 @@ def test_spec_invariants_1_to_4(lsc: Model, scenario: str | None) -> None:
     _close(a.system_eliminations, flows)
     _close(a.system_income + a.system_eliminations, a.income.sum(axis=0))
     _close(a.system_expenditure + a.system_eliminations, a.expenditure.sum(axis=0))
-    _close(a.system_income, a.funding.sum(axis=0))
+    # external income: funding streams plus the non-recurrent income written in the model file
+    support = sum(
+        (
+            _item_amounts(item, len(result.years))
+            for p in result.model.partners
+            for item in p.non_recurrent
+        ),
+        start=np.zeros_like(a.system_income),
+    )
+    _close(a.system_income, a.funding.sum(axis=0) + support)
     # 3. the risk share is zero-sum over the partners in the control total (projected years)
     in_ct = np.array(
         [result.model.partner(pid).in_control_total for pid in result.inputs.partner_ids]
@@ -273,3 +307,89 @@ def test_spec_invariants_1_to_4(lsc: Model, scenario: str | None) -> None:
     assert result.to_json()["bridge"]["total"] == pytest.approx(
         sum(step["value"] for step in result.to_json()["bridge"]["steps"]), abs=1e-6
     )
+
+
+#: The trusts whose invented 2019/20 position is a deficit: they get FRF as well as PSF.
+TRUSTS_IN_DEFICIT = PROVIDERS - {"nwas"}
+
+
+def test_trusts_carry_2019_20_provider_support(lsc: Model) -> None:
+    """PSF on every trust, FRF on the trusts in deficit, as sourced deficit support that is not
+    projected (both ended with the COVID-19 regime in 2020/21); nothing else is non-recurrent."""
+    for partner in lsc.partners:
+        items = {item.id: item for item in partner.non_recurrent}
+        if partner.id not in PROVIDERS:
+            assert items == {}, partner.id
+            continue
+        expected = {"psf", "frf"} if partner.id in TRUSTS_IN_DEFICIT else {"psf"}
+        assert set(items) == expected, partner.id
+        assert partner.illustrative, f"{partner.id}'s invented figures are not labelled"
+        for item in items.values():
+            assert item.kind == NonRecurrentKind.deficit_support
+            # a stop written as a taper (so it is a lever): nothing from 2020/21
+            assert item.base_year > 0 and item.projected == 0.0
+            assert item.taper_to_zero_by == "2020/21"
+            assert item.source and ILLUSTRATIVE.match(item.source)
+            national = "£1.25bn" if item.id == "psf" else "£1bn"
+            assert national in item.source and "[S]" in item.source
+            assert "2020/21" in item.source, "the source says why the support is not projected"
+    # only the trusts are labelled illustrative: the CCGs' allocations are partly published
+    assert {p.id for p in lsc.partners if p.illustrative} == PROVIDERS
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_reported_less_underlying_is_the_provider_support(lsc: Model, scenario: str | None) -> None:
+    """Every partner, every year: reported - underlying = its non-recurrent items as written in
+    the model file (the trusts' PSF/FRF in 2019/20, nothing after), and so for the system."""
+    result = project(lsc, scenario)
+    a = result.arrays
+    horizon = len(result.years)
+    support = np.zeros_like(a.surplus)
+    for partner in result.model.partners:
+        for item in partner.non_recurrent:
+            assert item.kind in NON_RECURRENT_INCOME
+            support[result.partner_index(partner.id)] += _item_amounts(item, horizon)
+    _close(a.surplus - a.underlying_surplus, support)
+    _close(a.non_recurrent, support)
+    _close(a.system_surplus - a.system_underlying_surplus, support.sum(axis=0))
+    # the support is 2019/20 only: £41.0m, none projected
+    assert support[:, 0].sum() == pytest.approx(40_961.0)
+    assert not support[:, 1:].any()
+    # a trust's underlying 2019/20 position is its invented deficit before support
+    lth = result.partner_index("lth")
+    assert a.underlying_surplus[lth, 0] == pytest.approx(-29_300.0)
+    assert a.surplus[lth, 0] == pytest.approx(-29_300.0 + 4_578.0 + 3_662.0)
+
+
+def test_a_later_taper_year_withdraws_the_support_in_equal_steps(lsc: Model) -> None:
+    """The stop is a lever: zero by 2023/24 instead (the pre-pandemic plan's return to balance)
+    leaves 2/4 and 1/4 of the 2019/20 support in 2021/22 and 2022/23, and only moves the
+    reported positions, never the underlying ones."""
+    trusts = [p for p in lsc.partners if p.non_recurrent]
+    overlay = {
+        f"partners.{p.id}.non_recurrent.{item.id}.taper_to_zero_by": "2023/24"
+        for p in trusts
+        for item in p.non_recurrent
+    }
+    data = lsc.model_dump(mode="python", exclude_unset=True)
+    data["scenarios"] = [{"id": "taper", "set": overlay}]
+    tapered = project(Model.model_validate(data), "taper").arrays
+    stopped = project(lsc).arrays
+    total = 40_961.0
+    np.testing.assert_allclose(
+        tapered.system_non_recurrent, [total, total * 3 / 4, total / 2, total / 4, 0.0, 0.0]
+    )
+    _close(tapered.underlying_surplus, stopped.underlying_surplus)
+    _close(tapered.surplus - stopped.surplus, tapered.non_recurrent - stopped.non_recurrent)
+
+
+def test_each_support_lever_is_named_apart(lsc: Model) -> None:
+    """`finmodel assumptions` and the app offer each trust's PSF and FRF taper as its own lever,
+    labelled apart (the partner name alone would give two levers one label)."""
+    from finmodel.app.finance_assumptions import finance_assumptions
+
+    levers = [s for s in finance_assumptions(lsc) if s.label.startswith("Deficit support taper")]
+    assert len(levers) == sum(len(p.non_recurrent) for p in lsc.partners) == 13
+    assert len({s.label for s in levers}) == len(levers)
+    assert all(s.model_value == "2020/21" for s in levers)
+    assert "Financial Recovery Fund (FRF) 2019/20" in levers[1].label

@@ -232,3 +232,57 @@ def test_formula_like_text_is_read_as_text(template):
     edit(template, {"Partners!B5": '\'=HYPERLINK("http://x","y")'})
     name = load_workbook_model(template).partner("icb").name
     assert "HYPERLINK" in name
+
+
+def test_non_recurrent_sheet(template):
+    """Partners!H is the illustrative flag; a partner's non-recurrent items read from the
+    Non-recurrent sheet (columns: partner, id,
+    name, kind, base year, taper, source, all years, then the 3 projected years I..K)."""
+    edit(
+        template,
+        {
+            "Partners!H5": None,
+            "Partners!H6": "Yes",
+            "Non-recurrent!A5": "trust",
+            "Non-recurrent!B5": "support",
+            "Non-recurrent!C5": "Deficit support",
+            "Non-recurrent!D5": "deficit_support",
+            "Non-recurrent!E5": 50,
+            "Non-recurrent!G5": "illustrative: an amount for the test",
+            "Non-recurrent!I5": 20,
+            "Non-recurrent!J5": 10,
+            "Non-recurrent!K5": 0,
+        },
+    )
+    model = load_workbook_model(template)
+    trust = model.partner("trust")
+    assert trust.illustrative and not model.partner("icb").illustrative
+    (item,) = trust.non_recurrent
+    assert (item.id, item.kind.value, item.base_year, item.projected) == (
+        "support",
+        "deficit_support",
+        50.0,
+        [20.0, 10.0, 0.0],
+    )
+    assert item.source == "illustrative: an amount for the test"
+    a = project(model).arrays
+    row = project(model).partner_index("trust")
+    assert list(a.surplus[row] - a.underlying_surplus[row]) == [50.0, 20.0, 10.0, 0.0]
+    # every problem names its cell: an unknown kind, a negative amount, an unknown partner
+    edit(
+        template,
+        {
+            "Non-recurrent!D5": "bonus",
+            "Non-recurrent!J5": -10,
+            "Non-recurrent!A6": "nobody",
+            "Non-recurrent!B6": "grant",
+            "Non-recurrent!D6": "one_off_grant",
+        },
+    )
+    found = problems(template)
+    assert any(p.startswith("Non-recurrent!D5: kind") for p in found), found
+    # a year-by-year amount is validated as a whole: the row's first year cell is named
+    assert any(p.startswith("Non-recurrent!I5: projected") for p in found), found
+    assert any(
+        p == "Non-recurrent!A6: partner 'nobody' is not on the Partners sheet" for p in found
+    ), found

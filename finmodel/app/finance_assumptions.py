@@ -205,14 +205,19 @@ def _allocations(model: Model) -> list[AssumptionSpec]:
                     help="Share of the distance from the fair-share target closed each year.",
                 )
             )
-        for item in partner.non_recurrent:
-            if item.kind != NonRecurrentKind.deficit_support or item.taper_to_zero_by is None:
-                continue
+        tapered = [
+            item
+            for item in partner.non_recurrent
+            if item.kind == NonRecurrentKind.deficit_support and item.taper_to_zero_by is not None
+        ]
+        for item in tapered:
             current = str(item.taper_to_zero_by)
+            # a partner with two tapered items (say PSF and FRF) names each one
+            which = f" ({item.name or item.id})" if len(tapered) > 1 else ""
             specs.append(
                 AssumptionSpec(
                     path=f"partners.{partner.id}.non_recurrent.{item.id}.taper_to_zero_by",
-                    label=f"Deficit support taper: {partner.name}",
+                    label=f"Deficit support taper: {partner.name}{which}",
                     kind="choice",
                     model_value=current,
                     source=_cited(item.sources, "taper_to_zero_by", item.source),

@@ -11,6 +11,7 @@ Drivers           demand drivers (growth series such as the population aged 65 a
 Partners          organisations: id, name, kind, place, in the control total, fixed risk share
 Funding           external funding streams: partner, id, base-year outturn (£k), growth
 Costs             cost lines: partner, id, base-year outturn (£k), payee, driver, own rates
+Non-recurrent     a partner's non-recurrent items: kind, base-year and projected amounts (£k)
 Control totals    planned surplus (+) or deficit (-) per partner in the control total (£k)
 Rate overrides    a cost line's or stream's own rate year by year, with its source
 Other settings    scenarios, investments and uncertainty as YAML lines (advanced)
@@ -55,6 +56,7 @@ from finmodel.io.excel_template_layout import (
     DRIVERS,
     FUNDING_COLUMNS,
     LINE_RATES,
+    NON_RECURRENT,
     OVERRIDES,
     PARTNER_COLUMNS,
     STREAM_RATES,
@@ -146,6 +148,7 @@ def _fill(w: TemplateWriter, blank: bool) -> None:
                 "in_control_total": p.in_control_total,
                 "risk_share": (model.risk_share.shares or {}).get(p.id),
                 "source": p.source,
+                "illustrative": p.illustrative or None,
             }
             for p in partners
         ],
@@ -197,6 +200,23 @@ def _fill(w: TemplateWriter, blank: bool) -> None:
         "One row per line. A payee makes the line a contract inside the system (the payee books it as income).",
         COST_COLUMNS,
         costs,
+    )
+    write_year_sheet(
+        w,
+        NON_RECURRENT,
+        "Non-recurrent items: in the reported position only, £k",
+        [
+            (
+                f"{p.id}.{item.id}",
+                [p.id, item.id, item.name, item.kind.value, item.base_year, item.taper_to_zero_by],
+                item.source,
+                item.projected,
+            )
+            for p in partners
+            for item in p.non_recurrent
+        ],
+        "money",
+        "Deficit support, winter funding, one-off grants, non-recurrent CIP, one-off costs: amounts 0 or more (the kind gives the sign). Leave empty if none.",
     )
     totals = []
     for partner_id, entry in ({} if blank else model.control_totals).items():

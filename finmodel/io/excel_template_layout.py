@@ -72,6 +72,13 @@ PARTNER_COLUMNS = (
         "Only with the fixed_shares method: its share (shares sum to 100%)",
     ),
     Column("source", "Source", "citation", 40, "Where the partner's figures come from"),
+    Column(
+        "illustrative",
+        "Illustrative figures",
+        "yesno",
+        14,
+        "Yes when the partner's figures are invented: every output labels them (blank = No)",
+    ),
 )
 
 
@@ -182,6 +189,38 @@ CONTROL_TOTALS = YearTable(
         Column("partner", "Partner id", "id", 14, "A partner in the control total"),
         Column("label", "Partner name (for reading)", "text", 30, "Not read back"),
     ),
+)
+NON_RECURRENT = YearTable(
+    "Non-recurrent",
+    (
+        Column("partner", "Partner id", "id", 14, "A partner id from the Partners sheet"),
+        Column("id", "Item id", "id", 16, "Short id, unique within the partner"),
+        Column("name", "Name", "text", 32, "What the item is, e.g. deficit support 2019/20"),
+        Column(
+            "kind",
+            "Kind",
+            "text",
+            18,
+            "deficit_support, winter_funding, one_off_grant, non_recurrent_cip or one_off_cost",
+        ),
+        Column("base_year", "Base year", "money", 12, "Amount in the base year (outturn), £k"),
+        Column(
+            "taper_to_zero_by",
+            "Taper to zero by",
+            "text",
+            14,
+            'Optional year, e.g. "2026/27": the base-year amount tapers to zero by then '
+            "(projected amounts then 0)",
+        ),
+    ),
+)
+#: Kinds of non-recurrent item the Non-recurrent sheet's drop-down offers.
+NON_RECURRENT_KINDS = (
+    "deficit_support",
+    "winter_funding",
+    "one_off_grant",
+    "non_recurrent_cip",
+    "one_off_cost",
 )
 OVERRIDES = YearTable(
     "Rate overrides",

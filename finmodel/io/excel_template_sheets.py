@@ -28,6 +28,8 @@ from finmodel.io.excel_template_layout import (
     LINE_RATES,
     MODEL_ROWS,
     NO,
+    NON_RECURRENT,
+    NON_RECURRENT_KINDS,
     OTHER_KEYS,
     OVERRIDES,
     STREAM_RATES,
@@ -147,7 +149,10 @@ def write_year_sheet(
     for offset, (_, keys, source, value) in enumerate(rows):
         row = FIRST_ROW + offset
         for col, text in enumerate(keys):
-            w.text(ws, row, col, text, "id" if col == 0 else "text")
+            if table.keys[col].kind == "money":
+                w.cell(ws, row, col, text, "money")
+            else:
+                w.text(ws, row, col, text, "id" if col == 0 else "text")
         w.text(ws, row, table.source_col, source, "citation")
         everything, per_year = year_cells(value, w.horizon)
         w.cell(ws, row, table.all_years_col, everything, kind)
@@ -156,6 +161,19 @@ def write_year_sheet(
     last_col = table.first_year_col + len(years) - 1
     if kind == "rate":
         w.check_rows(ws, table.all_years_col, last_col, RATE_CHECK)
+    elif table is NON_RECURRENT:
+        w.check_rows(ws, 0, 0, {"validate": "list", "source": PARTNER_IDS})
+        w.check_rows(ws, 3, 3, {"validate": "list", "source": list(NON_RECURRENT_KINDS)})
+        amount = {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": 0,
+            "maximum": 1e12,
+            "input_message": "£ thousands, 0 or more (the kind gives the sign)",
+            "error_message": "A number of £k, 0 or more",
+        }
+        w.check_rows(ws, 4, 4, amount)  # the base-year amount
+        w.check_rows(ws, table.all_years_col, last_col, amount)
     else:
         w.check_rows(
             ws,
@@ -227,7 +245,8 @@ def write_guide(w: TemplateWriter) -> None:
     lines = (
         "Money is in £ thousands (£k): type 1200 for £1.2m. Rates are a year, as percentages: type 3% (or 0.03).",
         "Surplus is positive and deficit negative. Years are financial years, April to March; the base year is the outturn.",
-        "Sheets: Model (settings), Assumptions (system defaults), Drivers, Partners, Funding, Costs, Control totals, Rate overrides.",
+        "Sheets: Model (settings), Assumptions (system defaults), Drivers, Partners, Funding, Costs, Non-recurrent, Control totals, Rate overrides.",
+        "Non-recurrent items (deficit support, winter funding, one-off grants and costs) are in the reported position only, not the underlying one.",
         "A cost line with a Payee is a contract inside the system: the payee books the same amount as income.",
         "A blank rate on a line uses the system assumption. Give one rate for all years, or year by year on Rate overrides.",
         "Do not insert, move or rename columns or sheets; add rows below the last one. Empty rows are ignored.",

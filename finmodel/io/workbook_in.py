@@ -43,6 +43,7 @@ from finmodel.io.excel_template_layout import (
     FUNDING_COLUMNS,
     LINE_RATES,
     MODEL_ROWS,
+    NON_RECURRENT,
     OTHER_KEYS,
     OVERRIDES,
     PARTNER_COLUMNS,
@@ -313,6 +314,8 @@ def _read_data(r: CellReader) -> dict[str, Any]:
     partners = _read_partners(r, data)
     _read_lines(r, partners, "Funding", FUNDING_COLUMNS, "funding")
     _read_lines(r, partners, "Costs", COST_COLUMNS, "costs")
+    if NON_RECURRENT.sheet in r.values.sheetnames:
+        _read_non_recurrent(r, partners, horizon)
     totals: dict[str, Any] = {}
 
     def control_total(
@@ -522,6 +525,45 @@ def _read_lines(
                 line[column.field] = value
         r.cells[base] = r.place(sheet, row, 1)
         lines.append(line)
+
+
+def _read_non_recurrent(
+    r: CellReader, partners: dict[str, dict[str, Any]], horizon: int | None
+) -> None:
+    """The Non-recurrent sheet: each row one item of a partner on the Partners sheet."""
+    sheet = NON_RECURRENT.sheet
+    order = list(partners)
+
+    def take(
+        row: int, key: str | None, source: str | None, value: Any, cells: dict[int, str]
+    ) -> None:
+        if key is None:
+            r.problem(sheet, row, 0, "partner id is missing")
+            return
+        if key not in partners:
+            r.problem(sheet, row, 0, f"partner {key!r} is not on the Partners sheet")
+            return
+        items = partners[key].setdefault("non_recurrent", [])
+        base: Location = ("partners", order.index(key), "non_recurrent", len(items))
+        item: dict[str, Any] = {}
+        for col, column in enumerate(NON_RECURRENT.keys[1:], start=1):
+            # the item's kind is checked by the model (the reader's `kind` is a partner kind)
+            if column.field == "kind":
+                found: Any = r.text(sheet, row, col, "kind")
+            else:
+                found = r.read(sheet, row, col, column)
+            r.cells[(*base, column.field)] = r.place(sheet, row, col)
+            if found is not None:
+                item[column.field] = found
+        if value is not None:
+            item["projected"] = value
+            _register(r, (*base, "projected"), cells)
+        if source:
+            item["source"] = source
+        r.cells[base] = r.place(sheet, row, 1)
+        items.append(item)
+
+    _read_years(r, NON_RECURRENT, horizon, take, rate=False)
 
 
 def _read_overrides(
