@@ -23,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from finmodel.app.finance_assumptions import finance_label
-from finmodel.formatting import money
 from finmodel.domain.model import Model, Partner
 from finmodel.domain.uncertainty import ApplyMode
+from finmodel.formatting import money
 from finmodel.risk.inputs import matching_paths, path_matches
 
 ValueKind = Literal["rate", "money", "number"]
