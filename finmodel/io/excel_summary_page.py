@@ -29,8 +29,12 @@ POSITION_ROWS: tuple[tuple[str, str, bool], ...] = (
     ("System underlying surplus / (deficit)", "system.underlying", False),
     ("Control total of the partners in it", "system.control_total", False),
     ("Variance against the control total", "system.variance", True),
-    ("NHS position", "nhs.surplus", False),
+    ("Non-recurrent items in the system surplus (net)", "system.non_recurrent", False),
+    ("NHS position: partners in the control total, reported", "nhs.surplus", True),
+    ("NHS position: underlying", "nhs.underlying", False),
     ("NHS control total", "nhs.control_total", False),
+    ("NHS variance against the control total", "nhs.variance", False),
+    ("Partners outside the control total: surplus / (deficit)", "outside.surplus", False),
     ("Surplus after risk share", "system.after_risk_share", False),
 )
 
