@@ -503,17 +503,34 @@ def write_bridge(ctx: AppendixContext) -> None:
     )
     s, here = ctx.styles, "Bridge"
     base = ctx.first_year
+
+    ids = ctx.result.inputs.partner_ids
+
+    def one_off(c: str) -> str:
+        """Non-recurrent CIP saved on lines (all on providers' own costs, outside the system):
+        added back, so the efficiency step is the recurrent one as in the engine."""
+        if f"partners.cip_one_off.{ids[0]}" not in ctx.rows:
+            return ""
+        span = ctx.rows_span(f"partners.cip_one_off.{ids[0]}", f"partners.cip_one_off.{ids[-1]}", c)
+        return f"+SUM({span})"
+
+    def funding(c: str, col_abs: bool = False) -> str:
+        """External funding: the funding streams on Calculations (not non-recurrent income)."""
+        return ctx.rows_span("calc.funding.first", "calc.funding.last", c, col_abs=col_abs)
     steps = a.bridge
     opening = np.full(ctx.n_years, float(a.system_surplus[0]))
     closing = opening + steps.sum(axis=0)
     step_formulas = {
-        "Funding growth": lambda c: f"={ctx.at('system.income', c)}-{base('system.income')}",
+        "Funding growth": lambda c: (
+            f"=SUM({funding(c)})-SUM({funding(ctx.letter(0), True)})"
+        ),
         "Demand": lambda c: f"=-({ctx.at('calc.outside.volume', c)}-{base('calc.outside.cost')})",
         "Inflation": lambda c: (
             f"=-({ctx.at('calc.outside.volume_inflation', c)}-{ctx.at('calc.outside.volume', c)})"
         ),
         "Efficiency": lambda c: (
-            f"=-({ctx.at('calc.outside.cost', c)}-{ctx.at('calc.outside.volume_inflation', c)})"
+            f"=-({ctx.at('calc.outside.cost', c)}{one_off(c)}"
+            f"-{ctx.at('calc.outside.volume_inflation', c)})"
         ),
         "Non-recurrent items": lambda c: (
             f"={ctx.at('system.non_recurrent', c)}-{base('system.non_recurrent')}"
