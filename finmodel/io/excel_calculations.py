@@ -110,25 +110,24 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
             ctx.name_row(name, here, row)
             row += 1
 
-        for f_index in np.flatnonzero(compiled.streams):
-            partner, stream = streams[f_index]
+        for stream_index in map(int, np.flatnonzero(compiled.streams)):
+            partner, stream = streams[stream_index]
             rate_row(
-                f"calc.rate.funding_growth.f{f_index}",
+                f"calc.rate.funding_growth.f{stream_index}",
                 f"{partner.name}: {stream.name or stream.id}: funding growth",
-                inputs.funding_growth[f_index],
+                inputs.funding_growth[stream_index],
             )
         demand_rates = (1 + inputs.driver_growth) * (1 + inputs.direct_growth) - 1
-        for l_index in np.flatnonzero(compiled.lines):
-            partner, line = lines[l_index]
+        for line_index in map(int, np.flatnonzero(compiled.lines)):
+            partner, line = lines[line_index]
             label = f"{partner.name}: {line.name or line.id}"
-            rate_row(f"calc.rate.demand.{l_index}", f"{label}: demand growth", demand_rates[l_index])
+            k = line_index
+            rate_row(f"calc.rate.demand.{k}", f"{label}: demand growth", demand_rates[k])
+            rate_row(f"calc.rate.inflation.{k}", f"{label}: inflation", inputs.inflation[k])
             rate_row(
-                f"calc.rate.inflation.{l_index}", f"{label}: inflation", inputs.inflation[l_index]
-            )
-            rate_row(
-                f"calc.rate.efficiency.{l_index}",
+                f"calc.rate.efficiency.{k}",
                 f"{label}: efficiency (recurrent)",
-                inputs.efficiency[l_index],
+                inputs.efficiency[k],
             )
 
     section(

@@ -47,6 +47,7 @@ def engine_rates(model: Model, inputs: ProjectionInputs) -> EngineRates:
     lines = [(p, c) for p in model.partners for c in p.costs]
     differs = np.zeros(len(lines), dtype=bool)
     for k, (_, line) in enumerate(lines):
+
         def own(name: str, line: object = line) -> FloatArray:
             value = getattr(line, name)
             return _rate(getattr(a, name) if value is None else value, horizon)

@@ -319,6 +319,8 @@ SYSTEM_ROWS = (
 def _system_name(name: str) -> str:
     """Row name of a System row: ``system.<name>`` unless it names its own group (``nhs.``)."""
     return name if "." in name else f"system.{name}"
+
+
 #: Place blocks in order: (name, heading).
 PLACE_BLOCKS = (
     ("income", "Places: income (flows between partners of the place eliminated), £k"),
@@ -428,7 +430,9 @@ def write_system(ctx: AppendixContext) -> None:
             f"=SUMIF({flags},0,{ctx.rows_span(f'partners.surplus.{ids[0]}', f'partners.surplus.{ids[-1]}', c)})"
         ),
     }
-    outside_names = [n for n, flag in zip(inputs.partner_names, inputs.in_control_total, strict=True) if not flag]
+    outside_names = [
+        n for n, flag in zip(inputs.partner_names, inputs.in_control_total, strict=True) if not flag
+    ]
     row = FIRST_ROW
     ctx.section(ws, row, "System (consolidated), £k")
     row += 1
@@ -517,13 +521,12 @@ def write_bridge(ctx: AppendixContext) -> None:
     def funding(c: str, col_abs: bool = False) -> str:
         """External funding: the funding streams on Calculations (not non-recurrent income)."""
         return ctx.rows_span("calc.funding.first", "calc.funding.last", c, col_abs=col_abs)
+
     steps = a.bridge
     opening = np.full(ctx.n_years, float(a.system_surplus[0]))
     closing = opening + steps.sum(axis=0)
     step_formulas = {
-        "Funding growth": lambda c: (
-            f"=SUM({funding(c)})-SUM({funding(ctx.letter(0), True)})"
-        ),
+        "Funding growth": lambda c: f"=SUM({funding(c)})-SUM({funding(ctx.letter(0), True)})",
         "Demand": lambda c: f"=-({ctx.at('calc.outside.volume', c)}-{base('calc.outside.cost')})",
         "Inflation": lambda c: (
             f"=-({ctx.at('calc.outside.volume_inflation', c)}-{ctx.at('calc.outside.volume', c)})"

@@ -115,7 +115,9 @@ def _core_checks(
                 f"SUMPRODUCT(ABS({places('surplus', c)}-{places('underlying', c)}"
                 f"-{places('non_recurrent', c)}))"
             ),
-            np.abs(a.place_surplus - a.place_underlying_surplus - a.place_non_recurrent).sum(axis=0),
+            np.abs(a.place_surplus - a.place_underlying_surplus - a.place_non_recurrent).sum(
+                axis=0
+            ),
             0,
         ),
         (
