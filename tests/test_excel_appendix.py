@@ -26,11 +26,11 @@ from finmodel.domain.validation import validate_data
 from finmodel.engine.projection import BRIDGE_STEPS, project_arrays
 from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError
-from finmodel.io import excel_appendix
-from finmodel.io.excel_appendix import AppendixLayout, write_appendix
-from finmodel.io.excel_context import AppendixContext
-from finmodel.io.excel_investment import investment_sheets
-from finmodel.io.excel_risk import risk_sheet
+from finmodel.io.appendix import writer as excel_appendix
+from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.investment import investment_sheets
+from finmodel.io.appendix.risk_sheet import risk_sheet
+from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.yaml_io import file_hash
 from tests.conftest import MODELS
 from tests.strategies import model_dicts

@@ -20,7 +20,7 @@ import pytest
 from finmodel import Model, load_model, project
 from finmodel.domain.validation import with_overlay
 from finmodel.engine.inputs import year_vector
-from finmodel.io.excel_appendix import AppendixLayout, write_appendix
+from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
 from tests.conftest import MODELS
 from tests.test_excel_appendix import figure_mismatches, generated

@@ -21,9 +21,9 @@ import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
 import finmodel
-from finmodel.io.excel_context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
-from finmodel.io.excel_provenance import ProvenanceEntry
-from finmodel.io.excel_sheets import Derived
+from finmodel.io.appendix.context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
+from finmodel.io.appendix.provenance import ProvenanceEntry
+from finmodel.io.appendix.sheets import Derived
 from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, FIRST_YEAR_COL, OK_FILL, print_setup
 from finmodel.tolerances import SHARE_SUM_TOLERANCE
 

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from finmodel.engine.inputs import FloatArray
-from finmodel.io.excel_context import AppendixContext, RowFormula
-from finmodel.io.excel_line_rates import engine_rates
-from finmodel.io.excel_sheets import Derived
+from finmodel.io.appendix.context import AppendixContext, RowFormula
+from finmodel.io.appendix.line_rates import engine_rates
+from finmodel.io.appendix.sheets import Derived
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL
 
 

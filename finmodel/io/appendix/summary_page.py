@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
-from finmodel.io.excel_context import AppendixContext, RowFormula, RowSpec
+from finmodel.io.appendix.context import AppendixContext, RowFormula, RowSpec
+from finmodel.io.appendix.waterfall import waterfall_chart
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY, col_letter
-from finmodel.io.excel_waterfall import waterfall_chart
 
 #: Sheet name of the Summary.
 SUMMARY = "Summary"

@@ -25,10 +25,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from finmodel.domain.model import RiskShareMethod
 from finmodel.engine.projection import BRIDGE_STEPS, one_hot
-from finmodel.io.excel_context import AppendixContext, RowFormula, RowSpec
-from finmodel.io.excel_sheets import NON_RECURRENT_BOOKING, Derived
+from finmodel.io.appendix.context import AppendixContext, RowFormula, RowSpec
+from finmodel.io.appendix.sheets import NON_RECURRENT_BOOKING, Derived
+from finmodel.io.appendix.waterfall import waterfall_chart, write_waterfall_data
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY
-from finmodel.io.excel_waterfall import waterfall_chart, write_waterfall_data
 
 #: Partner blocks in order: (name, heading).
 PARTNER_BLOCKS = (

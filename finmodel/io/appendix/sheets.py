@@ -6,7 +6,7 @@
   each, styled as inputs, with its unit, its source and its key in the model file.
 * :class:`Derived`: intermediate figures the workbook shows (volume-only cost, demand growth of
   each line, partner subtotals), computed from the engine's inputs and arrays: they are the
-  results stored with the formulas of :mod:`finmodel.io.excel_calculations` and the output sheets.
+  results stored with the formulas of :mod:`finmodel.io.appendix.calculations` and the output sheets.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from finmodel.domain.investments import Investment, OptimismBias
 from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
 from finmodel.engine.inputs import FloatArray, year_vector
 from finmodel.engine.projection import one_hot
-from finmodel.io.excel_context import AppendixContext
+from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW
 
 #: System assumptions shown on Inputs, in order, with a readable name.
