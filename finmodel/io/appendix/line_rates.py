@@ -15,6 +15,7 @@ import numpy as np
 
 from finmodel.domain.model import Model
 from finmodel.engine.inputs import FloatArray, ProjectionInputs, year_vector
+from finmodel.engine.nhs_rules import year_rows
 
 #: Largest difference between a compiled rate and the rate Inputs gives that still agrees.
 RATE_TOLERANCE = 1e-12
@@ -44,35 +45,44 @@ def engine_rates(model: Model, inputs: ProjectionInputs) -> EngineRates:
     """
     horizon = model.timeline.horizon
     a = model.assumptions
-    lines = [(p, c) for p in model.partners for c in p.costs]
-    differs = np.zeros(len(lines), dtype=bool)
-    for k, (_, line) in enumerate(lines):
+    lines = [c for p in model.partners for c in p.costs]
 
-        def own(name: str, line: object = line) -> FloatArray:
-            value = getattr(line, name)
-            return _rate(getattr(a, name) if value is None else value, horizon)
+    def table(name: str) -> FloatArray:
+        """Each line's own rate, else the system assumption: (L, H)."""
+        default = _rate(getattr(a, name), horizon)
+        return year_rows([getattr(line, name) for line in lines], default)
 
-        if line.demand_driver is not None:
-            driver = _rate(model.drivers[line.demand_driver].growth, horizon)
-            demand = (1 + driver) * (1 + own("non_demographic_growth")) - 1
-        else:
-            demand = own("demand_growth")
-        compiled = (1 + inputs.driver_growth[k]) * (1 + inputs.direct_growth[k]) - 1
-        differs[k] = not (
-            np.allclose(compiled, demand, rtol=0, atol=RATE_TOLERANCE)
-            and np.allclose(inputs.inflation[k], own("inflation"), rtol=0, atol=RATE_TOLERANCE)
-            and np.allclose(inputs.efficiency[k], own("efficiency"), rtol=0, atol=RATE_TOLERANCE)
-        )
+    driver_ids = list(model.drivers)
+    drivers = year_rows([d.growth for d in model.drivers.values()], np.zeros(horizon))
+    driver_of = np.array(
+        [-1 if c.demand_driver is None else driver_ids.index(c.demand_driver) for c in lines],
+        dtype=np.int64,
+    )
+    with_driver = driver_of >= 0
+    driver_growth = np.zeros((len(lines), horizon))
+    if drivers.shape[0]:
+        driver_growth[with_driver] = drivers[driver_of[with_driver]]
+    demand = np.where(
+        with_driver[:, None],
+        (1 + driver_growth) * (1 + table("non_demographic_growth")) - 1,
+        table("demand_growth"),
+    )
+    compiled = (1 + inputs.driver_growth) * (1 + inputs.direct_growth) - 1
+
+    def differ(x: FloatArray, y: FloatArray) -> np.ndarray:
+        return np.any(np.abs(x - y) > RATE_TOLERANCE, axis=-1)
+
+    differs = (
+        differ(compiled, demand)
+        | differ(inputs.inflation, table("inflation"))
+        | differ(inputs.efficiency, table("efficiency"))
+    )
     one_off = (
         np.any(inputs.nonrecurrent_cip != 0, axis=-1)
         if inputs.nonrecurrent_cip.shape[0] == len(lines)
         else np.zeros(len(lines), dtype=bool)
     )
-    streams = [(p, f) for p in model.partners for f in p.funding]
-    stream_differs = np.zeros(len(streams), dtype=bool)
-    for k, (_, stream) in enumerate(streams):
-        growth = stream.funding_growth if stream.funding_growth is not None else a.funding_growth
-        stream_differs[k] = not np.allclose(
-            inputs.funding_growth[k], _rate(growth, horizon), rtol=0, atol=RATE_TOLERANCE
-        )
+    streams = [f for p in model.partners for f in p.funding]
+    growth = year_rows([f.funding_growth for f in streams], _rate(a.funding_growth, horizon))
+    stream_differs = differ(inputs.funding_growth, growth)
     return EngineRates(differs | one_off, one_off, stream_differs)
