@@ -57,7 +57,7 @@ import yaml
 from finmodel import Model, load_model, project
 from finmodel.domain.validation import validate_data
 from finmodel.engine.result import ProjectionResult
-from finmodel.io.excel_appendix import AppendixLayout, write_appendix
+from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.recalc import recalculate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -403,7 +403,7 @@ def test_app_command_line() -> None:
 
 
 def test_budget_workbook_upload(at: AppTest, tmp_path: Path) -> None:
-    from finmodel.io.excel_template import write_template
+    from finmodel.io.template.writer import write_template
 
     path = tmp_path / "budget.xlsx"
     write_template(path, load_model(MODELS / "minimal.yaml"))

@@ -26,11 +26,11 @@ from finmodel.domain.validation import validate_data
 from finmodel.engine.projection import BRIDGE_STEPS, project_arrays
 from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError
-from finmodel.io import excel_appendix
-from finmodel.io.excel_appendix import AppendixLayout, write_appendix
-from finmodel.io.excel_context import AppendixContext
-from finmodel.io.excel_investment import investment_sheets
-from finmodel.io.excel_risk import risk_sheet
+from finmodel.io.appendix import writer as excel_appendix
+from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.investment import investment_sheets
+from finmodel.io.appendix.risk_sheet import risk_sheet
+from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.yaml_io import file_hash
 from tests.conftest import MODELS
 from tests.strategies import model_dicts
@@ -124,6 +124,15 @@ def expected_rows(result: ProjectionResult) -> dict[str, list[float | None]]:
             a.cost[inputs.line_partner == p].sum(axis=0)
         )
         rows[f"partners.investments.{pid}"] = series(inputs.investment_expenditure[p])
+        mine = inputs.nonrec_partner == p
+        income = inputs.nonrec_income[mine].sum(axis=0)
+        spend = (inputs.nonrec_cost - inputs.nonrec_saving)[mine].sum(axis=0)
+        rows[f"partners.nonrec_income.{pid}"] = series(income)
+        rows[f"partners.nonrec_spend.{pid}"] = series(spend)
+        rows[f"partners.non_recurrent.{pid}"] = j["partners"][pid]["non_recurrent"]
+        rows[f"partners.underlying.{pid}"] = j["partners"][pid]["underlying_surplus"]
+        if np.any(inputs.nonrecurrent_cip):
+            rows[f"partners.cip_one_off.{pid}"] = series(a.non_recurrent[p] - income + spend)
         if result.model.risk_share.method.value != "none":
             share = a.risk_shares[p] * np.asarray(j["system"]["variance"], dtype=float)
             rows[f"partners.risk_share.{pid}"] = series(
@@ -143,11 +152,20 @@ def expected_rows(result: ProjectionResult) -> dict[str, list[float | None]]:
     )
     rows["system.after_risk_share"] = series(after)
     rows["system.investments"] = series(inputs.investment_expenditure.sum(axis=0))
+    rows["system.non_recurrent"] = j["system"]["non_recurrent"]
+    rows["system.underlying"] = j["system"]["underlying_surplus"]
+    boundary = j["control_total_boundary"]
+    rows["nhs.surplus"] = boundary["surplus_inside"]
+    rows["nhs.underlying"] = boundary["underlying_surplus_inside"]
+    rows["outside.surplus"] = boundary["surplus_outside"]
+    control_total = np.asarray(j["system"]["control_total"], dtype=float)
+    rows["nhs.control_total"] = series(control_total)
+    rows["nhs.variance"] = series(a.control_total_surplus - control_total)
+    rows["nhs.underlying_variance"] = series(a.control_total_underlying_surplus - control_total)
     for place, figures in j["places"].items():
-        # the appendix's place measures; the non-recurrent and underlying positions (issue 11)
-        # join them in the appendix rework
-        for measure in ("income", "expenditure", "surplus", "eliminations"):
+        for measure in ("income", "expenditure", "surplus", "eliminations", "non_recurrent"):
             rows[f"places.{measure}.{place}"] = figures[measure]
+        rows[f"places.underlying.{place}"] = figures["underlying_surplus"]
     surplus = np.asarray(j["system"]["surplus"])
     rows["bridge.opening"] = series(np.full(len(surplus), surplus[0]))
     for k, name in enumerate(BRIDGE_STEPS):
@@ -272,6 +290,10 @@ def recalculated(
         ),
     ]
     results += [(f"generated{i}", project(m)) for i, m in enumerate(generated(4))]
+    # the ICB-era model: non-recurrent items (a taper), the control-total boundary, NHS rules
+    icb = load_model(MODELS / "lsc_icb.yaml")
+    results += [("icb", project(icb))]
+    results += [(f"icb_{s.id}", project(icb, s.id)) for s in icb.scenarios]
     folder = tmp_path_factory.mktemp("appendix")
     written = []
     for label, result in results:
@@ -293,7 +315,7 @@ def recalculated(
 
 @pytest.mark.slow
 def test_libreoffice_recalculation_gives_the_engines_figures(recalculated):
-    assert len(recalculated) >= 6
+    assert len(recalculated) >= 7
     for label, result, layout, path in recalculated:
         assert figure_mismatches(path, result, layout) == [], label
         master, cover = master_check(path, layout)

@@ -20,8 +20,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from finmodel import project
-from finmodel.io.excel_appendix import write_appendix
-from finmodel.io.excel_context import PLAIN_FUNCTIONS, TimelineWorksheet
+from finmodel.io.appendix.context import PLAIN_FUNCTIONS, TimelineWorksheet
+from finmodel.io.appendix.writer import write_appendix
 
 #: Function names: the plain ones, ones XlsxWriter rewrites, near misses and odd spellings.
 FUNCTIONS = [

@@ -20,7 +20,7 @@ import pytest
 from finmodel import Model, load_model, project
 from finmodel.domain.validation import with_overlay
 from finmodel.engine.inputs import year_vector
-from finmodel.io.excel_appendix import AppendixLayout, write_appendix
+from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
 from tests.conftest import MODELS
 from tests.test_excel_appendix import figure_mismatches, generated
@@ -52,10 +52,41 @@ def set_cells(path: Path, values: dict[str, float]) -> None:
     tmp.replace(path)
 
 
+def non_recurrent_flex(model: Model) -> dict[str, Any]:
+    """A non-recurrent item's base-year amount (a taper follows it) and, for an item with
+    projected amounts, one projected year's amount."""
+    horizon = len(model.years) - 1
+    items = [(p, item) for p in model.partners for item in p.non_recurrent]
+    change: dict[str, Any] = {}
+    if not items:
+        return change
+    partner, item = items[0]
+    key = f"partners.{partner.id}.non_recurrent.{item.id}"
+    change[f"{key}.base_year"] = float(item.base_year) * 1.2 + 11.0
+    projected = [(p, i) for p, i in items[1:] if i.taper_to_zero_by is None]
+    if projected:
+        partner, item = projected[0]
+        amounts = year_vector(item.projected, horizon).tolist()
+        amounts[min(1, horizon - 1)] += 4321.0
+        change[f"partners.{partner.id}.non_recurrent.{item.id}.projected"] = amounts
+    return change
+
+
 def flex_of(model: Model) -> dict[str, Any]:
     """Changes of each kind, by dotted path: a system rate in one year, a cost line's baseline,
-    a funding stream's baseline (values as the overlay sets them)."""
+    a funding stream's baseline, non-recurrent amounts (values as the overlay sets them).
+
+    A model with NHS rules (its compiled line rates and allocation growth are engine values on
+    Calculations, listed on the Cover) is flexed where the appendix is live for it: a cost
+    line's baseline and its non-recurrent items."""
     horizon = len(model.years) - 1
+    if model.tariff is not None:
+        line = next(c for p in model.partners for c in p.costs)
+        owner = next(p for p in model.partners if line in p.costs)
+        return {
+            f"partners.{owner.id}.costs.{line.id}.baseline": line.baseline * 1.1 + 7.0,
+            **non_recurrent_flex(model),
+        }
     rate = year_vector(model.assumptions.inflation, horizon).tolist()
     rate[min(1, horizon - 1)] += 0.013
     line = next(c for p in model.partners for c in p.costs)
@@ -73,6 +104,7 @@ def flex_of(model: Model) -> dict[str, Any]:
         break
     return {
         **case,
+        **non_recurrent_flex(model),
         "assumptions.inflation": rate,
         f"partners.{line_owner.id}.costs.{line.id}.baseline": line.baseline * 1.1 + 7.0,
         f"partners.{stream_owner.id}.funding.{stream.id}.baseline": stream.baseline * 1.05 + 3.0,
@@ -84,10 +116,20 @@ def cells_of(layout: AppendixLayout, change: dict[str, Any], model: Model) -> di
     cells: dict[str, float] = {}
     horizon = len(model.years) - 1
     for path, value in change.items():
-        sheet, row = layout.rows[f"inputs.{path}"]
+        # a non-recurrent item is one row: its base year and projected amounts
+        row_name = path.rsplit(".", 1)[0] if ".non_recurrent." in path else path
+        sheet, row = layout.rows[f"inputs.{row_name}"]
         assert sheet == "Inputs"
         if path.startswith("investments."):  # a case input: one value in column E
             cells[f"E{row + 1}"] = float(value)
+        elif ".non_recurrent." in path:  # base year or one projected year of an item
+            if path.endswith(".base_year"):
+                cells[f"{col_letter(FIRST_YEAR_COL)}{row + 1}"] = float(value)
+                continue
+            before = year_vector(_item(model, path).projected, horizon)
+            for t, (old, new) in enumerate(zip(before, value, strict=True)):
+                if old != new:
+                    cells[f"{col_letter(FIRST_YEAR_COL + 1 + t)}{row + 1}"] = float(new)
         elif isinstance(value, list):
             before = year_vector(model.assumptions.inflation, horizon)
             for t, (old, new) in enumerate(zip(before, value, strict=True)):
@@ -107,6 +149,7 @@ def flexed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Any, Any
     models = [
         ("default", load_model(MODELS / "lsc_ics.yaml"), True),
         ("minimal", load_model(MODELS / "minimal.yaml"), True),
+        ("icb", load_model(MODELS / "lsc_icb.yaml"), True),
     ]
     flexible = [
         m
@@ -142,6 +185,12 @@ engine_change: dict[str, dict[str, Any]] = {}
 original_value: dict[str, dict[str, float]] = {}
 
 
+def _item(model: Model, path: str) -> Any:
+    """The non-recurrent item of ``partners.<p>.non_recurrent.<id>.<field>``."""
+    _, partner_id, _, item_id, _ = path.split(".")
+    return next(i for i in model.partner(partner_id).non_recurrent if i.id == item_id)
+
+
 def _cost_item(model: Model, path: str) -> Any:
     """The cost item of ``investments.<inv>.options.<option>.costs.<id>.amount``."""
     _, investment_id, _, option_id, _, cost_id, _ = path.split(".")
@@ -157,7 +206,7 @@ def figure(path: Path, sheet: str, row: int, col: int) -> Any:
 
 @pytest.mark.slow
 def test_flexed_inputs_give_the_engines_run_of_the_same_change(flexed):
-    assert len(flexed) == 5
+    assert len(flexed) == 6
     for label, engine, layout, path, _ in flexed:
         assert figure_mismatches(path, engine, layout) == [], label
 

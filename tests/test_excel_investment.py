@@ -21,9 +21,9 @@ from finmodel import Model, load_model, project
 from finmodel.domain.validation import validate_data, with_overlay
 from finmodel.engine.result import ProjectionResult
 from finmodel.investment.case import InvestmentCase, appraise_model
-from finmodel.io.excel_appendix import APPENDIX_SHEETS, AppendixLayout, write_appendix
-from finmodel.io.excel_context import AppendixContext
-from finmodel.io.excel_investment import investment_sheets, write_investment_sheets
+from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.investment import investment_sheets, write_investment_sheets
+from finmodel.io.appendix.writer import APPENDIX_SHEETS, AppendixLayout, write_appendix
 from tests.conftest import MODELS
 
 SHEETS = ("Appraisal", "Financial case", "Service model")

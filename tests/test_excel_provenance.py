@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 from finmodel import load_model, project
 from finmodel.app import exports
 from finmodel.domain.validation import with_overlay
-from finmodel.io.excel_appendix import write_appendix
-from finmodel.io.excel_provenance import provenance_entries, shown
+from finmodel.io.appendix.provenance import provenance_entries, shown
+from finmodel.io.appendix.writer import write_appendix
 from finmodel.io.yaml_io import file_hash
 from finmodel.resources import app_script
 from tests.conftest import MODELS
@@ -144,7 +144,7 @@ def test_the_summary_is_one_page_of_links_with_two_charts(tmp_path: Path):
 
 def test_charts_a_reviewer_expects(tmp_path: Path):
     """An options chart on Appraisal and a fan chart on Risk (when the caller passes a run)."""
-    from finmodel.io.excel_risk import default_risk_run
+    from finmodel.io.appendix.risk_sheet import default_risk_run
 
     model = load_model(MODELS / "lsc_ics.yaml")
     result = project(model)

@@ -17,8 +17,8 @@ from finmodel import Model, load_model, project
 from finmodel.cli.main import app
 from finmodel.domain.validation import validate_data
 from finmodel.errors import InputError, WorkbookInputError
-from finmodel.io.excel_template import write_template
-from finmodel.io.workbook_in import load_workbook_model
+from finmodel.io.template.reader import load_workbook_model
+from finmodel.io.template.writer import write_template
 from tests.conftest import MODELS
 from tests.test_excel_appendix import HOSTILE, appendix_models, hostile
 

@@ -112,7 +112,7 @@ def test_messages_escape_control_characters():
 
 
 def test_non_finite_projection_is_refused_before_writing(minimal_model, tmp_path):
-    from finmodel.io.excel_appendix import write_appendix
+    from finmodel.io.appendix.writer import write_appendix
 
     result = project(minimal_model)
     result.arrays.surplus[0, -1] = math.inf

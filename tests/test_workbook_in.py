@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from finmodel import load_model, project
 from finmodel.cli.main import app
 from finmodel.errors import WorkbookInputError
-from finmodel.io.excel_template import write_template
-from finmodel.io.workbook_in import load_workbook_model
+from finmodel.io.template.reader import load_workbook_model
+from finmodel.io.template.writer import write_template
 from tests.conftest import MODELS
 
 

@@ -1,7 +1,7 @@
 """Files the Export page offers, built as bytes by plain functions (testable without a browser).
 
 * the Excel appendix of what is on screen (the engine's result with the sidebar's overlay), via
-  :func:`finmodel.io.excel_appendix.write_appendix` into a temporary file, with the session's
+  :func:`finmodel.io.appendix.writer.write_appendix` into a temporary file, with the session's
   Monte Carlo run on its Risk sheet when there is one;
 * the scenario as a complete model YAML (the model file with the overlay applied), which
   ``finmodel run`` reads back to the same numbers;
@@ -24,8 +24,8 @@ import yaml
 from finmodel.app.state import LoadedModel
 from finmodel.domain.model import Model
 from finmodel.engine.result import ProjectionResult
-from finmodel.io.excel_appendix import write_appendix
-from finmodel.io.excel_risk import default_risk_run
+from finmodel.io.appendix.risk_sheet import default_risk_run
+from finmodel.io.appendix.writer import write_appendix
 from finmodel.io.yaml_io import model_to_yaml
 from finmodel.risk import SensitivityResult, SimulationResult
 

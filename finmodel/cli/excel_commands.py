@@ -26,7 +26,7 @@ def template(
     ] = False,
 ) -> None:
     """Write the Excel budget template (partners, funding, cost lines, assumptions, control totals)."""
-    from finmodel.io.excel_template import write_template
+    from finmodel.io.template.writer import write_template
     from finmodel.io.yaml_io import load_model
 
     source = model_path(model)

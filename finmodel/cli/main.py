@@ -156,8 +156,8 @@ def run(
         check_finite_projection(result)
         t = _year_index(result, year)
         if out is not None:
-            from finmodel.io.excel_appendix import write_appendix
-            from finmodel.io.excel_risk import default_risk_run
+            from finmodel.io.appendix.risk_sheet import default_risk_run
+            from finmodel.io.appendix.writer import write_appendix
 
             write_appendix(
                 result,

@@ -355,7 +355,7 @@ def simulate(
     else:
         result = run_plan(plan, workers=workers)
     if out is not None:
-        from finmodel.io.excel_appendix import write_risk_appendix
+        from finmodel.io.appendix.writer import write_risk_appendix
 
         write_risk_appendix(loaded, result, out, model_file=path)
     if output == "json":

@@ -105,7 +105,7 @@ def load_model(path: str | Path) -> Model:
     """
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        from finmodel.io.workbook_in import load_workbook_model
+        from finmodel.io.template.reader import load_workbook_model
 
         return load_workbook_model(path)
     data, index = read_model_data(path)

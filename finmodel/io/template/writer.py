@@ -1,4 +1,4 @@
-"""The budget template: a workbook a finance lead fills in, read back by :mod:`finmodel.io.workbook_in`.
+"""The budget template: a workbook a finance lead fills in, read back by :mod:`finmodel.io.template.reader`.
 
 ``write_template(out, model)`` writes the template pre-filled from a model (``blank=True``
 keeps only the model settings and system assumptions). Sheets:
@@ -18,9 +18,9 @@ Other settings    scenarios, investments and uncertainty as YAML lines (advanced
 Lists             the values the drop-down lists offer
 ================  ===========================================================================
 
-The writer's cell formats and helpers are in :mod:`finmodel.io.excel_template_writer`, the
-sheets in :mod:`finmodel.io.excel_template_sheets` and the layout the reader shares in
-:mod:`finmodel.io.excel_template_layout`; this module gathers the model's rows for them.
+The writer's cell formats and helpers are in :mod:`finmodel.io.template.formats`, the
+sheets in :mod:`finmodel.io.template.sheets` and the layout the reader shares in
+:mod:`finmodel.io.template.layout`; this module gathers the model's rows for them.
 
 Every table starts on row 5 below a header on row 4; columns are fixed (the reader checks the
 headers). Drop-down lists offer kinds, places, partner ids (for payees), drivers and rate names.
@@ -45,9 +45,10 @@ from xlsxwriter.workbook import Workbook
 
 from finmodel.domain.model import ControlTotalEntry, Model
 from finmodel.errors import InputError, Problem
+from finmodel.io.appendix.context import shareable_permissions
 from finmodel.io.atomic import atomic_path
-from finmodel.io.excel_context import shareable_permissions
-from finmodel.io.excel_template_layout import (
+from finmodel.io.template.formats import TemplateWriter
+from finmodel.io.template.layout import (
     ASSUMPTION_KEYS,
     ASSUMPTION_LABELS,
     ASSUMPTIONS,
@@ -61,7 +62,7 @@ from finmodel.io.excel_template_layout import (
     PARTNER_COLUMNS,
     STREAM_RATES,
 )
-from finmodel.io.excel_template_sheets import (
+from finmodel.io.template.sheets import (
     YearRow,
     write_guide,
     write_lists,
@@ -70,7 +71,6 @@ from finmodel.io.excel_template_sheets import (
     write_table,
     write_year_sheet,
 )
-from finmodel.io.excel_template_writer import TemplateWriter
 
 
 def write_template(out: str | Path, model: Model, *, blank: bool = False) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from finmodel.investment.case import InvestmentCase
-from finmodel.io.excel_context import AppendixContext
-from finmodel.io.excel_investment_layout import (
+from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.investment_layout import (
     InvestmentFormats,
     InvestmentSheet,
     Links,

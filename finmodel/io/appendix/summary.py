@@ -21,9 +21,9 @@ import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
 import finmodel
-from finmodel.io.excel_context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
-from finmodel.io.excel_provenance import ProvenanceEntry
-from finmodel.io.excel_sheets import Derived
+from finmodel.io.appendix.context import CHECK_TOLERANCE, TOLERANCE_REF, AppendixContext
+from finmodel.io.appendix.provenance import ProvenanceEntry
+from finmodel.io.appendix.sheets import Derived
 from finmodel.io.excel_styles import FAIL_FILL, FIRST_ROW, FIRST_YEAR_COL, OK_FILL, print_setup
 from finmodel.tolerances import SHARE_SUM_TOLERANCE
 
@@ -99,6 +99,44 @@ def _core_checks(
             ),
             a.system_variance - (in_ct @ a.surplus - a.system_control_total),
             1,
+        ),
+        (
+            "Reported - underlying = non-recurrent items, every partner",
+            lambda c: (
+                f"SUMPRODUCT(ABS({partners('surplus', c)}-{partners('underlying', c)}"
+                f"-{partners('non_recurrent', c)}))"
+            ),
+            np.abs(a.surplus - a.underlying_surplus - a.non_recurrent).sum(axis=0),
+            0,
+        ),
+        (
+            "Reported - underlying = non-recurrent items, every place",
+            lambda c: (
+                f"SUMPRODUCT(ABS({places('surplus', c)}-{places('underlying', c)}"
+                f"-{places('non_recurrent', c)}))"
+            ),
+            np.abs(a.place_surplus - a.place_underlying_surplus - a.place_non_recurrent).sum(
+                axis=0
+            ),
+            0,
+        ),
+        (
+            "Reported - underlying = non-recurrent items, the system",
+            lambda c: (
+                f"{ctx.at('system.surplus', c)}-{ctx.at('system.underlying', c)}"
+                f"-{ctx.at('system.non_recurrent', c)}"
+            ),
+            a.system_surplus - a.system_underlying_surplus - a.system_non_recurrent,
+            0,
+        ),
+        (
+            "System surplus = NHS position (partners in the control total) + partners outside it",
+            lambda c: (
+                f"{ctx.at('system.surplus', c)}-{ctx.at('nhs.surplus', c)}"
+                f"-{ctx.at('outside.surplus', c)}"
+            ),
+            a.system_surplus - a.control_total_surplus - a.outside_surplus,
+            0,
         ),
         (
             "Bridge steps sum to the total change of the system surplus",

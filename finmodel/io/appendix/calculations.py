@@ -10,6 +10,11 @@ to Inputs and Time only by reference (SPEC section 4):
   bridge;
 * totals of the lines paid outside the system (for the bridge) and of all lines (for checks).
 
+Where the engine compiled a rate the Inputs rows do not give (the NHS rules: tariff, block
+contracts, CIP, QIPP, price series; allocation growth by partner and convergence), that line's
+or stream's rates are written first, as engine values, and its formulas use them; a line with
+a non-recurrent CIP saving keeps its cost as engine values. The Cover lists these rows.
+
 Keys in columns B-E (partner no., payee no., place no. of a flow within one place, and 1 for a
 line paid outside the system) let the output sheets sum with ``SUMIF`` and ``SUMPRODUCT`` over
 bounded ranges; the numbers follow the order of the partners and places on the Inputs sheet.
@@ -20,10 +25,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from finmodel.engine.inputs import FloatArray
-from finmodel.io.excel_context import AppendixContext, RowFormula
-from finmodel.io.excel_sheets import Derived
-from finmodel.io.excel_styles import FIRST_ROW
+from finmodel.io.appendix.context import AppendixContext, RowFormula
+from finmodel.io.appendix.line_rates import engine_rates
+from finmodel.io.appendix.sheets import Derived
+from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL
 
 
 def _line_label(ctx: AppendixContext, l_index: int) -> str:
@@ -70,16 +78,69 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
         ctx.name_row(name, here, row)
         row += 1
 
+    streams = [(p, f) for p in model.partners for f in p.funding]
+    lines = [(p, c) for p in model.partners for c in p.costs]
+    compiled = engine_rates(model, inputs)
+    if compiled.lines.any() or compiled.streams.any():
+        section(
+            "Rates the engine compiled under the NHS rules (engine values: tariff cost uplift and "
+            "efficiency factor, block contracts, CIP, QIPP, price series, allocation growth)"
+        )
+        ctx.engine_rows.append(
+            f"Calculations: the compiled rates of {int(compiled.lines.sum())} cost line(s) and "
+            f"{int(compiled.streams.sum())} funding stream(s) under the NHS rules"
+        )
+        if compiled.one_off_lines.any():
+            ctx.engine_rows.append(
+                f"Calculations: the cost of {int(compiled.one_off_lines.sum())} line(s) with a "
+                "non-recurrent CIP saving"
+            )
+        projected = np.full(ctx.n_years, np.nan)
+
+        def rate_row(name: str, label: str, values: FloatArray) -> None:
+            nonlocal row
+            ctx.text(ws, row, 0, label, s.label)
+            ctx.text(ws, row, 5, "%", s.unit)
+            full = projected.copy()
+            full[1:] = values
+            ctx.row_values[(here, row)] = full
+            for t in range(1, ctx.n_years):
+                ctx.number(ws, row, FIRST_YEAR_COL + t, float(full[t]), s.rate)
+            ws.write_blank(row, FIRST_YEAR_COL, None, s.na)
+            ctx.name_row(name, here, row)
+            row += 1
+
+        for stream_index in map(int, np.flatnonzero(compiled.streams)):
+            partner, stream = streams[stream_index]
+            rate_row(
+                f"calc.rate.funding_growth.f{stream_index}",
+                f"{partner.name}: {stream.name or stream.id}: funding growth",
+                inputs.funding_growth[stream_index],
+            )
+        demand_rates = (1 + inputs.driver_growth) * (1 + inputs.direct_growth) - 1
+        for line_index in map(int, np.flatnonzero(compiled.lines)):
+            partner, line = lines[line_index]
+            label = f"{partner.name}: {line.name or line.id}"
+            k = line_index
+            rate_row(f"calc.rate.demand.{k}", f"{label}: demand growth", demand_rates[k])
+            rate_row(f"calc.rate.inflation.{k}", f"{label}: inflation", inputs.inflation[k])
+            rate_row(
+                f"calc.rate.efficiency.{k}",
+                f"{label}: efficiency (recurrent)",
+                inputs.efficiency[k],
+            )
+
     section(
         "Funding streams (external income), £k: base-year outturn, then grown by funding growth"
     )
-    streams = [(p, f) for p in model.partners for f in p.funding]
     if not streams:
         placeholder("calc.funding.none", "(no funding streams)")
     for f_index, (partner, stream) in enumerate(streams):
         key = f"partners.{partner.id}.funding.{stream.id}"
         growth = (
-            f"inputs.{key}.funding_growth"
+            f"calc.rate.funding_growth.f{f_index}"
+            if compiled.streams[f_index]
+            else f"inputs.{key}.funding_growth"
             if stream.funding_growth is not None
             else "inputs.assumptions.funding_growth"
         )
@@ -104,8 +165,6 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
         ctx.rows[last_f],
     )
 
-    lines = [(p, c) for p in model.partners for c in p.costs]
-
     def keys(l_index: int) -> None:
         ws.write_number(row, 1, int(inputs.line_partner[l_index]) + 1, s.key)
         payee = int(inputs.line_payee[l_index])
@@ -119,12 +178,16 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
     def own(l_index: int, rate: str) -> str:
         """The Inputs row of a line's rate: its own, else the system assumption it inherits."""
         partner, line = lines[l_index]
+        if compiled.lines[l_index]:
+            return f"calc.rate.{rate}.{l_index}"
         if getattr(line, rate) is not None:
             return f"inputs.partners.{partner.id}.costs.{line.id}.{rate}"
         return f"inputs.assumptions.{rate}"
 
     def demand(l_index: int, r: int) -> RowFormula:
         line = lines[l_index][1]
+        if compiled.lines[l_index]:
+            return lambda c, p: f"={ctx.at(f'calc.rate.demand.{l_index}', c, here=here)}"
         if line.demand_driver is not None:
             driver = f"inputs.drivers.{line.demand_driver}.growth"
             extra = own(l_index, "non_demographic_growth")
@@ -167,7 +230,12 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
             ctx.text(ws, row, 0, labels[l_index], s.label)
             keys(l_index)
             ctx.text(ws, row, 5, unit, s.unit)
-            ctx.write_row(ws, row, build(l_index, row + 1), values[l_index], fmt)
+            if kind == "cost" and compiled.one_off_lines[l_index]:
+                ctx.row_values[(here, row)] = values[l_index]
+                for t in range(ctx.n_years):
+                    ctx.number(ws, row, FIRST_YEAR_COL + t, float(values[l_index][t]), fmt)
+            else:
+                ctx.write_row(ws, row, build(l_index, row + 1), values[l_index], fmt)
             ctx.name_row(f"calc.{kind}.{l_index}", here, row)
             row += 1
         name = f"calc.{kind}.none" if not lines else None

@@ -35,7 +35,7 @@ The sheets other parts of the product add are listed, in order, in :data:`APPEND
 (*Appraisal*, *Financial case* and *Service model* of each investment, then *Risk*); nothing is
 registered by importing a module. A *sheet writer* is a callable ``(workbook, context) -> None``
 where ``workbook`` is the :class:`xlsxwriter.Workbook` and ``context`` an
-:class:`~finmodel.io.excel_context.AppendixContext`; it adds nothing when it does not apply (a
+:class:`~finmodel.io.appendix.context.AppendixContext`; it adds nothing when it does not apply (a
 model without investments or uncertainty). To add a sheet, write its writer in a module of this
 package and add it to :data:`APPENDIX_SHEETS`, or pass writers for one appendix::
 
@@ -87,23 +87,23 @@ from finmodel.engine.result import ProjectionResult
 from finmodel.errors import InputError, Problem
 from finmodel.investment.case import InvestmentCase
 from finmodel.investment.projection import project
-from finmodel.io.atomic import atomic_path
-from finmodel.io.excel_calculations import write_calculations
-from finmodel.io.excel_context import (
+from finmodel.io.appendix.calculations import write_calculations
+from finmodel.io.appendix.context import (
     AppendixContext,
     shareable_permissions,
 )
-from finmodel.io.excel_investment import appraise_investments, investment_sheets
-from finmodel.io.excel_outputs import plan_system, write_bridge, write_partners, write_system
-from finmodel.io.excel_provenance import provenance_entries
-from finmodel.io.excel_risk import RiskRun, risk_sheet
-from finmodel.io.excel_sheets import Derived, write_exported_inputs, write_inputs, write_time
+from finmodel.io.appendix.investment import appraise_investments, investment_sheets
+from finmodel.io.appendix.outputs import plan_system, write_bridge, write_partners, write_system
+from finmodel.io.appendix.provenance import provenance_entries
+from finmodel.io.appendix.risk_sheet import RiskRun, risk_sheet
+from finmodel.io.appendix.sheets import Derived, write_exported_inputs, write_inputs, write_time
+from finmodel.io.appendix.summary import CoverFacts, write_checks, write_cover
+from finmodel.io.appendix.summary_page import add_summary_sheet, write_summary
+from finmodel.io.atomic import atomic_path
 from finmodel.io.excel_styles import (
     FIRST_YEAR_COL,
     Styles,
 )
-from finmodel.io.excel_summary import CoverFacts, write_checks, write_cover
-from finmodel.io.excel_summary_page import add_summary_sheet, write_summary
 from finmodel.io.finite import check_finite_projection
 from finmodel.io.yaml_io import file_hash
 from finmodel.risk.analysis import sensitivity
@@ -175,7 +175,7 @@ def write_appendix(
     the values in the file) and ``overlay`` the dotted-path entries set on top of the scenario
     (the app's what-ifs); each is listed with the value in the file and the value used.
     ``risk``: the Monte Carlo run (and tornados) for the Risk sheet, computed by the caller
-    (see :func:`~finmodel.io.excel_risk.default_risk_run`); it replaces the bundle's. Money in
+    (see :func:`~finmodel.io.appendix.risk_sheet.default_risk_run`); it replaces the bundle's. Money in
     £k. Raises :class:`InputError` for a target that is not ``.xlsx``.
     """
     target = Path(out)

@@ -17,8 +17,8 @@ import numpy as np
 
 from finmodel.investment.case import InvestmentCase
 from finmodel.investment.streams import SERVICE_STREAM
-from finmodel.io.excel_context import AppendixContext, RowFormula
-from finmodel.io.excel_investment_layout import (
+from finmodel.io.appendix.context import AppendixContext, RowFormula
+from finmodel.io.appendix.investment_layout import (
     CASH_LINK_NOTE,
     InvestmentFormats,
     InvestmentSheet,

@@ -1,7 +1,7 @@
 """The state shared by the sheet writers of the Excel appendix: rows, checks, how cells are written.
 
 An :class:`AppendixContext` is what every sheet writer receives (the core writers and any sheet
-another part of the product adds, see :mod:`finmodel.io.excel_appendix`). It knows
+another part of the product adds, see :mod:`finmodel.io.appendix.writer`). It knows
 
 * the projection (``result``), the formats (``styles``) and whether cells hold live formulas
   (``formulas``) or plain values (``--values``);
@@ -148,7 +148,7 @@ class AppendixContext:
     cached_values: bool = True
     """False stores 0 as every formula's result (tests use it to prove a spreadsheet recalculated)."""
     rows: dict[str, tuple[str, int]] = field(default_factory=dict)
-    """Named rows: name -> (sheet, row). Names are listed in :mod:`finmodel.io.excel_appendix`."""
+    """Named rows: name -> (sheet, row). Names are listed in :mod:`finmodel.io.appendix.writer`."""
     checks: list[CheckEntry] = field(default_factory=list)
     """Checks registered so far, in the order they appear on the Checks sheet."""
     parity: list[CheckEntry] = field(default_factory=list)

@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
 from finmodel.domain.model import RiskShareMethod
-from finmodel.engine.projection import BRIDGE_STEPS
-from finmodel.io.excel_context import AppendixContext, RowFormula, RowSpec
-from finmodel.io.excel_sheets import Derived
+from finmodel.engine.projection import BRIDGE_STEPS, one_hot
+from finmodel.io.appendix.context import AppendixContext, RowFormula, RowSpec
+from finmodel.io.appendix.sheets import NON_RECURRENT_BOOKING, Derived
+from finmodel.io.appendix.waterfall import waterfall_chart, write_waterfall_data
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY
-from finmodel.io.excel_waterfall import waterfall_chart, write_waterfall_data
 
 #: Partner blocks in order: (name, heading).
 PARTNER_BLOCKS = (
@@ -39,8 +40,22 @@ PARTNER_BLOCKS = (
     ("income", "Income, £k"),
     ("cost_expenditure", "Expenditure on cost lines, £k"),
     ("investments", "Net cost of selected investment options, £k"),
+    (
+        "nonrec_income",
+        "Non-recurrent income (deficit support, winter funding, one-off grants; from Inputs), £k",
+    ),
+    (
+        "nonrec_spend",
+        "Non-recurrent costs less non-recurrent savings (within expenditure; from Inputs), £k",
+    ),
     ("expenditure", "Expenditure, £k"),
-    ("surplus", "Surplus / (deficit), £k"),
+    ("surplus", "Surplus / (deficit), reported (every item), £k"),
+    ("cip_one_off", "Non-recurrent CIP saved on the partner's cost lines (engine values), £k"),
+    ("non_recurrent", "Non-recurrent items in the surplus (net: income + savings - costs), £k"),
+    (
+        "underlying",
+        "Underlying surplus / (deficit): reported less non-recurrent items (the run rate), £k",
+    ),
     ("control_total", "Control total (planned surplus / (deficit)), £k"),
     ("variance", "Variance to control total (surplus less control total), £k"),
     ("risk_share", "Share of the system variance borne under the risk share, £k"),
@@ -74,7 +89,13 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
     share_amount = np.where(
         has_ct[:, None], a.risk_shares[:, None] * a.system_variance[None, :], np.nan
     )
+    items = _partner_items(ctx)
     values = {
+        "nonrec_income": items["income"][1],
+        "nonrec_spend": items["spend"][1],
+        "cip_one_off": items["cip"],
+        "non_recurrent": a.non_recurrent,
+        "underlying": a.underlying_surplus,
         "funding": derived.funding_by_partner,
         "internal_income": derived.internal_income,
         "income": a.income,
@@ -87,9 +108,14 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
         "risk_share": share_amount,
         "surplus_after_risk_share": a.surplus_after_risk_share,
     }
-    blocks = [
-        b for b in PARTNER_BLOCKS if not (b[0] == "risk_share" and method == RiskShareMethod.none)
-    ]
+    skip = {"risk_share"} if method == RiskShareMethod.none else set()
+    if not np.any(items["cip"]):
+        skip.add("cip_one_off")
+    blocks = [b for b in PARTNER_BLOCKS if b[0] not in skip]
+    if "cip_one_off" not in skip:
+        ctx.engine_rows.append(
+            "Partners: non-recurrent CIP saved on each partner's cost lines (engine values)"
+        )
     row = FIRST_ROW
     # Row numbers of every block are known before writing, so formulas can refer forwards.
     for block, _ in blocks:
@@ -135,10 +161,24 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
             )
         if block == "investments":
             return lambda c, _: f"={ctx.at(f'inputs.investments.{pid}', c)}"
+        if block in ("nonrec_income", "nonrec_spend"):
+            terms = items["income" if block == "nonrec_income" else "spend"][0][p]
+            return lambda c, _: "=" + ("".join(f"{sign}{ctx.at(n, c)}" for sign, n in terms) or "0")
         if block == "income":
-            return lambda c, _: f"={at('funding', c)}+{at('internal_income', c)}"
+            return lambda c, _: (
+                f"={at('funding', c)}+{at('internal_income', c)}+{at('nonrec_income', c)}"
+            )
         if block == "expenditure":
-            return lambda c, _: f"={at('cost_expenditure', c)}+{at('investments', c)}"
+            return lambda c, _: (
+                f"={at('cost_expenditure', c)}+{at('investments', c)}+{at('nonrec_spend', c)}"
+            )
+        if block == "non_recurrent":
+            return lambda c, _: (
+                f"={at('nonrec_income', c)}-{at('nonrec_spend', c)}"
+                + (f"+{at('cip_one_off', c)}" if "cip_one_off" not in skip else "")
+            )
+        if block == "underlying":
+            return lambda c, _: f"={at('surplus', c)}-{at('non_recurrent', c)}"
         if block == "surplus":
             return lambda c, _: f"={at('income', c)}-{at('expenditure', c)}"
         if block == "control_total":
@@ -170,6 +210,10 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
             if control and not in_ct:
                 for t in range(ctx.n_years):
                     ws.write_blank(row, FIRST_YEAR_COL + t, None, s.na)
+            elif block == "cip_one_off":  # the NHS rules' line rates are engine values
+                ctx.row_values[(here, row)] = values[block][p]
+                for t in range(ctx.n_years):
+                    ctx.number(ws, row, FIRST_YEAR_COL + t, values[block][p][t], s.money)
             else:
                 years = range(1, ctx.n_years) if control else None
                 ctx.write_row(ws, row, formula(block, p), values[block][p], s.money, years)
@@ -198,6 +242,39 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
     ws.set_column(1, 4, 10)
 
 
+def _partner_items(ctx: AppendixContext) -> dict[str, Any]:
+    """Each partner's non-recurrent items as (sign, Inputs row) terms and the engine's sums.
+
+    ``income``: (terms by partner, (P, T) values) of non-recurrent income; ``spend``: costs less
+    savings; ``cip``: (P, T) non-recurrent CIP saved on cost lines (the engine's figures).
+    """
+    inputs, a = ctx.result.inputs, ctx.result.arrays
+    n = len(inputs.partner_ids)
+    income: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+    spend: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+    for k, qualified in enumerate(inputs.nonrec_ids):
+        p = int(inputs.nonrec_partner[k])
+        name = f"inputs.partners.{inputs.partner_ids[p]}.non_recurrent.{qualified.split('.', 1)[1]}"
+        booking = NON_RECURRENT_BOOKING[inputs.nonrec_kind[k]]
+        if booking == "income":
+            income[p].append(("+", name))
+        else:
+            spend[p].append(("+" if booking == "cost" else "-", name))
+    group = one_hot(inputs.nonrec_partner, n) if len(inputs.nonrec_ids) else np.zeros((n, 0))
+    income_values = group @ inputs.nonrec_income if group.shape[1] else np.zeros_like(a.surplus)
+    spend_values = (
+        group @ (inputs.nonrec_cost - inputs.nonrec_saving)
+        if group.shape[1]
+        else np.zeros_like(a.surplus)
+    )
+    cip = a.non_recurrent - income_values + spend_values
+    return {
+        "income": (income, income_values),
+        "spend": (spend, spend_values),
+        "cip": np.where(np.abs(cip) > 1e-9, cip, 0.0),
+    }
+
+
 def _share_cell(
     ctx: AppendixContext, ws: Worksheet, row: int, p: int, base0: str, total_ref: str, span: object
 ) -> None:
@@ -222,13 +299,28 @@ def _share_cell(
 SYSTEM_ROWS = (
     ("income", "Income: partners' income less eliminations (= external funding)", 0),
     ("expenditure", "Expenditure: partners' expenditure less eliminations", 0),
-    ("surplus", "Surplus / (deficit)", 0),
+    ("surplus", "Surplus / (deficit), reported (every item)", 0),
+    ("non_recurrent", "Non-recurrent items (net): sum over the partners", 0),
+    ("underlying", "Underlying surplus / (deficit): sum of the partners' underlying surpluses", 0),
     ("eliminations", "Eliminations: internal flows between partners", 0),
     ("control_total", "Control total: sum over the partners in the control total", 1),
     ("variance", "Variance to control total: sum over the partners in the control total", 1),
     ("after_risk_share", "Surplus after risk share: sum over the partners in the control total", 1),
     ("investments", "Net cost of selected investment options (within expenditure)", 0),
+    ("nhs.surplus", "NHS position: surplus of the partners in the control total, reported", 0),
+    ("nhs.underlying", "NHS position: their underlying surplus / (deficit)", 0),
+    ("nhs.control_total", "NHS position: control total", 1),
+    ("nhs.variance", "NHS position: variance to the control total (reported)", 1),
+    ("nhs.underlying_variance", "NHS position: underlying surplus less the control total", 1),
+    ("outside.surplus", "Partners outside the control total: surplus / (deficit)", 0),
 )
+
+
+def _system_name(name: str) -> str:
+    """Row name of a System row: ``system.<name>`` unless it names its own group (``nhs.``)."""
+    return name if "." in name else f"system.{name}"
+
+
 #: Place blocks in order: (name, heading).
 PLACE_BLOCKS = (
     ("income", "Places: income (flows between partners of the place eliminated), £k"),
@@ -237,15 +329,20 @@ PLACE_BLOCKS = (
         "eliminations",
         "Places: eliminations (cost lines paid between partners of the same place), £k",
     ),
-    ("surplus", "Places: surplus / (deficit), £k"),
+    ("surplus", "Places: surplus / (deficit), reported, £k"),
+    ("non_recurrent", "Places: non-recurrent items (net), £k"),
+    ("underlying", "Places: underlying surplus / (deficit) (sum of the partners' underlying), £k"),
 )
+#: Engine arrays of the place blocks whose name differs from ``place_<block>``.
+PLACE_ARRAYS = {"underlying": "place_underlying_surplus"}
 
 
 def plan_system(ctx: AppendixContext) -> None:
     """Name the rows of the System sheet before it is written (Partners refers to them)."""
     row = FIRST_ROW + 1
     for name, _, _ in SYSTEM_ROWS:
-        ctx.name_row(f"system.{name}", "System", row)
+        row += 2 if name == "nhs.surplus" else 0  # a blank row and the boundary's section
+        ctx.name_row(_system_name(name), "System", row)
         row += 1
     for block, _ in PLACE_BLOCKS:
         row += 2
@@ -283,7 +380,26 @@ def write_system(ctx: AppendixContext) -> None:
         "variance": a.system_variance,
         "after_risk_share": after_ct,
         "investments": inputs.investment_expenditure.sum(axis=0),
+        "non_recurrent": a.system_non_recurrent,
+        "underlying": a.system_underlying_surplus,
+        "nhs.surplus": a.control_total_surplus,
+        "nhs.underlying": a.control_total_underlying_surplus,
+        "nhs.control_total": a.system_control_total,
+        "nhs.variance": a.control_total_surplus - a.system_control_total,
+        "nhs.underlying_variance": a.control_total_underlying_surplus - a.system_control_total,
+        "outside.surplus": a.outside_surplus,
     }
+    flags = ctx.rows_span(
+        f"partners.surplus.{ids[0]}", f"partners.surplus.{ids[-1]}", "D", col_abs=True
+    )
+
+    def inside(block: str, c: str) -> str:
+        span = ctx.rows_span(f"partners.{block}.{ids[0]}", f"partners.{block}.{ids[-1]}", c)
+        return f"SUMPRODUCT({flags},{span})"
+
+    def link(name: str) -> Callable[[str], str]:
+        return lambda c: f"={ctx.at(name, c, here=here)}"
+
     formulas = {
         "income": lambda c: (
             f"={partners_sum('income', c)}-{ctx.at('system.eliminations', c, here=here)}"
@@ -299,12 +415,42 @@ def write_system(ctx: AppendixContext) -> None:
         "variance": lambda c: f"={partners_sum('variance', c)}",
         "after_risk_share": lambda c: f"={partners_sum('surplus_after_risk_share', c)}",
         "investments": lambda c: f"={partners_sum('investments', c)}",
+        "non_recurrent": lambda c: f"={partners_sum('non_recurrent', c)}",
+        "underlying": lambda c: f"={partners_sum('underlying', c)}",
+        "nhs.surplus": lambda c: f"={inside('surplus', c)}",
+        "nhs.underlying": lambda c: f"={inside('underlying', c)}",
+        "nhs.control_total": link("system.control_total"),
+        "nhs.variance": lambda c: (
+            f"={ctx.at('nhs.surplus', c, here=here)}-{ctx.at('nhs.control_total', c, here=here)}"
+        ),
+        "nhs.underlying_variance": lambda c: (
+            f"={ctx.at('nhs.underlying', c, here=here)}-{ctx.at('nhs.control_total', c, here=here)}"
+        ),
+        "outside.surplus": lambda c: (
+            f"=SUMIF({flags},0,{ctx.rows_span(f'partners.surplus.{ids[0]}', f'partners.surplus.{ids[-1]}', c)})"
+        ),
     }
+    outside_names = [
+        n for n, flag in zip(inputs.partner_names, inputs.in_control_total, strict=True) if not flag
+    ]
     row = FIRST_ROW
     ctx.section(ws, row, "System (consolidated), £k")
     row += 1
     for name, label, start in SYSTEM_ROWS:
-        bold = name == "surplus"
+        if name == "nhs.surplus":
+            row += 1
+            ctx.section(
+                ws,
+                row,
+                "The control-total boundary: the NHS position (partners in the control total) "
+                "and the partners outside it, £k",
+            )
+            row += 1
+        if name == "outside.surplus":
+            outside_text = ", ".join(outside_names) or "none"
+            label = f"{label} ({outside_text})"
+        bold = name in ("surplus", "nhs.surplus")
+        assert ctx.rows[_system_name(name)] == (here, row)
         ctx.text(ws, row, 0, label, s.label_bold if bold else s.label)
         ctx.text(ws, row, 5, "£k", s.unit)
         years = range(start, ctx.n_years) if start else None
@@ -321,7 +467,7 @@ def write_system(ctx: AppendixContext) -> None:
     places = inputs.place_names
     calc_d = ctx.rows_span("calc.cost.first", "calc.cost.last", "D", col_abs=True)
     for block, heading in PLACE_BLOCKS:
-        place_values = getattr(a, f"place_{block}")
+        place_values = getattr(a, PLACE_ARRAYS.get(block, f"place_{block}"))
         row += 1
         ctx.section(ws, row, heading)
         row += 1
@@ -341,6 +487,8 @@ def write_system(ctx: AppendixContext) -> None:
                 keys = ctx.rows_span(
                     f"partners.{block}.{ids[0]}", f"partners.{block}.{ids[-1]}", "C", col_abs=True
                 )
+                if block in ("non_recurrent", "underlying"):
+                    return f"=SUMIF({keys},$B{r},{rows})"
                 return f"=SUMIF({keys},$B{r},{rows})-{elim}"
 
             assert ctx.rows[f"places.{block}.{place}"] == (here, row)
@@ -359,21 +507,37 @@ def write_bridge(ctx: AppendixContext) -> None:
     )
     s, here = ctx.styles, "Bridge"
     base = ctx.first_year
+
+    ids = ctx.result.inputs.partner_ids
+
+    def one_off(c: str) -> str:
+        """Non-recurrent CIP saved on lines (all on providers' own costs, outside the system):
+        added back, so the efficiency step is the recurrent one as in the engine."""
+        if f"partners.cip_one_off.{ids[0]}" not in ctx.rows:
+            return ""
+        span = ctx.rows_span(f"partners.cip_one_off.{ids[0]}", f"partners.cip_one_off.{ids[-1]}", c)
+        return f"+SUM({span})"
+
+    def funding(c: str, col_abs: bool = False) -> str:
+        """External funding: the funding streams on Calculations (not non-recurrent income)."""
+        return ctx.rows_span("calc.funding.first", "calc.funding.last", c, col_abs=col_abs)
+
     steps = a.bridge
     opening = np.full(ctx.n_years, float(a.system_surplus[0]))
     closing = opening + steps.sum(axis=0)
     step_formulas = {
-        "Funding growth": lambda c: f"={ctx.at('system.income', c)}-{base('system.income')}",
+        "Funding growth": lambda c: f"=SUM({funding(c)})-SUM({funding(ctx.letter(0), True)})",
         "Demand": lambda c: f"=-({ctx.at('calc.outside.volume', c)}-{base('calc.outside.cost')})",
         "Inflation": lambda c: (
             f"=-({ctx.at('calc.outside.volume_inflation', c)}-{ctx.at('calc.outside.volume', c)})"
         ),
         "Efficiency": lambda c: (
-            f"=-({ctx.at('calc.outside.cost', c)}-{ctx.at('calc.outside.volume_inflation', c)})"
+            f"=-({ctx.at('calc.outside.cost', c)}{one_off(c)}"
+            f"-{ctx.at('calc.outside.volume_inflation', c)})"
         ),
-        # Non-recurrent items (issue 11) are not in the appendix's formulas yet: the appendix
-        # rework adds them; a model that has them shows the difference on the check sheet.
-        "Non-recurrent items": lambda c: "=0",
+        "Non-recurrent items": lambda c: (
+            f"={ctx.at('system.non_recurrent', c)}-{base('system.non_recurrent')}"
+        ),
         "Investments": lambda c: (
             f"=-({ctx.at('system.investments', c)}-{base('system.investments')})"
         ),

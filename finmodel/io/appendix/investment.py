@@ -1,7 +1,7 @@
 """The investment sheets of the Excel appendix: *Appraisal*, *Financial case*, *Service model*.
 
 For each investment of the model (none: no sheets), written by the sheet writer
-:func:`investment_sheets`, listed in :data:`finmodel.io.excel_appendix.APPENDIX_SHEETS`:
+:func:`investment_sheets`, listed in :data:`finmodel.io.appendix.writer.APPENDIX_SHEETS`:
 
 =============  ===============================================================================
 Appraisal      Its own timeline, the appraisal years (year 0 first, possibly past the model's
@@ -34,16 +34,16 @@ exponent is an input). Named rows (``ctx.rows``), for tests and tools:
 J: BCR, K: rank), ``financial.<inv>.{cost,surplus}.<option>.<partner>``,
 ``financial.<inv>.variance_change.<option>``, ``service.<inv>.<series>.<option>``.
 
-Modules: this one (the sheet writer), :mod:`~finmodel.io.excel_investment_layout` (the sheet
-timeline and cell writers they share), :mod:`~finmodel.io.excel_appraisal_sheet` and
-:mod:`~finmodel.io.excel_investment_results` (Appraisal),
-:mod:`~finmodel.io.excel_financial_case_sheet` and :mod:`~finmodel.io.excel_service_sheet`.
+Modules: this one (the sheet writer), :mod:`~finmodel.io.appendix.investment_layout` (the sheet
+timeline and cell writers they share), :mod:`~finmodel.io.appendix.appraisal_sheet` and
+:mod:`~finmodel.io.appendix.investment_results` (Appraisal),
+:mod:`~finmodel.io.appendix.financial_case_sheet` and :mod:`~finmodel.io.appendix.service_sheet`.
 
 Example
 -------
 >>> import tempfile, pathlib
 >>> from finmodel import load_model, project
->>> from finmodel.io.excel_appendix import write_appendix
+>>> from finmodel.io.appendix.writer import write_appendix
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "appendix.xlsx"
 >>> layout = write_appendix(project(load_model("models/lsc_ics.yaml")), out,
 ...                         appendix_sheets=False, extra_sheets=[investment_sheets])
@@ -57,11 +57,15 @@ from xlsxwriter.workbook import Workbook
 
 from finmodel.engine.result import ProjectionResult
 from finmodel.investment.case import InvestmentCase, appraise_model
-from finmodel.io.excel_appraisal_sheet import APPRAISAL, add_appraisal_sheet, write_appraisal
-from finmodel.io.excel_context import AppendixContext, RowFormula
-from finmodel.io.excel_financial_case_sheet import FINANCIAL, add_financial_sheet, write_financial
-from finmodel.io.excel_investment_layout import InvestmentFormats, InvestmentSheet, Links
-from finmodel.io.excel_service_sheet import (
+from finmodel.io.appendix.appraisal_sheet import APPRAISAL, add_appraisal_sheet, write_appraisal
+from finmodel.io.appendix.context import AppendixContext, RowFormula
+from finmodel.io.appendix.financial_case_sheet import (
+    FINANCIAL,
+    add_financial_sheet,
+    write_financial,
+)
+from finmodel.io.appendix.investment_layout import InvestmentFormats, InvestmentSheet, Links
+from finmodel.io.appendix.service_sheet import (
     SERVICE,
     SERVICE_SERIES,
     add_service_sheet,

@@ -6,7 +6,7 @@
   each, styled as inputs, with its unit, its source and its key in the model file.
 * :class:`Derived`: intermediate figures the workbook shows (volume-only cost, demand growth of
   each line, partner subtotals), computed from the engine's inputs and arrays: they are the
-  results stored with the formulas of :mod:`finmodel.io.excel_calculations` and the output sheets.
+  results stored with the formulas of :mod:`finmodel.io.appendix.calculations` and the output sheets.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from finmodel.domain.investments import Investment, OptimismBias
 from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
 from finmodel.engine.inputs import FloatArray, year_vector
 from finmodel.engine.projection import one_hot
-from finmodel.io.excel_context import AppendixContext
+from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW
 
 #: System assumptions shown on Inputs, in order, with a readable name.
@@ -81,6 +81,10 @@ class Derived:
         )
 
 
+#: Row (0-based) of the year index on Time; Inputs (written first) refers to it.
+TIME_INDEX_ROW = FIRST_ROW + 2
+
+
 def write_time(ctx: AppendixContext) -> None:
     """The Time sheet: year labels, dates, index and flags."""
     ws = ctx.add_timeseries_sheet(
@@ -119,6 +123,7 @@ def write_time(ctx: AppendixContext) -> None:
                 ws.write_number(row, FIRST_YEAR_COL + t, value, s.flag)
         ctx.name_row(name, "Time", row)
         row += 1
+    assert ctx.rows["time.index"] == ("Time", TIME_INDEX_ROW)
     index = ctx.letter(0)
     base = np.zeros(ctx.n_years)
     base[0] = 1.0
@@ -305,6 +310,8 @@ def write_inputs(ctx: AppendixContext) -> None:
                 partner=partner.id,
             )
 
+    _non_recurrent_inputs(ctx, w)
+
     w.section(
         "Control totals: planned surplus (+) or deficit (-) of each partner in the control total, £k"
     )
@@ -480,3 +487,59 @@ def _case_inputs(w: _InputsWriter, investment_id: str, investment: Investment) -
             bias.source,
         )
         w.number(row, 4, float(bias.mitigation_share), s.share_input)
+
+
+#: How each kind of non-recurrent item is booked: income, a saving (less expenditure), a cost.
+NON_RECURRENT_BOOKING = {
+    "deficit_support": "income",
+    "winter_funding": "income",
+    "one_off_grant": "income",
+    "non_recurrent_cip": "saving",
+    "one_off_cost": "cost",
+}
+
+
+def _non_recurrent_inputs(ctx: AppendixContext, w: _InputsWriter) -> None:
+    """Each partner's non-recurrent items by year (rows ``inputs.partners.<p>.non_recurrent.<id>``).
+
+    Amounts are positive, £k; the kind gives the sign. The base year and projected amounts are
+    inputs; a taper's projected years are formulas of the base-year amount
+    (``base x MAX(0, 1 - t / years to zero)``, the years to zero in column E).
+    """
+    model = ctx.result.model
+    items = [(p, item) for p in model.partners for item in p.non_recurrent]
+    if not items:
+        return
+    inputs = ctx.result.inputs
+    amounts = inputs.nonrec_income + inputs.nonrec_saving + inputs.nonrec_cost
+    s, ws = ctx.styles, w.ws
+    w.section(
+        "Non-recurrent items: in the reported position, not the underlying, £k "
+        "(positive amounts; income and savings improve the surplus, costs worsen it)"
+    )
+    start = int(model.timeline.base_year[:4])
+    base0 = ctx.letter(0)
+    for k, (partner, item) in enumerate(items):
+        key = f"partners.{partner.id}.non_recurrent.{item.id}"
+        booking = NON_RECURRENT_BOOKING[item.kind.value]
+        taper = item.taper_to_zero_by
+        where = ".base_year, .taper_to_zero_by" if taper else ".base_year, .projected"
+        row = w.line(
+            key,
+            f"{partner.name}: {item.name or item.id} ({item.kind.value.replace('_', ' ')}, {booking})",
+            "£k",
+            item.source,
+            partner=partner.id,
+        )
+        ctx.text(ws, row, w.source_col + 1, key + where, s.note)
+        if taper is None:
+            w._timeline(row, amounts[k], s.money_input)
+            continue
+        w.number(row, FIRST_YEAR_COL, float(amounts[k, 0]), s.money_input)
+        w.number(row, 4, float(int(taper[:4]) - start), s.key)
+        r = row + 1
+        for t in range(1, ctx.n_years):
+            c = ctx.letter(t)
+            formula = f"=${base0}{r}*MAX(0,1-Time!{c}${TIME_INDEX_ROW + 1}/$E{r})"
+            ctx.write(ws, row, FIRST_YEAR_COL + t, formula, float(amounts[k, t]), s.money)
+            ctx.exported_inputs.append((row, FIRST_YEAR_COL + t, float(amounts[k, t])))

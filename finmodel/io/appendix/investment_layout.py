@@ -4,8 +4,8 @@ Each investment sheet has its own timeline: ``n`` year columns from column G (th
 years, the case years or the service model's years), then a *Total* and/or a *Source / note*
 column. :class:`InvestmentSheet` writes along that timeline (inputs, links to another sheet,
 formulas with the engine's results cached, checks rolled into the master check); the sheet
-modules (:mod:`~finmodel.io.excel_appraisal_sheet`,
-:mod:`~finmodel.io.excel_financial_case_sheet`, :mod:`~finmodel.io.excel_service_sheet`) lay
+modules (:mod:`~finmodel.io.appendix.appraisal_sheet`,
+:mod:`~finmodel.io.appendix.financial_case_sheet`, :mod:`~finmodel.io.appendix.service_sheet`) lay
 out their rows with it.
 
 Example
@@ -29,7 +29,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from finmodel.investment.case import InvestmentCase
 from finmodel.investment.streams import InvestmentStreams
-from finmodel.io.excel_context import CHECK_TOLERANCE, AppendixContext, RowFormula
+from finmodel.io.appendix.context import CHECK_TOLERANCE, AppendixContext, RowFormula
 from finmodel.io.excel_styles import (
     FIRST_YEAR_COL,
     INPUT_FILL,

@@ -26,7 +26,7 @@ from typing import Any
 
 from xlsxwriter.worksheet import Worksheet
 
-from finmodel.io.excel_context import AppendixContext
+from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.excel_styles import MONEY, col_letter
 
 #: Columns of the chart-data table after the value: name and header.

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
-from finmodel.io.excel_context import AppendixContext, RowFormula, RowSpec
+from finmodel.io.appendix.context import AppendixContext, RowFormula, RowSpec
+from finmodel.io.appendix.waterfall import waterfall_chart
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY, col_letter
-from finmodel.io.excel_waterfall import waterfall_chart
 
 #: Sheet name of the Summary.
 SUMMARY = "Summary"
@@ -26,11 +26,15 @@ POSITION_ROWS: tuple[tuple[str, str, bool], ...] = (
     ("System income", "system.income", False),
     ("System expenditure", "system.expenditure", False),
     ("System surplus / (deficit), reported", "system.surplus", True),
+    ("Non-recurrent items in the system surplus (net)", "system.non_recurrent", False),
     ("System underlying surplus / (deficit)", "system.underlying", False),
     ("Control total of the partners in it", "system.control_total", False),
     ("Variance against the control total", "system.variance", True),
-    ("NHS position", "nhs.surplus", False),
+    ("NHS position: partners in the control total, reported", "nhs.surplus", True),
+    ("NHS position: underlying", "nhs.underlying", False),
     ("NHS control total", "nhs.control_total", False),
+    ("NHS variance against the control total", "nhs.variance", False),
+    ("Partners outside the control total: surplus / (deficit)", "outside.surplus", False),
     ("Surplus after risk share", "system.after_risk_share", False),
 )
 

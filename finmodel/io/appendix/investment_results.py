@@ -1,6 +1,6 @@
 """The results part of the *Appraisal* sheet: results by option, checks, switching values.
 
-Under the options' streams and present values (:mod:`~finmodel.io.excel_appraisal_sheet`):
+Under the options' streams and present values (:mod:`~finmodel.io.appendix.appraisal_sheet`):
 
 * results by option (rows ``appraisal.<inv>.summary.<option>``; G: PVC, H: PVB, I: NPSV,
   J: BCR, K: rank, L: payback year, M: cost per unit of outcome), linked to the PV totals;
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from finmodel.io.excel_context import OptionSummary
-from finmodel.io.excel_investment_layout import InvestmentSheet, fails, flag, incremental
+from finmodel.io.appendix.context import OptionSummary
+from finmodel.io.appendix.investment_layout import InvestmentSheet, fails, flag, incremental
 from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
 
 #: Column letters of the result tables: G, H, I, ...

@@ -1,6 +1,6 @@
 """The *Risk* sheet of the Excel appendix: Monte Carlo fan, probabilities and tornado, as values.
 
-Listed in the appendix's sheets (:data:`finmodel.io.excel_appendix.APPENDIX_SHEETS`). The sheet
+Listed in the appendix's sheets (:data:`finmodel.io.appendix.writer.APPENDIX_SHEETS`). The sheet
 holds **values, not formulas** (a simulation cannot be recalculated cell by cell), and states
 the draws, the seed and the sampling method so that ``finmodel simulate`` reproduces every
 figure. Contents:
@@ -17,7 +17,7 @@ figure. Contents:
 The writer never simulates: the caller passes the run (``write_appendix(..., risk=run)``).
 ``finmodel run --out`` and the app pass :func:`default_risk_run` (DEFAULT_DRAWS draws with
 DEFAULT_SEED) for a model with an ``uncertainty:`` section, or the app's own run;
-``finmodel simulate --out`` passes its run (:func:`finmodel.io.excel_appendix.write_risk_appendix`).
+``finmodel simulate --out`` passes its run (:func:`finmodel.io.appendix.writer.write_risk_appendix`).
 Without a run there is no Risk sheet.
 """
 
@@ -31,7 +31,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from finmodel.domain.model import Model
-from finmodel.io.excel_context import AppendixContext
+from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.excel_styles import MONEY, col_letter
 from finmodel.risk.analysis import SensitivityResult, Tornado, sensitivity
 from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult, simulate

@@ -1,4 +1,4 @@
-"""Cell formats and writing helpers of the budget template (:mod:`finmodel.io.excel_template`).
+"""Cell formats and writing helpers of the budget template (:mod:`finmodel.io.template.writer`).
 
 :class:`TemplateWriter` holds the workbook's formats (yellow input cells, headers, notes) and
 writes typed input cells, sheet titles with guidance, table headers with their comments, and the
@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 from finmodel.domain.model import Model
 from finmodel.domain.types import RATE_MAX, RATE_MIN
 from finmodel.io.excel_styles import INPUT_FILL, INPUT_FONT, MONEY, RATE, SHARE, header_footer_text
-from finmodel.io.excel_template_layout import FIRST_ROW, HEADER_ROW, MAX_ROWS, NO, YES, Column
+from finmodel.io.template.layout import FIRST_ROW, HEADER_ROW, MAX_ROWS, NO, YES, Column
 
 #: Last data row (0-based) offered for data: drop-downs and number checks stop here.
 LAST_ROW = FIRST_ROW + MAX_ROWS - 1

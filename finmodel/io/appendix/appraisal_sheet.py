@@ -8,7 +8,7 @@ streams and optimism-bias rates. Formulas: real price factor, discount factors
 rows (``(option - do nothing) x DF``), PVC, PVB and NPSV (rows
 ``appraisal.<inv>.{pv_costs,pv_benefits,npsv}.<option>``, total in the *Total* column), the
 cumulative discounted net benefit; then the results by option, their checks and the switching
-values (:mod:`~finmodel.io.excel_investment_results`).
+values (:mod:`~finmodel.io.appendix.investment_results`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from finmodel.appraisal.discounting import (
 from finmodel.domain.investments import option_optimism_bias
 from finmodel.investment.case import InvestmentCase
 from finmodel.investment.streams import SERVICE_STREAM
-from finmodel.io.excel_context import AppendixContext
-from finmodel.io.excel_investment_layout import (
+from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.investment_layout import (
     CASH_LINK_NOTE,
     InvestmentFormats,
     InvestmentSheet,
@@ -39,7 +39,7 @@ from finmodel.io.excel_investment_layout import (
     plus,
     service_link,
 )
-from finmodel.io.excel_investment_results import AppraisalRows, write_results, write_switching
+from finmodel.io.appendix.investment_results import AppraisalRows, write_results, write_switching
 from finmodel.io.excel_styles import FIRST_YEAR_COL, MONEY, col_letter
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).

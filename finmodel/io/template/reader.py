@@ -1,4 +1,4 @@
-"""Reading a budget workbook (the template of :mod:`finmodel.io.excel_template`) into a model.
+"""Reading a budget workbook (the template of :mod:`finmodel.io.template.writer`) into a model.
 
 The workbook is read as data only: formulas give their stored results, macros and links to
 other files are ignored, and ``.xlsm`` (macro-enabled) and ``.xls`` files are refused. Every
@@ -11,7 +11,7 @@ Example
 -------
 >>> import tempfile, pathlib
 >>> from finmodel import load_model
->>> from finmodel.io.excel_template import write_template
+>>> from finmodel.io.template.writer import write_template
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "budget.xlsx"
 >>> write_template(out, load_model("models/minimal.yaml"))
 >>> [p.id for p in load_workbook_model(out).partners]
@@ -33,7 +33,8 @@ from finmodel.domain.checks import Location
 from finmodel.domain.model import Model, RiskShareMethod
 from finmodel.domain.validation import display_path, validate_data
 from finmodel.errors import Problem, WorkbookInputError
-from finmodel.io.excel_template_layout import (
+from finmodel.io.template.cells import MAX_SHEET_ROWS, CellReader
+from finmodel.io.template.layout import (
     ASSUMPTION_KEYS,
     ASSUMPTIONS,
     CONTROL_TOTALS,
@@ -51,7 +52,6 @@ from finmodel.io.excel_template_layout import (
     Column,
     YearTable,
 )
-from finmodel.io.workbook_cells import MAX_SHEET_ROWS, CellReader
 from finmodel.risk.model_checks import MODEL_CHECKS
 
 #: Largest workbook accepted (bytes on disk, and uncompressed inside the zip).

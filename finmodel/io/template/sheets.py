@@ -1,4 +1,4 @@
-"""The sheets of the budget template (:mod:`finmodel.io.excel_template`), one writer each.
+"""The sheets of the budget template (:mod:`finmodel.io.template.writer`), one writer each.
 
 * :func:`write_model_sheet`: the model settings, one per row (label, value, guidance).
 * :func:`write_table`: a table sheet (Partners, Funding, Costs), one row per item, with the
@@ -19,7 +19,14 @@ from typing import Any
 import yaml
 
 from finmodel.domain.model import PartnerKind, RiskShareMethod
-from finmodel.io.excel_template_layout import (
+from finmodel.io.template.formats import (
+    DRIVER_IDS,
+    PARTNER_IDS,
+    RATE_CHECK,
+    TemplateWriter,
+    year_cells,
+)
+from finmodel.io.template.layout import (
     ASSUMPTION_KEYS,
     ASSUMPTIONS,
     CONTROL_TOTALS,
@@ -36,13 +43,6 @@ from finmodel.io.excel_template_layout import (
     YES,
     Column,
     YearTable,
-)
-from finmodel.io.excel_template_writer import (
-    DRIVER_IDS,
-    PARTNER_IDS,
-    RATE_CHECK,
-    TemplateWriter,
-    year_cells,
 )
 
 #: A row of a year sheet: (key, key cells, source, value).

@@ -20,7 +20,7 @@ from typing import Any
 from finmodel.domain.checks import Location
 from finmodel.domain.model import PartnerKind
 from finmodel.errors import Problem
-from finmodel.io.excel_template_layout import FIRST_ROW, HEADER_ROW, NO, YES, Column
+from finmodel.io.template.layout import FIRST_ROW, HEADER_ROW, NO, YES, Column
 
 #: Rows read per sheet at most.
 MAX_SHEET_ROWS = 20_000
