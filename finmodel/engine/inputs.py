@@ -32,7 +32,7 @@ from finmodel.domain.model import (
 )
 from finmodel.domain.overlay import OverlayPathError
 from finmodel.engine.allocations import converge
-from finmodel.engine.nhs_rules import nhs_rates
+from finmodel.engine.nhs_rules import CIP_SHARES, cip_line_rates, nhs_rates
 from finmodel.engine.slots import Slot, SlotTable
 
 FloatArray = NDArray[np.float64]
@@ -81,8 +81,10 @@ class ProjectionInputs:
     fixed_shares: FloatArray  # (P,)
     investment_expenditure: FloatArray  # (..., P, T): net cost of selected investment options
     fair_share: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (F, T) NaN if none
-    nonrecurrent_cip: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (L, H)
-    cip_planned: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (L, H)
+    nonrecurrent_cip: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (..., L, H)
+    cip_planned: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (..., L, H)
+    cip_delivered: FloatArray = field(default_factory=lambda: np.ones((0, 1)))  # (..., L, H)
+    cip_recurrent: FloatArray = field(default_factory=lambda: np.ones((0, 1)))  # (..., L, H)
     cip_line: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (L,)
     line_basis: list[str | None] = field(default_factory=list)  # (L,) contracts' payment basis
     line_ring_fence: list[str | None] = field(default_factory=list)  # (L,) e.g. mental_health
@@ -115,7 +117,10 @@ class ProjectionInputs:
         """New inputs with each dotted path set to a value, broadcast over a batch dimension.
 
         A value may be a scalar, an array of one value per draw ``(D,)``, or per draw and
-        projected year ``(D, H)``. All values given must share the same ``D``.
+        projected year ``(D, H)``. All values given must share the same ``D``. A CIP lever
+        (``cip_planned``, ``cip_delivered``, ``cip_recurrent``) sets its share on the CIP lines,
+        whose recurrent (``efficiency``) and non-recurrent CIP rates are then worked out again
+        from the three (see :func:`~finmodel.engine.nhs_rules.cip_line_rates`).
 
         >>> from finmodel.io.yaml_io import load_model
         >>> inputs = compile_model(load_model("models/minimal.yaml"))
@@ -153,7 +158,26 @@ class ProjectionInputs:
                         target[..., slot.index, :] = value_b
                 else:
                     target[..., slot.index] = value[:, None] if batch and value.ndim == 1 else value
+        if any(s.array in CIP_ARRAYS for path in values for s in self.slots_for(path)):
+            recompute_cip(arrays, self.cip_line)
         return dataclasses.replace(self, **arrays)
+
+
+#: Compiled arrays of the CIP levers (planned rate, delivered and recurrent shares), (..., L, H).
+CIP_ARRAYS = ("cip_planned", "cip_delivered", "cip_recurrent")
+
+
+def recompute_cip(arrays: dict[str, Any], cip_line: NDArray[np.bool_]) -> None:
+    """Write the CIP lines' recurrent (``efficiency``) and ``nonrecurrent_cip`` rates from the
+    CIP levers in ``arrays`` (arrays of the last two axes lines x years, any batch in front;
+    changed in place). Lines that are not CIP lines keep their rates.
+    """
+    recurrent, nonrecurrent = cip_line_rates(*(arrays[name] for name in CIP_ARRAYS))
+    for name, rate in (("efficiency", recurrent), ("nonrecurrent_cip", nonrecurrent)):
+        shape = np.broadcast_shapes(arrays[name].shape, rate.shape)
+        out = np.broadcast_to(arrays[name], shape).copy()
+        out[..., cip_line, :] = np.broadcast_to(rate, shape)[..., cip_line, :]
+        arrays[name] = out
 
 
 _BATCHED = (
@@ -166,6 +190,10 @@ _BATCHED = (
     "funding_growth",
     "control_total",
     "investment_expenditure",
+    "nonrecurrent_cip",
+    "cip_planned",
+    "cip_delivered",
+    "cip_recurrent",
 )
 _ASSUMPTION_ARRAYS = {
     "demand_growth": "direct_growth",
@@ -424,6 +452,8 @@ def _compile(model: Model) -> ProjectionInputs:
         }
         if model.tariff.cost_uplift is not None:
             raw["tariff.cost_uplift"] = {("inflation", True): np.flatnonzero(rules.cuf_line)}
+        has_plan = [p.cip is not None for p in partners]
+        raw.update(_cip_slots(partner_ids, has_plan, line_partner, rules.cip_line, rules.cip_own))
 
     ct_ids = list(model.control_totals)
     ct_rows = _index_of(ct_ids, position)
@@ -467,11 +497,39 @@ def _compile(model: Model) -> ProjectionInputs:
         fair_share=fair_share,
         nonrecurrent_cip=rules.nonrecurrent_cip,
         cip_planned=rules.cip_planned,
+        cip_delivered=rules.cip_delivered,
+        cip_recurrent=rules.cip_recurrent,
         cip_line=rules.cip_line,
         line_basis=rules.basis,
         line_ring_fence=ring_fence,
         **nonrec,
     )
+
+
+def _cip_slots(
+    partner_ids: list[str],
+    has_plan: list[bool],
+    line_partner: IntArray,
+    cip_line: NDArray[np.bool_],
+    cip_own: Mapping[str, NDArray[np.bool_]],
+) -> dict[str, dict[tuple[str, bool], IntArray]]:
+    """Input paths of the CIP levers: ``assumptions.cip_<name>`` on the CIP lines of providers
+    without their own value, ``partners.<p>.cip.<name>`` on the CIP lines of a provider ``p``
+    that declares a ``cip:`` plan (as a scenario can set it only there)."""
+    raw: dict[str, dict[tuple[str, bool], IntArray]] = {}
+    if not cip_line.any():
+        return raw
+    for name in CIP_SHARES:
+        raw[f"assumptions.cip_{name}"] = {
+            (f"cip_{name}", True): np.flatnonzero(cip_line & ~cip_own[name])
+        }
+    for k in np.unique(line_partner[cip_line]).tolist():
+        if not has_plan[k]:
+            continue
+        rows = np.flatnonzero(cip_line & (line_partner == k))
+        for name in CIP_SHARES:
+            raw[f"partners.{partner_ids[k]}.cip.{name}"] = {(f"cip_{name}", True): rows}
+    return raw
 
 
 def _control_total_values(model: Model) -> list[Any]:

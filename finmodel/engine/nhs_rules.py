@@ -32,6 +32,8 @@ from numpy.typing import NDArray
 from finmodel.domain.model import CipPlan, Model, PartnerKind, PaymentBasis
 
 FloatArray = NDArray[np.float64]
+#: The CIP levers, as named in ``assumptions.cip_<name>`` and a partner's ``cip.<name>``.
+CIP_SHARES = ("planned", "delivered", "recurrent")
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
@@ -58,7 +60,10 @@ class NhsRates:
     efficiency: FloatArray  # (L, H) recurrent
     nonrecurrent_cip: FloatArray  # (L, H) share of the year's cost saved once
     cip_planned: FloatArray  # (L, H) planned CIP rate (0 off CIP lines)
+    cip_delivered: FloatArray  # (L, H) share of the plan delivered (1 off CIP lines)
+    cip_recurrent: FloatArray  # (L, H) share of delivered CIP that is recurrent (1 off CIP lines)
     cip_line: BoolArray  # (L,) provider own-cost lines taking CIP
+    cip_own: dict[str, BoolArray]  # planned/delivered/recurrent -> (L,) partner sets its own
     block: BoolArray  # (L,) block contracts: no demand growth
     basis: list[str | None]  # (L,) payment basis of contracts, None for other lines
     series_line: IntArray  # (L,) price series index taken for inflation, -1 if none
@@ -95,6 +100,20 @@ def cost_uplift(model: Model) -> FloatArray | None:
             np.asarray(model.price_series[series_id].growth, dtype=float), (horizon,)
         )
     return total
+
+
+def cip_line_rates(
+    planned: FloatArray, delivered: FloatArray, recurrent: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Recurrent and non-recurrent CIP rates from the plan and its shares (any shapes that
+    broadcast): ``(planned * delivered) * recurrent`` and ``(planned * delivered) * (1 -
+    recurrent)``. With both shares in [0, 1] the two never sum above the plan.
+
+    >>> [float(x) for x in cip_line_rates(np.array(0.05), np.array(0.8), np.array(0.75))]
+    [0.03, 0.01]
+    """
+    delivered_rate = planned * delivered
+    return delivered_rate * recurrent, delivered_rate * (1.0 - recurrent)
 
 
 def _partner_cip(model: Model) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -144,7 +163,10 @@ def nhs_rates(
         efficiency=efficiency,
         nonrecurrent_cip=np.zeros((n_lines, horizon)),
         cip_planned=np.zeros((n_lines, horizon)),
+        cip_delivered=np.ones((n_lines, horizon)),
+        cip_recurrent=np.ones((n_lines, horizon)),
         cip_line=zeros,
+        cip_own={name: zeros for name in CIP_SHARES},
         block=zeros,
         basis=[None] * n_lines,
         series_line=np.where(takes_series, series_line, -1),
@@ -179,12 +201,24 @@ def nhs_rates(
     cip_line = own_cost & (line_kind == PartnerKind.provider)
     qipp_line = own_cost & (line_kind == PartnerKind.commissioner)
     planned, delivered, recurrent = _partner_cip(model)
-    delivered_rate = planned * delivered
-    efficiency[cip_line] = (delivered_rate * recurrent)[line_partner[cip_line]]
+    recurrent_rate, nonrecurrent_rate = cip_line_rates(planned, delivered, recurrent)
+    efficiency[cip_line] = recurrent_rate[line_partner[cip_line]]
     nonrecurrent = np.zeros((n_lines, horizon))
-    nonrecurrent[cip_line] = (delivered_rate * (1.0 - recurrent))[line_partner[cip_line]]
+    nonrecurrent[cip_line] = nonrecurrent_rate[line_partner[cip_line]]
     cip_planned = np.zeros((n_lines, horizon))
     cip_planned[cip_line] = planned[line_partner[cip_line]]
+    cip_delivered = np.ones((n_lines, horizon))
+    cip_delivered[cip_line] = delivered[line_partner[cip_line]]
+    cip_recurrent = np.ones((n_lines, horizon))
+    cip_recurrent[cip_line] = recurrent[line_partner[cip_line]]
+    plans = [p.cip for p in model.partners]
+    cip_own = {
+        name: np.array(
+            [plan is not None and getattr(plan, name) is not None for plan in plans], dtype=bool
+        )[line_partner]
+        & cip_line
+        for name in CIP_SHARES
+    }
     a = model.assumptions
     qipp = year_rows(
         [p.qipp for p in model.partners],
@@ -197,7 +231,10 @@ def nhs_rates(
         efficiency=efficiency,
         nonrecurrent_cip=nonrecurrent,
         cip_planned=cip_planned,
+        cip_delivered=cip_delivered,
+        cip_recurrent=cip_recurrent,
         cip_line=cip_line,
+        cip_own=cip_own,
         block=np.equal(basis, PaymentBasis.block),
         basis=[None if b is None else str(b) for b in basis.tolist()],
         series_line=np.where(takes_series, series_line, -1),

@@ -49,6 +49,7 @@ RATE_RANGE: ValidRange = (-0.999, 9.999)
 EFFICIENCY_RANGE: ValidRange = (-0.999, 0.999)
 MONEY_RANGE: ValidRange = (0.0, None)
 ANY_RANGE: ValidRange = (None, None)
+SHARE_RANGE: ValidRange = (0.0, 1.0)
 
 #: Valid range and a readable kind of each compiled input array.
 ARRAY_RANGES: dict[str, tuple[ValidRange, str]] = {
@@ -60,6 +61,9 @@ ARRAY_RANGES: dict[str, tuple[ValidRange, str]] = {
     "cost_baseline": (MONEY_RANGE, "a base-year amount, £k"),
     "fund_baseline": (MONEY_RANGE, "a base-year amount, £k"),
     "control_total": (ANY_RANGE, "a control total, £k"),
+    "cip_planned": (SHARE_RANGE, "planned CIP, a share of own costs a year"),
+    "cip_delivered": (SHARE_RANGE, "the share of planned CIP delivered"),
+    "cip_recurrent": (SHARE_RANGE, "the share of delivered CIP that is recurrent"),
 }
 
 

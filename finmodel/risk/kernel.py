@@ -40,12 +40,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from finmodel.engine.inputs import FloatArray, IntArray, ProjectionInputs
+from finmodel.engine.inputs import (
+    CIP_ARRAYS,
+    FloatArray,
+    IntArray,
+    ProjectionInputs,
+    recompute_cip,
+)
+from finmodel.engine.nhs_rules import cip_line_rates
 from finmodel.engine.projection import Projection, one_hot, project_arrays
 from finmodel.risk.inputs import InputTarget
 from finmodel.tolerances import MONEY_TOLERANCE
 
 _COST_RATES = ("driver_growth", "direct_growth", "inflation", "efficiency")
+#: CIP levers on the lines; when one moves, the CIP lines' efficiency and non-recurrent CIP
+#: are worked out again from the three (as ProjectionInputs.with_values does).
+_CIP = CIP_ARRAYS
+_LINE_ARRAYS = (*_COST_RATES, *_CIP)
 #: Tolerance (£k) when testing "surplus >= control total" and "surplus >= 0": £1.
 TOLERANCE = MONEY_TOLERANCE
 #: Draws per block in :meth:`Kernel.tally`: small enough for the working arrays to stay in
@@ -279,7 +290,7 @@ class Kernel:
         touched_funds: list[list[tuple[int, str]]] = [[] for _ in range(n_funds)]
         for k, target in enumerate(self.targets):
             for slot in target.slots:
-                if slot.array in _COST_RATES or slot.array == "cost_baseline":
+                if slot.array in _LINE_ARRAYS or slot.array == "cost_baseline":
                     for i in slot.index.tolist():
                         touched_lines[i].append((k, slot.array))
                 elif slot.array in ("funding_growth", "fund_baseline"):
@@ -289,8 +300,9 @@ class Kernel:
         for i in range(n_lines):
             own = any(a == "cost_baseline" for _, a in touched_lines[i])
             rows = (
-                *(getattr(inputs, name)[i].tobytes() for name in _COST_RATES),
+                *(getattr(inputs, name)[i].tobytes() for name in _LINE_ARRAYS),
                 inputs.nonrecurrent_cip[i].tobytes(),
+                bool(inputs.cip_line[i]),
             )
             line_sigs.append((rows, tuple(sorted(touched_lines[i])), i if own else -1))
         fund_sigs: list[tuple[object, ...]] = []
@@ -339,6 +351,8 @@ class Kernel:
         # Deterministic arrays with a draws axis of length 1 (broadcast over any batch).
         self.rates = {name: getattr(inputs, name)[line_reps][..., None] for name in _COST_RATES}
         self.nonrecurrent = inputs.nonrecurrent_cip[line_reps][..., None]
+        self.cip = {name: getattr(inputs, name)[line_reps][..., None] for name in _CIP}
+        self.cip_group = inputs.cip_line[line_reps]
         self.fund_rates = inputs.funding_growth[fund_reps][..., None]
         self.cost_base = self.cost_base[:, None]
         self.fund_base = self.fund_base[:, None]
@@ -379,8 +393,8 @@ class Kernel:
         for slot in target.slots:
             if slot.index.size == 0:
                 continue
-            if slot.array in _COST_RATES or slot.array == "cost_baseline":
-                name = slot.array if slot.array in _COST_RATES else "cost_base"
+            if slot.array in _LINE_ARRAYS or slot.array == "cost_baseline":
+                name = slot.array if slot.array in _LINE_ARRAYS else "cost_base"
                 index = np.unique(self.line_group[slot.index])
                 rest = _others(index, n_cost)
             elif slot.array in ("funding_growth", "fund_baseline"):
@@ -403,6 +417,8 @@ class Kernel:
 
     def _deterministic(self) -> dict[str, FloatArray]:
         arrays = {name: self.rates[name] for name in _COST_RATES}
+        arrays.update(self.cip)
+        arrays["nonrecurrent_cip"] = self.nonrecurrent
         arrays["cost_base"] = self.cost_base
         arrays["fund_growth"] = self.fund_rates
         arrays["fund_base"] = self.fund_base
@@ -484,13 +500,15 @@ class Kernel:
             v_range = (float(np.fmin.reduce(v)), float(np.fmax.reduce(v))) if n else (0.0, 0.0)
             for move in moves:
                 self._apply(arrays, det[move.array], move, target, v, v_range, at_base)
+        if any(arrays[name] is not det[name] for name in _CIP):
+            self._cip_rates(arrays, n)
         cost = cost_growth(
             arrays["cost_base"],
             arrays["driver_growth"],
             arrays["direct_growth"],
             arrays["inflation"],
             arrays["efficiency"],
-            self.nonrecurrent,
+            arrays["nonrecurrent_cip"],
         )
         fund = fund_growth(arrays["fund_base"], arrays["fund_growth"])
         n_cost = cost.shape[0]
@@ -514,6 +532,16 @@ class Kernel:
         return KernelOutput(
             self.reference_rows, deviation, self.control_total[..., 0], ct_deviation
         )
+
+    def _cip_rates(self, arrays: dict[str, FloatArray], n: int) -> None:
+        """The CIP groups' efficiency and non-recurrent CIP (G, H, n) from the drawn levers."""
+        recurrent, nonrecurrent = cip_line_rates(*(arrays[name] for name in _CIP))
+        rows = self.cip_group
+        for name, rate in (("efficiency", recurrent), ("nonrecurrent_cip", nonrecurrent)):
+            out = np.empty((*arrays[name].shape[:-1], n))
+            out[...] = arrays[name]
+            out[rows] = np.broadcast_to(rate, out.shape)[rows]
+            arrays[name] = out
 
     def tally(
         self,
@@ -628,4 +656,8 @@ def apply_values(
                 out[slot.index, cols] = new
             else:
                 out[slot.index] = new
+    if any(name in arrays for name in _CIP):
+        for name in (*_CIP, "efficiency", "nonrecurrent_cip"):
+            arrays.setdefault(name, getattr(inputs, name).copy())
+        recompute_cip(arrays, inputs.cip_line)
     return dataclasses.replace(inputs, **arrays)
