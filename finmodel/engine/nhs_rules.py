@@ -109,7 +109,7 @@ def cip_line_rates(
     broadcast): ``(planned * delivered) * recurrent`` and ``(planned * delivered) * (1 -
     recurrent)``. With both shares in [0, 1] the two never sum above the plan.
 
-    >>> [float(x) for x in cip_line_rates(np.array(0.05), np.array(0.8), np.array(0.75))]
+    >>> [round(float(x), 6) for x in cip_line_rates(np.array(0.05), np.array(0.8), np.array(0.75))]
     [0.03, 0.01]
     """
     delivered_rate = planned * delivered
