@@ -194,3 +194,24 @@ def test_goal_seek_finds_the_cip_delivery_meeting_the_control_total(icb: Model) 
     assert abs(at.variance[lth, 2]) < 1e-3
     with pytest.raises(GoalSeekError, match=r"no value of assumptions\.cip_delivered"):
         goal_seek_model(icb, "assumptions.cip_delivered", "control_total", year="2025/26")
+
+
+def test_the_bundled_cip_delivery_uncertainty_lies_between_its_bounds(icb: Model) -> None:
+    """The model's own entry: every draw's final-year surplus lies between the projections
+    at the range's ends (the surplus rises with delivery), the median strictly inside."""
+    assert set(icb.uncertainty) == {"assumptions.cip_delivered"}
+    result = simulate(icb, draws=400, seed=3)
+    ends = [
+        float(
+            project(with_overlay(icb, {"assumptions.cip_delivered": at})).arrays.system_surplus[-1]
+        )
+        for at in (0.6, 1.0)
+    ]
+    system = result.surplus.at(50)[-1, -1]
+    assert ends[0] < system < ends[1]
+    assert (
+        ends[0] - 1.0
+        <= result.surplus.at(5)[-1, -1]
+        <= result.surplus.at(95)[-1, -1]
+        <= ends[1] + 1.0
+    )
