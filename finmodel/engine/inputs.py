@@ -128,7 +128,9 @@ class ProjectionInputs:
         >>> batch.inflation.shape
         (3, 4, 3)
         """
-        arrays = {name: getattr(self, name) for name in _BATCHED}
+        cip = any(s.array in CIP_ARRAYS for path in values for s in self.slots_for(path))
+        names = _BATCHED if cip else _BATCHED[: -len(_CIP_BATCHED)]  # CIP arrays when moved
+        arrays = {name: getattr(self, name) for name in names}
         draws = {np.shape(v)[0] for v in values.values() if np.ndim(v) >= 1}
         if len(draws) > 1:
             raise ValueError(f"values disagree on the number of draws: {sorted(draws)}")
@@ -158,7 +160,7 @@ class ProjectionInputs:
                         target[..., slot.index, :] = value_b
                 else:
                     target[..., slot.index] = value[:, None] if batch and value.ndim == 1 else value
-        if any(s.array in CIP_ARRAYS for path in values for s in self.slots_for(path)):
+        if cip:
             recompute_cip(arrays, self.cip_line)
         return dataclasses.replace(self, **arrays)
 
@@ -180,6 +182,8 @@ def recompute_cip(arrays: dict[str, Any], cip_line: NDArray[np.bool_]) -> None:
         arrays[name] = out
 
 
+#: Arrays with a batch dimension when moved; with_values copies these only when a lever moves.
+_CIP_BATCHED = ("nonrecurrent_cip", "cip_planned", "cip_delivered", "cip_recurrent")
 _BATCHED = (
     "cost_baseline",
     "driver_growth",
@@ -190,10 +194,7 @@ _BATCHED = (
     "funding_growth",
     "control_total",
     "investment_expenditure",
-    "nonrecurrent_cip",
-    "cip_planned",
-    "cip_delivered",
-    "cip_recurrent",
+    *_CIP_BATCHED,
 )
 _ASSUMPTION_ARRAYS = {
     "demand_growth": "direct_growth",
