@@ -215,3 +215,19 @@ def test_the_bundled_cip_delivery_uncertainty_lies_between_its_bounds(icb: Model
         <= result.surplus.at(95)[-1, -1]
         <= ends[1] + 1.0
     )
+
+
+def test_a_line_efficiency_on_a_cip_plan_is_refused_with_the_lever_to_use(icb: Model) -> None:
+    """A scenario setting a CIP line's efficiency takes the line off the plan; a draw or a goal
+    seek could not do the same, so both refuse the path and name the levers instead."""
+    from finmodel.errors import InputError
+    from finmodel.risk.inputs import resolve_uncertainty
+
+    path = "partners.lth.costs.pay.efficiency"
+    model = with_uncertainty(icb, {path: {"dist": "uniform", "low": 0.01, "high": 0.03}})
+    findings = resolve_uncertainty(model).findings
+    assert any(keys == ("uncertainty", path) and "cip_delivered" in m for keys, m in findings)
+    with pytest.raises(InputError, match="CIP plan"):
+        input_target(icb, path)
+    # a line off any plan (the ICB's contract) stays drawable
+    assert input_target(icb, "partners.icb.costs.lth_contract.efficiency").slots
