@@ -1,4 +1,4 @@
-"""Money as text, the one definition the command line, the app and reports share.
+"""Money and months as text, the one definition the command line, the app and reports share.
 
 A tiny leaf module (standard library only), so every layer may use it.
 
@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["money"]
+__all__ = ["MONTH_NAMES", "money", "month_name"]
+
+#: Month abbreviations, January first.
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def money(value: float | None, decimals: int = 0) -> str:
@@ -23,3 +26,15 @@ def money(value: float | None, decimals: int = 0) -> str:
         return ""
     text = f"{abs(value):,.{decimals}f}"
     return f"({text})" if round(value, decimals) < 0 else text
+
+
+def month_name(label: str | None, never: str = "never") -> str:
+    """A month label as every table shows it: ``"2021-06"`` -> ``"Jun 2021"``; ``never`` for None.
+
+    >>> month_name("2021-06"), month_name(None), month_name(None, "not by Mar 2030")
+    ('Jun 2021', 'never', 'not by Mar 2030')
+    """
+    if label is None:
+        return never
+    year, month = label.split("-")
+    return f"{MONTH_NAMES[int(month) - 1]} {year}"

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import streamlit as st
 
 from finmodel.app.formatting import money_k
-from finmodel.app.pages_investment import appraisal, month_name
+from finmodel.app.pages_investment import appraisal
 from finmodel.app.risk_labels import format_value, input_label
 from finmodel.app.state import Workspace, overlay_key
 from finmodel.app.widgets import show_problems
 from finmodel.domain.model import Model
 from finmodel.errors import GoalSeekError, InputError
+from finmodel.formatting import month_name
 from finmodel.risk import GoalSeekOutcome, goal_seek_model
 from finmodel.risk.inputs import known_inputs
 

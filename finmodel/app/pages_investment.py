@@ -18,6 +18,7 @@ from finmodel.app.formatting import money
 from finmodel.app.state import Workspace, overlay_key
 from finmodel.app.widgets import fast_money_table, keep, kept_key, show_problems
 from finmodel.errors import InputError
+from finmodel.formatting import month_name
 from finmodel.investment.case import appraise_model
 
 
@@ -31,19 +32,6 @@ def appraisal(ws: Workspace, investment: str) -> Any:
     """The appraisal of one investment on the model as on screen (cached by model hash, overlay
     and investment id); :class:`InputError` when it cannot be appraised."""
     return _appraise(ws.loaded.digest, overlay_key(ws.overlay), investment, ws)
-
-
-def month_name(label: str | None, never: str = "never") -> str:
-    """A service-model month ``"2021-06"`` as ``"Jun 2021"``; ``never`` when None.
-
-    >>> month_name("2021-06"), month_name(None, "not by Mar 2030")
-    ('Jun 2021', 'not by Mar 2030')
-    """
-    if label is None:
-        return never
-    year, month = label.split("-")
-    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    return f"{names[int(month) - 1]} {year}"
 
 
 def options_table(case: Any) -> pd.DataFrame:

@@ -23,12 +23,12 @@ import streamlit as st
 
 from finmodel.app import charts, goal_seek_panel
 from finmodel.app.formatting import money_k, pct
-from finmodel.app.pages_investment import month_name
 from finmodel.app.risk_labels import format_value, input_label, npsv_title, option_name
 from finmodel.app.state import Workspace, overlay_key
 from finmodel.app.widgets import money_metric, money_table, show_problems
 from finmodel.domain.model import Model
 from finmodel.errors import InputError
+from finmodel.formatting import month_name
 from finmodel.risk import SensitivityResult, SimulationResult, Tornado, sensitivity, simulate
 
 MAX_DRAWS = 200_000

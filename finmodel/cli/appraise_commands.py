@@ -29,6 +29,7 @@ from finmodel.cli.tables import (
     working,
 )
 from finmodel.errors import InputError, Problem
+from finmodel.formatting import month_name
 
 ModelArg = Annotated[
     Path | None,
@@ -38,14 +39,6 @@ ModelArg = Annotated[
 
 def _ratio(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
-
-
-def _month(label: str | None, never: str) -> str:
-    if label is None:
-        return never
-    year, month = label.split("-")
-    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    return f"{names[int(month) - 1]} {year}"
 
 
 def _year_end(label: str) -> str:
@@ -264,8 +257,8 @@ def _service_table(case: Any, rows: list[dict[str, Any]]) -> Frame | None:
     service = case.streams.service
     if service is None:
         return None
-    end = _month(service.month_labels[-1], "")
-    start = _month(service.month_labels[0], "")
+    end = month_name(service.month_labels[-1], "")
+    start = month_name(service.month_labels[0], "")
     model_end = case.model.years[-1]
     first_year = case.streams.years[1]
     first_end = _year_end(first_year)

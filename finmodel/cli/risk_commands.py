@@ -33,6 +33,7 @@ from finmodel.cli.tables import (
     working,
 )
 from finmodel.errors import InputError, Problem
+from finmodel.formatting import month_name
 from finmodel.risk.defaults import DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -86,21 +87,6 @@ def _spec_text(spec: object, model: Model, path: str) -> str:
     return f"{DISTRIBUTION_NAMES.get(spec.dist, spec.dist)}: {', '.join(parts)}" + how.get(
         spec.apply, ""
     )
-
-
-def month_name(label: str | None, never: str = "never") -> str:
-    """``"2021-06"`` -> ``"Jun 2021"`` (the month format of every table); ``never`` for None.
-
-    >>> month_name("2021-06"), month_name(None)
-    ('Jun 2021', 'never')
-    """
-    if label is None:
-        return never
-    year, month = label.split("-")
-    return f"{MONTHS[int(month) - 1]} {year}"
-
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _labels() -> Any:

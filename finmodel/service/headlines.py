@@ -32,12 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from finmodel.formatting import month_name
+
 IntArray = npt.NDArray[np.int64]
 
 #: Month index meaning "not within the horizon".
 NEVER = -1
-
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -78,16 +78,6 @@ def outcome_course(holds: npt.ArrayLike) -> OutcomeCourse:
         sustained_from=np.asarray(sustained, dtype=np.int64),
         lost_in=np.asarray(lost, dtype=np.int64),
     )
-
-
-def month_name(label: str) -> str:
-    """``"2022-12"`` -> ``"Dec 2022"``.
-
-    >>> month_name("2022-12")
-    'Dec 2022'
-    """
-    year, month = label.split("-")
-    return f"{MONTH_NAMES[int(month) - 1]} {year}"
 
 
 def describe_course(

@@ -147,18 +147,16 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
         def at(other: str, c: str) -> str:
             return ctx.at(f"partners.{other}.{pid}", c, here=here)
 
-        if block == "funding":
-            return lambda c, _: (
-                f"=SUMIF({ctx.rows_span(*calc_f, 'B', col_abs=True)},$B{r},{ctx.rows_span(*calc_f, c)})"
-            )
-        if block == "internal_income":
-            return lambda c, _: (
-                f"=SUMIF({ctx.rows_span(*calc_c, 'C', col_abs=True)},$B{r},{ctx.rows_span(*calc_c, c)})"
-            )
-        if block == "cost_expenditure":
-            return lambda c, _: (
-                f"=SUMIF({ctx.rows_span(*calc_c, 'B', col_abs=True)},$B{r},{ctx.rows_span(*calc_c, c)})"
-            )
+        # sums of the Calculations rows whose partner (column B) or payee (column C) is ``pid``
+        summed = {
+            "funding": (calc_f, "B"),
+            "internal_income": (calc_c, "C"),
+            "cost_expenditure": (calc_c, "B"),
+        }
+        if block in summed:
+            span, key = summed[block]
+            keys = ctx.rows_span(*span, key, col_abs=True)
+            return lambda c, _: f"=SUMIF({keys},$B{r},{ctx.rows_span(*span, c)})"
         if block == "investments":
             return lambda c, _: f"={ctx.at(f'inputs.investments.{pid}', c)}"
         if block in ("nonrec_income", "nonrec_spend"):
