@@ -131,7 +131,7 @@ def expected_rows(result: ProjectionResult) -> dict[str, list[float | None]]:
         rows[f"partners.nonrec_spend.{pid}"] = series(spend)
         rows[f"partners.non_recurrent.{pid}"] = j["partners"][pid]["non_recurrent"]
         rows[f"partners.underlying.{pid}"] = j["partners"][pid]["underlying_surplus"]
-        if np.any(inputs.nonrecurrent_cip):
+        if np.any(inputs.cip_line):  # the row exists wherever a line takes CIP
             rows[f"partners.cip_one_off.{pid}"] = series(a.non_recurrent[p] - income + spend)
         if result.model.risk_share.method.value != "none":
             share = a.risk_shares[p] * np.asarray(j["system"]["variance"], dtype=float)

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from finmodel.engine.inputs import FloatArray
-from finmodel.io.appendix.context import AppendixContext, RowFormula
-from finmodel.io.appendix.line_rates import engine_rates
+from finmodel.io.appendix.context import AppendixContext, RowFormula, RowSpec
+from finmodel.io.appendix.line_rates import RateRow, rate_plan, underlying_and_one_off
 from finmodel.io.appendix.sheets import Derived
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL
 
@@ -80,21 +80,42 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
 
     streams = [(p, f) for p in model.partners for f in p.funding]
     lines = [(p, c) for p in model.partners for c in p.costs]
-    compiled = engine_rates(model, inputs)
-    if compiled.lines.any() or compiled.streams.any():
+    plan = rate_plan(model, inputs)
+    if plan.rows:
         section(
-            "Rates the engine compiled under the NHS rules (engine values: tariff cost uplift and "
-            "efficiency factor, block contracts, CIP, QIPP, price series, allocation growth)"
+            "Rates under the NHS rules, formulas of Inputs: tariff cost uplift, providers' CIP "
+            "(recurrent and non-recurrent), allocation convergence"
+        )
+
+        def nhs_formula(r: RateRow) -> RowFormula:
+            return lambda c, p: r.formula(lambda n, col: ctx.at(n, col, here=here), c, p)
+
+        row = ctx.write_rows(
+            ws,
+            row,
+            (
+                RowSpec(
+                    r.label,
+                    r.unit,
+                    nhs_formula(r),
+                    r.values,
+                    name=r.name,
+                    fmt=s.rate,
+                    years=range(1, ctx.n_years) if np.isnan(r.values[0]) else None,
+                )
+                for r in plan.rows
+            ),
+        )
+    one_off_values = underlying_and_one_off(inputs)
+    engine_nonrec = np.any(inputs.nonrecurrent_cip != 0, axis=-1) & plan.engine_lines
+    if plan.engine_lines.any() or plan.engine_streams.any():
+        section(
+            "Rates the engine compiled that no formula of Inputs here reproduces (engine values)"
         )
         ctx.engine_rows.append(
-            f"Calculations: the compiled rates of {int(compiled.lines.sum())} cost line(s) and "
-            f"{int(compiled.streams.sum())} funding stream(s) under the NHS rules"
+            f"Calculations: the compiled rates of {int(plan.engine_lines.sum())} cost line(s) and "
+            f"{int(plan.engine_streams.sum())} funding stream(s)"
         )
-        if compiled.one_off_lines.any():
-            ctx.engine_rows.append(
-                f"Calculations: the cost of {int(compiled.one_off_lines.sum())} line(s) with a "
-                "non-recurrent CIP saving"
-            )
         projected = np.full(ctx.n_years, np.nan)
 
         def rate_row(name: str, label: str, values: FloatArray) -> None:
@@ -110,25 +131,30 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
             ctx.name_row(name, here, row)
             row += 1
 
-        for stream_index in map(int, np.flatnonzero(compiled.streams)):
+        for stream_index in map(int, np.flatnonzero(plan.engine_streams)):
             partner, stream = streams[stream_index]
             rate_row(
-                f"calc.rate.funding_growth.f{stream_index}",
+                f"calc.engine.funding_growth.f{stream_index}",
                 f"{partner.name}: {stream.name or stream.id}: funding growth",
                 inputs.funding_growth[stream_index],
             )
         demand_rates = (1 + inputs.driver_growth) * (1 + inputs.direct_growth) - 1
-        for line_index in map(int, np.flatnonzero(compiled.lines)):
-            partner, line = lines[line_index]
+        for k in map(int, np.flatnonzero(plan.engine_lines)):
+            partner, line = lines[k]
             label = f"{partner.name}: {line.name or line.id}"
-            k = line_index
-            rate_row(f"calc.rate.demand.{k}", f"{label}: demand growth", demand_rates[k])
-            rate_row(f"calc.rate.inflation.{k}", f"{label}: inflation", inputs.inflation[k])
+            rate_row(f"calc.engine.demand.{k}", f"{label}: demand growth", demand_rates[k])
+            rate_row(f"calc.engine.inflation.{k}", f"{label}: inflation", inputs.inflation[k])
             rate_row(
-                f"calc.rate.efficiency.{k}",
+                f"calc.engine.efficiency.{k}",
                 f"{label}: efficiency (recurrent)",
                 inputs.efficiency[k],
             )
+            if engine_nonrec[k]:
+                rate_row(
+                    f"calc.engine.nonrecurrent.{k}",
+                    f"{label}: non-recurrent CIP",
+                    inputs.nonrecurrent_cip[k],
+                )
 
     section(
         "Funding streams (external income), £k: base-year outturn, then grown by funding growth"
@@ -138,11 +164,9 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
     for f_index, (partner, stream) in enumerate(streams):
         key = f"partners.{partner.id}.funding.{stream.id}"
         growth = (
-            f"calc.rate.funding_growth.f{f_index}"
-            if compiled.streams[f_index]
-            else f"inputs.{key}.funding_growth"
-            if stream.funding_growth is not None
-            else "inputs.assumptions.funding_growth"
+            f"calc.engine.funding_growth.f{f_index}"
+            if plan.engine_streams[f_index]
+            else plan.streams[f_index]
         )
         ctx.text(ws, row, 0, f"{partner.name}: {stream.name or stream.id}", s.label)
         ws.write_number(row, 1, int(inputs.fund_partner[f_index]) + 1, s.key)
@@ -176,24 +200,32 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
         ws.write_number(row, 4, derived.outside[l_index], s.key)
 
     def own(l_index: int, rate: str) -> str:
-        """The Inputs row of a line's rate: its own, else the system assumption it inherits."""
-        partner, line = lines[l_index]
-        if compiled.lines[l_index]:
-            return f"calc.rate.{rate}.{l_index}"
-        if getattr(line, rate) is not None:
-            return f"inputs.partners.{partner.id}.costs.{line.id}.{rate}"
-        return f"inputs.assumptions.{rate}"
+        """The row of a line's inflation or efficiency: on Inputs, or a rate of the NHS rules."""
+        if plan.engine_lines[l_index]:
+            return f"calc.engine.{rate}.{l_index}"
+        return str(getattr(plan.lines[l_index], rate))
+
+    def nonrecurrent(l_index: int) -> str | None:
+        """The row of a line's non-recurrent CIP rate (None: no CIP on the line)."""
+        if plan.engine_lines[l_index]:
+            return f"calc.engine.nonrecurrent.{l_index}" if engine_nonrec[l_index] else None
+        return plan.lines[l_index].nonrecurrent
 
     def demand(l_index: int, r: int) -> RowFormula:
-        line = lines[l_index][1]
-        if compiled.lines[l_index]:
-            return lambda c, p: f"={ctx.at(f'calc.rate.demand.{l_index}', c, here=here)}"
-        if line.demand_driver is not None:
-            driver = f"inputs.drivers.{line.demand_driver}.growth"
-            extra = own(l_index, "non_demographic_growth")
+        if plan.engine_lines[l_index]:
+            return lambda c, p: f"={ctx.at(f'calc.engine.demand.{l_index}', c, here=here)}"
+        refs = plan.lines[l_index].demand
+        if not refs:  # a block contract: no demand growth
+            return lambda c, p: "=0"
+        if len(refs) == 2:
+            driver, extra = refs
             return lambda c, p: f"=(1+{ctx.at(driver, c)})*(1+{ctx.at(extra, c)})-1"
-        rate = own(l_index, "demand_growth")
-        return lambda c, p: f"={ctx.at(rate, c)}"
+        return lambda c, p: f"={ctx.at(refs[0], c)}"
+
+    def before(l_index: int, c: str, p: str, r: int) -> str:
+        """Last year's run rate (column ``p`` of row ``r``) grown by demand and inflation."""
+        d = ctx.at(f"calc.demand.{l_index}", c, here=here)
+        return f"{p}{r}*(1+{d})*(1+{ctx.at(own(l_index, 'inflation'), c)})"
 
     def grown(*factors: str) -> Callable[[int, int], RowFormula]:
         """Cost grown by demand and then by each named factor, from the base-year outturn."""
@@ -201,6 +233,9 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
         def build(l_index: int, r: int) -> RowFormula:
             partner, line = lines[l_index]
             baseline = f"inputs.partners.{partner.id}.costs.{line.id}.baseline"
+            if "efficiency" in factors and nonrecurrent(l_index) is not None:
+                u, o = f"calc.underlying.{l_index}", f"calc.cip_one_off.{l_index}"
+                return lambda c, p: f"={ctx.at(u, c, here=here)}-{ctx.at(o, c, here=here)}"
 
             def formula(c: str, p: str) -> str:
                 parts = [f"(1+{ctx.at(f'calc.demand.{l_index}', c, here=here)})"]
@@ -230,12 +265,7 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
             ctx.text(ws, row, 0, labels[l_index], s.label)
             keys(l_index)
             ctx.text(ws, row, 5, unit, s.unit)
-            if kind == "cost" and compiled.one_off_lines[l_index]:
-                ctx.row_values[(here, row)] = values[l_index]
-                for t in range(ctx.n_years):
-                    ctx.number(ws, row, FIRST_YEAR_COL + t, float(values[l_index][t]), fmt)
-            else:
-                ctx.write_row(ws, row, build(l_index, row + 1), values[l_index], fmt)
+            ctx.write_row(ws, row, build(l_index, row + 1), values[l_index], fmt)
             ctx.name_row(f"calc.{kind}.{l_index}", here, row)
             row += 1
         name = f"calc.{kind}.none" if not lines else None
@@ -267,6 +297,58 @@ def write_calculations(ctx: AppendixContext, derived: Derived) -> None:
         grown("inflation"),
         derived.volume_inflation,
     )
+    cip_lines = [k for k in range(len(lines)) if nonrecurrent(k) is not None]
+    if cip_lines:
+        underlying, one_off = one_off_values
+        section(
+            "Providers' CIP lines: underlying cost (the recurrent run rate), £k, and the "
+            "non-recurrent CIP saved in the year, £k (the reported cost is their difference)"
+        )
+        first = row
+
+        def run_rate(k: int, r: int) -> RowFormula:
+            partner, line = lines[k]
+            baseline = f"inputs.partners.{partner.id}.costs.{line.id}.baseline"
+            efficiency = own(k, "efficiency")
+            return lambda c, p: (
+                f"=IF({base(c)},{ctx.at(baseline, c)},"
+                f"{before(k, c, p, r)}*(1-{ctx.at(efficiency, c)}))"
+            )
+
+        def saved(k: int, r: int) -> RowFormula:
+            rate = str(nonrecurrent(k))
+            return lambda c, p: f"={before(k, c, p, r)}*{ctx.at(rate, c)}"
+
+        row = ctx.write_rows(
+            ws,
+            row,
+            [
+                RowSpec(
+                    f"{labels[k]}: underlying cost",
+                    "£k",
+                    run_rate(k, first + i + 1),
+                    underlying[k],
+                    name=f"calc.underlying.{k}",
+                )
+                for i, k in enumerate(cip_lines)
+            ]
+            + [
+                RowSpec(
+                    f"{labels[k]}: non-recurrent CIP saved",
+                    "£k",
+                    saved(k, first + i + 1),
+                    one_off[k],
+                    name=f"calc.cip_one_off.{k}",
+                    years=range(1, ctx.n_years),
+                )
+                for i, k in enumerate(cip_lines)
+            ],
+        )
+        for i, k in enumerate(cip_lines):
+            for r in (first + i, first + len(cip_lines) + i):
+                ws.write_number(r, 1, int(inputs.line_partner[k]) + 1, s.key)
+        ctx.rows["calc.cip_one_off.first"] = ctx.rows[f"calc.cip_one_off.{cip_lines[0]}"]
+        ctx.rows["calc.cip_one_off.last"] = ctx.rows[f"calc.cip_one_off.{cip_lines[-1]}"]
     line_rows(
         "cost",
         "Cost after efficiency: the expenditure of each cost line, £k",

@@ -50,7 +50,7 @@ PARTNER_BLOCKS = (
     ),
     ("expenditure", "Expenditure, £k"),
     ("surplus", "Surplus / (deficit), reported (every item), £k"),
-    ("cip_one_off", "Non-recurrent CIP saved on the partner's cost lines (engine values), £k"),
+    ("cip_one_off", "Non-recurrent CIP saved on the partner's cost lines, £k"),
     ("non_recurrent", "Non-recurrent items in the surplus (net: income + savings - costs), £k"),
     (
         "underlying",
@@ -109,13 +109,9 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
         "surplus_after_risk_share": a.surplus_after_risk_share,
     }
     skip = {"risk_share"} if method == RiskShareMethod.none else set()
-    if not np.any(items["cip"]):
+    if "calc.cip_one_off.first" not in ctx.rows:  # no provider's line takes CIP
         skip.add("cip_one_off")
     blocks = [b for b in PARTNER_BLOCKS if b[0] not in skip]
-    if "cip_one_off" not in skip:
-        ctx.engine_rows.append(
-            "Partners: non-recurrent CIP saved on each partner's cost lines (engine values)"
-        )
     row = FIRST_ROW
     # Row numbers of every block are known before writing, so formulas can refer forwards.
     for block, _ in blocks:
@@ -152,6 +148,7 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
             "funding": (calc_f, "B"),
             "internal_income": (calc_c, "C"),
             "cost_expenditure": (calc_c, "B"),
+            "cip_one_off": (("calc.cip_one_off.first", "calc.cip_one_off.last"), "B"),
         }
         if block in summed:
             span, key = summed[block]
@@ -208,10 +205,6 @@ def write_partners(ctx: AppendixContext, derived: Derived) -> None:
             if control and not in_ct:
                 for t in range(ctx.n_years):
                     ws.write_blank(row, FIRST_YEAR_COL + t, None, s.na)
-            elif block == "cip_one_off":  # the NHS rules' line rates are engine values
-                ctx.row_values[(here, row)] = values[block][p]
-                for t in range(ctx.n_years):
-                    ctx.number(ws, row, FIRST_YEAR_COL + t, values[block][p][t], s.money)
             else:
                 years = range(1, ctx.n_years) if control else None
                 ctx.write_row(ws, row, formula(block, p), values[block][p], s.money, years)

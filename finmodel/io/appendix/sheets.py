@@ -22,6 +22,7 @@ from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
 from finmodel.engine.inputs import FloatArray, year_vector
 from finmodel.engine.projection import one_hot
 from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.nhs_inputs import write_nhs_inputs
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW
 
 #: System assumptions shown on Inputs, in order, with a readable name.
@@ -252,6 +253,8 @@ def write_inputs(ctx: AppendixContext) -> None:
                 driver.growth,
                 driver.source,
             )
+
+    write_nhs_inputs(w)
 
     w.section("Funding streams: base-year outturn (external income), £k")
     for partner in model.partners:
