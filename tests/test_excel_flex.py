@@ -72,21 +72,32 @@ def non_recurrent_flex(model: Model) -> dict[str, Any]:
     return change
 
 
+def nhs_flex(model: Model) -> dict[str, Any]:
+    """The NHS rules' inputs, one year each: the tariff efficiency factor, a price series, the
+    CIP delivered share and QIPP (a model without the rules: nothing)."""
+    horizon = len(model.years) - 1
+    change: dict[str, Any] = {}
+    if model.tariff is None:
+        return change
+
+    def one_year(path: str, t: int, delta: float) -> None:
+        values = year_vector(value_at(model, path), horizon).tolist()
+        values[min(t, horizon - 1)] += delta
+        change[path] = values
+
+    one_year("tariff.efficiency", 1, 0.011)
+    if model.price_series:
+        one_year(f"price_series.{next(iter(model.price_series))}.growth", 0, 0.017)
+    one_year("assumptions.cip_delivered", 1, -0.16)
+    one_year("assumptions.qipp", 2, 0.009)
+    return change
+
+
 def flex_of(model: Model) -> dict[str, Any]:
     """Changes of each kind, by dotted path: a system rate in one year, a cost line's baseline,
-    a funding stream's baseline, non-recurrent amounts (values as the overlay sets them).
-
-    A model with NHS rules (its compiled line rates and allocation growth are engine values on
-    Calculations, listed on the Cover) is flexed where the appendix is live for it: a cost
-    line's baseline and its non-recurrent items."""
+    a funding stream's baseline, non-recurrent amounts, a case amount and the optimism bias, and
+    on a model with NHS rules their inputs (values as the overlay sets them)."""
     horizon = len(model.years) - 1
-    if model.tariff is not None:
-        line = next(c for p in model.partners for c in p.costs)
-        owner = next(p for p in model.partners if line in p.costs)
-        return {
-            f"partners.{owner.id}.costs.{line.id}.baseline": line.baseline * 1.1 + 7.0,
-            **non_recurrent_flex(model),
-        }
     rate = year_vector(model.assumptions.inflation, horizon).tolist()
     rate[min(1, horizon - 1)] += 0.013
     line = next(c for p in model.partners for c in p.costs)
@@ -105,10 +116,24 @@ def flex_of(model: Model) -> dict[str, Any]:
     return {
         **case,
         **non_recurrent_flex(model),
+        **nhs_flex(model),
         "assumptions.inflation": rate,
         f"partners.{line_owner.id}.costs.{line.id}.baseline": line.baseline * 1.1 + 7.0,
         f"partners.{stream_owner.id}.funding.{stream.id}.baseline": stream.baseline * 1.05 + 3.0,
     }
+
+
+def value_at(model: Model, path: str) -> Any:
+    """The value at a dotted path of the model (list items by id)."""
+    node: Any = model
+    for part in path.split("."):
+        if isinstance(node, list):
+            node = next(item for item in node if item.id == part)
+        elif isinstance(node, dict):
+            node = node[part]
+        else:
+            node = getattr(node, part)
+    return node
 
 
 def cells_of(layout: AppendixLayout, change: dict[str, Any], model: Model) -> dict[str, float]:
@@ -131,7 +156,7 @@ def cells_of(layout: AppendixLayout, change: dict[str, Any], model: Model) -> di
                 if old != new:
                     cells[f"{col_letter(FIRST_YEAR_COL + 1 + t)}{row + 1}"] = float(new)
         elif isinstance(value, list):
-            before = year_vector(model.assumptions.inflation, horizon)
+            before = year_vector(value_at(model, path), horizon)
             for t, (old, new) in enumerate(zip(before, value, strict=True)):
                 if old != new:
                     cells[f"{col_letter(FIRST_YEAR_COL + 1 + t)}{row + 1}"] = float(new)
