@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 
 from finmodel import Model, load_model, project
+from finmodel.domain.appraisal_tables import deflator_table
 from finmodel.domain.validation import with_overlay
 from finmodel.engine.inputs import year_vector
 from finmodel.io.appendix.writer import AppendixLayout, write_appendix
@@ -29,7 +30,7 @@ from tests.test_excel_appendix import figure_mismatches, generated
 INPUTS_PART = "xl/worksheets/sheet3.xml"
 
 
-def set_cells(path: Path, values: dict[str, float]) -> None:
+def set_cells(path: Path, values: dict[str, float | str]) -> None:
     """Type numbers into cells of Inputs (``{"H27": 0.04}``), as a reviewer would."""
     tmp = path.with_suffix(".editing")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -39,10 +40,13 @@ def set_cells(path: Path, values: dict[str, float]) -> None:
                 text = data.decode("utf-8")
                 for ref, value in values.items():
                     cell = re.compile(rf'<c r="{ref}"( s="\d+")?(?: t="\w+")?\s*(?:/>|>.*?</c>)')
+                    typed = (
+                        f' t="inlineStr"><is><t>{value}</t></is></c>'
+                        if isinstance(value, str)
+                        else f"><v>{value!r}</v></c>"
+                    )
                     text, found = cell.subn(
-                        lambda m, ref=ref, value=value: (
-                            f'<c r="{ref}"{m.group(1) or ""}><v>{value!r}</v></c>'
-                        ),
+                        lambda m, ref=ref, typed=typed: f'<c r="{ref}"{m.group(1) or ""}{typed}',
                         text,
                         count=1,
                     )
@@ -112,6 +116,7 @@ def flex_of(model: Model) -> dict[str, Any]:
         case[f"{prefix}.options.{option.id}.costs.{item.id}.amount"] = float(item.amount) + 123.0
         if investment.optimism_bias is not None:
             case[f"{prefix}.optimism_bias.mitigation_share"] = 0.2
+        case.update(case_settings_flex(model, investment_id))
         break
     return {
         **case,
@@ -121,6 +126,24 @@ def flex_of(model: Model) -> dict[str, Any]:
         f"partners.{line_owner.id}.costs.{line.id}.baseline": line.baseline * 1.1 + 7.0,
         f"partners.{stream_owner.id}.funding.{stream.id}.baseline": stream.baseline * 1.05 + 3.0,
     }
+
+
+def case_settings_flex(model: Model, investment_id: str) -> dict[str, Any]:
+    """The other discount schedule and one appraisal year's GDP deflator (the case's series
+    with that year changed, as the engine takes it)."""
+    from finmodel.domain.appraisal_tables import deflator_table, discount_table
+
+    investment = model.investments[investment_id]
+    prefix = f"investments.{investment_id}"
+    schedules = [s for s in discount_table(investment.discount.version).schedules]
+    other = next(s for s in schedules if s != investment.discount.schedule)
+    table = deflator_table(investment.deflator_series())
+    year = next(y for y in investment.appraisal_years(model)[1:] if y in table.index)
+    index = dict(table.index)
+    index[year] = round(index[year] * 1.03, 6)
+    series = table.model_dump(mode="json")
+    series["index"] = index
+    return {f"{prefix}.discount.schedule": other, f"{prefix}.deflator": series}
 
 
 def value_at(model: Model, path: str) -> Any:
@@ -136,16 +159,26 @@ def value_at(model: Model, path: str) -> Any:
     return node
 
 
-def cells_of(layout: AppendixLayout, change: dict[str, Any], model: Model) -> dict[str, float]:
+def cells_of(
+    layout: AppendixLayout, change: dict[str, Any], model: Model
+) -> dict[str, float | str]:
     """The Inputs cells holding the changed values (a rate list: only the year that differs)."""
-    cells: dict[str, float] = {}
+    cells: dict[str, float | str] = {}
     horizon = len(model.years) - 1
     for path, value in change.items():
         # a non-recurrent item is one row: its base year and projected amounts
         row_name = path.rsplit(".", 1)[0] if ".non_recurrent." in path else path
+        if path.endswith(".deflator"):  # the one year of the series that changed
+            old = value_at(model, path.rsplit(".", 1)[0]).deflator_series()
+            table = deflator_table(old)
+            year = next(y for y, v in value["index"].items() if table.index[y] != v)
+            row_name = f"{path}.index.{year}"
+            value = value["index"][year]
         sheet, row = layout.rows[f"inputs.{row_name}"]
         assert sheet == "Inputs"
-        if path.startswith("investments."):  # a case input: one value in column E
+        if path.endswith(".schedule"):  # a choice, typed as text
+            cells[f"E{row + 1}"] = value
+        elif path.startswith("investments."):  # a case input: one value in column E
             cells[f"E{row + 1}"] = float(value)
         elif ".non_recurrent." in path:  # base year or one projected year of an item
             if path.endswith(".base_year"):

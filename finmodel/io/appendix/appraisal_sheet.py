@@ -20,11 +20,13 @@ import numpy as np
 from finmodel.appraisal.discounting import (
     deflator_index,
     deflator_table,
+    discount_factors,
     discount_rates,
     discount_table,
 )
 from finmodel.domain.investments import option_optimism_bias
 from finmodel.investment.case import InvestmentCase
+from finmodel.investment.service_benefits import BENEFIT_NAMES, HEALTH_STREAMS
 from finmodel.investment.streams import SERVICE_STREAM
 from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.appendix.investment_layout import (
@@ -40,10 +42,12 @@ from finmodel.io.appendix.investment_layout import (
     service_link,
 )
 from finmodel.io.appendix.investment_results import AppraisalRows, write_results, write_switching
-from finmodel.io.excel_styles import FIRST_YEAR_COL, MONEY, col_letter
+from finmodel.io.excel_styles import FIRST_YEAR_COL, HEADER_ROW, MONEY, col_letter
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
 APPRAISAL = "Appraisal"
+#: Service benefits valued at real prices of the price-base year, made cash by the deflator.
+REAL_VALUED = frozenset(BENEFIT_NAMES)
 #: The PVC and PVB rows: label and row name by kind of stream.
 _PV_TOTALS = {
     "cost": ("PV costs (PVC)", "pv_costs"),
@@ -160,28 +164,59 @@ def _write_prices(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
     r_defl = row
     index = deflator_index(years, e.deflator_version, extend)
     last = max(table.index)
+    prefix = f"inputs.investments.{sh.case.streams.investment_id}"
+
+    def on_inputs(name: str) -> str | None:
+        found = ctx.rows.get(f"{prefix}.{name}")
+        return None if found is None else f"Inputs!$E${found[1] + 1}"
+
+    extend_ref = on_inputs("deflator_extend_rate")
     sh.label(row, f"GDP deflator index, table {table.version} ({table.reference})", "index")
     if extend is not None:
-        ctx.number(sh.ws, row, 4, extend, st.rate_input)
-    for t, year in enumerate(years):
-        col = FIRST_YEAR_COL + t
-        if extend is not None and year > last and t > 0:
-            formula = f"={col_letter(col - 1)}{row + 1}*(1+$E${row + 1})"
-            ctx.write(sh.ws, row, col, formula, float(index[t]), fmt.index)
+        if extend_ref is not None:
+            ctx.write(sh.ws, row, 4, f"={extend_ref}", float(extend), st.rate)
         else:
-            ctx.number(sh.ws, row, col, float(index[t]), fmt.index_input)
+            ctx.number(sh.ws, row, 4, extend, st.rate_input)
+    listed = [y for y in table.index if on_inputs(f"deflator.index.{y}") is not None]
+    if listed and (extend is None or extend_ref is not None):
+        # the year's index from Inputs (looked up by its label), or past the table's last
+        # year the previous year's x (1 + the growth a year in column E)
+        first_row = ctx.rows[f"{prefix}.deflator.index.{listed[0]}"][1] + 1
+        last_row = ctx.rows[f"{prefix}.deflator.index.{listed[-1]}"][1] + 1
+        keys, values = (f"Inputs!${c}${first_row}:${c}${last_row}" for c in "DE")
+        lookup = f"SUMIF({keys},{{c}}${HEADER_ROW + 1},{values})"
+        template = (
+            f"=IF(COUNTIF({keys},{{c}}${HEADER_ROW + 1})>0,{lookup},{{p}}{row + 1}*(1+$E${row + 1}))"
+            if extend is not None
+            else f"={lookup}"
+        )
+        sh.formulas(
+            row, each(template), index, fmt.index, first="=" + lookup.format(c=sh.letter(0))
+        )
+    else:
+        for t, year in enumerate(years):
+            col = FIRST_YEAR_COL + t
+            if extend is not None and year > last and t > 0:
+                formula = f"={col_letter(col - 1)}{row + 1}*(1+$E${row + 1})"
+                ctx.write(sh.ws, row, col, formula, float(index[t]), fmt.index)
+            else:
+                ctx.number(sh.ws, row, col, float(index[t]), fmt.index_input)
     extended = (
         f" Years after {last}: the previous year's index x (1 + the growth a year in column E, "
         "the investment's deflator_extend_rate)."
         if extend is not None and years[-1] > last
         else ""
     )
-    sh.note(row, table.citation + extended)
+    sh.note(row, "From Inputs (the deflator index by year). " + table.citation + extended)
     row += 1
     r_base = row
     base = float(deflator_index([e.price_base_year], e.deflator_version, extend)[0])
     sh.label(row, f"GDP deflator index of the price-base year {e.price_base_year}", "index")
-    ctx.number(sh.ws, row, 4, base, fmt.index_input)
+    base_ref = on_inputs(f"deflator.index.{e.price_base_year}")
+    if base_ref is not None:
+        ctx.write(sh.ws, row, 4, f"={base_ref}", base, fmt.index)
+    else:
+        ctx.number(sh.ws, row, 4, base, fmt.index_input)
     sh.note(row, f"Same table; the investment's price_base_year is {e.price_base_year}.")
     row += 1
     rows.real = row
@@ -194,13 +229,31 @@ def _write_discounting(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> in
     """Discount rates and factors (from ``row``); returns the next free row."""
     ctx, st, fmt, e, n = sh.ctx, sh.ctx.styles, sh.fmt, sh.case.economic, sh.n
     table = discount_table(e.discount_version)
-    sh.section(row, f"Discounting: Green Book STPR, {e.schedule} schedule, table {table.version}")
+    sh.section(row, f"Discounting: Green Book STPR, the schedule on Inputs, table {table.version}")
     row += 1
+    choice = ctx.rows.get(f"inputs.investments.{sh.case.streams.investment_id}.discount.schedule")
+    by_schedule: dict[str, int] = {}
+    if choice is not None:
+        for schedule in table.schedules:
+            by_schedule[schedule] = row
+            sh.label(row, f"Discount rate of the {schedule} schedule (table {table.version})", "%")
+            values = np.concatenate(([np.nan], discount_rates(n - 1, schedule, e.discount_version)))
+            sh.inputs(row, values, st.rate_input, start=1)
+            row += 1
     r_rate = row
     rates = np.concatenate(([np.nan], discount_rates(n - 1, e.schedule, e.discount_version)))
     sh.label(row, "Discount rate r_t of year t", "% a year")
-    sh.inputs(row, rates, st.rate_input, start=1)
-    sh.note(row, table.citation)
+    if choice is not None:
+        chosen = f"Inputs!$E${choice[1] + 1}"
+        *others, last_schedule = list(by_schedule)
+        formula = f"{{c}}${by_schedule[last_schedule] + 1}"
+        for schedule in reversed(others):
+            formula = f'IF({chosen}="{schedule}",{{c}}${by_schedule[schedule] + 1},{formula})'
+        sh.formulas(row, each("=" + formula), rates, st.rate, start=1)
+        sh.note(row, "The schedule chosen on Inputs. " + table.citation)
+    else:
+        sh.inputs(row, rates, st.rate_input, start=1)
+        sh.note(row, table.citation)
     row += 1
     r_timing = row
     sh.label(row, "Flows discounted from: 0 = the end of each year, 0.5 = mid-year", "year")
@@ -226,6 +279,36 @@ def _write_discounting(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> in
     )
     sh.note(row, "DF_0 = 1; later years: the end-of-year factor x (1 + r_t) ^ timing.")
     ctx.name_row(f"appraisal.{sh.case.streams.investment_id}.discount_factor", sh.name, row)
+    health = by_schedule.get("health")
+    if health is None or not HEALTH_STREAMS & set(sh.case.economic.benefits):
+        return row + 2
+    # QALY streams are valued at the health schedule whatever the case's schedule: their
+    # amounts are held as x DF_health / DF (engine: InvestmentStreams.benefit_factors)
+    row += 1
+    health_rates = np.concatenate(([np.nan], discount_rates(n - 1, "health", e.discount_version)))
+    health_eoy = np.concatenate(([1.0], np.cumprod(1.0 / (1.0 + health_rates[1:]))))
+    health_df = health_eoy * (1.0 + np.nan_to_num(health_rates)) ** (0.5 if e.mid_year else 0.0)
+    sh.label(row, "End-of-year discount factor, health schedule", "factor")
+    sh.formulas(
+        row, each(f"={{p}}{row + 1}/(1+{{c}}${health + 1})"), health_eoy, fmt.factor, start=1
+    )
+    ctx.number(sh.ws, row, FIRST_YEAR_COL, 1.0, fmt.factor)
+    row += 1
+    sh.label(row, "Discount factor, health schedule", "factor")
+    sh.formulas(
+        row,
+        each(f"={{c}}${row}*(1+{{c}}${health + 1})^$E${r_timing + 1}"),
+        health_df,
+        fmt.factor,
+        first=f"={sh.letter(0)}${row}",
+    )
+    row += 1
+    rows.health_ratio = row
+    sh.label(row, "QALY streams: DF of the health schedule / DF_t", "factor")
+    sh.formulas(
+        row, each(f"={{c}}${row}/{{c}}${rows.df + 1}"), health_df / e.discount_factors, fmt.factor
+    )
+    sh.note(row, "QALYs are discounted at the health schedule whatever the case's schedule.")
     return row + 2
 
 
@@ -356,19 +439,23 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
     for k in e.benefits:
         name, r_nom = s.benefit_names[k], row
         kind = _TYPE_LABEL.get(e.benefit_types[k].value)
-        sh.label(row, f"{name}: nominal benefit", "£k")
-        _keys(sh, row, o, k, kind or "")
         item_b = next((x for x in option.benefits if x.id == k), None)
-        sh.linked_or_input(
-            row,
-            service_link(links, "cash_released", o, years)
-            if k == SERVICE_STREAM and bool(np.all(s.benefit_factors.get(k, 1.0) == 1.0))
-            else None,
-            s.benefits[k][o, window],
-            (st.money, st.money_input),
-            (CASH_LINK_NOTE, item_b.source if item_b is not None and item_b.source else None),
-        )
-        row += 1
+        if k in REAL_VALUED and inv.service is not None:
+            row = _real_valued_stream(sh, row, o, k, kind or "", rows)
+            r_nom = row - 1
+        else:
+            sh.label(row, f"{name}: nominal benefit", "£k")
+            _keys(sh, row, o, k, kind or "")
+            sh.linked_or_input(
+                row,
+                service_link(links, "cash_released", o, years)
+                if k == SERVICE_STREAM and bool(np.all(s.benefit_factors.get(k, 1.0) == 1.0))
+                else None,
+                s.benefits[k][o, window],
+                (st.money, st.money_input),
+                (CASH_LINK_NOTE, item_b.source if item_b is not None and item_b.source else None),
+            )
+            row += 1
         rows.benefit[(k, o)] = row
         _real_row(sh, row, f"{name}: real benefit ({kind})", r_nom, rows, e.benefits[k][o])
         row += 1
@@ -402,6 +489,40 @@ def _pv_row(
     mine, base = pair
     sh.label(row, text, unit)
     sh.formulas(row, each(f"=({{c}}${mine + 1}-{{c}}${base + 1})*{{c}}${df + 1}"), values, fmt)
+
+
+def _real_valued_stream(
+    sh: InvestmentSheet, row: int, o: int, k: str, kind: str, rows: AppraisalRows
+) -> int:
+    """A service benefit valued at real prices of the price-base year (bed days, avoided
+    retrospective handling, QALYs) for option ``o``: its value in those prices (for QALYs before
+    the health-schedule ratio), then the nominal benefit = value / real price factor (x DF_health
+    / DF for QALYs), so the deflator and schedule on Inputs move it as the engine does (from
+    ``row``); returns the next free row."""
+    ctx, st, s, e = sh.ctx, sh.ctx.styles, sh.case.streams, sh.case.economic
+    name, nominal = s.benefit_names[k], s.benefits[k][o, s.appraisal_slice]
+    health = k in HEALTH_STREAMS and rows.health_ratio > 0
+    ratio = np.ones(len(e.discount_factors))
+    if health:
+        n = len(e.discount_factors)
+        ratio = discount_factors(n - 1, "health", e.mid_year, e.discount_version) / (
+            e.discount_factors
+        )
+    what = "before the health-schedule ratio, " if health else ""
+    sh.label(row, f"{name}: value in {e.price_base_year} prices ({what}engine values)", "£k")
+    _keys(sh, row, o, k, kind)
+    sh.inputs(row, nominal * e.real_factor / ratio, st.money)
+    sh.note(row, "Engine values: the service model's units x their values in real prices.")
+    ctx.engine_rows.append(f"{sh.name}: {s.option_ids[o]} {name} in real prices")
+    row += 1
+    text = "value / real price factor" + (" x DF_health / DF" if health else "")
+    sh.label(row, f"{name}: nominal benefit = {text}", "£k")
+    _keys(sh, row, o, k, kind)
+    template = f"={{c}}{row}/{{c}}${rows.real + 1}" + (
+        f"*{{c}}${rows.health_ratio + 1}" if health else ""
+    )
+    sh.formulas(row, each(template), nominal, st.money)
+    return row + 1
 
 
 def _write_present_values(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows) -> int:

@@ -21,6 +21,7 @@ from finmodel.domain.investments import Investment, OptimismBias
 from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
 from finmodel.engine.inputs import FloatArray, year_vector
 from finmodel.engine.projection import one_hot
+from finmodel.io.appendix.case_inputs import write_case_settings
 from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.appendix.nhs_inputs import write_nhs_inputs
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW
@@ -352,6 +353,13 @@ def write_inputs(ctx: AppendixContext) -> None:
 
     for investment_id, investment in model.investments.items():
         _case_inputs(w, investment_id, investment)
+        write_case_settings(
+            w,
+            investment_id,
+            investment,
+            investment.appraisal_years(model),
+            investment.base_price_year(model),
+        )
     w.section(
         "Investments: net cost of the selected options by funder, £k (from the investment appraisal)"
     )
