@@ -19,7 +19,7 @@ import pytest
 
 from finmodel import Model, load_model, project
 from finmodel.domain.appraisal_tables import deflator_table
-from finmodel.domain.validation import with_overlay
+from finmodel.domain.validation import validate_data, with_overlay
 from finmodel.engine.inputs import year_vector
 from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
@@ -143,7 +143,63 @@ def case_settings_flex(model: Model, investment_id: str) -> dict[str, Any]:
     index[year] = round(index[year] * 1.03, 6)
     series = table.model_dump(mode="json")
     series["index"] = index
-    return {f"{prefix}.discount.schedule": other, f"{prefix}.deflator": series}
+    change: dict[str, Any] = {f"{prefix}.discount.schedule": other, f"{prefix}.deflator": series}
+    case_years = investment.case_years(model)
+    moved: set[str] = set()
+    for option in investment.options:
+        for item in option.costs:
+            charged = investment.service is not None and item.buys_capacity()
+            if not isinstance(item.amount, int | float) or charged or item.ramp_up:
+                continue
+            path = f"{prefix}.options.{option.id}.costs.{item.id}"
+            if item.recurrent and "end" not in moved:  # a year earlier
+                end = item.end_year or case_years[-1]
+                change[f"{path}.end_year"] = case_years[case_years.index(end) - 1]
+                moved.add("end")
+            elif not item.recurrent and "start" not in moved:  # a year later
+                start = item.start_year or option.start_year or case_years[1]
+                change[f"{path}.start_year"] = case_years[case_years.index(start) + 1]
+                moved.add("start")
+    return change
+
+
+def with_case(model: Model) -> Model:
+    """The model with an investment of the user's own amounts (no service model): a recurrent
+    running cost with an uplift and an end year, a one-off capital cost and a recurrent saving."""
+    data = model.model_dump(mode="json", exclude_unset=True)
+    years = model.years
+    data["investments"] = {
+        "upgrade": {
+            "name": "Upgrade",
+            "deflator_extend_rate": 0.02,
+            "discount": {"schedule": "standard"},
+            "optimism_bias": {"project_type": "outsourcing", "mitigation_share": 0.4},
+            "funders": {"icb": 1.0},
+            "options": [
+                {"id": "do_nothing"},
+                {
+                    "id": "build",
+                    "start_year": years[1],
+                    "costs": [
+                        {
+                            "id": "running",
+                            "recurrent": True,
+                            "amount": 300,
+                            "uplift": 0.02,
+                            "end_year": years[-2],
+                        },
+                        {"id": "kit", "kind": "capital", "amount": 900, "start_year": years[1]},
+                    ],
+                    "benefits": [
+                        {"id": "saving", "type": "cash_releasing", "recurrent": True, "amount": 450}
+                    ],
+                },
+            ],
+        }
+    }
+    checked, findings = validate_data(data)
+    assert checked is not None and not findings, findings
+    return checked
 
 
 def value_at(model: Model, path: str) -> Any:
@@ -176,7 +232,7 @@ def cells_of(
             value = value["index"][year]
         sheet, row = layout.rows[f"inputs.{row_name}"]
         assert sheet == "Inputs"
-        if path.endswith(".schedule"):  # a choice, typed as text
+        if path.endswith((".schedule", ".start_year", ".end_year")):  # a choice or a year, typed as text
             cells[f"E{row + 1}"] = value
         elif path.startswith("investments."):  # a case input: one value in column E
             cells[f"E{row + 1}"] = float(value)
@@ -207,6 +263,7 @@ def flexed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Any, Any
     models = [
         ("default", load_model(MODELS / "lsc_ics.yaml"), True),
         ("minimal", load_model(MODELS / "minimal.yaml"), True),
+        ("minimal_case", with_case(load_model(MODELS / "minimal.yaml")), True),
         ("icb", load_model(MODELS / "lsc_icb.yaml"), True),
     ]
     flexible = [
@@ -264,7 +321,7 @@ def figure(path: Path, sheet: str, row: int, col: int) -> Any:
 
 @pytest.mark.slow
 def test_flexed_inputs_give_the_engines_run_of_the_same_change(flexed):
-    assert len(flexed) == 6
+    assert len(flexed) == 7
     for label, engine, layout, path, _ in flexed:
         assert figure_mismatches(path, engine, layout) == [], label
 

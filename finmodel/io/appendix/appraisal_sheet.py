@@ -94,8 +94,18 @@ def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
     sh.label(row, "Year on the model's projection timeline (1 = yes)", "flag")
     sh.inputs(row, [float(y in model_years) for y in years], st.flag)
     sh.note(row, "Years marked 0 lie beyond the model's horizon: the investment's own streams.")
-    row += 2
+    row += 1
     rows = AppraisalRows()
+    rows.calendar = row
+    sh.label(row, "Calendar year the financial year starts in (from the year's label)", "year")
+    header = f"{{c}}${HEADER_ROW + 1}"
+    sh.formulas(
+        row,
+        each(f'=VALUE(LEFT({header},FIND("/",{header})-1))'),
+        np.array([float(y[:4]) for y in years]),
+        st.flag,
+    )
+    row += 2
     row = _write_prices(sh, row, rows)
     row = _write_discounting(sh, row, rows)
     for o in range(len(case.option_ids)):
@@ -392,11 +402,7 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
             and not service_charged  # the service model charges the staff in post
         ):
             # the stream is the amount times its profile (ramp-up, uplift, years active)
-            sh.label(row, f"{name}: profile, share of the amount a year (engine values)", "share")
-            _keys(sh, row, o, k, s.cost_kinds[k].value)
-            sh.inputs(row, nominal / float(item.amount), fmt.factor)
-            sh.note(row, "Engine values: ramp-up, uplift and the years the cost runs.")
-            ctx.engine_rows.append(f"{sh.name}: {option.id} {name} profile")
+            _profile(sh, row, o, k, item, nominal / float(item.amount), rows)
             r_profile, r_nom = row, row + 1
             row += 1
             sh.label(row, f"{name}: nominal cost = amount on Inputs x profile", "£k")
@@ -489,6 +495,55 @@ def _pv_row(
     mine, base = pair
     sh.label(row, text, unit)
     sh.formulas(row, each(f"=({{c}}${mine + 1}-{{c}}${base + 1})*{{c}}${df + 1}"), values, fmt)
+
+
+def _profile(
+    sh: InvestmentSheet,
+    row: int,
+    o: int,
+    k: str,
+    item: Any,
+    values: np.ndarray,
+    rows: AppraisalRows,
+) -> None:
+    """Row ``row``: the share of a cost's amount falling in each year. A formula of the start
+    year, end year and uplift on Inputs (``(1 + uplift) ^ (year - start)`` while the cost runs,
+    or 1 in the start year of a one-off amount); a recurrent cost with a ramp-up keeps the
+    engine's profile (values, listed on the Cover)."""
+    ctx, s = sh.ctx, sh.case.streams
+    key = f"inputs.investments.{s.investment_id}.options.{s.option_ids[o]}.costs.{k}"
+    start, end, uplift = (
+        ctx.rows.get(f"{key}.{name}") for name in ("start_year", "end_year", "uplift")
+    )
+    _keys(sh, row, o, k, s.cost_kinds[k].value)
+    live = start is not None and (not item.recurrent or (end and uplift and not item.ramp_up))
+    if not live:
+        sh.label(
+            row, f"{s.cost_names[k]}: profile, share of the amount a year (engine values)", "share"
+        )
+        sh.inputs(row, values, sh.fmt.factor)
+        sh.note(row, "Engine values: ramp-up, uplift and the years the cost runs.")
+        ctx.engine_rows.append(f"{sh.name}: {s.option_ids[o]} {s.cost_names[k]} profile")
+        return
+
+    def year_of(found: tuple[str, int]) -> str:
+        cell = f"Inputs!$E${found[1] + 1}"
+        return f'VALUE(LEFT({cell},FIND("/",{cell})-1))'
+
+    year = f"{{c}}${rows.calendar + 1}"
+    assert start is not None
+    if item.recurrent:
+        assert end is not None and uplift is not None
+        template = (
+            f"=IF(AND({year}>={year_of(start)},{year}<={year_of(end)}),"
+            f"(1+Inputs!$E${uplift[1] + 1})^({year}-{year_of(start)}),0)"
+        )
+        text = "profile = (1 + uplift) ^ (years since the start) from the start to the end year"
+    else:
+        template = f"=IF({year}={year_of(start)},1,0)"
+        text = "profile = 1 in the start year (a one-off amount)"
+    sh.label(row, f"{s.cost_names[k]}: {text} on Inputs", "share")
+    sh.formulas(row, each(template), values, sh.fmt.factor)
 
 
 def _real_valued_stream(

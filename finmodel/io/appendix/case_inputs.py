@@ -19,6 +19,57 @@ if TYPE_CHECKING:
     from finmodel.io.appendix.sheets import _InputsWriter
 
 
+def _cost_years(
+    w: _InputsWriter, investment_id: str, investment: Investment, case_years: list[str]
+) -> None:
+    """Start year of every cost with one amount, and the end year and cash uplift of a recurrent
+    one, as the engine takes them (a cost's own, else the option's start year or the first
+    projected year; the end by default the case's last year)."""
+    ctx, s = w.ctx, w.ctx.styles
+    for option in investment.options:
+        path = f"investments.{investment_id}.options.{option.id}.costs"
+        for item in option.costs:
+            if not isinstance(item.amount, int | float):
+                continue
+            name = f"{option.name or option.id}: {item.name or item.id}"
+            start = item.start_year or option.start_year or case_years[1]
+            settings: list[tuple[str, str, str | float, str | None]] = [
+                ("start_year", "first year", start, item.sources.get("start_year"))
+            ]
+            if item.recurrent:
+                end = item.end_year or case_years[-1]
+                settings += [
+                    ("end_year", "last year", end, item.sources.get("end_year")),
+                    (
+                        "uplift",
+                        "cash uplift a year",
+                        float(item.uplift),
+                        item.sources.get("uplift"),
+                    ),
+                ]
+            for key, what, value, source in settings:
+                default = {
+                    "start_year": "the option's start year"
+                    if option.start_year
+                    else "the first projected year",
+                    "end_year": "the case's last year",
+                    "uplift": "no uplift",
+                }[key]
+                row = w.line(
+                    f"{path}.{item.id}.{key}",
+                    f"{name}, {what}",
+                    "%" if key == "uplift" else "year",
+                    source
+                    or (item.source if getattr(item, key) is not None else None)
+                    or f"not set on the cost: {default}",
+                )
+                if isinstance(value, str):
+                    ctx.text(w.ws, row, 4, value, s.text_input)
+                    ctx.exported_inputs.append((row, 4, value))
+                else:
+                    w.number(row, 4, value, s.rate_input)
+
+
 def deflator_years(investment: Investment, years: list[str], base_year: str) -> list[str]:
     """The years of the deflator series the appraisal of ``years`` (and its price-base year)
     reads from the table, in the table's order.
@@ -38,11 +89,18 @@ def deflator_years(investment: Investment, years: list[str], base_year: str) -> 
 
 
 def write_case_settings(
-    w: _InputsWriter, investment_id: str, investment: Investment, years: list[str], base_year: str
+    w: _InputsWriter,
+    investment_id: str,
+    investment: Investment,
+    years: list[str],
+    base_year: str,
+    case_years: list[str],
 ) -> None:
-    """The discount schedule, deflator index by year and extension rate of one investment."""
+    """Each option's cost years, the discount schedule, the deflator index by year and its
+    extension rate of one investment (``case_years``: the years a case amount can fall in)."""
     ctx, s = w.ctx, w.ctx.styles
     prefix = f"investments.{investment_id}"
+    _cost_years(w, investment_id, investment, case_years)
     d = investment.discount
     schedules = list(discount_table(d.version).schedules)
     row = w.line(
@@ -51,7 +109,7 @@ def write_case_settings(
         "schedule",
         d.source,
     )
-    ctx.text(w.ws, row, 4, d.schedule, s.key)
+    ctx.text(w.ws, row, 4, d.schedule, s.text_input)
     ctx.exported_inputs.append((row, 4, d.schedule))
     w.ws.data_validation(row, 4, row, 4, {"validate": "list", "source": schedules})
     table = deflator_table(investment.deflator_series())

@@ -32,6 +32,7 @@ class AppraisalRows:
     real: int = 0
     df: int = 0
     health_ratio: int = 0  # row of DF_health / DF (0: none; QALY streams only)
+    calendar: int = 0  # row of the calendar year each appraisal year starts in
     after: dict[tuple[str, int], int] = field(default_factory=dict)
     benefit: dict[tuple[str, int], int] = field(default_factory=dict)
     units: dict[int, int] = field(default_factory=dict)

@@ -359,6 +359,7 @@ def write_inputs(ctx: AppendixContext) -> None:
             investment,
             investment.appraisal_years(model),
             investment.base_price_year(model),
+            investment.case_years(model),
         )
     w.section(
         "Investments: net cost of the selected options by funder, £k (from the investment appraisal)"
