@@ -232,7 +232,9 @@ def cells_of(
             value = value["index"][year]
         sheet, row = layout.rows[f"inputs.{row_name}"]
         assert sheet == "Inputs"
-        if path.endswith((".schedule", ".start_year", ".end_year")):  # a choice or a year, typed as text
+        if path.endswith(
+            (".schedule", ".start_year", ".end_year")
+        ):  # a choice or a year, typed as text
             cells[f"E{row + 1}"] = value
         elif path.startswith("investments."):  # a case input: one value in column E
             cells[f"E{row + 1}"] = float(value)
