@@ -568,7 +568,13 @@ def _real_valued_stream(
     _keys(sh, row, o, k, kind)
     sh.inputs(row, nominal * e.real_factor / ratio, st.money)
     sh.note(row, "Engine values: the service model's units x their values in real prices.")
-    ctx.engine_rows.append(f"{sh.name}: {s.option_ids[o]} {name} in real prices")
+    listed = (
+        f"{sh.name}: the service benefits valued in real prices (avoided retrospective "
+        "handling, bed days, QALYs) of every option, before the deflator (and the QALYs' "
+        "health-schedule ratio) on this sheet: the service model's engine values"
+    )
+    if listed not in ctx.engine_rows:
+        ctx.engine_rows.append(listed)
     row += 1
     text = "value / real price factor" + (" x DF_health / DF" if health else "")
     sh.label(row, f"{name}: nominal benefit = {text}", "£k")
