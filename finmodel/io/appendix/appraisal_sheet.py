@@ -188,7 +188,8 @@ def _write_prices(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
         else:
             ctx.number(sh.ws, row, 4, extend, st.rate_input)
     listed = [y for y in table.index if on_inputs(f"deflator.index.{y}") is not None]
-    if listed and (extend is None or extend_ref is not None):
+    covered = bool(listed) and years[0] >= min(table.index)  # none extended backwards
+    if covered and (extend is None or extend_ref is not None):
         # the year's index from Inputs (looked up by its label), or past the table's last
         # year the previous year's x (1 + the growth a year in column E)
         first_row = ctx.rows[f"{prefix}.deflator.index.{listed[0]}"][1] + 1
@@ -206,10 +207,13 @@ def _write_prices(sh: InvestmentSheet, row: int, rows: AppraisalRows) -> int:
     else:
         for t, year in enumerate(years):
             col = FIRST_YEAR_COL + t
-            if extend is not None and year > last and t > 0:
+            given = on_inputs(f"deflator.index.{year}")
+            if given is not None:
+                ctx.write(sh.ws, row, col, f"={given}", float(index[t]), fmt.index)
+            elif extend is not None and year > last and t > 0:
                 formula = f"={col_letter(col - 1)}{row + 1}*(1+$E${row + 1})"
                 ctx.write(sh.ws, row, col, formula, float(index[t]), fmt.index)
-            else:
+            else:  # before the series: extended backwards by the engine (values)
                 ctx.number(sh.ws, row, col, float(index[t]), fmt.index_input)
     extended = (
         f" Years after {last}: the previous year's index x (1 + the growth a year in column E, "
