@@ -12,7 +12,7 @@ Shapes: ``L`` cost lines, ``F`` funding streams, ``P`` partners, ``H`` projected
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
 from operator import add, is_not, itemgetter
@@ -128,7 +128,9 @@ class ProjectionInputs:
         >>> batch.inflation.shape
         (3, 4, 3)
         """
-        cip = any(s.array in CIP_ARRAYS for path in values for s in self.slots_for(path))
+        slots = [s for path in values for s in self.slots_for(path)]
+        off_plan = self.off_plan_rows(slots)
+        cip = off_plan.size > 0 or any(s.array in CIP_ARRAYS for s in slots)
         names = _BATCHED if cip else _BATCHED[: -len(_CIP_BATCHED)]  # CIP arrays when moved
         arrays = {name: getattr(self, name) for name in names}
         draws = {np.shape(v)[0] for v in values.values() if np.ndim(v) >= 1}
@@ -160,9 +162,25 @@ class ProjectionInputs:
                         target[..., slot.index, :] = value_b
                 else:
                     target[..., slot.index] = value[:, None] if batch and value.ndim == 1 else value
+        cip_line = self.cip_line
+        if off_plan.size:
+            cip_line = take_off_plan(arrays, cip_line, off_plan)
         if cip:
-            recompute_cip(arrays, self.cip_line)
-        return dataclasses.replace(self, **arrays)
+            recompute_cip(arrays, cip_line)
+        return dataclasses.replace(self, cip_line=cip_line, **arrays)
+
+    def off_plan_rows(self, slots: Iterable[Slot]) -> IntArray:
+        """Lines on a provider's CIP plan whose ``efficiency`` these slots set (sorted).
+
+        A scenario setting such a line's efficiency gives the line its own rate, which takes it
+        off the plan (no planned, recurrent or non-recurrent CIP on it); so does
+        :meth:`with_values` (see :func:`take_off_plan`).
+        """
+        rows = [s.index for s in slots if s.array == "efficiency" and s.index.size]
+        if not rows or not self.cip_line.any():
+            return np.zeros(0, dtype=np.int64)
+        index = np.unique(np.concatenate(rows))
+        return index[self.cip_line[index]]
 
 
 #: Compiled arrays of the CIP levers (planned rate, delivered and recurrent shares), (..., L, H).
@@ -180,6 +198,34 @@ def recompute_cip(arrays: dict[str, Any], cip_line: NDArray[np.bool_]) -> None:
         out = np.broadcast_to(arrays[name], shape).copy()
         out[..., cip_line, :] = np.broadcast_to(rate, shape)[..., cip_line, :]
         arrays[name] = out
+
+
+def take_off_plan(
+    arrays: dict[str, Any], cip_line: NDArray[np.bool_], rows: IntArray
+) -> NDArray[np.bool_]:
+    """Take the CIP lines ``rows`` off their provider's plan, as a scenario giving them their
+    own efficiency does: their planned CIP and non-recurrent CIP become 0 and their delivered
+    and recurrent shares 1 (as on any line off a plan), in ``arrays`` (changed in place; the
+    line's ``efficiency`` is left as set). Returns the new CIP-line flags (L,).
+
+    >>> arrays = {name: np.full((1, 2), 0.5) for name in (*CIP_ARRAYS, "nonrecurrent_cip")}
+    >>> take_off_plan(arrays, np.array([True]), np.array([0])).tolist()
+    [False]
+    >>> arrays["cip_planned"].tolist(), arrays["cip_delivered"].tolist()
+    ([[0.0, 0.0]], [[1.0, 1.0]])
+    """
+    for name, value in (
+        ("cip_planned", 0.0),
+        ("nonrecurrent_cip", 0.0),
+        ("cip_delivered", 1.0),
+        ("cip_recurrent", 1.0),
+    ):
+        if not arrays[name].flags.writeable:
+            arrays[name] = arrays[name].copy()
+        arrays[name][..., rows, :] = value
+    flags = cip_line.copy()
+    flags[rows] = False
+    return flags
 
 
 #: Arrays with a batch dimension when moved; with_values copies these only when a lever moves.

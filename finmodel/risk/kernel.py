@@ -46,6 +46,7 @@ from finmodel.engine.inputs import (
     IntArray,
     ProjectionInputs,
     recompute_cip,
+    take_off_plan,
 )
 from finmodel.engine.nhs_rules import cip_line_rates
 from finmodel.engine.projection import Projection, one_hot, project_arrays
@@ -374,6 +375,12 @@ class Kernel:
             and np.isfinite(self.weight).all()
         )
         self.moves = [self._moves(target) for target in self.targets]
+        # Groups of CIP lines whose efficiency a target sets: a drawn value takes them off the
+        # plan (no non-recurrent CIP, the CIP levers no longer apply), as a scenario does.
+        self.off_plan = [
+            np.unique(self.line_group[inputs.off_plan_rows(target.slots)])
+            for target in self.targets
+        ]
 
     @property
     def n_partners(self) -> int:
@@ -500,8 +507,9 @@ class Kernel:
             v_range = (float(np.fmin.reduce(v)), float(np.fmax.reduce(v))) if n else (0.0, 0.0)
             for move in moves:
                 self._apply(arrays, det[move.array], move, target, v, v_range, at_base)
+        on_plan = self._take_off_plan(arrays, values)
         if any(arrays[name] is not det[name] for name in _CIP):
-            self._cip_rates(arrays, n)
+            self._cip_rates(arrays, n, on_plan)
         cost = cost_growth(
             arrays["cost_base"],
             arrays["driver_growth"],
@@ -533,14 +541,45 @@ class Kernel:
             self.reference_rows, deviation, self.control_total[..., 0], ct_deviation
         )
 
-    def _cip_rates(self, arrays: dict[str, FloatArray], n: int) -> None:
-        """The CIP groups' efficiency and non-recurrent CIP (G, H, n) from the drawn levers."""
+    def _take_off_plan(
+        self, arrays: dict[str, FloatArray], values: FloatArray
+    ) -> NDArray[np.bool_] | None:
+        """Zero the non-recurrent CIP of the CIP groups taken off the plan in each draw (a
+        target setting their efficiency has a value there); returns which groups stay on the
+        plan in which draw (G, n), or None when no draw takes a group off."""
+        n = values.shape[0]
+        on_plan: NDArray[np.bool_] | None = None
+        for k, groups in enumerate(self.off_plan):
+            if not groups.size:
+                continue
+            drawn = ~np.isnan(values[:, k])
+            if not drawn.any():
+                continue
+            if on_plan is None:
+                on_plan = np.broadcast_to(self.cip_group[:, None], (self.cip_group.size, n)).copy()
+                nonrecurrent = np.empty((*self.nonrecurrent.shape[:-1], n))
+                nonrecurrent[...] = arrays["nonrecurrent_cip"]
+                arrays["nonrecurrent_cip"] = nonrecurrent
+            draws = np.flatnonzero(drawn)
+            on_plan[np.ix_(groups, draws)] = False
+            arrays["nonrecurrent_cip"][groups[:, None], :, draws[None, :]] = 0.0
+        return on_plan
+
+    def _cip_rates(
+        self, arrays: dict[str, FloatArray], n: int, on_plan: NDArray[np.bool_] | None
+    ) -> None:
+        """The CIP groups' efficiency and non-recurrent CIP (G, H, n) from the drawn levers,
+        on the groups on the plan in each draw (``on_plan`` (G, n); None: every CIP group)."""
         recurrent, nonrecurrent = cip_line_rates(*(arrays[name] for name in _CIP))
-        rows = self.cip_group
         for name, rate in (("efficiency", recurrent), ("nonrecurrent_cip", nonrecurrent)):
             out = np.empty((*arrays[name].shape[:-1], n))
             out[...] = arrays[name]
-            out[rows] = np.broadcast_to(rate, out.shape)[rows]
+            full = np.broadcast_to(rate, out.shape)
+            if on_plan is None:
+                out[self.cip_group] = full[self.cip_group]
+            else:
+                where = np.broadcast_to(on_plan[:, None, :], out.shape)
+                np.copyto(out, full, where=where)
             arrays[name] = out
 
     def tally(
@@ -656,8 +695,13 @@ def apply_values(
                 out[slot.index, cols] = new
             else:
                 out[slot.index] = new
-    if any(name in arrays for name in _CIP):
+    moved = [s for t, v in zip(targets, values, strict=True) if not np.isnan(v) for s in t.slots]
+    off_plan = inputs.off_plan_rows(moved)
+    cip_line = inputs.cip_line
+    if off_plan.size or any(name in arrays for name in _CIP):
         for name in (*_CIP, "efficiency", "nonrecurrent_cip"):
             arrays.setdefault(name, getattr(inputs, name).copy())
-        recompute_cip(arrays, inputs.cip_line)
-    return dataclasses.replace(inputs, **arrays)
+        if off_plan.size:
+            cip_line = take_off_plan(arrays, cip_line, off_plan)
+        recompute_cip(arrays, cip_line)
+    return dataclasses.replace(inputs, cip_line=cip_line, **arrays)
