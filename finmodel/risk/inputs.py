@@ -64,6 +64,10 @@ ARRAY_RANGES: dict[str, tuple[ValidRange, str]] = {
     "cip_planned": (SHARE_RANGE, "planned CIP, a share of own costs a year"),
     "cip_delivered": (SHARE_RANGE, "the share of planned CIP delivered"),
     "cip_recurrent": (SHARE_RANGE, "the share of delivered CIP that is recurrent"),
+    "nonrec_base": (MONEY_RANGE, "a non-recurrent amount, £k"),
+    "nonrec_projected": (MONEY_RANGE, "a non-recurrent amount, £k"),
+    "fund_uplift": (RATE_RANGE, "a growth rate a year"),
+    "convergence_pace": (SHARE_RANGE, "the share of the distance from target closed a year"),
 }
 
 
