@@ -29,9 +29,15 @@ ASSUMPTION_KEYS = (
     "efficiency",
     "funding_growth",
     "non_demographic_growth",
+    "qipp",
+    "cip_planned",
+    "cip_delivered",
+    "cip_recurrent",
 )
+#: Assumptions that are shares (100% is a valid value, unlike a rate a year).
+SHARE_ASSUMPTIONS = ("cip_delivered", "cip_recurrent")
 #: Keys of the model file the tables do not hold; kept as YAML on "Other settings".
-OTHER_KEYS = ("scenarios", "investments", "uncertainty")
+OTHER_KEYS = ("tariff", "price_series", "scenarios", "investments", "uncertainty")
 YES, NO = "Yes", "No"
 
 
@@ -144,6 +150,13 @@ COST_COLUMNS = (
     _rate_column("inflation", "Inflation", 12, "Inflation a year, all years (blank = system)"),
     _rate_column(
         "efficiency", "Efficiency", 12, "Cost improvement a year, all years (blank = system)"
+    ),
+    Column(
+        "basis",
+        "Payment basis",
+        "text",
+        14,
+        "A contract's payment basis with the tariff: tariff, block or cost_and_volume",
     ),
     _BASELINE_SOURCE,
 )
@@ -267,4 +280,8 @@ ASSUMPTION_LABELS = {
     "efficiency": "Efficiency (cost improvement) a year",
     "funding_growth": "Funding growth a year",
     "non_demographic_growth": "Growth on top of a demand driver, a year",
+    "qipp": "Commissioner QIPP a year (with the tariff)",
+    "cip_planned": "Provider CIP planned a year, share of own costs (with the tariff)",
+    "cip_delivered": "Share of planned CIP delivered (with the tariff)",
+    "cip_recurrent": "Share of delivered CIP that is recurrent (with the tariff)",
 }

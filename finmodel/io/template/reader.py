@@ -48,6 +48,7 @@ from finmodel.io.template.layout import (
     OTHER_KEYS,
     OVERRIDES,
     PARTNER_COLUMNS,
+    SHARE_ASSUMPTIONS,
     STREAM_RATES,
     Column,
     YearTable,
@@ -410,8 +411,14 @@ def _read_model_sheet(r: CellReader, data: dict[str, Any]) -> None:
 
 
 def _read_years(
-    r: CellReader, table: YearTable, horizon: int | None, take: Callable[..., None], *, rate: bool
+    r: CellReader,
+    table: YearTable,
+    horizon: int | None,
+    take: Callable[..., None],
+    *,
+    rate: bool,
 ) -> None:
+    rate_rows = rate
     sheet = table.sheet
     headers = [c.header for c in table.keys] + ["Source", "All years"]
     if not r.check_headers(sheet, headers):
@@ -420,6 +427,7 @@ def _read_years(
         key = r.text(sheet, row, 0, table.keys[0].field)
         source = r.text(sheet, row, table.source_col, "source")
         cells: dict[int, str] = {}
+        rate = rate_rows and key not in SHARE_ASSUMPTIONS  # a share of 100% is fine
         everything = r.number(sheet, row, table.all_years_col, "value", rate=rate)
         if everything is not None:
             cells[-1] = r.place(sheet, row, table.all_years_col)
