@@ -151,6 +151,8 @@ COST_COLUMNS = (
     _rate_column(
         "efficiency", "Efficiency", 12, "Cost improvement a year, all years (blank = system)"
     ),
+    _BASELINE_SOURCE,
+    # last, so that a template from before it (without the column) still reads
     Column(
         "basis",
         "Payment basis",
@@ -158,7 +160,6 @@ COST_COLUMNS = (
         14,
         "A contract's payment basis with the tariff: tariff, block or cost_and_volume",
     ),
-    _BASELINE_SOURCE,
 )
 
 

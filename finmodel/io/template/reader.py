@@ -42,6 +42,7 @@ from finmodel.io.template.layout import (
     DRIVERS,
     FIRST_ROW,
     FUNDING_COLUMNS,
+    HEADER_ROW,
     LINE_RATES,
     MODEL_ROWS,
     NON_RECURRENT,
@@ -512,6 +513,8 @@ def _read_lines(
     columns: tuple[Column, ...],
     group: str,
 ) -> None:
+    if columns[-1].field == "basis" and r.raw(sheet, HEADER_ROW, len(columns) - 1) is None:
+        columns = columns[:-1]  # a template from before the payment basis column
     if not r.check_headers(sheet, [c.header for c in columns]):
         return
     order = list(partners)
