@@ -714,9 +714,7 @@ def test_risk_page_tornados_are_sensitivitys_and_goal_seek_is_the_engines(risk: 
     expected = goal_seek_model(model, "assumptions.qipp", "control_total", year="2024/25")
     answer = at.session_state["goal_seek"]
     assert answer.outcome.value == expected.value
-    assert metric(at, "Value needed") == format_value(
-        model, "assumptions.qipp", expected.value
-    )
+    assert metric(at, "Value needed") == format_value(model, "assumptions.qipp", expected.value)
     assert metric(at, "Variance 2024/25, at the value found") == money_k(expected.metric)
     assert any("the system meets its control total in 2024/25" in s.value for s in at.success)
     # a partner, by name (a CCG: QIPP is on the CCGs' own lines, it moves no trust)

@@ -354,9 +354,7 @@ def test_reported_less_underlying_is_the_provider_support(lsc: Model, scenario: 
     assert np.all(one_off_cip >= 0.0) and not one_off_cip[:, 0].any()
     _close(a.surplus - a.underlying_surplus, support + one_off_cip)
     _close(a.non_recurrent, support + one_off_cip)
-    _close(
-        a.system_surplus - a.system_underlying_surplus, (support + one_off_cip).sum(axis=0)
-    )
+    _close(a.system_surplus - a.system_underlying_surplus, (support + one_off_cip).sum(axis=0))
     # the support is 2019/20 only: £41.0m, none projected
     assert support[:, 0].sum() == pytest.approx(40_961.0)
     assert not support[:, 1:].any()
