@@ -911,3 +911,41 @@ def test_icb_scenario_by_year_and_the_cost_uplift_edited_year_by_year(at: AppTes
     assert at.session_state["ws_overlay"] == overlay
     result = project(with_overlay(model, overlay))
     assert at.session_state["headline"].surplus == pytest.approx(final_surplus(result), rel=1e-12)
+
+
+def _derived_icb_text() -> str:
+    """The ICB model with its cost uplift factor derived from pay, drugs and non-pay weights
+    (70/10/20, as its source names) instead of given."""
+    text = (MODELS / "lsc_icb.yaml").read_text()
+    given = "  cost_uplift: [0.0483, 0.029, 0.025, 0.025]\n"
+    assert given in text
+    return text.replace(given, "  weights: {pay: 0.7, drugs: 0.1, non_pay: 0.2}\n")
+
+
+def test_a_derived_cost_uplift_is_shown_with_its_derivation(at: AppTest) -> None:
+    """A tariff whose cost uplift factor is derived from price series weights still shows it
+    among the assumptions: the value the engine uses, the sum that makes it and the series'
+    sources; it moves with a series' growth and is not a widget of its own."""
+    from finmodel.app.finance_assumptions import derived_cost_uplift
+    from finmodel.engine.nhs_rules import cost_uplift
+
+    model = load_model_text(_derived_icb_text(), "derived.yaml")
+    specs = {s.path: s for s in main_assumptions(model)}
+    spec = specs["tariff.cost_uplift"]
+    assert spec.kind == "derived" and spec.label == "Cost uplift factor (tariff, derived)"
+    engine_value = cost_uplift(model)
+    assert engine_value is not None
+    np.testing.assert_allclose(spec.model_value, engine_value, rtol=0, atol=1e-10)
+    assert spec.source.startswith("derived from the price series: 0.7 x pay (3.60%)")
+    assert "0.1 x drugs (3.00%) + 0.2 x non-pay (2.50%) = 3.32% in 2025/26" in spec.source
+    assert "assumed drugs price growth" in spec.source  # the series' own sources
+    moved = derived_cost_uplift(with_overlay(model, {"price_series.pay.growth": 0.05}))
+    assert moved.model_value == pytest.approx(0.7 * 0.05 + 0.1 * 0.03 + 0.2 * 0.025)  # flat
+    # the app: shown in the sidebar with its derivation, no widget, the projection as modelled
+    _upload(at, "derived.yaml", _derived_icb_text().encode())
+    assert any(
+        m.value.startswith("**Cost uplift factor (tariff, derived)**: 3.32%") for m in at.markdown
+    ), [m.value for m in at.markdown][:20]
+    assert any("derived from the price series" in c.value for c in at.caption)
+    assert "in:tariff.cost_uplift" not in at.session_state
+    assert at.session_state["headline"].surplus == final_surplus(project(model))
