@@ -121,6 +121,28 @@ FUNDING_COLUMNS = (
         "Growth a year, all years (blank = system assumption)",
     ),
     _BASELINE_SOURCE,
+    # optional, last: a template from before them (without these columns) still reads
+    Column(
+        "convergence.fair_share",
+        "Fair share £k",
+        "money",
+        14,
+        "Convergence: the base-year fair-share target allocation (blank = no convergence)",
+    ),
+    Column(
+        "convergence.pace",
+        "Convergence pace",
+        "share",
+        12,
+        "Convergence: share of the distance from target closed each year",
+    ),
+    Column(
+        "convergence.source",
+        "Convergence source",
+        "citation",
+        40,
+        "Where the fair-share target and pace come from",
+    ),
 )
 COST_COLUMNS = (
     *_item_columns("Line id", "What the money is spent on", "cost"),
@@ -152,7 +174,7 @@ COST_COLUMNS = (
         "efficiency", "Efficiency", 12, "Cost improvement a year, all years (blank = system)"
     ),
     _BASELINE_SOURCE,
-    # last, so that a template from before it (without the column) still reads
+    # optional, last: a template from before them (without these columns) still reads
     Column(
         "basis",
         "Payment basis",
@@ -160,6 +182,29 @@ COST_COLUMNS = (
         14,
         "A contract's payment basis with the tariff: tariff, block or cost_and_volume",
     ),
+    Column(
+        "price_series",
+        "Price series",
+        "id",
+        14,
+        "A series from the tariff's price series (pay, drugs, non_pay) for its inflation",
+    ),
+    Column(
+        "ring_fence",
+        "Ring-fence",
+        "id",
+        14,
+        "A ring-fence the spend counts towards, e.g. mental_health",
+    ),
+)
+#: Columns a template may lack (added later, at the end of their sheet).
+OPTIONAL_FIELDS = (
+    "basis",
+    "price_series",
+    "ring_fence",
+    "convergence.fair_share",
+    "convergence.pace",
+    "convergence.source",
 )
 
 

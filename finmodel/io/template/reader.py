@@ -46,6 +46,7 @@ from finmodel.io.template.layout import (
     LINE_RATES,
     MODEL_ROWS,
     NON_RECURRENT,
+    OPTIONAL_FIELDS,
     OTHER_KEYS,
     OVERRIDES,
     PARTNER_COLUMNS,
@@ -145,6 +146,8 @@ _SHEET_OF = {
     "drivers": "Drivers",
     "partners": "Partners",
     "control_totals": "Control totals",
+    "tariff": "Other settings",
+    "price_series": "Other settings",
     "scenarios": "Other settings",
     "investments": "Other settings",
     "uncertainty": "Other settings",
@@ -513,8 +516,10 @@ def _read_lines(
     columns: tuple[Column, ...],
     group: str,
 ) -> None:
-    if columns[-1].field == "basis" and r.raw(sheet, HEADER_ROW, len(columns) - 1) is None:
-        columns = columns[:-1]  # a template from before the payment basis column
+    while (
+        columns[-1].field in OPTIONAL_FIELDS and r.raw(sheet, HEADER_ROW, len(columns) - 1) is None
+    ):
+        columns = columns[:-1]  # a template from before these columns
     if not r.check_headers(sheet, [c.header for c in columns]):
         return
     order = list(partners)
@@ -531,6 +536,12 @@ def _read_lines(
         line: dict[str, Any] = {}
         for col, column in enumerate(columns[1:], start=1):
             value = r.read(sheet, row, col, column)
+            if "." in column.field:  # a field of a nested object, e.g. convergence.pace
+                outer, inner = column.field.split(".", 1)
+                r.cells[(*base, outer, inner)] = r.place(sheet, row, col)
+                if value is not None:
+                    line.setdefault(outer, {})[inner] = value
+                continue
             r.cells[(*base, column.field)] = r.place(sheet, row, col)
             if value is not None:
                 line[column.field] = value
