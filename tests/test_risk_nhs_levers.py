@@ -168,3 +168,23 @@ def test_goal_seek_finds_the_deficit_support_and_the_qipp(icb: Model) -> None:
         at = project(with_overlay(icb, {path: found.value})).arrays
         icb_row = [p.id for p in icb.partners].index("icb")
         assert abs(at.surplus[icb_row, 1]) < 1e-3, path
+
+
+def test_the_app_names_the_levers_as_a_finance_lead_does(icb: Model) -> None:
+    from finmodel.app.risk_labels import format_value, input_label
+
+    assert input_label(icb, SUPPORT) == (
+        "NHS Lancashire and South Cumbria ICB: Deficit support funding from NHS England, "
+        "base-year amount"
+    )
+    assert input_label(icb, "partners.icb.non_recurrent.*.base_year").endswith(
+        "every non-recurrent item, base-year amount"
+    )
+    assert input_label(icb, QIPP) == "NHS Lancashire and South Cumbria ICB: QIPP"
+    assert input_label(icb, PACE).startswith("Convergence pace: ICB allocation")
+    assert format_value(icb, WINTER, 20_000.0) == "£20,000k"
+    default = load_model(ICB.parent / "lsc_ics.yaml")
+    # a pattern over partners names only those with the item: the seven trusts' PSF
+    assert input_label(default, "partners.*.non_recurrent.psf.base_year").startswith(
+        "7 providers: Provider Sustainability Fund"
+    )
