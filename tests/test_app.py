@@ -351,7 +351,9 @@ def test_override_tables_round_trip() -> None:
     entries: dict[str, Any] = {}
     for table in tables.values():
         entries.update(table_entries(table, table.frame, scenario))
-    assert entries == scenario  # an untouched table reproduces the loaded scenario exactly
+    # an untouched table reproduces the loaded scenario's partner settings exactly (the system
+    # assumptions it sets, such as the CIP plan, are the assumption widgets')
+    assert entries == {k: v for k, v in scenario.items() if not k.startswith("assumptions.")}
     edited = tables["partners"].frame.copy()
     edited.loc["lth", "Control total £k"] = -5000.0
     assert table_entries(tables["partners"], edited, {}) == {"control_totals.lth": -5000.0}
@@ -705,23 +707,21 @@ def test_risk_page_tornados_are_sensitivitys_and_goal_seek_is_the_engines(risk: 
 
     # goal seek: the engine's value for the system, a partner, no solution, a service target
     model = with_overlay(model, RISK_OVERLAY)
-    assert at.selectbox(key="gs_path").value == "assumptions.efficiency"
+    assert at.selectbox(key="gs_path").value == "assumptions.qipp"
     assert any("press Find the value" in i.value for i in at.info)
     at.button(key="gs_run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    expected = goal_seek_model(model, "assumptions.efficiency", "control_total", year="2024/25")
+    expected = goal_seek_model(model, "assumptions.qipp", "control_total", year="2024/25")
     answer = at.session_state["goal_seek"]
     assert answer.outcome.value == expected.value
-    assert metric(at, "Value needed") == format_value(
-        model, "assumptions.efficiency", expected.value
-    )
+    assert metric(at, "Value needed") == format_value(model, "assumptions.qipp", expected.value)
     assert metric(at, "Variance 2024/25, at the value found") == money_k(expected.metric)
     assert any("the system meets its control total in 2024/25" in s.value for s in at.success)
-    # a partner, by name (a CCG: assumptions.efficiency is the CCGs' QIPP, it moves no trust)
+    # a partner, by name (a CCG: QIPP is on the CCGs' own lines, it moves no trust)
     at.selectbox(key="gs_target").set_value("break_even")
     at.selectbox(key="gs_who").set_value("blackpool_ccg").run()
     at.button(key="gs_run").click().run()
-    found = goal_seek_model(model, "assumptions.efficiency", "break_even", partner="blackpool_ccg")
+    found = goal_seek_model(model, "assumptions.qipp", "break_even", partner="blackpool_ccg")
     assert at.session_state["goal_seek"].outcome.value == found.value
     assert any("NHS Blackpool CCG breaks even" in s.value for s in at.success)
     # no value in the valid range: the engine's own message
@@ -730,7 +730,7 @@ def test_risk_page_tornados_are_sensitivitys_and_goal_seek_is_the_engines(risk: 
     at.number_input(key="gs_value").set_value(5_000_000.0).run()
     at.button(key="gs_run").click().run()
     with pytest.raises(GoalSeekError) as err:
-        goal_seek_model(model, "assumptions.efficiency", "surplus=5000000")
+        goal_seek_model(model, "assumptions.qipp", "surplus=5000000")
     assert any(str(err.value) in w.value for w in at.warning), [w.value for w in at.warning]
     # a service-model parameter: the 28-day standard by the end of a year
     path = "investments.ipa_uplift.service.parameters.base_fte"
@@ -762,10 +762,7 @@ def test_goal_seek_on_a_profile_shifts_it_by_default(risk: AppTest) -> None:
 def test_risk_labels_name_every_uncertain_input() -> None:
     model = load_model(MODELS / "lsc_ics.yaml")
     labels = {key: input_label(model, key, spec.also) for key, spec in model.uncertainty.items()}
-    assert (
-        labels["partners.*.costs.pay.efficiency"]
-        == "Pay and Non-pay: efficiency (CIP), 7 providers"
-    )
+    assert labels["assumptions.cip_delivered"] == "CIP delivered share"
     assert labels["drivers.over_65.growth"] == "L&SC population aged 65 and over: growth"
     assert all(label != key and "_" not in label for key, label in labels.items())
     assert format_value(model, "partners.*.costs.pay.efficiency", 0.8, "scale") == (
@@ -873,10 +870,13 @@ def test_non_recurrent_items_and_statement_add_up() -> None:
 def test_assumptions_are_named_by_what_they_do_in_each_model() -> None:
     default = {s.path: s for s in main_assumptions(load_model(MODELS / "lsc_ics.yaml"))}
     icb = {s.path: s for s in main_assumptions(load_model(MODELS / "lsc_icb.yaml"))}
-    # the 2019/20 model: its system efficiency falls on CCG non-contract lines and councils
-    assert default["assumptions.efficiency"].label.startswith("QIPP and councils' savings")
-    assert not any(p.startswith(("tariff.", "price_series.")) for p in default)
-    assert "assumptions.cip_planned" not in default  # never invented where not declared
+    # the 2019/20 model is on the NHS rules too: the system efficiency falls on councils only,
+    # CCGs take QIPP, trusts CIP, contracts the 2019/20 tariff
+    assert default["assumptions.efficiency"].label == "Other partners' savings (councils)"
+    assert default["assumptions.qipp"].label == "QIPP"
+    assert default["tariff.efficiency"].model_value == 0.011
+    assert default["assumptions.cip_planned"].model_value == 0.036
+    assert not any(p.startswith("price_series.") for p in default)  # none declared
     assert icb["assumptions.qipp"].label == "QIPP"
     assert icb["tariff.cost_uplift"].source.startswith("[P] NHS England")
     assert icb["assumptions.cip_recurrent"].kind == "share"
@@ -911,3 +911,41 @@ def test_icb_scenario_by_year_and_the_cost_uplift_edited_year_by_year(at: AppTes
     assert at.session_state["ws_overlay"] == overlay
     result = project(with_overlay(model, overlay))
     assert at.session_state["headline"].surplus == pytest.approx(final_surplus(result), rel=1e-12)
+
+
+def _derived_icb_text() -> str:
+    """The ICB model with its cost uplift factor derived from pay, drugs and non-pay weights
+    (70/10/20, as its source names) instead of given."""
+    text = (MODELS / "lsc_icb.yaml").read_text()
+    given = "  cost_uplift: [0.0483, 0.029, 0.025, 0.025]\n"
+    assert given in text
+    return text.replace(given, "  weights: {pay: 0.7, drugs: 0.1, non_pay: 0.2}\n")
+
+
+def test_a_derived_cost_uplift_is_shown_with_its_derivation(at: AppTest) -> None:
+    """A tariff whose cost uplift factor is derived from price series weights still shows it
+    among the assumptions: the value the engine uses, the sum that makes it and the series'
+    sources; it moves with a series' growth and is not a widget of its own."""
+    from finmodel.app.finance_assumptions import derived_cost_uplift
+    from finmodel.engine.nhs_rules import cost_uplift
+
+    model = load_model_text(_derived_icb_text(), "derived.yaml")
+    specs = {s.path: s for s in main_assumptions(model)}
+    spec = specs["tariff.cost_uplift"]
+    assert spec.kind == "derived" and spec.label == "Cost uplift factor (tariff, derived)"
+    engine_value = cost_uplift(model)
+    assert engine_value is not None
+    np.testing.assert_allclose(spec.model_value, engine_value, rtol=0, atol=1e-10)
+    assert spec.source.startswith("derived from the price series: 0.7 x pay (3.60%)")
+    assert "0.1 x drugs (3.00%) + 0.2 x non-pay (2.50%) = 3.32% in 2025/26" in spec.source
+    assert "assumed drugs price growth" in spec.source  # the series' own sources
+    moved = derived_cost_uplift(with_overlay(model, {"price_series.pay.growth": 0.05}))
+    assert moved.model_value == pytest.approx(0.7 * 0.05 + 0.1 * 0.03 + 0.2 * 0.025)  # flat
+    # the app: shown in the sidebar with its derivation, no widget, the projection as modelled
+    _upload(at, "derived.yaml", _derived_icb_text().encode())
+    assert any(
+        m.value.startswith("**Cost uplift factor (tariff, derived)**: 3.32%") for m in at.markdown
+    ), [m.value for m in at.markdown][:20]
+    assert any("derived from the price series" in c.value for c in at.caption)
+    assert "in:tariff.cost_uplift" not in at.session_state
+    assert at.session_state["headline"].surplus == final_surplus(project(model))

@@ -323,6 +323,8 @@ def test_assumptions_are_listed_by_their_finance_names_with_sources():
     assert "CIP delivered share,84.00%,scenario cip_2023_24_rate" in out.stdout
     table = invoke("assumptions")
     assert table.exit_code == 0, table.output
-    assert "QIPP and councils' savings" in table.stdout
-    assert "tariff.efficiency" not in table.stdout and "cip_planned" not in table.stdout
+    # the default model is on the NHS rules too: tariff factors, CIP and QIPP apart
+    for name in ("Tariff efficiency factor", "Cost uplift factor", "CIP planned", "QIPP"):
+        assert name in table.stdout, name
+    assert "Other partners' savings" in table.stdout  # assumptions.efficiency: councils only
     assert max(len(line) for line in table.stdout.splitlines()) <= 100

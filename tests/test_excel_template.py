@@ -60,6 +60,43 @@ def test_default_model_round_trip(tmp_path):
         same_projection(model, back, scenario.id)
 
 
+def test_the_nhs_rules_round_trip(tmp_path):
+    """The ICB model's tariff and price series (Other settings), CIP and QIPP assumptions,
+    contracts' payment bases, lines' price series and ring-fences and the allocation's
+    convergence all survive the workbook: the same projection in every scenario."""
+    model = load_model(MODELS / "lsc_icb.yaml")
+    write_template(tmp_path / "budget.xlsx", model)
+    back = load_workbook_model(tmp_path / "budget.xlsx")
+    assert back.tariff == model.tariff and back.price_series == model.price_series
+    lines = [(c.basis, c.price_series, c.ring_fence) for p in model.partners for c in p.costs]
+    assert [(c.basis, c.price_series, c.ring_fence) for p in back.partners for c in p.costs] == (
+        lines
+    )
+    [stream] = back.partner("icb").funding
+    assert stream.convergence is not None
+    assert stream.convergence.pace == 0.25 and "quarter" in str(stream.convergence.source)
+    same_projection(model, back)
+    for scenario in model.scenarios:
+        same_projection(model, back, scenario.id)
+
+
+def test_a_template_without_the_later_columns_still_reads(tmp_path):
+    """A budget workbook written before the payment basis, price series, ring-fence and
+    convergence columns existed (they end their sheets) reads as before."""
+    model = load_model(MODELS / "minimal.yaml")
+    write_template(tmp_path / "budget.xlsx", model)
+    wb = open_template(tmp_path / "budget.xlsx")
+    for sheet, count in (("Costs", 3), ("Funding", 3)):
+        ws = wb[sheet]
+        headers = [c.value for c in ws[4]]
+        last = max(i for i, h in enumerate(headers) if h)
+        ws.delete_cols(last - count + 2, count)  # openpyxl columns count from 1
+        assert [c.value for c in ws[4] if c.value][-1] == "Source", sheet
+    wb.save(tmp_path / "older.xlsx")
+    back = load_workbook_model(tmp_path / "older.xlsx")
+    assert project(back).to_json() == project(model).to_json()
+
+
 def test_minimal_model_round_trip_keeps_the_model(tmp_path):
     model = load_model(MODELS / "minimal.yaml")
     write_template(tmp_path / "budget.xlsx", model)

@@ -126,15 +126,13 @@ def _variance(model: Model, path: str, value: float, year: int = -1) -> float:
 
 
 def test_goal_seek_meets_the_control_total_to_tolerance(default_model):
-    found = goal_seek_model(default_model, "assumptions.efficiency", "control_total")
-    modelled = default_model.assumptions.efficiency  # the CCGs' QIPP
+    found = goal_seek_model(default_model, "assumptions.qipp", "control_total")
+    modelled = default_model.assumptions.qipp  # the CCGs' QIPP
     assert found.year == "2024/25"
     assert found.current == pytest.approx(modelled)
     assert abs(found.metric) < 1e-6
-    assert abs(_variance(default_model, "assumptions.efficiency", found.value)) < 1e-4
-    assert found.metric_now == pytest.approx(
-        _variance(default_model, "assumptions.efficiency", modelled)
-    )
+    assert abs(_variance(default_model, "assumptions.qipp", found.value)) < 1e-4
+    assert found.metric_now == pytest.approx(_variance(default_model, "assumptions.qipp", modelled))
 
 
 @pytest.mark.parametrize(

@@ -217,17 +217,50 @@ def test_the_bundled_cip_delivery_uncertainty_lies_between_its_bounds(icb: Model
     )
 
 
-def test_a_line_efficiency_on_a_cip_plan_is_refused_with_the_lever_to_use(icb: Model) -> None:
-    """A scenario setting a CIP line's efficiency takes the line off the plan; a draw or a goal
-    seek could not do the same, so both refuse the path and name the levers instead."""
-    from finmodel.errors import InputError
-    from finmodel.risk.inputs import resolve_uncertainty
-
+@pytest.mark.parametrize("with_lever", [False, True])
+def test_a_line_efficiency_on_a_cip_plan_takes_the_line_off_it_in_every_path(
+    icb: Model, with_lever: bool
+) -> None:
+    """A scenario setting a CIP line's efficiency gives the line its own rate, which takes it
+    off the plan (no planned or non-recurrent CIP). with_values, the kernel (a distribution
+    collapsed on the value: Monte Carlo and goal seek use it) and apply_values do the same, also
+    with a CIP lever drawn beside it (the lever then leaves that line alone)."""
     path = "partners.lth.costs.pay.efficiency"
-    model = with_uncertainty(icb, {path: {"dist": "uniform", "low": 0.01, "high": 0.03}})
-    findings = resolve_uncertainty(model).findings
-    assert any(keys == ("uncertainty", path) and "cip_delivered" in m for keys, m in findings)
-    with pytest.raises(InputError, match="CIP plan"):
-        input_target(icb, path)
-    # a line off any plan (the ICB's contract) stays drawable
-    assert input_target(icb, "partners.icb.costs.lth_contract.efficiency").slots
+    setting = {path: 0.02, **({"assumptions.cip_delivered": 0.7} if with_lever else {})}
+    scenario = project(with_overlay(icb, setting)).arrays
+    plan_kept = project(icb).arrays
+    # not the same as only setting the rate: the line's non-recurrent CIP is gone
+    assert not np.allclose(scenario.system_surplus, plan_kept.system_surplus, atol=1.0)
+
+    batched = project_arrays(
+        compile_model(icb).with_values({k: np.array([v, v]) for k, v in setting.items()})
+    )
+    for k in range(2):
+        for name in ("surplus", "underlying_surplus", "cip_planned", "cip_delivered"):
+            assert np.array_equal(getattr(batched, name)[k], getattr(scenario, name)), name
+
+    inputs = compile_inputs(icb)
+    targets = [input_target(icb, key) for key in setting]
+    values = np.array([list(setting.values()), [np.nan] * len(setting)])
+    out = Kernel(inputs, targets).evaluate(values)
+    np.testing.assert_allclose(out.surplus[..., 0], scenario.surplus, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(out.system_surplus[:, 0], scenario.system_surplus, atol=1e-9)
+    # a draw at base (NaN) keeps the line on the plan
+    np.testing.assert_allclose(out.system_surplus[:, 1], plan_kept.system_surplus, atol=1e-9)
+    engine = project_arrays(apply_values(inputs, targets, values[0]))
+    assert np.array_equal(engine.surplus, scenario.surplus)
+
+    model = with_uncertainty(
+        icb, {key: {"dist": "uniform", "low": v, "high": v} for key, v in setting.items()}
+    )
+    result = simulate(model, draws=50, seed=2)
+    expected = np.vstack([scenario.surplus, scenario.system_surplus[None]])
+    np.testing.assert_allclose(result.surplus.at(50), expected, rtol=1e-6, atol=1.0)
+
+
+def test_goal_seek_on_a_cip_line_efficiency_agrees_with_the_scenario(icb: Model) -> None:
+    path = "partners.lth.costs.pay.efficiency"
+    found = goal_seek_model(icb, path, "control_total", partner="lth", year="2026/27")
+    at = project(with_overlay(icb, {path: found.value})).arrays
+    lth = [p.id for p in icb.partners].index("lth")
+    assert abs(at.variance[lth, 2]) < 1e-3

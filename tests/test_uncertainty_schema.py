@@ -161,7 +161,7 @@ def test_default_model_covers_the_main_drivers_with_sources(default_model: Model
     for driver in (
         "assumptions.demand_growth",
         "assumptions.inflation",
-        "partners.*.costs.pay.efficiency",
+        "assumptions.cip_delivered",
         "assumptions.funding_growth",
         "investments.ipa_uplift.service.parameters.referral_growth",
         "investments.ipa_uplift.service.parameters.assessments_per_fte_month",
@@ -172,8 +172,11 @@ def test_default_model_covers_the_main_drivers_with_sources(default_model: Model
     resolution = resolve_uncertainty(default_model)
     assert resolution.findings == []
     targets = {v.key: v.target for v in resolution.inputs}
-    # `also` paths take the same draw: every trust's pay and non-pay CIP
-    assert any("non_pay" in p for p in targets["partners.*.costs.pay.efficiency"].paths)
+    # `also` paths take the same draw: every line's inflation with the system's
+    assert len(targets["assumptions.inflation"].paths) > 1
+    # one draw of CIP delivery moves every trust's pay and non-pay CIP lines
+    [slot] = targets["assumptions.cip_delivered"].slots
+    assert slot.array == "cip_delivered" and slot.index.size == 14
     assert targets["investments.ipa_uplift.service.parameters.referral_growth"].service
 
 

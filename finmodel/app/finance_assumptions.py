@@ -28,10 +28,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from finmodel.domain.model import Model, NonRecurrentKind, PartnerKind
+import numpy as np
 
-Kind = Literal["rate", "share", "money", "int", "choice"]
-"""``share``: a fraction from 0 to 1 shown in percent (CIP delivered, convergence pace)."""
+from finmodel.domain.model import Model, NonRecurrentKind, PartnerKind
+from finmodel.engine.nhs_rules import cost_uplift
+
+Kind = Literal["rate", "share", "money", "int", "choice", "derived"]
+"""``share``: a fraction from 0 to 1 shown in percent (CIP delivered, convergence pace);
+``derived``: a rate worked out from other assumptions, shown with its derivation but not set
+itself (the tariff's cost uplift factor from the price series' weights)."""
 
 NO_SOURCE = "no source given in the model file"
 
@@ -149,7 +154,9 @@ def _prices(model: Model) -> list[AssumptionSpec]:
     specs = []
     tariff = model.tariff
     if tariff is not None:
-        if tariff.cost_uplift is not None:
+        if tariff.cost_uplift is None:
+            specs.append(derived_cost_uplift(model))
+        else:
             specs.append(
                 AssumptionSpec(
                     path="tariff.cost_uplift",
@@ -182,6 +189,62 @@ def _prices(model: Model) -> list[AssumptionSpec]:
             )
         )
     return specs
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.2f}%"
+
+
+def derived_cost_uplift(model: Model) -> AssumptionSpec:
+    """The tariff's cost uplift factor worked out from the weights of its price series (a
+    model whose ``tariff:`` gives ``weights`` rather than ``cost_uplift``), with the sum that
+    makes it: ``CUF[t] = sum_k weight[k] x growth of series k [t]``. Its ``source`` is the
+    derivation and the series' own sources; it is moved through the series' growth, so it is
+    shown (kind ``derived``), not set.
+
+    >>> from finmodel.io.yaml_io import load_model
+    >>> from finmodel.domain.validation import with_overlay
+    >>> icb = load_model("models/lsc_icb.yaml")
+    >>> icb = with_overlay(icb, {"tariff.cost_uplift": None,
+    ...     "tariff.weights": {"pay": 0.7, "drugs": 0.1, "non_pay": 0.2}})
+    >>> spec = derived_cost_uplift(icb)
+    >>> spec.model_value
+    [0.0332, 0.029, 0.0255, 0.0255]
+    >>> spec.source.split(":")[0]
+    'derived from the price series'
+    """
+    tariff = model.tariff
+    if tariff is None:
+        raise ValueError("the model has no tariff")
+    value = cost_uplift(model)
+    years = model.years[1:]
+    uplift = [round(float(v), 10) for v in value] if value is not None else []
+    growth = {
+        sid: np.broadcast_to(np.asarray(model.price_series[sid].growth, float), (len(years),))
+        for sid in tariff.weights
+    }
+    terms = " + ".join(
+        f"{weight:g} x {sid.replace('_', '-')} ({_pct(float(growth[sid][0]))})"
+        for sid, weight in tariff.weights.items()
+    )
+    by_year = "; ".join(f"{y} {_pct(v)}" for y, v in zip(years, uplift, strict=True))
+    sources = "; ".join(
+        f"{sid}: {model.price_series[sid].source or NO_SOURCE}" for sid in tariff.weights
+    )
+    same = len(set(uplift)) == 1
+    return AssumptionSpec(
+        path="tariff.cost_uplift",
+        label="Cost uplift factor (tariff, derived)",
+        kind="derived",
+        model_value=uplift[0] if same else uplift,
+        source=(
+            f"derived from the price series: {terms} = {_pct(uplift[0])} in {years[0]}"
+            + ("" if same else f" (by year: {by_year})")
+            + f". Weights: {_cited(tariff.sources, 'weights', tariff.source)}. Series: {sources}"
+        ),
+        help="The price rise a year contracts are funded for, worked out from the weights of "
+        "the pay, drugs and non-pay price series: change a series' growth to move it.",
+    )
 
 
 def _allocations(model: Model) -> list[AssumptionSpec]:

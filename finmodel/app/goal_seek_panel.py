@@ -46,7 +46,9 @@ APPLY_LABELS = {
     "add": "A change to the modelled values",
     "scale": "A multiple of the modelled values",
 }
-DEFAULT_PATH = "assumptions.efficiency"
+#: The input goal seek offers first: commissioners' QIPP under the NHS rules, else the
+#: system efficiency rate (which is the commissioners' savings in a model without them).
+DEFAULT_PATHS = ("assumptions.qipp", "assumptions.efficiency")
 SYSTEM = "system"
 
 
@@ -278,7 +280,7 @@ def render(ws: Workspace) -> None:
     path = cols[0].selectbox(
         "Assumption",
         paths,
-        index=paths.index(DEFAULT_PATH) if DEFAULT_PATH in paths else 0,
+        index=next((paths.index(p) for p in DEFAULT_PATHS if p in paths), 0),
         format_func=lambda p: labels[p],
         key="gs_path",
         help="Type to search. Inputs with `*` set every matching line to the same value.",

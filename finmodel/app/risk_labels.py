@@ -219,6 +219,9 @@ def input_label(model: Model, path: str, also: Iterable[str] = ()) -> str:
         what = risk.name if risk is not None and risk.name else parts[3].replace("_", " ")
         return f"{name}: probability of risk '{what}'"
     if head == "partners":
+        lever = _lever_label(model, parts, named)
+        if lever is not None:
+            return lever
         same_field = [
             p for p in also if p.split(".")[::4] == parts[::4] and p.split(".")[1] == parts[1]
         ]
@@ -228,11 +231,48 @@ def input_label(model: Model, path: str, also: Iterable[str] = ()) -> str:
     return path
 
 
+_CIP_NAMES = {
+    "planned": "CIP planned",
+    "delivered": "CIP delivered share",
+    "recurrent": "CIP recurrent share",
+}
+_AMOUNT_NAMES = {"base_year": "base-year amount", "projected": "projected amount"}
+
+
+def _lever_label(model: Model, parts: list[str], named: str | None) -> str | None:
+    """The name of a partner's NHS lever: its QIPP, CIP plan, a converging allocation's pace,
+    a non-recurrent item's amount (``*`` for every item); None for other paths."""
+    if named is not None:  # a finance assumption (convergence pace) is named as the sidebar
+        return named
+    partners = [p for p in model.partners if path_matches(parts[1], p.id)]
+    if not partners:
+        return None
+    who = _partners_text(partners)
+    if len(parts) == 3 and parts[2] == "qipp":
+        return f"{who}: QIPP"
+    if len(parts) == 4 and parts[2] == "cip" and parts[3] in _CIP_NAMES:
+        return f"{who}: {_CIP_NAMES[parts[3]]}"
+    if len(parts) == 5 and parts[2] == "non_recurrent" and parts[4] in _AMOUNT_NAMES:
+        partners = [
+            p for p in partners if any(path_matches(parts[3], i.id) for i in p.non_recurrent)
+        ]
+        who = _partners_text(partners) if partners else who
+        items = [
+            short_name(i.name or i.id)
+            for p in partners
+            for i in p.non_recurrent
+            if path_matches(parts[3], i.id)
+        ]
+        what = "every non-recurrent item" if "*" in parts[3] and len(items) > 1 else _join(items)
+        return f"{who}: {what or parts[3]}, {_AMOUNT_NAMES[parts[4]]}"
+    return None
+
+
 def value_kind(path: str) -> ValueKind:
     """How an input's values read: a ``rate`` (a fraction a year or a share), ``money`` (£k) or
     a plain ``number`` (counts, staff)."""
     last = path.rsplit(".", 1)[-1]
-    if path.startswith("control_totals.") or last == "baseline":
+    if path.startswith("control_totals.") or last in ("baseline", *_AMOUNT_NAMES):
         return "money"
     if ".service.parameters." in path:
         if last in PERCENT_PARAMETERS:

@@ -70,6 +70,8 @@ def load_overlay(
     ss["ws_year_entries"] = None  # and the year-by-year paths
     ss["ws_table_basis"] = {}
     for spec in main_assumptions(loaded.model):
+        if spec.kind == "derived":  # shown, not set: no widget
+            continue
         value = overlay.get(spec.path, spec.model_value)
         if spec.kind == "choice" and value not in spec.options:
             value = spec.model_value
@@ -159,6 +161,10 @@ def _assumption_widget(
 ) -> Any:
     key = _widget_key(spec.path)
     ss = st.session_state
+    if spec.kind == "derived":  # worked out from other assumptions: shown with how
+        st.markdown(f"**{spec.label}**: {pct_or_list(spec.model_value)}")
+        st.caption(spec.source, help=spec.help)
+        return MISSING
     if spec.kind in ("rate", "share") and (
         by_year or isinstance(base.get(spec.path, spec.model_value), list)
     ):

@@ -33,7 +33,7 @@ def value_text(spec: AssumptionSpec) -> str:
     '2.00%, 2.50% (by year)'
     """
     value = spec.model_value
-    if spec.kind in ("rate", "share"):
+    if spec.kind in ("rate", "share", "derived"):
         if isinstance(value, list | tuple):
             return ", ".join(f"{float(v) * 100:.2f}%" for v in value) + " (by year)"
         return f"{float(value) * 100:.2f}%"

@@ -49,11 +49,34 @@ def converge(
     g = growth[rows]
     cum = np.concatenate([np.ones((rows.size, 1)), np.cumprod(1 + g, axis=1)], axis=1)
     target[rows] = fair[:, None] * cum
-    d0 = np.where(fair > 0, baseline[rows] / np.where(fair > 0, fair, 1.0) - 1.0, 0.0)
-    distance = d0[:, None] * (1 - pace[:, None]) ** np.arange(horizon + 1)
     growth = growth.copy()
-    growth[rows] = (1 + g) * (1 + distance[:, 1:]) / (1 + distance[:, :-1]) - 1
+    growth[rows] = converged_growth(g, start_distance(baseline[rows], fair), pace)
     return on, target, growth
+
+
+def start_distance(baseline: FloatArray, fair_share: FloatArray) -> FloatArray:
+    """Base-year distance from target, ``allocation / fair share - 1`` (0 with no target).
+
+    >>> start_distance(np.array([110.0, 5.0]), np.array([100.0, 0.0])).round(6).tolist()
+    [0.1, 0.0]
+    """
+    fair = fair_share
+    return np.where(fair > 0, baseline / np.where(fair > 0, fair, 1.0) - 1.0, 0.0)
+
+
+def converged_growth(uplift: FloatArray, distance0: FloatArray, pace: FloatArray) -> FloatArray:
+    """Growth a year taking allocations towards target: ``(1 + g[t]) * (1 + d[t]) / (1 +
+    d[t-1]) - 1`` with ``d[t] = d0 * (1 - pace)^t``.
+
+    ``uplift`` is (..., F, H), ``distance0`` (F,) and ``pace`` (..., F) (any batch in front,
+    e.g. Monte Carlo draws of the pace); returns (..., F, H).
+
+    >>> converged_growth(np.zeros((1, 2)), np.array([0.1]), np.array([0.5])).round(6).tolist()
+    [[-0.045455, -0.02381]]
+    """
+    horizon = uplift.shape[-1]
+    distance = distance0[:, None] * (1 - pace[..., None]) ** np.arange(horizon + 1)
+    return (1 + uplift) * (1 + distance[..., 1:]) / (1 + distance[..., :-1]) - 1
 
 
 def ring_fences(

@@ -12,7 +12,7 @@ Shapes: ``L`` cost lines, ``F`` funding streams, ``P`` partners, ``H`` projected
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
 from operator import add, is_not, itemgetter
@@ -31,7 +31,7 @@ from finmodel.domain.model import (
     RiskShareMethod,
 )
 from finmodel.domain.overlay import OverlayPathError
-from finmodel.engine.allocations import converge
+from finmodel.engine.allocations import converge, converged_growth, start_distance
 from finmodel.engine.nhs_rules import CIP_SHARES, cip_line_rates, nhs_rates
 from finmodel.engine.slots import Slot, SlotTable
 
@@ -94,6 +94,14 @@ class ProjectionInputs:
     nonrec_income: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
     nonrec_saving: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
     nonrec_cost: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, T) £k
+    nonrec_base: FloatArray = field(default_factory=lambda: np.zeros(0))  # (..., N) £k
+    nonrec_projected: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (..., N, H)
+    nonrec_taper: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (N, H) share left
+    nonrec_tapered: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    converging: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (F,)
+    fund_uplift: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))  # (F, H) before
+    convergence_start: FloatArray = field(default_factory=lambda: np.zeros(0))  # (F,) distance
+    convergence_pace: FloatArray = field(default_factory=lambda: np.zeros(0))  # (..., F)
     slots: Mapping[str, tuple[Slot, ...]] = field(repr=False, default_factory=dict)
 
     @property
@@ -128,8 +136,16 @@ class ProjectionInputs:
         >>> batch.inflation.shape
         (3, 4, 3)
         """
-        cip = any(s.array in CIP_ARRAYS for path in values for s in self.slots_for(path))
-        names = _BATCHED if cip else _BATCHED[: -len(_CIP_BATCHED)]  # CIP arrays when moved
+        slots = [s for path in values for s in self.slots_for(path)]
+        off_plan = self.off_plan_rows(slots)
+        moved = {s.array for s in slots}
+        cip = off_plan.size > 0 or bool(moved & set(CIP_ARRAYS))
+        nonrec = bool(moved & set(NONREC_ARRAYS))
+        pace = bool(moved & set(CONVERGENCE_ARRAYS))
+        names = [*_CORE_BATCHED]  # the lever arrays only when a lever moves
+        names += [*_CIP_BATCHED] if cip else []
+        names += [*NONREC_ARRAYS, *_NONREC_BY_KIND] if nonrec else []
+        names += [*CONVERGENCE_ARRAYS] if pace else []
         arrays = {name: getattr(self, name) for name in names}
         draws = {np.shape(v)[0] for v in values.values() if np.ndim(v) >= 1}
         if len(draws) > 1:
@@ -154,15 +170,59 @@ class ProjectionInputs:
                         value_b = value[:, None, :]
                     else:
                         value_b = value
-                    if slot.array == "control_total":
+                    if slot.array in _FROM_YEAR_ONE:
                         target[..., slot.index, 1:] = value_b
                     else:
                         target[..., slot.index, :] = value_b
                 else:
                     target[..., slot.index] = value[:, None] if batch and value.ndim == 1 else value
+        cip_line = self.cip_line
+        if off_plan.size:
+            cip_line = take_off_plan(arrays, cip_line, off_plan)
         if cip:
-            recompute_cip(arrays, self.cip_line)
-        return dataclasses.replace(self, **arrays)
+            recompute_cip(arrays, cip_line)
+        if nonrec:
+            self.recompute_non_recurrent(arrays)
+        if pace:
+            self.recompute_convergence(arrays)
+        return dataclasses.replace(self, cip_line=cip_line, **arrays)
+
+    def recompute_convergence(self, arrays: dict[str, Any]) -> None:
+        """Write the converging streams' ``funding_growth`` in ``arrays`` (a writable array,
+        any batch in front) from ``arrays["fund_uplift"]`` (their growth before convergence)
+        and ``arrays["convergence_pace"]``, as compiling does."""
+        arrays["funding_growth"][..., self.converging, :] = converged_growth(
+            arrays["fund_uplift"][..., self.converging, :],
+            self.convergence_start[self.converging],
+            arrays["convergence_pace"][..., self.converging],
+        )
+
+    def recompute_non_recurrent(self, arrays: dict[str, Any]) -> None:
+        """Write income, savings and costs by item and year (``nonrec_income``, ...) in
+        ``arrays`` from the items' amounts there (``nonrec_base``, ``nonrec_projected``)."""
+        amount = non_recurrent_amounts(
+            arrays["nonrec_base"],
+            arrays["nonrec_projected"],
+            self.nonrec_taper,
+            self.nonrec_tapered,
+        )
+        kind = np.array(self.nonrec_kind, dtype=object)
+        for name, kinds in _NONREC_BY_KIND.items():
+            chosen = np.isin(kind, [k.value for k in kinds]) if kind.size else kind.astype(bool)
+            arrays[name] = np.where(chosen[:, None], amount, 0.0)
+
+    def off_plan_rows(self, slots: Iterable[Slot]) -> IntArray:
+        """Lines on a provider's CIP plan whose ``efficiency`` these slots set (sorted).
+
+        A scenario setting such a line's efficiency gives the line its own rate, which takes it
+        off the plan (no planned, recurrent or non-recurrent CIP on it); so does
+        :meth:`with_values` (see :func:`take_off_plan`).
+        """
+        rows = [s.index for s in slots if s.array == "efficiency" and s.index.size]
+        if not rows or not self.cip_line.any():
+            return np.zeros(0, dtype=np.int64)
+        index = np.unique(np.concatenate(rows))
+        return index[self.cip_line[index]]
 
 
 #: Compiled arrays of the CIP levers (planned rate, delivered and recurrent shares), (..., L, H).
@@ -182,9 +242,70 @@ def recompute_cip(arrays: dict[str, Any], cip_line: NDArray[np.bool_]) -> None:
         arrays[name] = out
 
 
+def take_off_plan(
+    arrays: dict[str, Any], cip_line: NDArray[np.bool_], rows: IntArray
+) -> NDArray[np.bool_]:
+    """Take the CIP lines ``rows`` off their provider's plan, as a scenario giving them their
+    own efficiency does: their planned CIP and non-recurrent CIP become 0 and their delivered
+    and recurrent shares 1 (as on any line off a plan), in ``arrays`` (changed in place; the
+    line's ``efficiency`` is left as set). Returns the new CIP-line flags (L,).
+
+    >>> arrays = {name: np.full((1, 2), 0.5) for name in (*CIP_ARRAYS, "nonrecurrent_cip")}
+    >>> take_off_plan(arrays, np.array([True]), np.array([0])).tolist()
+    [False]
+    >>> arrays["cip_planned"].tolist(), arrays["cip_delivered"].tolist()
+    ([[0.0, 0.0]], [[1.0, 1.0]])
+    """
+    for name, value in (
+        ("cip_planned", 0.0),
+        ("nonrecurrent_cip", 0.0),
+        ("cip_delivered", 1.0),
+        ("cip_recurrent", 1.0),
+    ):
+        if not arrays[name].flags.writeable:
+            arrays[name] = arrays[name].copy()
+        arrays[name][..., rows, :] = value
+    flags = cip_line.copy()
+    flags[rows] = False
+    return flags
+
+
+def non_recurrent_amounts(
+    base: FloatArray, projected: FloatArray, taper: FloatArray, tapered: NDArray[np.bool_]
+) -> FloatArray:
+    """Non-recurrent items' amounts by year (..., N, T), £k: the base-year amount, then the
+    projected amounts, or on a tapered item the base-year amount times the share left of it
+    (``taper`` (N, H), see :func:`taper_amounts`).
+
+    >>> non_recurrent_amounts(
+    ...     np.array([175.0, 10.0]), np.array([[0.0, 0.0], [5.0, 6.0]]),
+    ...     np.array([[0.5, 0.0], [0.0, 0.0]]), np.array([True, False])).tolist()
+    [[175.0, 87.5, 0.0], [10.0, 5.0, 6.0]]
+    """
+    rows = np.broadcast_shapes(base.shape, projected.shape[:-1])
+    amount = np.empty((*rows, projected.shape[-1] + 1))
+    amount[..., 0] = base
+    amount[..., 1:] = projected
+    if tapered.any():
+        left = base[..., None] * taper
+        amount[..., tapered, 1:] = left[..., tapered, :]
+    return amount
+
+
+#: Inputs of converging allocations: growth before convergence (..., F, H) and pace (..., F).
+CONVERGENCE_ARRAYS = ("fund_uplift", "convergence_pace")
+#: Moved amounts of non-recurrent items: base year (..., N) and projected years (..., N, H).
+NONREC_ARRAYS = ("nonrec_base", "nonrec_projected")
+#: The position's non-recurrent arrays by the kinds they hold.
+_NONREC_BY_KIND = {
+    "nonrec_income": NON_RECURRENT_INCOME,
+    "nonrec_saving": NON_RECURRENT_SAVING,
+    "nonrec_cost": NON_RECURRENT_COST,
+}
+#: Arrays a per-year slot writes from the first projected year (their column 0 is the base).
+_FROM_YEAR_ONE = ("control_total", *_NONREC_BY_KIND)
 #: Arrays with a batch dimension when moved; with_values copies these only when a lever moves.
-_CIP_BATCHED = ("nonrecurrent_cip", "cip_planned", "cip_delivered", "cip_recurrent")
-_BATCHED = (
+_CORE_BATCHED = (
     "cost_baseline",
     "driver_growth",
     "direct_growth",
@@ -194,8 +315,9 @@ _BATCHED = (
     "funding_growth",
     "control_total",
     "investment_expenditure",
-    *_CIP_BATCHED,
 )
+_CIP_BATCHED = ("nonrecurrent_cip", "cip_planned", "cip_delivered", "cip_recurrent")
+_BATCHED = (*_CORE_BATCHED, *_CIP_BATCHED)
 _ASSUMPTION_ARRAYS = {
     "demand_growth": "direct_growth",
     "non_demographic_growth": "direct_growth",
@@ -203,7 +325,12 @@ _ASSUMPTION_ARRAYS = {
     "efficiency": "efficiency",
     "funding_growth": "funding_growth",
 }
-_CORE_NDIM = {name: (1 if name.endswith("baseline") else 2) for name in _BATCHED}
+_CORE_NDIM = {
+    **{name: (1 if name.endswith("baseline") else 2) for name in _BATCHED},
+    **{name: 2 for name in ("nonrec_projected", "fund_uplift", *_NONREC_BY_KIND)},
+    "nonrec_base": 1,
+    "convergence_pace": 1,
+}
 
 
 _LINE_FIELDS = (
@@ -321,7 +448,7 @@ def compile_model(model: Model) -> ProjectionInputs:
         inputs: ProjectionInputs = cached[1]
         return inputs
     inputs = _compile(model)
-    for name in _BATCHED:
+    for name in _CORE_NDIM:
         getattr(inputs, name).setflags(write=False)
     model.keep_compiled((parts, inputs))
     return inputs
@@ -417,9 +544,15 @@ def _compile(model: Model) -> ProjectionInputs:
     fund_ids = _qualified(partner_ids, stream_counts, stream_ids)
     funding_growth, own_funding = _rate_table(growth_own, year_vector(a.funding_growth, horizon))
     fund_base = np.array(fund_baselines, dtype=float).reshape(len(stream_ids))
+    uplift = funding_growth
     converging, fair_share, funding_growth = converge(
         convergence, fund_base, funding_growth, horizon
     )
+    pace = np.array([0.0 if c is None else c.pace for c in convergence], dtype=float)
+    start_gap = np.zeros(len(stream_ids))
+    if converging.any():
+        fair = np.array([c.fair_share for c in compress(convergence, converging.tolist())])
+        start_gap[converging] = start_distance(fund_base[converging], fair)
 
     raw: dict[str, dict[tuple[str, bool], IntArray]] = {
         "assumptions.demand_growth": {
@@ -435,7 +568,8 @@ def _compile(model: Model) -> ProjectionInputs:
             ("efficiency", True): np.flatnonzero(rules.default_efficiency_line)
         },
         "assumptions.funding_growth": {
-            ("funding_growth", True): np.flatnonzero(~own_funding & ~converging)
+            ("funding_growth", True): np.flatnonzero(~own_funding & ~converging),
+            ("fund_uplift", True): np.flatnonzero(~own_funding & converging),
         },
     }
     for k, driver_id in enumerate(model.drivers):
@@ -456,6 +590,17 @@ def _compile(model: Model) -> ProjectionInputs:
         has_plan = [p.cip is not None for p in partners]
         raw.update(_cip_slots(partner_ids, has_plan, line_partner, rules.cip_line, rules.cip_own))
 
+    for row in np.flatnonzero(converging).tolist():
+        partner_id, stream_id = fund_ids[row].split(".", 1)
+        raw[f"partners.{partner_id}.funding.{stream_id}.convergence.pace"] = {
+            ("convergence_pace", False): np.array([row], dtype=np.int64)
+        }
+    if model.tariff is not None:
+        for k, partner in enumerate(partners):
+            rows = np.flatnonzero(rules.qipp_line & (line_partner == k))
+            if partner.qipp is not None and rows.size:
+                raw[f"partners.{partner.id}.qipp"] = {("efficiency", True): rows}
+
     ct_ids = list(model.control_totals)
     ct_rows = _index_of(ct_ids, position)
     control_total = np.full((n_partners, horizon + 1), np.nan)
@@ -465,6 +610,7 @@ def _compile(model: Model) -> ProjectionInputs:
         fixed[position[partner_id]] = share
 
     nonrec = _non_recurrent(model, partner_ids, non_recurrent)
+    raw.update(_non_recurrent_slots(nonrec))
     return ProjectionInputs(
         years=model.years,
         partner_ids=partner_ids,
@@ -494,6 +640,7 @@ def _compile(model: Model) -> ProjectionInputs:
             fund_ids,
             has_driver,
             dict(zip(ct_ids, ct_rows.tolist(), strict=True)),
+            converging,
         ),
         fair_share=fair_share,
         nonrecurrent_cip=rules.nonrecurrent_cip,
@@ -503,6 +650,10 @@ def _compile(model: Model) -> ProjectionInputs:
         cip_line=rules.cip_line,
         line_basis=rules.basis,
         line_ring_fence=ring_fence,
+        converging=converging,
+        fund_uplift=uplift,
+        convergence_start=start_gap,
+        convergence_pace=pace,
         **nonrec,
     )
 
@@ -576,11 +727,11 @@ def _non_recurrent(
     n = len(items)
     start = int(model.timeline.base_year[:4])
     zero_year = [None if y is None else int(y[:4]) - start for y in taper]
-    amount = np.zeros((n, horizon + 1))
-    amount[:, 0] = np.array(base, dtype=float).reshape(n)
-    amount[:, 1:] = _rate_table(projected, np.zeros(horizon))[0]
+    base_amount = np.array(base, dtype=float).reshape(n)
+    projected_amount = _rate_table(projected, np.zeros(horizon))[0]
     tapered = np.array([z is not None for z in zero_year], dtype=bool)
-    amount[tapered, 1:] = taper_amounts(amount[:, 0], zero_year, horizon)[tapered]
+    left = taper_amounts(np.ones(n), zero_year, horizon)  # share of the base left each year
+    amount = non_recurrent_amounts(base_amount, projected_amount, left, tapered)
     kind = np.array([NonRecurrentKind(k).value for k in kinds], dtype=object)
 
     def of(kinds_in: frozenset[NonRecurrentKind]) -> FloatArray:
@@ -594,4 +745,26 @@ def _non_recurrent(
         "nonrec_income": of(NON_RECURRENT_INCOME),
         "nonrec_saving": of(NON_RECURRENT_SAVING),
         "nonrec_cost": of(NON_RECURRENT_COST),
+        "nonrec_base": base_amount,
+        "nonrec_projected": projected_amount,
+        "nonrec_taper": left,
+        "nonrec_tapered": tapered,
     }
+
+
+def _non_recurrent_slots(nonrec: Mapping[str, Any]) -> dict[str, dict[tuple[str, bool], IntArray]]:
+    """Input paths of the non-recurrent amounts: ``partners.<p>.non_recurrent.<item>.base_year``
+    (the base-year amount, and on a tapered item the taper that follows it) and, on an item
+    that does not taper, ``....projected`` (the amounts of the projected years)."""
+    raw: dict[str, dict[tuple[str, bool], IntArray]] = {}
+    for row, (key, tapered) in enumerate(
+        zip(nonrec["nonrec_ids"], nonrec["nonrec_tapered"].tolist(), strict=True)
+    ):
+        partner, item = key.split(".", 1)
+        index = np.array([row], dtype=np.int64)
+        raw[f"partners.{partner}.non_recurrent.{item}.base_year"] = {("nonrec_base", False): index}
+        if not tapered:
+            raw[f"partners.{partner}.non_recurrent.{item}.projected"] = {
+                ("nonrec_projected", True): index
+            }
+    return raw

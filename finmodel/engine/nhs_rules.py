@@ -72,6 +72,7 @@ class NhsRates:
     default_efficiency_line: BoolArray  # (L,) lines taking assumptions.efficiency
     default_inflation_line: BoolArray  # (L,) lines taking assumptions.inflation
     default_qipp_line: BoolArray  # (L,) commissioners' lines taking assumptions.qipp
+    qipp_line: BoolArray  # (L,) commissioners' own-cost lines taking QIPP (theirs or the default)
 
 
 def _series_of_lines(model: Model, series: list[Any]) -> IntArray:
@@ -175,6 +176,7 @@ def nhs_rates(
         default_efficiency_line=~own_efficiency,
         default_inflation_line=~own_inflation & ~takes_series,
         default_qipp_line=zeros,
+        qipp_line=zeros,
     )
     tariff = model.tariff
     uplift = cost_uplift(model)
@@ -243,4 +245,5 @@ def nhs_rates(
         default_efficiency_line=~own_efficiency & ~is_contract & ~cip_line & ~qipp_line,
         default_inflation_line=~own_inflation & ~takes_series & ~cuf_line,
         default_qipp_line=qipp_line & own_qipp_none[line_partner],
+        qipp_line=qipp_line,
     )

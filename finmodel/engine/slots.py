@@ -42,12 +42,14 @@ class SlotTable(Mapping[str, tuple[Slot, ...]]):
         fund_ids: Sequence[str],
         has_driver: NDArray[np.bool_],
         control_rows: dict[str, int] | None = None,
+        converging: NDArray[np.bool_] | None = None,
     ):
         self._raw = raw
         self._control = control_rows or {}
         self._line_ids = line_ids
         self._fund_ids = fund_ids
         self._has_driver = has_driver
+        self._converging = converging
         self._built: dict[str, tuple[Slot, ...]] = {}
 
     @cached_property
@@ -80,9 +82,10 @@ class SlotTable(Mapping[str, tuple[Slot, ...]]):
             }.get(field_name)
         elif parts[2] == "funding" and key in self._funds:
             row = self._funds[key]
-            array = {"baseline": "fund_baseline", "funding_growth": "funding_growth"}.get(
-                field_name
-            )
+            # a converging allocation's own growth is the uplift convergence works on
+            converging = self._converging is not None and bool(self._converging[row])
+            growth = "fund_uplift" if converging else "funding_growth"
+            array = {"baseline": "fund_baseline", "funding_growth": growth}.get(field_name)
         else:
             return None
         if array is None:

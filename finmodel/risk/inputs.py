@@ -64,6 +64,10 @@ ARRAY_RANGES: dict[str, tuple[ValidRange, str]] = {
     "cip_planned": (SHARE_RANGE, "planned CIP, a share of own costs a year"),
     "cip_delivered": (SHARE_RANGE, "the share of planned CIP delivered"),
     "cip_recurrent": (SHARE_RANGE, "the share of delivered CIP that is recurrent"),
+    "nonrec_base": (MONEY_RANGE, "a non-recurrent amount, £k"),
+    "nonrec_projected": (MONEY_RANGE, "a non-recurrent amount, £k"),
+    "fund_uplift": (RATE_RANGE, "a growth rate a year"),
+    "convergence_pace": (SHARE_RANGE, "the share of the distance from target closed a year"),
 }
 
 
@@ -321,21 +325,6 @@ def _range_findings(key: str, value: UncertainValue, inputs: ProjectionInputs) -
     return findings
 
 
-def _cip_line_message(target: InputTarget, inputs: ProjectionInputs) -> str | None:
-    """Why ``target`` cannot be drawn when it sets the efficiency of a line on a provider's CIP
-    plan (NHS rules): the plan's shares make that rate, and a scenario setting it takes the
-    line off the plan, which a draw cannot; None when it sets no such line."""
-    for slot in target.slots:
-        on_plan = slot.array == "efficiency" and slot.index.size and inputs.cip_line.size
-        if on_plan and inputs.cip_line[slot.index].any():
-            return (
-                "sets the efficiency of lines on a provider's CIP plan, which the plan's "
-                "shares make: vary assumptions.cip_planned / cip_delivered / cip_recurrent "
-                "(or the provider's cip:) instead"
-            )
-    return None
-
-
 def resolve_uncertainty(model: Model, inputs: ProjectionInputs | None = None) -> Resolution:
     """The model's uncertain inputs sorted by key, with every problem of the section.
 
@@ -382,10 +371,6 @@ def resolve_uncertainty(model: Model, inputs: ProjectionInputs | None = None) ->
                 )
             )
             continue
-        on_plan = _cip_line_message(target, inputs)
-        if on_plan is not None:
-            findings.append((("uncertainty", key), on_plan))
-            continue
         value = UncertainValue(key, spec, spec.distribution(), target)
         findings += _range_findings(key, value, inputs)
         values.append(value)
@@ -417,8 +402,4 @@ def input_target(
     paths = matching_paths(path, known)
     if not paths:
         raise InputError([Problem(model.origin, place, _unknown_message(path, known))])
-    target = _target(path, paths, apply, inputs, service)
-    on_plan = _cip_line_message(target, inputs)
-    if on_plan is not None:
-        raise InputError([Problem(model.origin, place, f"{path} {on_plan}")])
-    return target
+    return _target(path, paths, apply, inputs, service)

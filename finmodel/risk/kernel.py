@@ -40,12 +40,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from finmodel.domain.model import NON_RECURRENT_COST
+from finmodel.engine.allocations import converged_growth
 from finmodel.engine.inputs import (
     CIP_ARRAYS,
+    CONVERGENCE_ARRAYS,
+    NONREC_ARRAYS,
     FloatArray,
     IntArray,
     ProjectionInputs,
+    non_recurrent_amounts,
     recompute_cip,
+    take_off_plan,
 )
 from finmodel.engine.nhs_rules import cip_line_rates
 from finmodel.engine.projection import Projection, one_hot, project_arrays
@@ -57,6 +63,15 @@ _COST_RATES = ("driver_growth", "direct_growth", "inflation", "efficiency")
 #: are worked out again from the three (as ProjectionInputs.with_values does).
 _CIP = CIP_ARRAYS
 _LINE_ARRAYS = (*_COST_RATES, *_CIP)
+#: Funding-stream inputs and the kernel's array each moves (pace: converging allocations).
+_FUND_ARRAYS = {
+    "funding_growth": "fund_growth",
+    "fund_baseline": "fund_base",
+    "convergence_pace": "convergence_pace",
+    "fund_uplift": "fund_uplift",
+}
+#: Kinds of non-recurrent item that are costs (the others add to the surplus).
+_NONREC_COSTS = sorted(k.value for k in NON_RECURRENT_COST)
 #: Tolerance (£k) when testing "surplus >= control total" and "surplus >= 0": £1.
 TOLERANCE = MONEY_TOLERANCE
 #: Draws per block in :meth:`Kernel.tally`: small enough for the working arrays to stay in
@@ -293,7 +308,7 @@ class Kernel:
                 if slot.array in _LINE_ARRAYS or slot.array == "cost_baseline":
                     for i in slot.index.tolist():
                         touched_lines[i].append((k, slot.array))
-                elif slot.array in ("funding_growth", "fund_baseline"):
+                elif slot.array in _FUND_ARRAYS:
                     for i in slot.index.tolist():
                         touched_funds[i].append((k, slot.array))
         line_sigs: list[tuple[object, ...]] = []
@@ -313,6 +328,7 @@ class Kernel:
                     inputs.funding_growth[i].tobytes(),
                     tuple(sorted(touched_funds[i])),
                     i if own else -1,
+                    _convergence_signature(inputs, i),
                 )
             )
         self.line_group, line_reps = _groups(line_sigs)
@@ -354,6 +370,23 @@ class Kernel:
         self.cip = {name: getattr(inputs, name)[line_reps][..., None] for name in _CIP}
         self.cip_group = inputs.cip_line[line_reps]
         self.fund_rates = inputs.funding_growth[fund_reps][..., None]
+        self.convergence: dict[str, FloatArray] = {
+            "convergence_pace": inputs.convergence_pace[fund_reps][:, None],  # (G, 1)
+            "fund_uplift": inputs.fund_uplift[fund_reps][..., None],  # (G, H, 1)
+        }
+        self.convergence_start = inputs.convergence_start[fund_reps]  # (G,)
+        self.converging = inputs.converging[fund_reps]  # (G,)
+        # Non-recurrent items: their amounts (items x years), and how each moves the rows.
+        self.nonrec = {
+            "nonrec_base": inputs.nonrec_base[:, None],  # (N, 1)
+            "nonrec_projected": inputs.nonrec_projected[..., None],  # (N, H, 1)
+        }
+        self.nonrec_taper = (inputs.nonrec_taper, inputs.nonrec_tapered)
+        sign = np.where(np.isin(inputs.nonrec_kind, _NONREC_COSTS), -1.0, 1.0)
+        by_partner = one_hot(inputs.nonrec_partner, n_partners) * sign
+        self.nonrec_weight = np.vstack(
+            [by_partner, by_partner.sum(axis=0), in_ct @ by_partner]
+        )  # (P + 2, N)
         self.cost_base = self.cost_base[:, None]
         self.fund_base = self.fund_base[:, None]
         self.control_total = inputs.control_total[..., None]
@@ -374,6 +407,12 @@ class Kernel:
             and np.isfinite(self.weight).all()
         )
         self.moves = [self._moves(target) for target in self.targets]
+        # Groups of CIP lines whose efficiency a target sets: a drawn value takes them off the
+        # plan (no non-recurrent CIP, the CIP levers no longer apply), as a scenario does.
+        self.off_plan = [
+            np.unique(self.line_group[inputs.off_plan_rows(target.slots)])
+            for target in self.targets
+        ]
 
     @property
     def n_partners(self) -> int:
@@ -397,10 +436,13 @@ class Kernel:
                 name = slot.array if slot.array in _LINE_ARRAYS else "cost_base"
                 index = np.unique(self.line_group[slot.index])
                 rest = _others(index, n_cost)
-            elif slot.array in ("funding_growth", "fund_baseline"):
-                name = "fund_growth" if slot.array == "funding_growth" else "fund_base"
+            elif slot.array in _FUND_ARRAYS:
+                name = _FUND_ARRAYS[slot.array]
                 index = np.unique(self.fund_group[slot.index])
                 rest = _others(index, n_fund)
+            elif slot.array in self.nonrec:
+                name, index = slot.array, np.unique(slot.index)
+                rest = _others(index, self.nonrec[name].shape[0])
             elif slot.array == "control_total":
                 name, index, rest = "control_total", slot.index, none
             else:  # pragma: no cover - every array of ProjectionInputs is handled above
@@ -423,6 +465,8 @@ class Kernel:
         arrays["fund_growth"] = self.fund_rates
         arrays["fund_base"] = self.fund_base
         arrays["control_total"] = self.control_total
+        arrays.update(self.convergence)
+        arrays.update(self.nonrec)
         return arrays
 
     def _apply(
@@ -500,8 +544,9 @@ class Kernel:
             v_range = (float(np.fmin.reduce(v)), float(np.fmax.reduce(v))) if n else (0.0, 0.0)
             for move in moves:
                 self._apply(arrays, det[move.array], move, target, v, v_range, at_base)
+        on_plan = self._take_off_plan(arrays, values)
         if any(arrays[name] is not det[name] for name in _CIP):
-            self._cip_rates(arrays, n)
+            self._cip_rates(arrays, n, on_plan)
         cost = cost_growth(
             arrays["cost_base"],
             arrays["driver_growth"],
@@ -510,6 +555,8 @@ class Kernel:
             arrays["efficiency"],
             arrays["nonrecurrent_cip"],
         )
+        if any(arrays[name] is not det[name] for name in self.convergence):
+            self._converge(arrays, n)
         fund = fund_growth(arrays["fund_base"], arrays["fund_growth"])
         n_cost = cost.shape[0]
         growth = np.empty((n_cost + fund.shape[0], cost.shape[1], n))
@@ -524,6 +571,8 @@ class Kernel:
             deviation[-1] -= np.tensordot(
                 self.in_control_total.astype(float), expenditure_deviation, axes=(0, 0)
             )
+        if any(arrays[name] is not det[name] for name in self.nonrec):
+            deviation += self._non_recurrent_deviation(arrays)
         ct_deviation = None
         if arrays["control_total"] is not self.control_total:
             ct_deviation = np.nan_to_num(arrays["control_total"] - self.control_total)
@@ -533,14 +582,69 @@ class Kernel:
             self.reference_rows, deviation, self.control_total[..., 0], ct_deviation
         )
 
-    def _cip_rates(self, arrays: dict[str, FloatArray], n: int) -> None:
-        """The CIP groups' efficiency and non-recurrent CIP (G, H, n) from the drawn levers."""
+    def _converge(self, arrays: dict[str, FloatArray], n: int) -> None:
+        """The converging streams' growth (G, H, n) from their drawn pace, as the engine works
+        it out (:func:`~finmodel.engine.allocations.converged_growth`)."""
+        rows = np.flatnonzero(self.converging)
+        growth = np.empty((*arrays["fund_growth"].shape[:-1], n))
+        growth[...] = arrays["fund_growth"]
+        pace = np.broadcast_to(arrays["convergence_pace"], (self.converging.size, n))[rows]
+        uplift = np.moveaxis(arrays["fund_uplift"][rows], -1, 0)  # (n or 1, G, H)
+        drawn = converged_growth(uplift, self.convergence_start[rows], pace.T)  # (n, G, H)
+        growth[rows] = np.moveaxis(drawn, 0, -1)
+        arrays["fund_growth"] = growth
+
+    def _non_recurrent_deviation(self, arrays: dict[str, FloatArray]) -> FloatArray:
+        """(P + 2, T, n): the rows' change from the drawn non-recurrent amounts (income and
+        savings +, one-off costs -)."""
+        taper, tapered = self.nonrec_taper
+
+        def amounts(base: FloatArray, projected: FloatArray) -> FloatArray:  # (n, N, T)
+            return non_recurrent_amounts(base.T, np.moveaxis(projected, -1, 0), taper, tapered)
+
+        moved = amounts(arrays["nonrec_base"], arrays["nonrec_projected"])
+        fixed = amounts(self.nonrec["nonrec_base"], self.nonrec["nonrec_projected"])
+        return np.einsum("rk,nkt->rtn", self.nonrec_weight, moved - fixed)
+
+    def _take_off_plan(
+        self, arrays: dict[str, FloatArray], values: FloatArray
+    ) -> NDArray[np.bool_] | None:
+        """Zero the non-recurrent CIP of the CIP groups taken off the plan in each draw (a
+        target setting their efficiency has a value there); returns which groups stay on the
+        plan in which draw (G, n), or None when no draw takes a group off."""
+        n = values.shape[0]
+        on_plan: NDArray[np.bool_] | None = None
+        for k, groups in enumerate(self.off_plan):
+            if not groups.size:
+                continue
+            drawn = ~np.isnan(values[:, k])
+            if not drawn.any():
+                continue
+            if on_plan is None:
+                on_plan = np.broadcast_to(self.cip_group[:, None], (self.cip_group.size, n)).copy()
+                nonrecurrent = np.empty((*self.nonrecurrent.shape[:-1], n))
+                nonrecurrent[...] = arrays["nonrecurrent_cip"]
+                arrays["nonrecurrent_cip"] = nonrecurrent
+            draws = np.flatnonzero(drawn)
+            on_plan[np.ix_(groups, draws)] = False
+            arrays["nonrecurrent_cip"][groups[:, None], :, draws[None, :]] = 0.0
+        return on_plan
+
+    def _cip_rates(
+        self, arrays: dict[str, FloatArray], n: int, on_plan: NDArray[np.bool_] | None
+    ) -> None:
+        """The CIP groups' efficiency and non-recurrent CIP (G, H, n) from the drawn levers,
+        on the groups on the plan in each draw (``on_plan`` (G, n); None: every CIP group)."""
         recurrent, nonrecurrent = cip_line_rates(*(arrays[name] for name in _CIP))
-        rows = self.cip_group
         for name, rate in (("efficiency", recurrent), ("nonrecurrent_cip", nonrecurrent)):
             out = np.empty((*arrays[name].shape[:-1], n))
             out[...] = arrays[name]
-            out[rows] = np.broadcast_to(rate, out.shape)[rows]
+            full = np.broadcast_to(rate, out.shape)
+            if on_plan is None:
+                out[self.cip_group] = full[self.cip_group]
+            else:
+                where = np.broadcast_to(on_plan[:, None, :], out.shape)
+                np.copyto(out, full, where=where)
             arrays[name] = out
 
     def tally(
@@ -595,6 +699,17 @@ class Kernel:
                 surplus_out[..., lo:hi] = dev[: p + 1]
                 variance_out[:, lo:hi] = dev[p + 1]
         return KernelTally(surplus_out, variance_out, meets, even)
+
+
+def _convergence_signature(inputs: ProjectionInputs, stream: int) -> tuple[object, ...]:
+    """What a drawn pace needs of a stream: equal for streams that converge alike."""
+    if not inputs.converging.size or not inputs.converging[stream]:
+        return ()
+    return (
+        inputs.fund_uplift[stream].tobytes(),
+        float(inputs.convergence_start[stream]),
+        float(inputs.convergence_pace[stream]),
+    )
 
 
 def _count(condition: NDArray[np.bool_]) -> IntArray:
@@ -656,8 +771,21 @@ def apply_values(
                 out[slot.index, cols] = new
             else:
                 out[slot.index] = new
-    if any(name in arrays for name in _CIP):
+    moved = [s for t, v in zip(targets, values, strict=True) if not np.isnan(v) for s in t.slots]
+    off_plan = inputs.off_plan_rows(moved)
+    cip_line = inputs.cip_line
+    if off_plan.size or any(name in arrays for name in _CIP):
         for name in (*_CIP, "efficiency", "nonrecurrent_cip"):
             arrays.setdefault(name, getattr(inputs, name).copy())
-        recompute_cip(arrays, inputs.cip_line)
-    return dataclasses.replace(inputs, **arrays)
+        if off_plan.size:
+            cip_line = take_off_plan(arrays, cip_line, off_plan)
+        recompute_cip(arrays, cip_line)
+    if any(name in arrays for name in NONREC_ARRAYS):
+        for name in NONREC_ARRAYS:
+            arrays.setdefault(name, getattr(inputs, name).copy())
+        inputs.recompute_non_recurrent(arrays)
+    if any(name in arrays for name in CONVERGENCE_ARRAYS):
+        for name in (*CONVERGENCE_ARRAYS, "funding_growth"):
+            arrays.setdefault(name, getattr(inputs, name).copy())
+        inputs.recompute_convergence(arrays)
+    return dataclasses.replace(inputs, cip_line=cip_line, **arrays)

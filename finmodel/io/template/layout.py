@@ -29,9 +29,15 @@ ASSUMPTION_KEYS = (
     "efficiency",
     "funding_growth",
     "non_demographic_growth",
+    "qipp",
+    "cip_planned",
+    "cip_delivered",
+    "cip_recurrent",
 )
+#: Assumptions that are shares (100% is a valid value, unlike a rate a year).
+SHARE_ASSUMPTIONS = ("cip_delivered", "cip_recurrent")
 #: Keys of the model file the tables do not hold; kept as YAML on "Other settings".
-OTHER_KEYS = ("scenarios", "investments", "uncertainty")
+OTHER_KEYS = ("tariff", "price_series", "scenarios", "investments", "uncertainty")
 YES, NO = "Yes", "No"
 
 
@@ -115,6 +121,28 @@ FUNDING_COLUMNS = (
         "Growth a year, all years (blank = system assumption)",
     ),
     _BASELINE_SOURCE,
+    # optional, last: a template from before them (without these columns) still reads
+    Column(
+        "convergence.fair_share",
+        "Fair share £k",
+        "money",
+        14,
+        "Convergence: the base-year fair-share target allocation (blank = no convergence)",
+    ),
+    Column(
+        "convergence.pace",
+        "Convergence pace",
+        "share",
+        12,
+        "Convergence: share of the distance from target closed each year",
+    ),
+    Column(
+        "convergence.source",
+        "Convergence source",
+        "citation",
+        40,
+        "Where the fair-share target and pace come from",
+    ),
 )
 COST_COLUMNS = (
     *_item_columns("Line id", "What the money is spent on", "cost"),
@@ -146,6 +174,37 @@ COST_COLUMNS = (
         "efficiency", "Efficiency", 12, "Cost improvement a year, all years (blank = system)"
     ),
     _BASELINE_SOURCE,
+    # optional, last: a template from before them (without these columns) still reads
+    Column(
+        "basis",
+        "Payment basis",
+        "text",
+        14,
+        "A contract's payment basis with the tariff: tariff, block or cost_and_volume",
+    ),
+    Column(
+        "price_series",
+        "Price series",
+        "id",
+        14,
+        "A series from the tariff's price series (pay, drugs, non_pay) for its inflation",
+    ),
+    Column(
+        "ring_fence",
+        "Ring-fence",
+        "id",
+        14,
+        "A ring-fence the spend counts towards, e.g. mental_health",
+    ),
+)
+#: Columns a template may lack (added later, at the end of their sheet).
+OPTIONAL_FIELDS = (
+    "basis",
+    "price_series",
+    "ring_fence",
+    "convergence.fair_share",
+    "convergence.pace",
+    "convergence.source",
 )
 
 
@@ -267,4 +326,8 @@ ASSUMPTION_LABELS = {
     "efficiency": "Efficiency (cost improvement) a year",
     "funding_growth": "Funding growth a year",
     "non_demographic_growth": "Growth on top of a demand driver, a year",
+    "qipp": "Commissioner QIPP a year (with the tariff)",
+    "cip_planned": "Provider CIP planned a year, share of own costs (with the tariff)",
+    "cip_delivered": "Share of planned CIP delivered (with the tariff)",
+    "cip_recurrent": "Share of delivered CIP that is recurrent (with the tariff)",
 }

@@ -42,12 +42,15 @@ from finmodel.io.template.layout import (
     DRIVERS,
     FIRST_ROW,
     FUNDING_COLUMNS,
+    HEADER_ROW,
     LINE_RATES,
     MODEL_ROWS,
     NON_RECURRENT,
+    OPTIONAL_FIELDS,
     OTHER_KEYS,
     OVERRIDES,
     PARTNER_COLUMNS,
+    SHARE_ASSUMPTIONS,
     STREAM_RATES,
     Column,
     YearTable,
@@ -143,6 +146,8 @@ _SHEET_OF = {
     "drivers": "Drivers",
     "partners": "Partners",
     "control_totals": "Control totals",
+    "tariff": "Other settings",
+    "price_series": "Other settings",
     "scenarios": "Other settings",
     "investments": "Other settings",
     "uncertainty": "Other settings",
@@ -410,8 +415,14 @@ def _read_model_sheet(r: CellReader, data: dict[str, Any]) -> None:
 
 
 def _read_years(
-    r: CellReader, table: YearTable, horizon: int | None, take: Callable[..., None], *, rate: bool
+    r: CellReader,
+    table: YearTable,
+    horizon: int | None,
+    take: Callable[..., None],
+    *,
+    rate: bool,
 ) -> None:
+    rate_rows = rate
     sheet = table.sheet
     headers = [c.header for c in table.keys] + ["Source", "All years"]
     if not r.check_headers(sheet, headers):
@@ -420,6 +431,7 @@ def _read_years(
         key = r.text(sheet, row, 0, table.keys[0].field)
         source = r.text(sheet, row, table.source_col, "source")
         cells: dict[int, str] = {}
+        rate = rate_rows and key not in SHARE_ASSUMPTIONS  # a share of 100% is fine
         everything = r.number(sheet, row, table.all_years_col, "value", rate=rate)
         if everything is not None:
             cells[-1] = r.place(sheet, row, table.all_years_col)
@@ -504,6 +516,10 @@ def _read_lines(
     columns: tuple[Column, ...],
     group: str,
 ) -> None:
+    while (
+        columns[-1].field in OPTIONAL_FIELDS and r.raw(sheet, HEADER_ROW, len(columns) - 1) is None
+    ):
+        columns = columns[:-1]  # a template from before these columns
     if not r.check_headers(sheet, [c.header for c in columns]):
         return
     order = list(partners)
@@ -520,6 +536,12 @@ def _read_lines(
         line: dict[str, Any] = {}
         for col, column in enumerate(columns[1:], start=1):
             value = r.read(sheet, row, col, column)
+            if "." in column.field:  # a field of a nested object, e.g. convergence.pace
+                outer, inner = column.field.split(".", 1)
+                r.cells[(*base, outer, inner)] = r.place(sheet, row, col)
+                if value is not None:
+                    line.setdefault(outer, {})[inner] = value
+                continue
             r.cells[(*base, column.field)] = r.place(sheet, row, col)
             if value is not None:
                 line[column.field] = value

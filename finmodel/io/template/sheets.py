@@ -197,10 +197,11 @@ def write_year_sheet(
 
 
 def write_other_settings(w: TemplateWriter, blank: bool) -> None:
-    """Other settings: scenarios, investments and uncertainty as YAML, one line per row."""
+    """Other settings: tariff, price series, scenarios, investments and uncertainty as YAML,
+    one line per row."""
     ws = w.sheet(
         "Other settings",
-        "Other settings: scenarios, investments, uncertainty (YAML, advanced)",
+        "Other settings: tariff, price series, scenarios, investments, uncertainty (YAML, advanced)",
         "One line of YAML per row in column A, as in a model file. Leave it as it is unless you know the model file format.",
     )
     ws.write_string(HEADER_ROW, 0, "YAML (one line per row)", w.f["header"])

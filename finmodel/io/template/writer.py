@@ -178,13 +178,46 @@ def _fill(w: TemplateWriter, blank: bool) -> None:
                 row[rate] = value
         return row
 
+    def convergence(stream: Any) -> dict[str, Any]:
+        """A funding stream's convergence as its three columns (none without one): the
+        target's source, then the source of each other figure by name."""
+        conv = stream.convergence
+        if conv is None:
+            return {}
+        cited = [str(conv.source)] if conv.source else []
+        cited += [f"{name}: {text}" for name, text in conv.sources.items()]
+        return {
+            "convergence.fair_share": conv.fair_share,
+            "convergence.pace": conv.pace,
+            "convergence.source": "; ".join(cited) or None,
+        }
+
     funding = [
-        line_row(p.id, f, ("id", "name", "baseline", "source"), STREAM_RATES)
+        {
+            **line_row(p.id, f, ("id", "name", "baseline", "source"), STREAM_RATES),
+            **convergence(f),
+        }
         for p in partners
         for f in p.funding
     ]
-    cost_fields = ("id", "name", "baseline", "payee", "demand_driver", "source")
-    costs = [line_row(p.id, c, cost_fields, LINE_RATES) for p in partners for c in p.costs]
+    cost_fields = (
+        "id",
+        "name",
+        "baseline",
+        "payee",
+        "demand_driver",
+        "source",
+        "price_series",
+        "ring_fence",
+    )
+    costs = [
+        {
+            **line_row(p.id, c, cost_fields, LINE_RATES),
+            "basis": None if c.basis is None else c.basis.value,
+        }
+        for p in partners
+        for c in p.costs
+    ]
     write_table(
         w,
         "Funding",
