@@ -25,6 +25,7 @@ from finmodel.appraisal.discounting import (
 )
 from finmodel.domain.investments import option_optimism_bias
 from finmodel.investment.case import InvestmentCase
+from finmodel.investment.service_benefits import HEALTH_STREAMS
 from finmodel.investment.streams import SERVICE_STREAM
 from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.appendix.investment_layout import (
@@ -40,6 +41,13 @@ from finmodel.io.appendix.investment_layout import (
     service_link,
 )
 from finmodel.io.appendix.investment_results import AppraisalRows, write_results, write_switching
+from finmodel.io.appendix.service_months import MonthRows
+from finmodel.io.appendix.service_streams import (
+    SERVICE_BENEFITS,
+    benefit_formula,
+    health_ratio,
+    staff_cost_formula,
+)
 from finmodel.io.excel_styles import FIRST_YEAR_COL, MONEY, col_letter
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
@@ -75,8 +83,9 @@ def add_appraisal_sheet(
     )
 
 
-def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
-    """Write the Appraisal sheet (``links``: rows of the Service model sheet)."""
+def write_appraisal(sh: InvestmentSheet, links: Links, months: MonthRows | None = None) -> None:
+    """Write the Appraisal sheet (``links``: rows of the Service model sheet; ``months``: the
+    Service months sheet, whose rows the staff costs and service benefits sum)."""
     ctx, st, case = sh.ctx, sh.ctx.styles, sh.case
     e = case.economic
     years, n = list(e.years), sh.n
@@ -95,7 +104,7 @@ def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
     row = _write_prices(sh, row, rows)
     row = _write_discounting(sh, row, rows)
     for o in range(len(case.option_ids)):
-        row = _write_option(sh, o, row, rows, links)
+        row = _write_option(sh, o, row, rows, links, months)
     results = row
     row = write_results(sh, row, rows)
     row = write_switching(sh, row, rows)
@@ -283,7 +292,14 @@ def _real_row(
     )
 
 
-def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, links: Links) -> int:
+def _write_option(
+    sh: InvestmentSheet,
+    o: int,
+    row: int,
+    rows: AppraisalRows,
+    links: Links,
+    months: MonthRows | None = None,
+) -> int:
     """Option ``o``'s streams, nominal and real, and its present values (from ``row``)."""
     ctx, st, fmt, case = sh.ctx, sh.ctx.styles, sh.fmt, sh.case
     s, e = case.streams, case.economic
@@ -321,6 +337,19 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
             ref = f"Inputs!$E${amount[1] + 1}"
             sh.formulas(row, each(f"={ref}*{{c}}${r_profile + 1}"), nominal, st.money)
             sh.note(row, item.source or "")
+        elif service_charged and months is not None:
+            # the staff in post the service model charges, summed from Service months
+            r_nom = row
+            sh.label(row, f"{name}: nominal cost, staff in post (from {months.sheet})", "£k")
+            _keys(sh, row, o, k, s.cost_kinds[k].value)
+            formula = staff_cost_formula(months, k, o, years)
+            sh.formulas(row, formula, nominal, st.money)
+            sh.note(
+                row,
+                f"Sum of the months' cost charged for staff in post on {months.sheet} (after "
+                "the recruitment lag, net of vacancies, pay growing): it follows the amount and "
+                "the service parameters on Inputs.",
+            )
         elif service_charged:
             # what the service model charges: the staff in post from their arrival, at pay
             # growing with the pay series, net of vacancies (not a multiple of the amount)
@@ -354,11 +383,28 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
         sh.note(row, _bias_note(bias, s.cost_kinds[k].value))
         row += 1
     for k in e.benefits:
+        ratio_row = None
+        if months is not None and k in HEALTH_STREAMS and k in SERVICE_BENEFITS:
+            ratio_row = row  # the factor the engine applies to QALYs: a ratio of tables
+            sh.label(row, "QALYs: Green Book health / standard discount factor", "factor")
+            sh.inputs(row, health_ratio(case), fmt.factor)
+            sh.note(row, "Discount factor tables' ratio: QALYs are discounted at health rates.")
+            row += 1
         name, r_nom = s.benefit_names[k], row
         kind = _TYPE_LABEL.get(e.benefit_types[k].value)
         sh.label(row, f"{name}: nominal benefit", "£k")
         _keys(sh, row, o, k, kind or "")
         item_b = next((x for x in option.benefits if x.id == k), None)
+        if months is not None and k in SERVICE_BENEFITS:
+            formula = benefit_formula(ctx, case, months, k, o, rows.real, ratio_row)
+            assert formula is not None
+            sh.formulas(row, formula, s.benefits[k][o, window], st.money)
+            sh.note(row, f"Formula of the {months.sheet} rows and the parameters on Inputs.")
+            row += 1
+            rows.benefit[(k, o)] = row
+            _real_row(sh, row, f"{name}: real benefit ({kind})", r_nom, rows, e.benefits[k][o])
+            row += 1
+            continue
         sh.linked_or_input(
             row,
             service_link(links, "cash_released", o, years)

@@ -48,7 +48,7 @@ Example
 >>> layout = write_appendix(project(load_model("models/lsc_ics.yaml")), out,
 ...                         appendix_sheets=False, extra_sheets=[investment_sheets])
 >>> layout.sheets[-5:]
-['Appraisal', 'Financial case', 'Service model', 'Checks', 'Inputs as exported']
+['Financial case', 'Service model', 'Service months', 'Checks', 'Inputs as exported']
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ from finmodel.io.appendix.financial_case_sheet import (
     write_financial,
 )
 from finmodel.io.appendix.investment_layout import InvestmentFormats, InvestmentSheet, Links
+from finmodel.io.appendix.service_months import write_service_months
 from finmodel.io.appendix.service_sheet import (
     SERVICE,
     SERVICE_SERIES,
@@ -127,7 +128,10 @@ def write_investment_sheets(
     appraisal = add_appraisal_sheet(ctx, case, fmt, suffix)
     financial = add_financial_sheet(ctx, case, fmt, suffix)
     links: Links = {}
+    months = None
     if case.streams.service is not None:
-        links = write_service(add_service_sheet(ctx, case, fmt, suffix))
-    write_appraisal(appraisal, links)
+        service = add_service_sheet(ctx, case, fmt, suffix)
+        months = write_service_months(ctx, case, fmt, suffix)
+        links = write_service(service, months)
+    write_appraisal(appraisal, links, months)
     write_financial(financial, links)

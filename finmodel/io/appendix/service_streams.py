@@ -1,0 +1,139 @@
+"""The Appraisal's service-driven rows as formulas of the *Service months* sheet.
+
+* **Staff costs** a service model charges (staff in post, nominal with the pay series): the
+  sum of the option's monthly cost charged over the appraisal year's months.
+* **Benefit streams** (nominal £k, incremental to do nothing where the engine makes them so):
+  cash released by reviews (``service_cash_released``), avoided retrospective handling, acute
+  bed days and QALYs of people waiting (:mod:`finmodel.investment.service_benefits`): annual
+  sums of the monthly rows, times the unit values on Inputs, made nominal by the Appraisal's
+  real price factor (``/ real factor`` = ``x deflator index / price-base index``), times ``1 -
+  benefit shortfall`` (and, for QALYs, the health / standard discount factor ratio).
+
+Each function returns a :data:`~finmodel.io.appendix.context.RowFormula` over the appraisal
+year columns, or None when the row is not laid out on Service months (engine values then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from finmodel.appraisal.discounting import discount_factors
+from finmodel.investment.case import InvestmentCase
+from finmodel.investment.streams import SERVICE_STREAM
+from finmodel.io.appendix.context import AppendixContext, RowFormula
+from finmodel.io.appendix.service_inputs import parameter_key
+from finmodel.io.appendix.service_months import MonthRows
+from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
+
+#: Benefit streams derived from the service model that :func:`benefit_formula` writes.
+SERVICE_BENEFITS = frozenset(
+    {SERVICE_STREAM, "avoided_retrospective", "acute_bed_days", "wellbeing_qalys"}
+)
+
+
+def _by_column(years: Sequence[str]) -> dict[str, str]:
+    """Column letter -> the appraisal year it shows."""
+    return {col_letter(FIRST_YEAR_COL + t): y for t, y in enumerate(years)}
+
+
+def staff_cost_formula(
+    months: MonthRows, cost_id: str, o: int, years: Sequence[str]
+) -> RowFormula | None:
+    """``=SUM(the option's monthly cost charged in the year)`` (``=0`` in a year the service
+    model does not reach or where the option buys no staff with this cost)."""
+    key = f"staff_cost.{cost_id}"
+    column = _by_column(years)
+
+    def formula(c: str, _p: str) -> str:
+        found = months.year_sum(key, o, column[c])
+        return f"={found}" if found else "=0"
+
+    return formula
+
+
+def shortfall_factor(ctx: AppendixContext, case: InvestmentCase, o: int) -> str:
+    """``*(1-benefit shortfall)`` of option ``o`` (its own optimism bias: the figure; the
+    investment's: the row on Inputs), or ``""`` when no shortfall applies."""
+    s = case.streams
+    inv, option = s.investment, s.investment.options[o]
+    if option.optimism_bias is not None:
+        value = float(option.optimism_bias.benefit_shortfall)
+        return f"*(1-{value!r})" if value else ""
+    if inv.optimism_bias is None:
+        return ""
+    found = ctx.rows.get(f"inputs.investments.{s.investment_id}.optimism_bias.benefit_shortfall")
+    if found is None:
+        value = float(inv.optimism_bias.benefit_shortfall)
+        return f"*(1-{value!r})" if value else ""
+    return f"*(1-Inputs!$E${found[1] + 1})"
+
+
+def health_ratio(case: InvestmentCase) -> np.ndarray:
+    """Green Book health / standard discount factors on the appraisal years (the factor the
+    engine applies to QALY streams so that the case's one schedule discounts them at the
+    health rates)."""
+    d = case.streams.investment.discount
+    n = len(case.streams.appraisal_years)
+    return np.asarray(
+        discount_factors(n - 1, "health", d.mid_year, d.version)
+        / discount_factors(n - 1, d.schedule, d.mid_year, d.version)
+    )
+
+
+def benefit_formula(
+    ctx: AppendixContext,
+    case: InvestmentCase,
+    months: MonthRows,
+    key: str,
+    o: int,
+    real_row: int,
+    ratio_row: int | None = None,
+) -> RowFormula | None:
+    """The nominal benefit ``key`` of option ``o`` in each appraisal year as a formula of the
+    Service months rows (``real_row``: the Appraisal's real price factor; ``ratio_row``: the
+    health / standard discount factor row, for QALYs). None: not a service benefit."""
+    if key not in SERVICE_BENEFITS:
+        return None
+    s = case.streams
+    b, inv_id = s.baseline, s.investment_id
+    column = _by_column(s.appraisal_years)
+    factor = shortfall_factor(ctx, case, o)
+
+    def p(name: str) -> str:
+        return f"Inputs!$E${ctx.rows[parameter_key(inv_id, name)][1] + 1}"
+
+    def formula(c: str, _p: str) -> str:
+        year = column[c]
+        if not months.months_of(year):
+            return "=0"
+
+        def total(series: str, option: int) -> str:
+            return str(months.year_sum(series, option, year))
+
+        real = f"{c}${real_row + 1}"
+        if key == SERVICE_STREAM:
+            return f"={total('cash_released', o)}{factor}"
+        if key == "avoided_retrospective":
+            conv = p("conversion_rate")
+            late = [
+                f"({total('assessments', x)}-{total('decisions_within_28_days', x)})*{conv}"
+                for x in (o, b)
+            ]
+            return f"=-({late[0]}-{late[1]})*{p('retrospective_cost_k')}/{real}{factor}"
+        waiting = f"({total('incomplete_over_28_days', o)}-{total('incomplete_over_28_days', b)})"
+        if key == "acute_bed_days":
+            days = months.days_ref
+            return (
+                f"=-{waiting}*{p('acute_share_waiting')}*{days}*{p('bed_day_value_k')}"
+                f"/{real}{factor}"
+            )
+        ratio = f"{c}${(ratio_row or 0) + 1}"
+        shortfall = f"({factor[1:]}*{ratio})" if factor else ratio
+        return (
+            f"=-{waiting}/12*{p('qaly_loss_per_year_waiting')}*{p('qaly_value_k')}"
+            f"/{real}*{shortfall}"
+        )
+
+    return formula
