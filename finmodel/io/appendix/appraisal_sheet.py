@@ -26,7 +26,7 @@ from finmodel.appraisal.discounting import (
 from finmodel.domain.investments import option_optimism_bias
 from finmodel.investment.case import InvestmentCase
 from finmodel.investment.service_benefits import HEALTH_STREAMS
-from finmodel.investment.streams import SERVICE_STREAM
+from finmodel.investment.streams import RISK_STREAM, SERVICE_STREAM
 from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.appendix.investment_layout import (
     CASH_LINK_NOTE,
@@ -41,6 +41,7 @@ from finmodel.io.appendix.investment_layout import (
     service_link,
 )
 from finmodel.io.appendix.investment_results import AppraisalRows, write_results, write_switching
+from finmodel.io.appendix.risk_register import risk_formula
 from finmodel.io.appendix.service_months import MonthRows
 from finmodel.io.appendix.service_streams import (
     SERVICE_BENEFITS,
@@ -309,6 +310,7 @@ def _write_option(
     sh.section(row, option_label(case, o), fmt.selected if selected else None)
     row += 1
     bias = option_optimism_bias(inv, option)
+    nominal_rows: list[int] = []  # the option's nominal costs the risk register applies to
     for k in e.costs:
         item = next((c for c in option.costs if c.id == k), None)
         name = s.cost_names[k]
@@ -364,12 +366,26 @@ def _write_option(
                 "Inputs times a profile.",
             )
             ctx.engine_rows.append(f"{sh.name}: {option.id} {name} charged by the service model")
+        elif k == RISK_STREAM and (
+            risk := risk_formula(ctx, s.investment_id, inv, o, years, nominal_rows)
+        ):
+            r_nom = row
+            sh.label(row, f"{name}: nominal cost", "£k")
+            _keys(sh, row, o, k, s.cost_kinds[k].value)
+            sh.formulas(row, risk, nominal, st.money)
+            sh.note(
+                row,
+                "Each risk active in the year: probability x (impact + share x the option's "
+                "nominal costs above), its inputs on Inputs.",
+            )
         else:
             r_nom = row
             sh.label(row, f"{name}: nominal cost", "£k")
             _keys(sh, row, o, k, s.cost_kinds[k].value)
             sh.inputs(row, nominal, st.money_input)
             sh.note(row, item.source if item is not None and item.source else "none in this option")
+        if k not in s.economic_only:
+            nominal_rows.append(r_nom)
         row += 1
         r_before = row
         text = f"{name}: real cost before optimism bias"

@@ -22,6 +22,7 @@ from finmodel.domain.model import ControlTotalEntry, RiskShareMethod
 from finmodel.engine.inputs import FloatArray, year_vector
 from finmodel.engine.projection import one_hot
 from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.risk_register import risk_inputs
 from finmodel.io.appendix.service_inputs import service_parameter_inputs
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW
 
@@ -489,6 +490,7 @@ def _case_inputs(w: _InputsWriter, investment_id: str, investment: Investment) -
         )
         w.number(row, 4, float(bias.mitigation_share), s.share_input)
     service_parameter_inputs(w, investment_id, investment)
+    risk_inputs(w, investment_id, investment)
 
 
 #: How each kind of non-recurrent item is booked: income, a saving (less expenditure), a cost.
