@@ -41,7 +41,7 @@ from finmodel.io.appendix.investment_layout import (
     service_link,
 )
 from finmodel.io.appendix.investment_results import AppraisalRows, write_results, write_switching
-from finmodel.io.appendix.risk_register import risk_formula
+from finmodel.io.appendix.risk_register import option_risks, risk_formula
 from finmodel.io.appendix.service_months import MonthRows
 from finmodel.io.appendix.service_streams import (
     SERVICE_BENEFITS,
@@ -312,6 +312,14 @@ def _write_option(
     bias = option_optimism_bias(inv, option)
     nominal_rows: list[int] = []  # the option's nominal costs the risk register applies to
     for k in e.costs:
+        active_rows: dict[str, int] = {}
+        if k == RISK_STREAM:  # which years each of the option's risks runs in
+            for risk_id, risk_name, on in option_risks(inv, o, years):
+                sh.label(row, f"Risk {risk_name}: runs in the year (1 = yes)", "flag")
+                sh.inputs(row, on, st.flag_input)
+                sh.note(row, f"investments.{s.investment_id}.risks: {risk_id} year and years.")
+                active_rows[risk_id] = row
+                row += 1
         item = next((c for c in option.costs if c.id == k), None)
         name = s.cost_names[k]
         nominal = s.costs[k][o, window]
@@ -344,7 +352,7 @@ def _write_option(
             r_nom = row
             sh.label(row, f"{name}: nominal cost, staff in post (from {months.sheet})", "£k")
             _keys(sh, row, o, k, s.cost_kinds[k].value)
-            formula = staff_cost_formula(months, k, o, years)
+            formula = staff_cost_formula(months, k, o)
             sh.formulas(row, formula, nominal, st.money)
             sh.note(
                 row,
@@ -367,7 +375,7 @@ def _write_option(
             )
             ctx.engine_rows.append(f"{sh.name}: {option.id} {name} charged by the service model")
         elif k == RISK_STREAM and (
-            risk := risk_formula(ctx, s.investment_id, inv, o, years, nominal_rows)
+            risk := risk_formula(ctx, s.investment_id, active_rows, nominal_rows)
         ):
             r_nom = row
             sh.label(row, f"{name}: nominal cost", "£k")

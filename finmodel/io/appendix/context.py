@@ -50,7 +50,9 @@ MAX_TEXT = 32_767
 #: Builds the formula of one year column from its column letter and the previous one's.
 RowFormula = Callable[[str, str], str]
 #: Functions the core sheets use: none needs XlsxWriter's rewriting of newer Excel functions.
-PLAIN_FUNCTIONS = frozenset({"IF", "SUM", "SUMIF", "SUMPRODUCT", "ABS"})
+PLAIN_FUNCTIONS = frozenset(
+    {"IF", "SUM", "SUMIF", "SUMPRODUCT", "ABS", "MIN", "MAX", "INDEX", "MATCH"}
+)
 _FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
 

@@ -3,20 +3,22 @@
 Each risk's probability, impact (£k) and impact as a share of the option's costs are rows
 ``inputs.investments.<inv>.risks.<risk id>.{probability,impact,impact_share_of_costs}`` on
 Inputs (:func:`risk_inputs`). The Appraisal's *risk register (expected cost)* row of an option
-is ``SUM over the risks active that year for the option of probability x (impact + share x the
-option's nominal costs)`` (:func:`risk_formula`), as
+is ``SUM over the option's risks of probability x (impact + share x the option's nominal
+costs) x active`` (:func:`risk_formula`; ``active`` a 1/0 row of the years each risk runs,
+:func:`option_risks`), as
 :func:`finmodel.investment.streams.risk_register` computes it, so it follows a change of the
 staff charged or of a risk on Inputs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+import numpy as np
 
 from finmodel.domain.investments import Investment
 from finmodel.io.appendix.context import AppendixContext, RowFormula
 from finmodel.io.appendix.service_inputs import InputsLines
-from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
 
 _FIELDS = (
     ("probability", "probability", "share"),
@@ -52,42 +54,51 @@ def risk_inputs(w: InputsLines, investment_id: str, investment: Investment) -> N
             w.number(row, 4, float(getattr(risk, name)), fmt)
 
 
+def option_risks(
+    investment: Investment, o: int, years: Sequence[str]
+) -> list[tuple[str, str, np.ndarray]]:
+    """The risks that apply to option ``o``: (id, name, 1 in the years it is active, else 0)."""
+    ids = investment.option_ids()
+    b = investment.baseline_index()
+    start = np.asarray([int(y[:4]) for y in years])
+    out = []
+    for risk in investment.risks:
+        chosen = (
+            [ids.index(i) for i in risk.options]
+            if risk.options
+            else [x for x in range(len(ids)) if x != b]
+        )
+        if o in chosen:
+            first = int(risk.year[:4])
+            on = ((start >= first) & (start < first + risk.years)).astype(float)
+            out.append((risk.id, risk.name or risk.id, on))
+    return out
+
+
 def risk_formula(
     ctx: AppendixContext,
     investment_id: str,
-    investment: Investment,
-    o: int,
-    years: Sequence[str],
+    active_rows: Mapping[str, int],
     cost_rows: Sequence[int],
 ) -> RowFormula | None:
-    """Option ``o``'s expected cost of the risks in each year (``cost_rows``: the option's
-    nominal cost rows on Appraisal); None when a risk's inputs are not on Inputs."""
-    ids = investment.option_ids()
-    b = investment.baseline_index()
-    column = {col_letter(FIRST_YEAR_COL + t): int(y[:4]) for t, y in enumerate(years)}
-    refs = {}
-    for risk in investment.risks:
+    """An option's expected cost of its risks in each year: ``SUM of probability x (impact +
+    share x costs) x active`` (``active_rows``: each risk's 1/0 row by id; ``cost_rows``: the
+    option's nominal cost rows); None when a risk's inputs are not on Inputs."""
+    refs: dict[str, list[str]] = {}
+    for risk_id in active_rows:
+        refs[risk_id] = []
         for name, _, _ in _FIELDS:
-            found = ctx.rows.get(risk_key(investment_id, risk.id, name))
+            found = ctx.rows.get(risk_key(investment_id, risk_id, name))
             if found is None:
                 return None
-            refs[(risk.id, name)] = f"Inputs!$E${found[1] + 1}"
+            refs[risk_id].append(f"Inputs!$E${found[1] + 1}")
 
     def formula(c: str, _p: str) -> str:
-        start = column[c]
         costs = "+".join(f"{c}{r + 1}" for r in cost_rows) or "0"
-        terms = []
-        for risk in investment.risks:
-            chosen = (
-                [ids.index(i) for i in risk.options]
-                if risk.options
-                else [x for x in range(len(ids)) if x != b]
-            )
-            first = int(risk.year[:4])
-            if o not in chosen or not first <= start < first + risk.years:
-                continue
-            p, i, sh = (refs[(risk.id, name)] for name, _, _ in _FIELDS)
-            terms.append(f"{p}*({i}+{sh}*({costs}))")
+        terms = [
+            f"{p}*({i}+{sh}*({costs}))*{c}${active_rows[risk_id] + 1}"
+            for risk_id, (p, i, sh) in refs.items()
+        ]
         return "=" + ("+".join(terms) or "0")
 
     return formula

@@ -74,29 +74,38 @@ class MonthRows:
     days_ref: str = ""
     """Anchored reference to the days in a month (365.25 / 12, an input on the sheet)."""
 
+    fy_row: int = 0
+    """0-based row of the financial year of each month (text, as the year headers)."""
+    n_months: int = 0
+    """How many month columns."""
+    twelve_ref: str = ""
+    """Anchored reference to the months in a year (12, an input on the sheet)."""
+
     def months_of(self, year: str) -> list[int]:
         """Month indices in a financial year (none: the service model does not reach it)."""
         return [m for m, fy in enumerate(self.financial_years) if fy == year]
 
-    def year_sum(self, key: str, o: int, year: str) -> str | None:
-        """``SUM('Service months'!X9:AI9)`` of a row over a year's months (None: no month)."""
-        months = self.months_of(year)
-        if not months or (key, o) not in self.rows:
-            return None
-        r = self.rows[(key, o)] + 1
-        first, last = (
-            col_letter(FIRST_YEAR_COL + months[0]),
-            col_letter(FIRST_YEAR_COL + months[-1]),
-        )
-        return f"SUM({quote_sheet(self.sheet)}!{first}${r}:{last}${r})"
+    def _range(self, row: int) -> str:
+        first, last = col_letter(FIRST_YEAR_COL), col_letter(FIRST_YEAR_COL + self.n_months - 1)
+        return f"{quote_sheet(self.sheet)}!${first}${row + 1}:${last}${row + 1}"
 
-    def year_end(self, key: str, o: int, year: str) -> str | None:
-        """Reference to a row's last month in a year (a stock at the year's end)."""
-        months = self.months_of(year)
-        if not months or (key, o) not in self.rows:
+    def year_sum(self, key: str, o: int, year_cell: str) -> str | None:
+        """Sum of a row over the months of the financial year named in ``year_cell`` (text
+        such as ``2020/21``, e.g. a year header), ``SUMPRODUCT((years = year) * row)``: text
+        compared with text (a ``SUMIF`` criterion would read ``2011/12`` as a date); 0 in a
+        year it does not reach. None: no such row."""
+        if (key, o) not in self.rows:
             return None
-        r = self.rows[(key, o)] + 1
-        return f"{quote_sheet(self.sheet)}!{col_letter(FIRST_YEAR_COL + months[-1])}${r}"
+        fy, values = self._range(self.fy_row), self._range(self.rows[(key, o)])
+        return f"SUMPRODUCT(({fy}={year_cell})*{values})"
+
+    def year_end(self, key: str, o: int, year_cell: str) -> str | None:
+        """A row's value in the last month of the financial year in ``year_cell`` (a stock at
+        the year's end: the years are in order, so ``MATCH(..., 1)`` finds its last month)."""
+        if (key, o) not in self.rows:
+            return None
+        found = f"MATCH({year_cell},{self._range(self.fy_row)},1)"
+        return f"INDEX({self._range(self.rows[(key, o)])},{found})"
 
 
 def supported(case: InvestmentCase) -> bool:
@@ -442,6 +451,7 @@ class _Writer:
         for t in range(self.n):
             ctx.number(sh.ws, self.row, FIRST_YEAR_COL + t, float(t), st.flag)
         self.row += 1
+        self.result.fy_row, self.result.n_months = self.row, self.n
         sh.label(self.row, "Financial year of the month", "year")
         for t in range(self.n):
             ctx.text(sh.ws, self.row, FIRST_YEAR_COL + t, service.financial_years[t], st.key)
@@ -487,6 +497,10 @@ class _Writer:
         self.sh.label(self.row, "Days in a month (365.25 / 12)", "days")
         self.ctx.number(self.sh.ws, self.row, 4, DAYS_PER_MONTH, self.sh.fmt.factor)
         self.result.days_ref = f"{quote_sheet(self.sh.name)}!$E${self.row + 1}"
+        self.row += 1
+        self.sh.label(self.row, "Months in a year", "months")
+        self.ctx.number(self.sh.ws, self.row, 4, 12.0, self.st.flag)
+        self.result.twelve_ref = f"{quote_sheet(self.sh.name)}!$E${self.row + 1}"
         self.row += 1
         self._initial_pipeline(ring, first, interval)
         for o in range(len(self.case.option_ids)):

@@ -24,7 +24,7 @@ from finmodel.io.appendix.investment_layout import (
     option_name,
 )
 from finmodel.io.appendix.service_months import MonthRows
-from finmodel.io.excel_styles import FIRST_YEAR_COL, HEADER_ROW, col_letter
+from finmodel.io.excel_styles import FIRST_YEAR_COL, HEADER_ROW
 from finmodel.service.ipa_results import NEVER
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
@@ -134,7 +134,7 @@ def write_service(sh: InvestmentSheet, months: MonthRows | None = None) -> Links
         for o in range(len(s.option_ids)):
             sh.label(row, option_name(s, o), unit)
             ctx.number(sh.ws, row, 1, o + 1, st.key)
-            formula = None if months is None else _annual_formula(months, series, o, years)
+            formula = None if months is None else _annual_formula(months, series, o)
             if formula is None:
                 sh.inputs(row, values[o], formats[kind])
             else:
@@ -162,16 +162,13 @@ def write_service(sh: InvestmentSheet, months: MonthRows | None = None) -> Links
 _FLOWS = frozenset({"reviews_done", "package_spend", "cash_released"})
 
 
-def _annual_formula(
-    months: MonthRows, series: str, o: int, years: list[str]
-) -> Callable[[str], str] | None:
+def _annual_formula(months: MonthRows, series: str, o: int) -> Callable[[str], str] | None:
     """Column letter -> the year's formula of the Service months rows (None: not laid out)."""
     if series != "share_within_28_days" and (series, o) not in months.rows:
         return None
-    column = {col_letter(FIRST_YEAR_COL + t): year for t, year in enumerate(years)}
 
     def formula(c: str) -> str:
-        year = column[c]
+        year = f"{c}${HEADER_ROW + 1}"
         if series == "share_within_28_days":
             done = months.year_sum("assessments", o, year)
             within = months.year_sum("decisions_within_28_days", o, year)

@@ -15,8 +15,6 @@ year columns, or None when the row is not laid out on Service months (engine val
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from finmodel.appraisal.discounting import discount_factors
@@ -25,7 +23,7 @@ from finmodel.investment.streams import SERVICE_STREAM
 from finmodel.io.appendix.context import AppendixContext, RowFormula
 from finmodel.io.appendix.service_inputs import parameter_key
 from finmodel.io.appendix.service_months import MonthRows
-from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
+from finmodel.io.excel_styles import HEADER_ROW
 
 #: Benefit streams derived from the service model that :func:`benefit_formula` writes.
 SERVICE_BENEFITS = frozenset(
@@ -33,21 +31,18 @@ SERVICE_BENEFITS = frozenset(
 )
 
 
-def _by_column(years: Sequence[str]) -> dict[str, str]:
-    """Column letter -> the appraisal year it shows."""
-    return {col_letter(FIRST_YEAR_COL + t): y for t, y in enumerate(years)}
+def _year_cell(c: str) -> str:
+    """The year header of column ``c`` (text such as ``2020/21``)."""
+    return f"{c}${HEADER_ROW + 1}"
 
 
-def staff_cost_formula(
-    months: MonthRows, cost_id: str, o: int, years: Sequence[str]
-) -> RowFormula | None:
-    """``=SUM(the option's monthly cost charged in the year)`` (``=0`` in a year the service
-    model does not reach or where the option buys no staff with this cost)."""
+def staff_cost_formula(months: MonthRows, cost_id: str, o: int) -> RowFormula:
+    """``=SUMIF(the option's monthly cost charged, over the year's months)`` (``=0`` where the
+    option buys no staff with this cost)."""
     key = f"staff_cost.{cost_id}"
-    column = _by_column(years)
 
     def formula(c: str, _p: str) -> str:
-        found = months.year_sum(key, o, column[c])
+        found = months.year_sum(key, o, _year_cell(c))
         return f"={found}" if found else "=0"
 
     return formula
@@ -98,19 +93,14 @@ def benefit_formula(
         return None
     s = case.streams
     b, inv_id = s.baseline, s.investment_id
-    column = _by_column(s.appraisal_years)
     factor = shortfall_factor(ctx, case, o)
 
     def p(name: str) -> str:
         return f"Inputs!$E${ctx.rows[parameter_key(inv_id, name)][1] + 1}"
 
     def formula(c: str, _p: str) -> str:
-        year = column[c]
-        if not months.months_of(year):
-            return "=0"
-
         def total(series: str, option: int) -> str:
-            return str(months.year_sum(series, option, year))
+            return str(months.year_sum(series, option, _year_cell(c)))
 
         real = f"{c}${real_row + 1}"
         if key == SERVICE_STREAM:
@@ -124,16 +114,15 @@ def benefit_formula(
             return f"=-({late[0]}-{late[1]})*{p('retrospective_cost_k')}/{real}{factor}"
         waiting = f"({total('incomplete_over_28_days', o)}-{total('incomplete_over_28_days', b)})"
         if key == "acute_bed_days":
-            days = months.days_ref
             return (
-                f"=-{waiting}*{p('acute_share_waiting')}*{days}*{p('bed_day_value_k')}"
-                f"/{real}{factor}"
+                f"=-{waiting}*{p('acute_share_waiting')}*{months.days_ref}"
+                f"*{p('bed_day_value_k')}/{real}{factor}"
             )
         ratio = f"{c}${(ratio_row or 0) + 1}"
         shortfall = f"({factor[1:]}*{ratio})" if factor else ratio
         return (
-            f"=-{waiting}/12*{p('qaly_loss_per_year_waiting')}*{p('qaly_value_k')}"
-            f"/{real}*{shortfall}"
+            f"=-{waiting}/{months.twelve_ref}*{p('qaly_loss_per_year_waiting')}"
+            f"*{p('qaly_value_k')}/{real}*{shortfall}"
         )
 
     return formula
