@@ -157,11 +157,7 @@ def test_headlines_are_the_clis_words(model, book):
 def test_the_traced_formulas_reproduce_the_engine(model, name):
     case = appraise_model(with_overlay(model, VARIANTS[name]), INV)
     assert sm.supported(case)
-
-    class Rows:
-        rows: dict[str, Any] = {}
-
-    blocks = [sm._blocks(case, Rows, o) for o in range(len(case.option_ids))]  # type: ignore[arg-type]
+    blocks = [sm._blocks(case, {}, o) for o in range(len(case.option_ids))]
     traced = sm.trace(case.streams.service, blocks)
     assert (
         sm.trace_mismatch(case.streams.service, traced, capacity_costs(case.streams.investment))

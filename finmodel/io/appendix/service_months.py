@@ -24,7 +24,7 @@ formulas evaluated in numpy (held to the engine's series by :func:`trace_mismatc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,8 +135,9 @@ class _Block:
     """Formula of the money (£k a year) from Inputs, or None (a constant)."""
 
 
-def _blocks(case: InvestmentCase, ctx: AppendixContext, o: int) -> list[_Block]:
-    """Option ``o``'s blocks of money buying staff (block 1 + k of the run is cost k)."""
+def _blocks(case: InvestmentCase, rows: Mapping[str, tuple[str, int]], o: int) -> list[_Block]:
+    """Option ``o``'s blocks of money buying staff (block 1 + k of the run is cost k);
+    ``rows``: the appendix's named rows (where the amounts are on Inputs)."""
     s = case.streams
     service = s.service
     assert service is not None
@@ -148,7 +149,7 @@ def _blocks(case: InvestmentCase, ctx: AppendixContext, o: int) -> list[_Block]:
         if amount == 0.0:
             continue
         item = next(c for c in option.costs if c.id == cost_id)
-        ref = ctx.rows.get(
+        ref = rows.get(
             f"inputs.investments.{s.investment_id}.options.{option.id}.costs.{cost_id}.amount"
         )
         formula = None
@@ -339,7 +340,7 @@ def write_service_months(
     s = case.streams
     service = s.service
     assert service is not None
-    blocks = [_blocks(case, ctx, o) for o in range(len(s.option_ids))]
+    blocks = [_blocks(case, ctx.rows, o) for o in range(len(s.option_ids))]
     traced = trace(service, blocks)
     if (
         trace_mismatch(service, traced, capacity_costs(s.investment)) > 1e-9
