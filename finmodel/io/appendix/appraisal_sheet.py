@@ -420,9 +420,9 @@ def _write_option(
         _keys(sh, row, o, k, kind or "")
         item_b = next((x for x in option.benefits if x.id == k), None)
         if months is not None and k in SERVICE_BENEFITS:
-            formula = benefit_formula(ctx, case, months, k, o, rows.real, ratio_row)
-            assert formula is not None
-            sh.formulas(row, formula, s.benefits[k][o, window], st.money)
+            derived = benefit_formula(ctx, case, months, k, o, rows.real, ratio_row)
+            assert derived is not None
+            sh.formulas(row, derived, s.benefits[k][o, window], st.money)
             sh.note(row, f"Formula of the {months.sheet} rows and the parameters on Inputs.")
             row += 1
             rows.benefit[(k, o)] = row

@@ -69,7 +69,7 @@ class TimelineWorksheet(Worksheet):
         if (
             formula.startswith("=")
             and not formula.endswith("}")  # XlsxWriter strips a closing array brace
-            and set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS
+            and ("(" not in formula or set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS)
         ):
             return formula[1:]
         return str(super()._prepare_formula(formula, expand_future_functions))
@@ -376,7 +376,7 @@ class AppendixContext:
 
     def add_plain_sheet(self, name: str, description: str) -> Worksheet:
         """A new sheet without the timeline layout (print set-up only)."""
-        ws = self.workbook.add_worksheet(name)
+        ws = self.workbook.add_worksheet(name, worksheet_class=TimelineWorksheet)
         self.contents.append((name, description))
         print_setup(ws, self.model_name)
         return ws

@@ -421,13 +421,19 @@ class _Writer:
         """A row of ``formula(t)`` for each month, its figures from the trace or the engine."""
         recorded = self.service.series.get(key)
         values = self.traced[key][o] if recorded is None else recorded[o]
-        ws, write, row = self.sh.ws, self.ctx.write, self.row
+        ws, row = self.sh.ws, self.row
         self.result.rows[(key, o)] = row  # a row may refer to its own earlier months
         self.sh.label(row, label, unit)
         self.ctx.number(ws, row, 1, o + 1, self.st.key)
         style = fmt or self.sh.fmt.count
-        for t in range(self.n):
-            write(ws, row, FIRST_YEAR_COL + t, formula(t), float(values[t]), style)
+        if np.all(np.isfinite(values)):  # formulas mode (see write_service_months)
+            stored = values.tolist() if self.ctx.cached_values else [0] * self.n
+            write = ws.write_formula
+            for t in range(self.n):
+                write(row, FIRST_YEAR_COL + t, formula(t), style, stored[t])
+        else:
+            for t in range(self.n):
+                self.ctx.write(ws, row, FIRST_YEAR_COL + t, formula(t), float(values[t]), style)
         self.sh.note(row, note)
         self.result.rows[(key, o)] = row
         self.result.values[(key, o)] = values
@@ -635,7 +641,7 @@ class _Writer:
                 o,
                 f"{b.cost_id}: cost charged for staff in post",
                 "£k",
-                lambda t, template=template: template.format(m=m(t)),
+                _fill(template, m),
                 note,
                 st.money,
             )
@@ -700,7 +706,7 @@ class _Writer:
                 o,
                 label,
                 "people",
-                lambda t, source=source: f"={at(source, o, t)}*{kq}",
+                _times(at, source, o, kq),
                 "The cohort x (1 - withdrawal rate).",
             )
         self.monthly(
@@ -783,7 +789,7 @@ class _Writer:
                 o,
                 label,
                 "people",
-                lambda t, source=source, take=take: f"={at(source, o, t)}-{at(take, o, t)}",
+                _less(at, source, take, o),
                 "Waiting after withdrawals - assessed.",
             )
         self.monthly(
@@ -950,3 +956,20 @@ class _Writer:
             st.money,
         )
         self.row += 1
+
+
+def _fill(template: str, m: Callable[[int], str]) -> Callable[[int], str]:
+    """Month ``t`` -> ``template`` with ``{m}`` the month index's cell."""
+    return lambda t: template.format(m=m(t))
+
+
+def _times(
+    at: Callable[[str, int, int], str], row: str, o: int, factor: str
+) -> Callable[[int], str]:
+    """Month ``t`` -> ``=row x factor``."""
+    return lambda t: f"={at(row, o, t)}*{factor}"
+
+
+def _less(at: Callable[[str, int, int], str], row: str, less: str, o: int) -> Callable[[int], str]:
+    """Month ``t`` -> ``=row - less``."""
+    return lambda t: f"={at(row, o, t)}-{at(less, o, t)}"

@@ -10,12 +10,10 @@ link (:func:`write_service` returns the rows they link to).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from finmodel.investment.case import InvestmentCase
-from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.context import AppendixContext, RowFormula
 from finmodel.io.appendix.investment_layout import (
     InvestmentFormats,
     InvestmentSheet,
@@ -138,7 +136,7 @@ def write_service(sh: InvestmentSheet, months: MonthRows | None = None) -> Links
             if formula is None:
                 sh.inputs(row, values[o], formats[kind])
             else:
-                sh.formulas(row, lambda c, p, f=formula: f(c), values[o], formats[kind])
+                sh.formulas(row, formula, values[o], formats[kind])
             ctx.name_row(f"service.{s.investment_id}.{series}.{s.option_ids[o]}", sh.name, row)
             links[(series, o)] = (sh, row, years)
             series_rows[series].append(row)
@@ -162,12 +160,12 @@ def write_service(sh: InvestmentSheet, months: MonthRows | None = None) -> Links
 _FLOWS = frozenset({"reviews_done", "package_spend", "cash_released"})
 
 
-def _annual_formula(months: MonthRows, series: str, o: int) -> Callable[[str], str] | None:
+def _annual_formula(months: MonthRows, series: str, o: int) -> RowFormula | None:
     """Column letter -> the year's formula of the Service months rows (None: not laid out)."""
     if series != "share_within_28_days" and (series, o) not in months.rows:
         return None
 
-    def formula(c: str) -> str:
+    def formula(c: str, _p: str) -> str:
         year = f"{c}${HEADER_ROW + 1}"
         if series == "share_within_28_days":
             done = months.year_sum("assessments", o, year)
