@@ -32,6 +32,8 @@ from finmodel.io.appendix.investment_layout import (
     plus,
     service_link,
 )
+from finmodel.io.appendix.service_months import MonthRows
+from finmodel.io.appendix.service_streams import cash_formula, service_costs_formula
 from finmodel.io.excel_styles import HEADER_ROW
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
@@ -69,7 +71,7 @@ def add_financial_sheet(
     )
 
 
-def write_financial(sh: InvestmentSheet, links: Links) -> None:
+def write_financial(sh: InvestmentSheet, links: Links, months: MonthRows | None = None) -> None:
     """Write the Financial case sheet (``links``: rows of the Service model sheet)."""
     ctx, s, f = sh.ctx, sh.case.streams, sh.case.financial
     years, n, n_model = list(s.years), sh.n, s.n_model_years
@@ -83,7 +85,7 @@ def write_financial(sh: InvestmentSheet, links: Links) -> None:
         )
         + f". This scenario selects {option_name(s, s.selected)}."
     )
-    row, r_cost, r_cash = _write_inputs(sh, links, 4)
+    row, r_cost, r_cash = _write_inputs(sh, links, 4, months)
     for o in range(len(s.option_ids)):
         if o != s.baseline:
             row = _write_option(sh, o, row, r_cost, r_cash)
@@ -117,26 +119,37 @@ def write_financial(sh: InvestmentSheet, links: Links) -> None:
     )
 
 
-def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, CostRows, CashRows]:
-    """Each option's cost and cash released (from ``row``); returns the next row and theirs."""
-    sh.ctx.engine_rows.append(
-        f"{sh.name}: each option's cost, all cost streams (values of the case as exported)"
-    )
+def _write_inputs(
+    sh: InvestmentSheet, links: Links, row: int, months: MonthRows | None = None
+) -> tuple[int, CostRows, CashRows]:
+    """Each option's cost and cash released (from ``row``); returns the next row and theirs.
+    With ``months`` (the Service months sheet) and every cost buying the service's staff, the
+    costs and the cash released by reviews are formulas of it."""
     st, s = sh.ctx.styles, sh.case.streams
+    charged = service_costs_formula(months, s) if months is not None else None
+    if charged is None:
+        sh.ctx.engine_rows.append(
+            f"{sh.name}: each option's cost, all cost streams (values of the case as exported)"
+        )
     total_cost = s.total_costs()
     sh.section(row, "Inputs: each option's cost and the cash it releases, before shares")
     row += 1
     r_cost: CostRows = {}
     r_cash: CashRows = {}
+    valued: list[str] = []  # cash-releasing streams written as values
     for o in range(len(s.option_ids)):
         r_cost[o] = row
         sh.label(row, f"{s.option_names[o]}: cost, all cost streams", "£k")
-        sh.inputs(row, total_cost[o], st.money_input, start=1)
-        sh.note(
-            row,
-            f"Model file: investments.{s.investment_id}.options.{s.option_ids[o]}.costs "
-            "(nominal; by stream on the Appraisal sheet).",
-        )
+        if charged is None:
+            sh.inputs(row, total_cost[o], st.money_input, start=1)
+            sh.note(
+                row,
+                f"Model file: investments.{s.investment_id}.options.{s.option_ids[o]}.costs "
+                "(nominal; by stream on the Appraisal sheet).",
+            )
+        else:
+            sh.formulas(row, charged(o), total_cost[o], st.money, start=1)
+            sh.note(row, "Staff in post charged, summed from the Service months sheet.")
         row += 1
         for k in s.benefit_shares:
             r_cash[(k, o)] = row
@@ -147,6 +160,14 @@ def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, Cos
                 if k == SERVICE_STREAM and plain
                 else None
             )
+            if k == SERVICE_STREAM and months is not None:
+                sh.formulas(row, cash_formula(sh.ctx, sh.case, months, o), s.benefits[k][o],
+                            st.money, start=1)  # fmt: skip
+                sh.note(row, "Cash released, summed from Service months, x (1 - shortfall).")
+                row += 1
+                continue
+            if link is None and s.benefit_names[k] not in valued:
+                valued.append(s.benefit_names[k])
             sh.linked_or_input(
                 row,
                 link,
@@ -156,6 +177,11 @@ def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, Cos
                 start=1,
             )
             row += 1
+    if valued:
+        sh.ctx.engine_rows.append(
+            f"{sh.name}: each option's cash released, {', '.join(valued)} (values of the case "
+            "as exported)"
+        )
     return row + 1, r_cost, r_cash
 
 
@@ -287,6 +313,12 @@ def _write_effects(
     effect_rows: list[int] = []
     ct_rows: list[int] = []
     other_rows: dict[int, list[int]] = {}
+    if f.cash_effects and o == min(x for x in range(len(s.option_ids)) if x != s.baseline):
+        ctx.engine_rows.append(
+            f"{sh.name}: the service model's other cash effects by partner ("
+            + ", ".join(s.cash_effect_names[k] for k in f.cash_effects)
+            + "; values of the case as exported)"
+        )
     for key, values_by in f.cash_effects.items():  # the service model's other cash effects
         for p in f.involved:
             if not np.any(values_by[:, p] != 0):

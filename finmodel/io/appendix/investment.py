@@ -134,4 +134,4 @@ def write_investment_sheets(
         months = write_service_months(ctx, case, fmt, suffix)
         links = write_service(service, months)
     write_appraisal(appraisal, links, months)
-    write_financial(financial, links)
+    write_financial(financial, links, months)

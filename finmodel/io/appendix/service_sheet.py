@@ -63,8 +63,8 @@ def add_service_sheet(
         fmt,
         SERVICE,
         suffix,
-        description=f"Service model of {s.investment_id}: backlog, 28-day share by option "
-        "(values, charts)",
+        description=f"Service model of {s.investment_id}: backlog, 28-day share by option, "
+        "by year (sums of Service months where it is laid out; charts)",
         units="Annual summary of the monthly service model, by option",
         headers=("Description", "Option", "", "", "", "Unit"),
         years=s.service.annual(("referrals",)).years,

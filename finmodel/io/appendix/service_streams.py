@@ -15,11 +15,13 @@ year columns, or None when the row is not laid out on Service months (engine val
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from finmodel.appraisal.discounting import discount_factors
 from finmodel.investment.case import InvestmentCase
-from finmodel.investment.streams import SERVICE_STREAM
+from finmodel.investment.streams import SERVICE_STREAM, InvestmentStreams, capacity_costs
 from finmodel.io.appendix.context import AppendixContext, RowFormula
 from finmodel.io.appendix.service_inputs import parameter_key
 from finmodel.io.appendix.service_months import MonthRows
@@ -44,6 +46,38 @@ def staff_cost_formula(months: MonthRows, cost_id: str, o: int) -> RowFormula:
     def formula(c: str, _p: str) -> str:
         found = months.year_sum(key, o, _year_cell(c))
         return f"={found}" if found else "=0"
+
+    return formula
+
+
+def service_costs_formula(
+    months: MonthRows, streams: InvestmentStreams
+) -> Callable[[int], RowFormula] | None:
+    """Option -> its cost, all cost streams, as the sum of the staff charged by each cost that
+    buys the service's staff (None when some other cost is in the total: it stays values)."""
+    ids = capacity_costs(streams.investment)
+    if set(streams.costs) - set(streams.economic_only) - set(ids):
+        return None
+
+    def of(o: int) -> RowFormula:
+        def formula(c: str, _p: str) -> str:
+            parts = [months.year_sum(f"staff_cost.{k}", o, _year_cell(c)) for k in ids]
+            return "=" + ("+".join(p for p in parts if p) or "0")
+
+        return formula
+
+    return of
+
+
+def cash_formula(
+    ctx: AppendixContext, case: InvestmentCase, months: MonthRows, o: int
+) -> RowFormula:
+    """Option ``o``'s cash released by reviews in each year (nominal, after the benefit
+    shortfall), on any sheet whose year header names the financial years."""
+
+    def formula(c: str, _p: str) -> str:
+        total = months.year_sum("cash_released", o, _year_cell(c))
+        return f"={total}{shortfall_factor(ctx, case, o)}"
 
     return formula
 
