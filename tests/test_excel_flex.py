@@ -276,6 +276,18 @@ def test_flexed_service_inputs_give_the_engines_service_rows(flexed):
 
 
 @pytest.mark.slow
+def test_flexed_default_model_gives_every_investment_figure_of_the_engine(flexed):
+    """Every figure of the default model's investment sheets (discount factors, PVs, the
+    results table, each funder's cost and each partner's surplus effect on Financial case,
+    the backlog and 28-day share) equals the engine's case of the same change."""
+    from finmodel.investment.case import appraise_model
+    from tests.test_excel_investment import INV, mismatches
+
+    (_, engine, layout, path, _) = next(f for f in flexed if f[0] == "default")
+    assert mismatches(path, layout, appraise_model(engine.model, INV)) == []
+
+
+@pytest.mark.slow
 def test_checks_hold_under_flexing(flexed):
     for label, _, layout, path, _ in flexed:
         sheet, row, col = layout.master_check

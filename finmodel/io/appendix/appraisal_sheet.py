@@ -424,6 +424,7 @@ def _write_option(
             assert derived is not None
             sh.formulas(row, derived, s.benefits[k][o, window], st.money)
             sh.note(row, f"Formula of the {months.sheet} rows and the parameters on Inputs.")
+            ctx.name_row(f"appraisal.{s.investment_id}.benefit.{k}.{option.id}", sh.name, row)
             row += 1
             rows.benefit[(k, o)] = row
             _real_row(sh, row, f"{name}: real benefit ({kind})", r_nom, rows, e.benefits[k][o])

@@ -80,6 +80,8 @@ class MonthRows:
     """How many month columns."""
     twelve_ref: str = ""
     """Anchored reference to the months in a year (12, an input on the sheet)."""
+    price_row: int = 0
+    """0-based row of the package price index of each month, ``(1 + growth) ^ (m / 12)``."""
 
     def months_of(self, year: str) -> list[int]:
         """Month indices in a financial year (none: the service model does not reach it)."""
@@ -98,6 +100,11 @@ class MonthRows:
             return None
         fy, values = self._range(self.fy_row), self._range(self.rows[(key, o)])
         return f"SUMPRODUCT(({fy}={year_cell})*{values})"
+
+    def year_sum_at_prices(self, key: str, o: int, year_cell: str) -> str:
+        """Sum over the year's months of a row x the package price index of each month."""
+        fy, values = self._range(self.fy_row), self._range(self.rows[(key, o)])
+        return f"SUMPRODUCT(({fy}={year_cell})*{values}*{self._range(self.price_row)})"
 
     def year_end(self, key: str, o: int, year_cell: str) -> str | None:
         """A row's value in the last month of the financial year in ``year_cell`` (a stock at
@@ -462,6 +469,22 @@ class _Writer:
         sh.label(self.row, "Financial year of the month", "year")
         for t in range(self.n):
             ctx.text(sh.ws, self.row, FIRST_YEAR_COL + t, service.financial_years[t], st.key)
+        self.row += 1
+        self.result.price_row = self.row
+        sh.label(self.row, "Package price index: (1 + package cost growth) ^ (m / 12)", "index")
+        growth = self.p("package_cost_growth")
+        prices = (1 + float(np.asarray(service.resolved["package_cost_growth"]).flat[0])) ** (
+            np.arange(self.n) / 12
+        )
+        for t in range(self.n):
+            ctx.write(
+                sh.ws,
+                self.row,
+                FIRST_YEAR_COL + t,
+                f"=(1+{growth})^({self.m(t)}/12)",
+                float(prices[t]),
+                self.sh.fmt.factor,
+            )
         self.row += 2
         sh.section(self.row, "Shared factors (column E), formulas of the parameters on Inputs")
         self.row += 1

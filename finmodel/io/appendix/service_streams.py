@@ -25,7 +25,7 @@ from finmodel.investment.streams import SERVICE_STREAM, InvestmentStreams, capac
 from finmodel.io.appendix.context import AppendixContext, RowFormula
 from finmodel.io.appendix.service_inputs import parameter_key
 from finmodel.io.appendix.service_months import MonthRows
-from finmodel.io.excel_styles import HEADER_ROW
+from finmodel.io.excel_styles import FIRST_YEAR_COL, HEADER_ROW, col_letter, quote_sheet
 
 #: Benefit streams derived from the service model that :func:`benefit_formula` writes.
 SERVICE_BENEFITS = frozenset(
@@ -158,5 +158,67 @@ def benefit_formula(
             f"=-{waiting}/{months.twelve_ref}*{p('qaly_loss_per_year_waiting')}"
             f"*{p('qaly_value_k')}/{real}*{shortfall}"
         )
+
+    return formula
+
+
+def cash_effect_formula(
+    ctx: AppendixContext, case: InvestmentCase, months: MonthRows, key: str, o: int, share: str
+) -> RowFormula | None:
+    """Option ``o``'s cash effect ``key`` (extra spend +, incremental to do nothing) x a
+    partner's ``share`` (a cell) in each case year, as
+    :func:`finmodel.investment.service_benefits.service_streams` makes it: people in the
+    caseload or waiting, summed over the year's months at each month's package prices, / 12,
+    times the unit cost on Inputs. None: not a cash effect of the service model."""
+    inv_id, b = case.streams.investment_id, case.streams.baseline
+
+    def p(name: str) -> str:
+        return f"Inputs!$E${ctx.rows[parameter_key(inv_id, name)][1] + 1}"
+
+    units = {
+        "package_spend": ("caseload", f"{p('package_cost_k_per_year')}"),
+        "retrospective_liability": (
+            "incomplete_over_28_days",
+            f"{p('conversion_rate')}*{p('package_cost_k_per_year')}",
+        ),
+        "council_care": (
+            "incomplete_over_28_days",
+            f"{p('council_funded_share_waiting')}*{p('council_cost_k_per_year')}",
+        ),
+    }
+    if key not in units:
+        return None
+    series, unit = units[key]
+
+    def formula(c: str, _p: str) -> str:
+        year = _year_cell(c)
+        mine, base = (
+            f"{months.year_sum_at_prices(series, x, year)}/{months.twelve_ref}*{unit}"
+            for x in (o, b)
+        )
+        return f"=({mine}-{base})*{share}"
+
+    return formula
+
+
+def appraisal_link(
+    ctx: AppendixContext, case: InvestmentCase, key: str, o: int, years: tuple[str, ...]
+) -> RowFormula | None:
+    """On a sheet whose columns show ``years`` (from the second): a link to the Appraisal's
+    nominal row of benefit ``key`` of option ``o`` in the same year (None: not a formula
+    there, or some year is not an appraisal year)."""
+    s = case.streams
+    found = ctx.rows.get(f"appraisal.{s.investment_id}.benefit.{key}.{s.option_ids[o]}")
+    if found is None or not set(years[1:]) <= set(s.appraisal_years):
+        return None
+    sheet, row = found
+    column = {
+        col_letter(FIRST_YEAR_COL + t): col_letter(FIRST_YEAR_COL + s.appraisal_years.index(y))
+        for t, y in enumerate(years)
+        if t > 0
+    }
+
+    def formula(c: str, _p: str) -> str:
+        return f"={quote_sheet(sheet)}!{column[c]}${row + 1}"
 
     return formula
