@@ -20,10 +20,14 @@ case           Nominal, undiscounted. Inputs: each option's cost and cash releas
                against its control total, per option against do nothing; the selected option
                highlighted; checks that funders' costs add up and that the effects equal the
                engine's projections with each option selected.
-Service model  The service model's annual summary per option, as values (a monthly simulation
-               is not laid out as cell formulas), and line charts of the overdue backlog and of
-               the share of decisions within 28 days; the Appraisal and Financial case sheets
-               take the cash released (and the outcome units) from it by link.
+Service model  The service model's annual summary per option: sums of the Service months rows
+               (flows) or their year-end months (stocks), formulas; the answers and headlines
+               (engine values and words), line charts of the overdue backlog and of the share
+               of decisions within 28 days. The Appraisal and Financial case sheets link to it.
+Service months The service model month by month, every row a formula of Inputs
+               (:mod:`~finmodel.io.appendix.service_months`); Appraisal's staff costs and
+               service benefits and the Financial case's costs, cash released and cash effects
+               are sums of its rows (:mod:`~finmodel.io.appendix.service_streams`).
 =============  ===============================================================================
 
 Every formula stores the engine's figure as its result (``ctx.write``), so readers that do not

@@ -1,11 +1,13 @@
 """The *Service model* sheet of an investment: the monthly service model's annual summary.
 
-Values, not formulas (a monthly simulation is not laid out as cell formulas): the answers by
-option (investment, extra FTE, when the backlog clears and the 28-day standard is first met),
-then each series of :data:`SERVICE_SERIES` by option (rows ``service.<inv>.<series>.<option>``)
-and line charts of the overdue backlog and of the share of decisions within 28 days. The
-Appraisal and Financial case sheets take the cash released (and the outcome units) from it by
-link (:func:`write_service` returns the rows they link to).
+The answers by option (investment, extra FTE, when the backlog clears and the 28-day standard
+is first met) and the headlines (each outcome's course in the words of ``finmodel appraise``)
+are engine values; then each series of :data:`SERVICE_SERIES` by option (rows
+``service.<inv>.<series>.<option>``): with the *Service months* sheet
+(:mod:`~finmodel.io.appendix.service_months`), formulas of it (flows summed over the year's
+months, stocks at its last month), else engine values; line charts of the overdue backlog and
+of the share of decisions within 28 days. The Appraisal and Financial case sheets take the
+outcome units from it by link (:func:`write_service` returns the rows they link to).
 """
 
 from __future__ import annotations
