@@ -45,6 +45,8 @@ from finmodel.service.ipa_results import IpaServiceResult
 
 #: Sheet name (suffixed like the investment's other sheets).
 SERVICE_MONTHS = "Service months"
+#: Print scale (%) of the sheet: the labels and a financial year of months on a landscape page.
+PRINT_SCALE = 55
 #: Helper cells (column E) shared by every option: key -> (label, unit, formula of P and H).
 _HELPERS = (
     ("stay", "Share of the caseload staying a month = 1 - exit rate", "share"),
@@ -536,6 +538,13 @@ class _Writer:
         for o in range(len(self.case.option_ids)):
             self._option(o, ring, first, interval)
         sh.ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + self.n - 1, 9)
+        # printed a year of months a page, the labels (columns A-F) repeated on each page:
+        # one page wide would shrink 100+ months to an illegible strip
+        sh.ws.set_print_scale(PRINT_SCALE)
+        sh.ws.repeat_columns(0, FIRST_YEAR_COL - 1)
+        sh.ws.set_v_pagebreaks(
+            [FIRST_YEAR_COL + t for t in range(1, self.n) if service.month_labels[t][5:] == "04"]
+        )
 
     def _initial_pipeline(self, ring: int, first: int, interval: int) -> None:
         """Reviews falling due in the first ``ring`` months from the cases at the start."""
