@@ -22,6 +22,7 @@ from finmodel.investment.case import appraise_model
 from finmodel.investment.streams import capacity_costs
 from finmodel.io.appendix import service_months as sm
 from finmodel.io.appendix.service_inputs import LAYOUT_PARAMETERS, SERVICE_INPUTS
+from finmodel.io.appendix.service_trace import staff_blocks, trace, trace_mismatch
 from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.excel_styles import FIRST_YEAR_COL
 from tests.conftest import MODELS
@@ -157,10 +158,10 @@ def test_headlines_are_the_clis_words(model, book):
 def test_the_traced_formulas_reproduce_the_engine(model, name):
     case = appraise_model(with_overlay(model, VARIANTS[name]), INV)
     assert sm.supported(case)
-    blocks = [sm._blocks(case, {}, o) for o in range(len(case.option_ids))]
-    traced = sm.trace(case.streams.service, blocks)
+    blocks = [staff_blocks(case, {}, o) for o in range(len(case.option_ids))]
+    traced = trace(case.streams.service, blocks)
     assert (
-        sm.trace_mismatch(case.streams.service, traced, capacity_costs(case.streams.investment))
+        trace_mismatch(case.streams.service, traced, capacity_costs(case.streams.investment))
         < 1e-12
     )
 
