@@ -143,12 +143,17 @@ def service_parameter_inputs(w: InputsLines, investment_id: str, investment: Inv
             else (s.money_input if value.is_integer() else s.tolerance_input)
         )
         w.number(row, 4, value, fmt)
-    bias = investment.optimism_bias
-    key = f"investments.{investment_id}.optimism_bias.benefit_shortfall"
-    if bias is not None and f"inputs.{key}" not in ctx.rows:
+    biases = [(f"investments.{investment_id}", "", investment.optimism_bias)] + [
+        (f"investments.{investment_id}.options.{o.id}", f"{o.name or o.id}: ", o.optimism_bias)
+        for o in investment.options
+    ]
+    for path, who, bias in biases:
+        key = f"{path}.optimism_bias.benefit_shortfall"
+        if bias is None or f"inputs.{key}" in ctx.rows:
+            continue
         row = w.line(
             key,
-            "Optimism bias on benefits: share of every monetised benefit not realised",
+            f"{who}Optimism bias on benefits: share of every monetised benefit not realised",
             "share",
             bias.source,
         )

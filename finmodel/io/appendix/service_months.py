@@ -413,7 +413,8 @@ class _Writer:
             for key, label, unit, formula, value, style in (
                 (
                     "money",
-                    f"{b.cost_id}: money buying staff (from Inputs)",
+                    f"{b.cost_id}: money buying staff"
+                    + (" (from Inputs)" if b.amount_ref else " (a team: its total / its months)"),
                     "£k a year",
                     f"={b.amount_ref}" if b.amount_ref else None,
                     b.amount,

@@ -87,14 +87,15 @@ def shortfall_factor(ctx: AppendixContext, case: InvestmentCase, o: int) -> str:
     investment's: the row on Inputs), or ``""`` when no shortfall applies."""
     s = case.streams
     inv, option = s.investment, s.investment.options[o]
+    path = f"inputs.investments.{s.investment_id}"
+    bias = option.optimism_bias if option.optimism_bias is not None else inv.optimism_bias
     if option.optimism_bias is not None:
-        value = float(option.optimism_bias.benefit_shortfall)
-        return f"*(1-{value!r})" if value else ""
-    if inv.optimism_bias is None:
+        path += f".options.{option.id}"
+    if bias is None:
         return ""
-    found = ctx.rows.get(f"inputs.investments.{s.investment_id}.optimism_bias.benefit_shortfall")
-    if found is None:
-        value = float(inv.optimism_bias.benefit_shortfall)
+    found = ctx.rows.get(f"{path}.optimism_bias.benefit_shortfall")
+    if found is None:  # not on Inputs (no service model): the figure
+        value = float(bias.benefit_shortfall)
         return f"*(1-{value!r})" if value else ""
     return f"*(1-Inputs!$E${found[1] + 1})"
 
