@@ -198,3 +198,39 @@ def test_variants_recalculate_to_the_engines_months(model, tmp_path):
                 np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, err_msg=label)
                 compared += 1
         assert compared == len(SERIES) * len(case.option_ids)
+
+
+@pytest.mark.slow
+def test_a_broken_month_shows_in_the_master_check(model, tmp_path):
+    """The conservation checks of each option (formulas against formulas) catch a queue that
+    does not add up: one month of one option's queue typed over with a number."""
+    import re
+    import zipfile
+
+    from finmodel.io.recalc import recalculate
+
+    path = tmp_path / "broken.xlsx"
+    layout = write_appendix(project(model), path, cached_values=False)
+    part = f"xl/worksheets/sheet{layout.sheets.index('Service months') + 1}.xml"
+    ws = openpyxl.load_workbook(path)["Service months"]
+    row = option_rows(ws)[("Queue at month end", 2)]
+    ref = f"{ws.cell(row=row, column=FIRST_YEAR_COL + 6).coordinate}"
+    tmp = path.with_suffix(".editing")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == part:
+                cell = re.compile(rf'<c r="{ref}"( s="\d+")?(?: t="\w+")?\s*(?:/>|>.*?</c>)')
+                text, found = cell.subn(
+                    lambda m: f'<c r="{ref}"{m.group(1) or ""}><v>12345</v></c>',
+                    data.decode("utf-8"),
+                    count=1,
+                )
+                assert found == 1
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    tmp.replace(path)
+    out = recalculate([path], tmp_path / "out")[0]
+    sheet, r, c = layout.master_check
+    failures = openpyxl.load_workbook(out, data_only=True)[sheet].cell(row=r + 1, column=c + 1)
+    assert failures.value >= 1

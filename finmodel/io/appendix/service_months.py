@@ -389,6 +389,7 @@ class _Writer:
         self._staff(o)
         self._queue(o)
         self._reviews(o, ring, first, interval)
+        self._conservation(o)
         self.row += 1
 
     def _staff(self, o: int) -> None:
@@ -806,7 +807,57 @@ class _Writer:
             "Caseload x package cost at this month's prices / 12.",
             st.money,
         )
-        self.row += 1
+
+    def _conservation(self, o: int) -> None:
+        """Two checks of the option's months, rolled into the master check (formulas against
+        formulas, so they hold for any inputs): referrals = assessments + withdrawals + change in
+        the queue; reviews due = reviews done + change in the overdue backlog + lapsed."""
+        sh, st, tol, p = self.sh, self.st, self.ctx.tolerance_ref, self.p
+        first, second, last = self.letters[0], self.letters[min(1, self.n - 1)], self.letters[-1]
+        before = self.letters[max(self.n - 2, 0)]
+        option = self.case.option_ids[o]
+
+        def span(key: str, a: str, b: str) -> str:
+            r = self.result.rows[(key, o)] + 1
+            return f"{a}{r}:{b}{r}"
+
+        for text, inflow, outflows, stock, start in (
+            (
+                "referrals = assessments + withdrawals + change in the queue",
+                "referrals",
+                ("assessments", "withdrawals"),
+                "queue",
+                p("initial_queue"),
+            ),
+            (
+                "reviews due = reviews done + lapsed + change in the overdue backlog",
+                "reviews_due",
+                ("reviews_done", "lapsed_reviews"),
+                "overdue_backlog",
+                p("initial_overdue_reviews"),
+            ),
+        ):
+            later = "-".join(
+                [span(inflow, second, last)]
+                + [span(k, second, last) for k in outflows]
+                + [f"({span(stock, second, last)}-{span(stock, first, before)})"]
+            )
+            month0 = "-".join(
+                [f"{first}{self.result.rows[(inflow, o)] + 1}"]
+                + [f"{first}{self.result.rows[(k, o)] + 1}" for k in outflows]
+                + [f"({first}{self.result.rows[(stock, o)] + 1}-{start})"]
+            )
+            formula = (
+                f"=SUMPRODUCT(--(ABS({later})>{tol}))+IF(ABS({month0})>{tol},1,0)"
+                if self.n > 1
+                else f"=IF(ABS({month0})>{tol},1,0)"
+            )
+            sh.label(self.row, f"Check: {text} (months failing)", "flag")
+            self.ctx.write(sh.ws, self.row, 4, formula, 0.0, st.check)
+            self.ctx.add_check(
+                f"{sh.name}: {option}: {text}", f"{quote_sheet(sh.name)}!E{self.row + 1}", 0
+            )
+            self.row += 1
 
 
 def _fill(template: str, m: Callable[[int], str]) -> Callable[[int], str]:
