@@ -117,6 +117,12 @@ def flex_of(model: Model) -> dict[str, Any]:
         if investment.optimism_bias is not None:
             case[f"{prefix}.optimism_bias.mitigation_share"] = 0.2
         case.update(case_settings_flex(model, investment_id))
+        if investment.service is not None:  # a service parameter and the recruitment lag
+            p = investment.service.parameters
+            service = f"{prefix}.service.parameters"
+            case[f"{service}.assessments_per_fte_month"] = p.assessments_per_fte_month + 0.7
+            case[f"{service}.referral_growth"] = p.referral_growth + 0.01
+            case[f"{service}.recruitment_lag_months"] = p.recruitment_lag_months + 2.0
         break
     return {
         **case,
@@ -284,12 +290,6 @@ def flexed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Any, Any
         set_cells(path, cells)
         engine = project(with_overlay(model, change, label="flex"))
         engine_change[label] = change
-        original_value[label] = {
-            p: float(item.amount)
-            for p in change
-            if p.endswith(".amount")
-            for item in [_cost_item(model, p)]
-        }
         moved = engine.arrays.system_surplus - project(model).arrays.system_surplus
         assert abs(moved).max() > 1e-3, f"{label}: the flex moves nothing"
         written.append((label, engine, layout, path, len(change)))
@@ -297,22 +297,14 @@ def flexed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Any, Any
     return [(*w[:3], out, w[4]) for w, out in zip(written, outputs, strict=True)]
 
 
-#: The change each flexed model got, and the case amounts before it (by label).
+#: The change each flexed model got (by label).
 engine_change: dict[str, dict[str, Any]] = {}
-original_value: dict[str, dict[str, float]] = {}
 
 
 def _item(model: Model, path: str) -> Any:
     """The non-recurrent item of ``partners.<p>.non_recurrent.<id>.<field>``."""
     _, partner_id, _, item_id, _ = path.split(".")
     return next(i for i in model.partner(partner_id).non_recurrent if i.id == item_id)
-
-
-def _cost_item(model: Model, path: str) -> Any:
-    """The cost item of ``investments.<inv>.options.<option>.costs.<id>.amount``."""
-    _, investment_id, _, option_id, _, cost_id, _ = path.split(".")
-    option = next(o for o in model.investments[investment_id].options if o.id == option_id)
-    return next(c for c in option.costs if c.id == cost_id)
 
 
 def figure(path: Path, sheet: str, row: int, col: int) -> Any:
@@ -330,37 +322,86 @@ def test_flexed_inputs_give_the_engines_run_of_the_same_change(flexed):
 
 @pytest.mark.slow
 def test_flexed_case_inputs_give_the_engines_appraisal(flexed):
-    """A case amount and the optimism bias's mitigation share changed on Inputs: every option's
-    PVC on Appraisal equals the appraisal of the same change. Benefits that come from the
-    service model stay at the values exported (its sheet holds engine values, listed on the
-    Cover), so PVB equals the appraisal with the case amount as exported."""
+    """A case amount, the optimism bias's mitigation share and (with a service model) a service
+    parameter, referral growth and the recruitment lag changed on Inputs: every option's PVC,
+    PVB and NPSV on Appraisal equal the appraisal of the same change (the staff charged, the
+    risk register and the service benefits are formulas of the Service months sheet)."""
     from finmodel.investment.case import appraise_model
 
     compared = 0
     for label, engine, layout, path, _ in flexed:
         book = openpyxl.load_workbook(path, data_only=True)
-        amounts = {p: v for p, v in engine_change[label].items() if p.endswith(".amount")}
-        before = {p: original_value[label][p] for p in amounts}
-        exported_service = with_overlay(engine.model, before, label="as exported")
-        for investment_id, investment in engine.model.investments.items():
-            # a cost that buys the service model's staff is what the model charges for the
-            # staff in post (engine values on the sheet), so it stays as exported
-            charged = investment.service is not None and any(
-                _cost_item(engine.model, p).buys_capacity() for p in amounts
-            )
-            costed = exported_service if charged else engine.model
-            pvc = appraise_model(costed, investment_id).economic.appraisal.pv_costs
-            pvb = appraise_model(exported_service, investment_id).economic.appraisal.pv_benefits
+        for investment_id in engine.model.investments:
+            a = appraise_model(engine.model, investment_id).economic.appraisal
             for o, option in enumerate(appraise_model(engine.model, investment_id).option_ids):
                 sheet, row = layout.rows[f"appraisal.{investment_id}.summary.{option}"]
                 got = [
                     book[sheet].cell(row=row + 1, column=FIRST_YEAR_COL + 1 + i).value
                     for i in range(3)
                 ]
-                want = [float(pvc[o]), float(pvb[o]), float(pvb[o] - pvc[o])]
+                want = [float(a.pv_costs[o]), float(a.pv_benefits[o]), float(a.npsv[o])]
                 assert got == pytest.approx(want, rel=1e-6, abs=1e-6), (label, option)
                 compared += 1
     assert compared >= 5
+
+
+@pytest.mark.slow
+def test_flexed_service_inputs_give_the_engines_service_rows(flexed):
+    """The Service model sheet's annual rows (backlog, 28-day share, reviews, caseload, package
+    spend, cash released, staff) of every option equal the engine's service run of the same
+    change, and so does each benefit stream on Appraisal."""
+    from finmodel.investment.case import appraise_model
+
+    compared = 0
+    for label, engine, layout, path, _ in flexed:
+        book = openpyxl.load_workbook(path, data_only=True)
+        for investment_id, investment in engine.model.investments.items():
+            if investment.service is None:
+                continue
+            case = appraise_model(engine.model, investment_id)
+            service = case.streams.service
+            annual = service.annual()
+            for o, option in enumerate(case.option_ids):
+                for series in ("overdue_backlog", "reviews_done", "caseload", "cash_released",
+                               "incomplete_over_28_days", "package_spend"):  # fmt: skip
+                    sheet, row = layout.rows[f"service.{investment_id}.{series}.{option}"]
+                    want = annual.values[series][o]
+                    got = [
+                        book[sheet].cell(row=row + 1, column=FIRST_YEAR_COL + 1 + t).value
+                        for t in range(len(want))
+                    ]
+                    assert got == pytest.approx(want.tolist(), rel=1e-6, abs=1e-6), (
+                        label,
+                        series,
+                        option,
+                    )
+                    compared += 1
+            sheet = layout.rows[f"appraisal.{investment_id}.discount_factor"][0]
+            ws = book[sheet]
+            e = case.economic
+            for row in ws.iter_rows(min_row=5):
+                name, o, stream = row[0].value, row[1].value, row[2].value
+                if stream in e.benefits and "nominal benefit" in str(name):
+                    want = case.streams.benefits[stream][int(o) - 1, case.streams.appraisal_slice]
+                    got = [row[FIRST_YEAR_COL + t].value for t in range(len(want))]
+                    assert got == pytest.approx(want.tolist(), rel=1e-6, abs=1e-6), (
+                        label,
+                        name,
+                    )
+                    compared += 1
+    assert compared >= 6 * 7 + 4 * 7
+
+
+@pytest.mark.slow
+def test_flexed_default_model_gives_every_investment_figure_of_the_engine(flexed):
+    """Every figure of the default model's investment sheets (discount factors, PVs, the
+    results table, each funder's cost and each partner's surplus effect on Financial case,
+    the backlog and 28-day share) equals the engine's case of the same change."""
+    from finmodel.investment.case import appraise_model
+    from tests.test_excel_investment import INV, mismatches
+
+    (_, engine, layout, path, _) = next(f for f in flexed if f[0] == "default")
+    assert mismatches(path, layout, appraise_model(engine.model, INV)) == []
 
 
 @pytest.mark.slow

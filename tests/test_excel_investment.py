@@ -237,12 +237,18 @@ def test_formulas_are_live_short_and_free_of_constants(registered_book):
     amount = wb["Inputs"]["E"]  # the £796k a year is an input on Inputs
     cells = [c for c in amount if c.font.color is not None and c.data_type == "n"]
     assert any(c.font.color.rgb == "FF0000FF" and c.value == 796 for c in cells)
-    # the staff it buys are charged by the service model (staff in post from their arrival),
-    # so the Appraisal's cost row says so and the Cover lists it among the engine-value rows
-    labels = [str(c.value) for c in appraisal["A"] if c.value]
-    assert any("staff in post (engine values)" in text for text in labels)
+    # the staff it buys are charged by the service model (staff in post from their arrival):
+    # the Appraisal's cost row sums the Service months sheet's formulas, so the Cover no
+    # longer lists it (nor the Service model sheet) among the engine-value rows
+    staff = [
+        r for r in appraisal.iter_rows() if "staff in post (from Service months)" in str(r[0].value)
+    ]
+    assert staff and all(
+        "'Service months'!" in str(c.value) for r in staff for c in r[G - 1 : G + 9]
+    )
     cover = " ".join(str(c.value) for row in wb["Cover"].iter_rows() for c in row if c.value)
-    assert "charged by the service model" in cover
+    assert "charged by the service model" not in cover
+    assert "Service model: every row" not in cover
 
 
 def test_discount_factors_of_a_long_appraisal_are_the_green_books(model, tmp_path):

@@ -27,7 +27,7 @@ from finmodel.appraisal.discounting import (
 from finmodel.domain.investments import option_optimism_bias
 from finmodel.investment.case import InvestmentCase
 from finmodel.investment.service_benefits import BENEFIT_NAMES, HEALTH_STREAMS
-from finmodel.investment.streams import SERVICE_STREAM
+from finmodel.investment.streams import RISK_STREAM, SERVICE_STREAM
 from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.appendix.investment_layout import (
     CASH_LINK_NOTE,
@@ -42,6 +42,14 @@ from finmodel.io.appendix.investment_layout import (
     service_link,
 )
 from finmodel.io.appendix.investment_results import AppraisalRows, write_results, write_switching
+from finmodel.io.appendix.risk_register import option_risks, risk_formula
+from finmodel.io.appendix.service_months import MonthRows
+from finmodel.io.appendix.service_streams import (
+    SERVICE_BENEFITS,
+    benefit_formula,
+    health_ratio,
+    staff_cost_formula,
+)
 from finmodel.io.excel_styles import FIRST_YEAR_COL, HEADER_ROW, MONEY, col_letter
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
@@ -79,8 +87,9 @@ def add_appraisal_sheet(
     )
 
 
-def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
-    """Write the Appraisal sheet (``links``: rows of the Service model sheet)."""
+def write_appraisal(sh: InvestmentSheet, links: Links, months: MonthRows | None = None) -> None:
+    """Write the Appraisal sheet (``links``: rows of the Service model sheet; ``months``: the
+    Service months sheet, whose rows the staff costs and service benefits sum)."""
     ctx, st, case = sh.ctx, sh.ctx.styles, sh.case
     e = case.economic
     years, n = list(e.years), sh.n
@@ -109,7 +118,7 @@ def write_appraisal(sh: InvestmentSheet, links: Links) -> None:
     row = _write_prices(sh, row, rows)
     row = _write_discounting(sh, row, rows)
     for o in range(len(case.option_ids)):
-        row = _write_option(sh, o, row, rows, links)
+        row = _write_option(sh, o, row, rows, links, months)
     results = row
     row = write_results(sh, row, rows)
     row = write_switching(sh, row, rows)
@@ -380,7 +389,14 @@ def _real_row(
     )
 
 
-def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, links: Links) -> int:
+def _write_option(
+    sh: InvestmentSheet,
+    o: int,
+    row: int,
+    rows: AppraisalRows,
+    links: Links,
+    months: MonthRows | None = None,
+) -> int:
     """Option ``o``'s streams, nominal and real, and its present values (from ``row``)."""
     ctx, st, fmt, case = sh.ctx, sh.ctx.styles, sh.fmt, sh.case
     s, e = case.streams, case.economic
@@ -390,7 +406,16 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
     sh.section(row, option_label(case, o), fmt.selected if selected else None)
     row += 1
     bias = option_optimism_bias(inv, option)
+    nominal_rows: list[int] = []  # the option's nominal costs the risk register applies to
     for k in e.costs:
+        active_rows: dict[str, int] = {}
+        if k == RISK_STREAM:  # which years each of the option's risks runs in
+            for risk_id, risk_name, on in option_risks(inv, o, years):
+                sh.label(row, f"Risk {risk_name}: runs in the year (1 = yes)", "flag")
+                sh.inputs(row, on, st.flag_input)
+                sh.note(row, f"investments.{s.investment_id}.risks: {risk_id} year and years.")
+                active_rows[risk_id] = row
+                row += 1
         item = next((c for c in option.costs if c.id == k), None)
         name = s.cost_names[k]
         nominal = s.costs[k][o, window]
@@ -414,6 +439,19 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
             ref = f"Inputs!$E${amount[1] + 1}"
             sh.formulas(row, each(f"={ref}*{{c}}${r_profile + 1}"), nominal, st.money)
             sh.note(row, item.source or "")
+        elif service_charged and months is not None:
+            # the staff in post the service model charges, summed from Service months
+            r_nom = row
+            sh.label(row, f"{name}: nominal cost, staff in post (from {months.sheet})", "£k")
+            _keys(sh, row, o, k, s.cost_kinds[k].value)
+            formula = staff_cost_formula(months, k, o)
+            sh.formulas(row, formula, nominal, st.money)
+            sh.note(
+                row,
+                f"Sum of the months' cost charged for staff in post on {months.sheet} (after "
+                "the recruitment lag, net of vacancies, pay growing): it follows the amount and "
+                "the service parameters on Inputs.",
+            )
         elif service_charged:
             # what the service model charges: the staff in post from their arrival, at pay
             # growing with the pay series, net of vacancies (not a multiple of the amount)
@@ -428,12 +466,26 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
                 "Inputs times a profile.",
             )
             ctx.engine_rows.append(f"{sh.name}: {option.id} {name} charged by the service model")
+        elif k == RISK_STREAM and (
+            risk := risk_formula(ctx, s.investment_id, active_rows, nominal_rows)
+        ):
+            r_nom = row
+            sh.label(row, f"{name}: nominal cost", "£k")
+            _keys(sh, row, o, k, s.cost_kinds[k].value)
+            sh.formulas(row, risk, nominal, st.money)
+            sh.note(
+                row,
+                "Each risk active in the year: probability x (impact + share x the option's "
+                "nominal costs above), its inputs on Inputs.",
+            )
         else:
             r_nom = row
             sh.label(row, f"{name}: nominal cost", "£k")
             _keys(sh, row, o, k, s.cost_kinds[k].value)
             sh.inputs(row, nominal, st.money_input)
             sh.note(row, item.source if item is not None and item.source else "none in this option")
+        if k not in s.economic_only:
+            nominal_rows.append(r_nom)
         row += 1
         r_before = row
         text = f"{name}: real cost before optimism bias"
@@ -447,9 +499,31 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, rows: AppraisalRows, li
         sh.note(row, _bias_note(bias, s.cost_kinds[k].value))
         row += 1
     for k in e.benefits:
+        ratio_row = None
+        health = k in HEALTH_STREAMS and k in SERVICE_BENEFITS
+        if months is not None and health and rows.health_ratio == 0:
+            ratio_row = row  # the factor the engine applies to QALYs: a ratio of tables
+            sh.label(row, "QALYs: Green Book health / standard discount factor", "factor")
+            sh.inputs(row, health_ratio(case), fmt.factor)
+            sh.note(row, "Discount factor tables' ratio: QALYs are discounted at health rates.")
+            row += 1
         name, r_nom = s.benefit_names[k], row
         kind = _TYPE_LABEL.get(e.benefit_types[k].value)
         item_b = next((x for x in option.benefits if x.id == k), None)
+        if months is not None and k in SERVICE_BENEFITS:
+            sh.label(row, f"{name}: nominal benefit", "£k")
+            _keys(sh, row, o, k, kind or "")
+            ratio = ratio_row if ratio_row is not None else rows.health_ratio  # a live row
+            derived = benefit_formula(ctx, case, months, k, o, rows.real, ratio)
+            assert derived is not None
+            sh.formulas(row, derived, s.benefits[k][o, window], st.money)
+            sh.note(row, f"Formula of the {months.sheet} rows and the parameters on Inputs.")
+            ctx.name_row(f"appraisal.{s.investment_id}.benefit.{k}.{option.id}", sh.name, row)
+            row += 1
+            rows.benefit[(k, o)] = row
+            _real_row(sh, row, f"{name}: real benefit ({kind})", r_nom, rows, e.benefits[k][o])
+            row += 1
+            continue
         if k in REAL_VALUED and inv.service is not None:
             row = _real_valued_stream(sh, row, o, k, kind or "", rows)
             r_nom = row - 1

@@ -50,7 +50,9 @@ MAX_TEXT = 32_767
 #: Builds the formula of one year column from its column letter and the previous one's.
 RowFormula = Callable[[str, str], str]
 #: Functions the core sheets use: none needs XlsxWriter's rewriting of newer Excel functions.
-PLAIN_FUNCTIONS = frozenset({"IF", "SUM", "SUMIF", "SUMPRODUCT", "ABS"})
+PLAIN_FUNCTIONS = frozenset(
+    {"IF", "SUM", "SUMIF", "SUMPRODUCT", "ABS", "MIN", "MAX", "INDEX", "MATCH"}
+)
 _FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
 
@@ -67,7 +69,7 @@ class TimelineWorksheet(Worksheet):
         if (
             formula.startswith("=")
             and not formula.endswith("}")  # XlsxWriter strips a closing array brace
-            and set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS
+            and ("(" not in formula or set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS)
         ):
             return formula[1:]
         return str(super()._prepare_formula(formula, expand_future_functions))
@@ -374,7 +376,7 @@ class AppendixContext:
 
     def add_plain_sheet(self, name: str, description: str) -> Worksheet:
         """A new sheet without the timeline layout (print set-up only)."""
-        ws = self.workbook.add_worksheet(name)
+        ws = self.workbook.add_worksheet(name, worksheet_class=TimelineWorksheet)
         self.contents.append((name, description))
         print_setup(ws, self.model_name)
         return ws

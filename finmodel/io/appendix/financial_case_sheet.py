@@ -32,6 +32,13 @@ from finmodel.io.appendix.investment_layout import (
     plus,
     service_link,
 )
+from finmodel.io.appendix.service_months import MonthRows
+from finmodel.io.appendix.service_streams import (
+    appraisal_link,
+    cash_effect_formula,
+    cash_formula,
+    service_costs_formula,
+)
 from finmodel.io.excel_styles import HEADER_ROW
 
 #: Sheet name (suffixed `` 2``, `` 3``, ... when the model has several investments).
@@ -69,7 +76,7 @@ def add_financial_sheet(
     )
 
 
-def write_financial(sh: InvestmentSheet, links: Links) -> None:
+def write_financial(sh: InvestmentSheet, links: Links, months: MonthRows | None = None) -> None:
     """Write the Financial case sheet (``links``: rows of the Service model sheet)."""
     ctx, s, f = sh.ctx, sh.case.streams, sh.case.financial
     years, n, n_model = list(s.years), sh.n, s.n_model_years
@@ -83,10 +90,10 @@ def write_financial(sh: InvestmentSheet, links: Links) -> None:
         )
         + f". This scenario selects {option_name(s, s.selected)}."
     )
-    row, r_cost, r_cash = _write_inputs(sh, links, 4)
+    row, r_cost, r_cash = _write_inputs(sh, links, 4, months)
     for o in range(len(s.option_ids)):
         if o != s.baseline:
-            row = _write_option(sh, o, row, r_cost, r_cash)
+            row = _write_option(sh, o, row, r_cost, r_cash, months)
     sh.section(row, "System surplus with each option selected (finmodel's projections, values)")
     row += 1
     r_option: dict[int, int] = {}
@@ -117,26 +124,37 @@ def write_financial(sh: InvestmentSheet, links: Links) -> None:
     )
 
 
-def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, CostRows, CashRows]:
-    """Each option's cost and cash released (from ``row``); returns the next row and theirs."""
-    sh.ctx.engine_rows.append(
-        f"{sh.name}: each option's cost, all cost streams (values of the case as exported)"
-    )
+def _write_inputs(
+    sh: InvestmentSheet, links: Links, row: int, months: MonthRows | None = None
+) -> tuple[int, CostRows, CashRows]:
+    """Each option's cost and cash released (from ``row``); returns the next row and theirs.
+    With ``months`` (the Service months sheet) and every cost buying the service's staff, the
+    costs and the cash released by reviews are formulas of it."""
     st, s = sh.ctx.styles, sh.case.streams
+    charged = service_costs_formula(months, s) if months is not None else None
+    if charged is None:
+        sh.ctx.engine_rows.append(
+            f"{sh.name}: each option's cost, all cost streams (values of the case as exported)"
+        )
     total_cost = s.total_costs()
     sh.section(row, "Inputs: each option's cost and the cash it releases, before shares")
     row += 1
     r_cost: CostRows = {}
     r_cash: CashRows = {}
+    valued: list[str] = []  # cash-releasing streams written as values
     for o in range(len(s.option_ids)):
         r_cost[o] = row
         sh.label(row, f"{s.option_names[o]}: cost, all cost streams", "£k")
-        sh.inputs(row, total_cost[o], st.money_input, start=1)
-        sh.note(
-            row,
-            f"Model file: investments.{s.investment_id}.options.{s.option_ids[o]}.costs "
-            "(nominal; by stream on the Appraisal sheet).",
-        )
+        if charged is None:
+            sh.inputs(row, total_cost[o], st.money_input, start=1)
+            sh.note(
+                row,
+                f"Model file: investments.{s.investment_id}.options.{s.option_ids[o]}.costs "
+                "(nominal; by stream on the Appraisal sheet).",
+            )
+        else:
+            sh.formulas(row, charged(o), total_cost[o], st.money, start=1)
+            sh.note(row, "Staff in post charged, summed from the Service months sheet.")
         row += 1
         for k in s.benefit_shares:
             r_cash[(k, o)] = row
@@ -147,6 +165,20 @@ def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, Cos
                 if k == SERVICE_STREAM and plain
                 else None
             )
+            if k == SERVICE_STREAM and months is not None:
+                sh.formulas(row, cash_formula(sh.ctx, sh.case, months, o), s.benefits[k][o],
+                            st.money, start=1)  # fmt: skip
+                sh.note(row, "Cash released, summed from Service months, x (1 - shortfall).")
+                row += 1
+                continue
+            linked = None if months is None else appraisal_link(sh.ctx, sh.case, k, o, s.years)
+            if link is None and linked is not None:
+                sh.formulas(row, linked, s.benefits[k][o], st.money, start=1)
+                sh.note(row, "Linked: the Appraisal's nominal row of this benefit.")
+                row += 1
+                continue
+            if link is None and s.benefit_names[k] not in valued:
+                valued.append(s.benefit_names[k])
             sh.linked_or_input(
                 row,
                 link,
@@ -156,10 +188,22 @@ def _write_inputs(sh: InvestmentSheet, links: Links, row: int) -> tuple[int, Cos
                 start=1,
             )
             row += 1
+    if valued:
+        sh.ctx.engine_rows.append(
+            f"{sh.name}: each option's cash released, {', '.join(valued)} (values of the case "
+            "as exported)"
+        )
     return row + 1, r_cost, r_cash
 
 
-def _write_option(sh: InvestmentSheet, o: int, row: int, r_cost: CostRows, r_cash: CashRows) -> int:
+def _write_option(
+    sh: InvestmentSheet,
+    o: int,
+    row: int,
+    r_cost: CostRows,
+    r_cash: CashRows,
+    months: MonthRows | None = None,
+) -> int:
     """Option ``o`` against do nothing (from ``row``); returns the row after its block."""
     ctx, st, case = sh.ctx, sh.ctx.styles, sh.case
     s, f = case.streams, case.financial
@@ -210,7 +254,7 @@ def _write_option(sh: InvestmentSheet, o: int, row: int, r_cost: CostRows, r_cas
         start=1,
     )
     row, cash_rows = _write_cash(sh, o, row + 2, r_cash)
-    return _write_effects(sh, o, row, cost_row, cash_rows)
+    return _write_effects(sh, o, row, cost_row, cash_rows, months)
 
 
 def _share_row(
@@ -268,7 +312,12 @@ def _write_cash(
 
 
 def _write_effects(
-    sh: InvestmentSheet, o: int, row: int, cost_row: dict[int, int], cash_rows: dict[int, list[int]]
+    sh: InvestmentSheet,
+    o: int,
+    row: int,
+    cost_row: dict[int, int],
+    cash_rows: dict[int, list[int]],
+    months: MonthRows | None = None,
 ) -> int:
     """Effects of option ``o`` on each partner's surplus and the system's, with the check."""
     ctx, st, s, f = sh.ctx, sh.ctx.styles, sh.case.streams, sh.case.financial
@@ -287,6 +336,16 @@ def _write_effects(
     effect_rows: list[int] = []
     ct_rows: list[int] = []
     other_rows: dict[int, list[int]] = {}
+    if (
+        f.cash_effects
+        and months is None
+        and o == min(x for x in range(len(s.option_ids)) if x != s.baseline)
+    ):
+        ctx.engine_rows.append(
+            f"{sh.name}: the service model's other cash effects by partner ("
+            + ", ".join(s.cash_effect_names[k] for k in f.cash_effects)
+            + "; values of the case as exported)"
+        )
     for key, values_by in f.cash_effects.items():  # the service model's other cash effects
         for p in f.involved:
             if not np.any(values_by[:, p] != 0):
@@ -294,8 +353,24 @@ def _write_effects(
             other_rows.setdefault(p, []).append(row)
             name = s.cash_effect_names[key]
             sh.label(row, f"{name}: {f.partner_names[p]} (+ spend)", "£k")
-            sh.inputs(row, on_columns(values_by[o, p], n), st.money_input, start=1)
-            sh.note(row, "Service model: incremental to do nothing (finmodel.investment).")
+            effect = (
+                None
+                if months is None
+                else cash_effect_formula(ctx, sh.case, months, key, o, f"$C{row + 1}")
+            )
+            if effect is None:
+                sh.inputs(row, on_columns(values_by[o, p], n), st.money_input, start=1)
+                sh.note(row, "Service model: incremental to do nothing (finmodel.investment).")
+            else:
+                shares = s.cash_effect_shares[key]
+                ctx.number(sh.ws, row, 1, p + 1, st.key)
+                ctx.number(sh.ws, row, 2, float(shares[o, p]), st.share_input)
+                sh.formulas(row, effect, on_columns(values_by[o, p], n), st.money, start=1)
+                sh.note(
+                    row,
+                    "(Option - do nothing) people x months at each month's package prices / 12 "
+                    "x unit cost on Inputs, from Service months; x the partner's share (C).",
+                )
             row += 1
     for p in f.involved:
         cost = f"-{{c}}{cost_row[p] + 1}" if p in cost_row else ""

@@ -20,10 +20,14 @@ case           Nominal, undiscounted. Inputs: each option's cost and cash releas
                against its control total, per option against do nothing; the selected option
                highlighted; checks that funders' costs add up and that the effects equal the
                engine's projections with each option selected.
-Service model  The service model's annual summary per option, as values (a monthly simulation
-               is not laid out as cell formulas), and line charts of the overdue backlog and of
-               the share of decisions within 28 days; the Appraisal and Financial case sheets
-               take the cash released (and the outcome units) from it by link.
+Service model  The service model's annual summary per option: sums of the Service months rows
+               (flows) or their year-end months (stocks), formulas; the answers and headlines
+               (engine values and words), line charts of the overdue backlog and of the share
+               of decisions within 28 days. The Appraisal and Financial case sheets link to it.
+Service months The service model month by month, every row a formula of Inputs
+               (:mod:`~finmodel.io.appendix.service_months`); Appraisal's staff costs and
+               service benefits and the Financial case's costs, cash released and cash effects
+               are sums of its rows (:mod:`~finmodel.io.appendix.service_streams`).
 =============  ===============================================================================
 
 Every formula stores the engine's figure as its result (``ctx.write``), so readers that do not
@@ -48,7 +52,7 @@ Example
 >>> layout = write_appendix(project(load_model("models/lsc_ics.yaml")), out,
 ...                         appendix_sheets=False, extra_sheets=[investment_sheets])
 >>> layout.sheets[-5:]
-['Appraisal', 'Financial case', 'Service model', 'Checks', 'Inputs as exported']
+['Financial case', 'Service model', 'Service months', 'Checks', 'Inputs as exported']
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ from finmodel.io.appendix.financial_case_sheet import (
     write_financial,
 )
 from finmodel.io.appendix.investment_layout import InvestmentFormats, InvestmentSheet, Links
+from finmodel.io.appendix.service_months import write_service_months
 from finmodel.io.appendix.service_sheet import (
     SERVICE,
     SERVICE_SERIES,
@@ -127,7 +132,10 @@ def write_investment_sheets(
     appraisal = add_appraisal_sheet(ctx, case, fmt, suffix)
     financial = add_financial_sheet(ctx, case, fmt, suffix)
     links: Links = {}
+    months = None
     if case.streams.service is not None:
-        links = write_service(add_service_sheet(ctx, case, fmt, suffix))
-    write_appraisal(appraisal, links)
-    write_financial(financial, links)
+        service = add_service_sheet(ctx, case, fmt, suffix)
+        months = write_service_months(ctx, case, fmt, suffix)
+        links = write_service(service, months)
+    write_appraisal(appraisal, links, months)
+    write_financial(financial, links, months)

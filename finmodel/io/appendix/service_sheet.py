@@ -1,11 +1,13 @@
 """The *Service model* sheet of an investment: the monthly service model's annual summary.
 
-Values, not formulas (a monthly simulation is not laid out as cell formulas): the answers by
-option (investment, extra FTE, when the backlog clears and the 28-day standard is first met),
-then each series of :data:`SERVICE_SERIES` by option (rows ``service.<inv>.<series>.<option>``)
-and line charts of the overdue backlog and of the share of decisions within 28 days. The
-Appraisal and Financial case sheets take the cash released (and the outcome units) from it by
-link (:func:`write_service` returns the rows they link to).
+The answers by option (investment, extra FTE, when the backlog clears and the 28-day standard
+is first met) and the headlines (each outcome's course in the words of ``finmodel appraise``)
+are engine values; then each series of :data:`SERVICE_SERIES` by option (rows
+``service.<inv>.<series>.<option>``): with the *Service months* sheet
+(:mod:`~finmodel.io.appendix.service_months`), formulas of it (flows summed over the year's
+months, stocks at its last month), else engine values; line charts of the overdue backlog and
+of the share of decisions within 28 days. The Appraisal and Financial case sheets take the
+outcome units from it by link (:func:`write_service` returns the rows they link to).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from finmodel.investment.case import InvestmentCase
-from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.context import AppendixContext, RowFormula
 from finmodel.io.appendix.investment_layout import (
     InvestmentFormats,
     InvestmentSheet,
@@ -21,6 +23,7 @@ from finmodel.io.appendix.investment_layout import (
     new_sheet,
     option_name,
 )
+from finmodel.io.appendix.service_months import MonthRows
 from finmodel.io.excel_styles import FIRST_YEAR_COL, HEADER_ROW
 from finmodel.service.ipa_results import NEVER
 
@@ -62,8 +65,8 @@ def add_service_sheet(
         fmt,
         SERVICE,
         suffix,
-        description=f"Service model of {s.investment_id}: backlog, 28-day share by option "
-        "(values, charts)",
+        description=f"Service model of {s.investment_id}: backlog, 28-day share by option, "
+        "by year (sums of Service months where it is laid out; charts)",
         units="Annual summary of the monthly service model, by option",
         headers=("Description", "Option", "", "", "", "Unit"),
         years=s.service.annual(("referrals",)).years,
@@ -71,11 +74,19 @@ def add_service_sheet(
     )
 
 
-def write_service(sh: InvestmentSheet) -> Links:
-    """Write the Service model sheet; returns its rows by (series, option) for links."""
-    sh.ctx.engine_rows.append(
-        f"{sh.name}: every row (the service model's engine values; they do not follow Inputs)"
-    )
+def write_service(sh: InvestmentSheet, months: MonthRows | None = None) -> Links:
+    """Write the Service model sheet; returns its rows by (series, option) for links.
+
+    With ``months`` (the Service months sheet), every series row is a formula of it (flows
+    summed over the year's months, stocks at its last month); otherwise engine values."""
+    if months is None:
+        sh.ctx.engine_rows.append(
+            f"{sh.name}: every row (the service model's engine values; they do not follow Inputs)"
+        )
+    else:
+        sh.ctx.engine_rows.append(
+            f"{sh.name}: the answers by option and the headlines (engine values and words)"
+        )
     ctx, st, s, fmt = sh.ctx, sh.ctx.styles, sh.case.streams, sh.fmt
     service = s.service
     assert service is not None
@@ -84,15 +95,20 @@ def write_service(sh: InvestmentSheet) -> Links:
     years = list(annual.years)
     formats = {"count": fmt.count, "share": st.share, "money": st.money, "fte": fmt.fte}
     sh.intro(
-        f"Values from finmodel's monthly service model, not formulas; months "
-        f"{service.month_labels[0]} to {service.month_labels[-1]}. Flows are totals in the year, "
-        "stocks at the year's last month. The Appraisal and Financial case sheets link to the "
-        "cash released."
+        (
+            "Values from finmodel's monthly service model, not formulas; months "
+            if months is None
+            else f"Formulas of the {months.sheet} sheet (itself formulas of Inputs); months "
+        )
+        + f"{service.month_labels[0]} to {service.month_labels[-1]}. Flows are totals in the "
+        "year, stocks at the year's last month. The Appraisal and Financial case sheets link to "
+        "the cash released."
     )
     row = 4
     sh.label(row, "Months of the service model in the year", "months")
     sh.inputs(row, np.asarray(annual.months_in_year, dtype=float), st.flag)
     row = _write_answers(sh, years, row + 2)
+    row = _write_headlines(sh, row + 1)
     threshold = float(np.asarray(service.resolved["backlog_clear_threshold"]).flat[0])
     ctx.text(
         sh.ws,
@@ -118,7 +134,11 @@ def write_service(sh: InvestmentSheet) -> Links:
         for o in range(len(s.option_ids)):
             sh.label(row, option_name(s, o), unit)
             ctx.number(sh.ws, row, 1, o + 1, st.key)
-            sh.inputs(row, values[o], formats[kind])
+            formula = None if months is None else _annual_formula(months, series, o)
+            if formula is None:
+                sh.inputs(row, values[o], formats[kind])
+            else:
+                sh.formulas(row, formula, values[o], formats[kind])
             ctx.name_row(f"service.{s.investment_id}.{series}.{s.option_ids[o]}", sh.name, row)
             links[(series, o)] = (sh, row, years)
             series_rows[series].append(row)
@@ -136,6 +156,53 @@ def write_service(sh: InvestmentSheet) -> Links:
         _chart(sh, series_rows[series], row, title, axis, number_format, standard)
         row += 20
     return links
+
+
+#: Series summed over the year's months (flows); the others are stocks at the year's end.
+_FLOWS = frozenset({"reviews_done", "package_spend", "cash_released"})
+
+
+def _annual_formula(months: MonthRows, series: str, o: int) -> RowFormula | None:
+    """Column letter -> the year's formula of the Service months rows (None: not laid out)."""
+    if series != "share_within_28_days" and (series, o) not in months.rows:
+        return None
+
+    def formula(c: str, _p: str) -> str:
+        year = f"{c}${HEADER_ROW + 1}"
+        if series == "share_within_28_days":
+            done = months.year_sum("assessments", o, year)
+            within = months.year_sum("decisions_within_28_days", o, year)
+            return f"=IF({done}>0,{within}/{done},0)"
+        ref = (months.year_sum if series in _FLOWS else months.year_end)(series, o, year)
+        return f"={ref}"
+
+    return formula
+
+
+def _write_headlines(sh: InvestmentSheet, row: int) -> int:
+    """Each outcome's course in the words the CLI and JSON give (engine text)."""
+    ctx, st, case = sh.ctx, sh.ctx.styles, sh.case
+    answers = case.answers()
+    sh.section(row, "Headlines: first reached, sustained from or lost in, value at the end")
+    row += 1
+    sh.table_header(
+        row, "Option", ["80% of decisions within 28 days", "", "", "Overdue backlog cleared"]
+    )
+    row += 1
+    for o, answer in enumerate(answers):
+        sh.option_cells(row, o, key=False)
+        for col, name in ((0, "standard_28_days"), (3, "backlog_cleared")):
+            course = answer.get(name) or {}
+            ctx.text(sh.ws, row, FIRST_YEAR_COL + col, str(course.get("text", "")), st.label)
+        row += 1
+    ctx.text(
+        sh.ws,
+        row,
+        0,
+        "Engine text (as finmodel appraise prints it): it does not follow changes on Inputs.",
+        st.note,
+    )
+    return row + 1
 
 
 def _write_answers(sh: InvestmentSheet, years: list[str], row: int) -> int:

@@ -24,6 +24,8 @@ from finmodel.engine.projection import one_hot
 from finmodel.io.appendix.case_inputs import write_case_settings
 from finmodel.io.appendix.context import AppendixContext
 from finmodel.io.appendix.nhs_inputs import write_nhs_inputs
+from finmodel.io.appendix.risk_register import risk_inputs
+from finmodel.io.appendix.service_inputs import service_parameter_inputs
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW
 
 #: System assumptions shown on Inputs, in order, with a readable name.
@@ -499,6 +501,8 @@ def _case_inputs(w: _InputsWriter, investment_id: str, investment: Investment) -
             bias.source,
         )
         w.number(row, 4, float(bias.mitigation_share), s.share_input)
+    service_parameter_inputs(w, investment_id, investment)
+    risk_inputs(w, investment_id, investment)
 
 
 #: How each kind of non-recurrent item is booked: income, a saving (less expenditure), a cost.
