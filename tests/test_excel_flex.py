@@ -19,7 +19,7 @@ import pytest
 
 from finmodel import Model, load_model, project
 from finmodel.domain.appraisal_tables import deflator_table
-from finmodel.domain.validation import validate_data, with_overlay
+from finmodel.domain.validation import apply_scenario, validate_data, with_overlay
 from finmodel.engine.inputs import year_vector
 from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter
@@ -110,7 +110,9 @@ def flex_of(model: Model) -> dict[str, Any]:
     stream = stream_owner.funding[0]
     case: dict[str, Any] = {}
     for investment_id, investment in model.investments.items():
-        option = next(o for o in investment.options if o.costs)
+        selected = investment.options[investment.selected_index()]
+        # the option laid over the projection when one is (its net cost on Inputs follows it)
+        option = selected if selected.costs else next(o for o in investment.options if o.costs)
         item = next(c for c in option.costs if isinstance(c.amount, int | float))
         prefix = f"investments.{investment_id}"
         case[f"{prefix}.options.{option.id}.costs.{item.id}.amount"] = float(item.amount) + 123.0
@@ -273,6 +275,8 @@ def flexed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Any, Any
         ("minimal", load_model(MODELS / "minimal.yaml"), True),
         ("minimal_case", with_case(load_model(MODELS / "minimal.yaml")), True),
         ("icb", load_model(MODELS / "lsc_icb.yaml"), True),
+        # the £2m option laid over the projection: Partners and System follow its amount
+        ("default_2m", apply_scenario(load_model(MODELS / "lsc_ics.yaml"), "ipa_2m"), True),
     ]
     flexible = [
         m
@@ -315,7 +319,7 @@ def figure(path: Path, sheet: str, row: int, col: int) -> Any:
 
 @pytest.mark.slow
 def test_flexed_inputs_give_the_engines_run_of_the_same_change(flexed):
-    assert len(flexed) == 7
+    assert len(flexed) == 8
     for label, engine, layout, path, _ in flexed:
         assert figure_mismatches(path, engine, layout) == [], label
 
@@ -400,8 +404,9 @@ def test_flexed_default_model_gives_every_investment_figure_of_the_engine(flexed
     from finmodel.investment.case import appraise_model
     from tests.test_excel_investment import INV, mismatches
 
-    (_, engine, layout, path, _) = next(f for f in flexed if f[0] == "default")
-    assert mismatches(path, layout, appraise_model(engine.model, INV)) == []
+    for label in ("default", "default_2m"):
+        (_, engine, layout, path, _) = next(f for f in flexed if f[0] == label)
+        assert mismatches(path, layout, appraise_model(engine.model, INV)) == [], label
 
 
 @pytest.mark.slow

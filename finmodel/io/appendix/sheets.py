@@ -367,11 +367,7 @@ def write_inputs(ctx: AppendixContext) -> None:
         "Investments: net cost of the selected options by funder, £k (from the investment appraisal)"
     )
     has_investments = bool(np.any(inputs.investment_expenditure))
-    if model.investments:
-        ctx.engine_rows.append(
-            "Inputs: investments, the net cost of the selected options by funder (values from "
-            "the appraisal as exported)"
-        )
+    # linked to the Financial case once it is written (investment_link.link_investment_costs)
     for p, partner_id in enumerate(inputs.partner_ids):
         source = (
             "investment appraisal of the selected options"

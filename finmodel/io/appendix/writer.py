@@ -93,6 +93,7 @@ from finmodel.io.appendix.context import (
     shareable_permissions,
 )
 from finmodel.io.appendix.investment import appraise_investments, investment_sheets
+from finmodel.io.appendix.investment_link import link_investment_costs
 from finmodel.io.appendix.outputs import plan_system, write_bridge, write_partners, write_system
 from finmodel.io.appendix.provenance import provenance_entries
 from finmodel.io.appendix.risk_sheet import RiskRun, risk_sheet
@@ -255,6 +256,7 @@ def _build(
     write_bridge(ctx)
     for writer in writers:
         writer(workbook, ctx)
+    link_investment_costs(ctx)
     master = write_checks(ctx, derived)
     write_exported_inputs(ctx)
     write_summary(ctx, summary)
