@@ -73,6 +73,9 @@ from finmodel.service.ipa_results import (
     IpaServiceResult,
     check_conservation,
     financial_year_of,
+    matrix_key,
+    month_groups,
+    sum_months,
 )
 
 __all__ = [
@@ -200,6 +203,8 @@ def simulate_ipa_service(
     investment_start: npt.ArrayLike | None = None,
     investment_end: npt.ArrayLike | None = None,
     funding: Sequence[Funding] = (),
+    sums: Sequence[tuple[str, FloatArray]] = (),
+    first_months: bool = False,
 ) -> IpaServiceResult:
     """Run the service model for every option (and draw) at once.
 
@@ -215,6 +220,15 @@ def simulate_ipa_service(
     ``investment_end`` the month index at which its recurrent money stops (exclusive; default
     never): staff bought by it leave then. ``funding`` adds further blocks of money (e.g. a
     time-limited backlog team, :class:`Funding`), each buying staff for its own months.
+
+    ``sums`` asks for series summed into periods, ``(name, (months, periods) matrix)`` pairs
+    (kept in :attr:`IpaServiceResult.period_sums`, read with
+    :meth:`IpaServiceResult.sum_months`), and ``first_months`` for the months the backlog
+    clears and the standard is first met (:attr:`IpaServiceResult.first_months`). With numba
+    installed and a batch large enough (:func:`finmodel.service.ipa_compiled.wanted`) they are
+    found during the compiled run, without keeping the series they come from (unless in
+    ``record``): the Monte Carlo path, whose memory traffic was mostly writing series to sum
+    them later. Otherwise the series are recorded and summed afterwards. Same numbers either way.
 
     >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 4000.0])
     >>> r.get("overdue_backlog").shape
@@ -265,8 +279,13 @@ def simulate_ipa_service(
             return np.reshape(values, (n, 1) if months else ())
         return np.ascontiguousarray(_compact(np.reshape(values, (*lead, *shape))).transpose(axes))
 
+    fused = bool(sums or first_months) and _fuse(inner, sums, n)
+    if not fused:  # the series the sums and headline months come from
+        keep |= {name for name, _ in sums}
+        if first_months:
+            keep |= {"overdue_backlog", "assessments", "decisions_within_28_days"}
     out = {name: np.empty((n, *inner)) for name in RECORDED_SERIES if name in keep}
-    _run_months(
+    loop_args = (
         params,
         inner,
         {name: compact(v[name]) for name in VARIABLE_FIELDS},
@@ -274,6 +293,19 @@ def simulate_ipa_service(
         None if monthly is None else compact(np.moveaxis(monthly, -1, 0), months=True),
         out,
     )
+    period_sums: dict[tuple[str, bytes], FloatArray] = {}
+    heads: dict[str, IntArray] = {}
+    if fused:
+        from finmodel.service import ipa_compiled
+
+        found, firsts = ipa_compiled.run_months(*loop_args, sums=sums, first_months=first_months)
+        axes = tuple(order.index(axis) for axis in range(len(shape)))
+        for (name, matrix), values in zip(sums, found, strict=True):
+            by_batch = np.moveaxis(values.transpose((0, *(a + 1 for a in axes))), 0, -1)
+            period_sums[(name, matrix_key(matrix))] = by_batch.reshape((*batch, -1))
+        heads = {k: v.transpose(axes).reshape(batch) for k, v in firsts.items()}
+    else:
+        _run_months(*loop_args)
     series = {
         name: np.moveaxis(values.transpose(back).reshape((n, *batch)), 0, -1)
         for name, values in out.items()
@@ -286,7 +318,7 @@ def simulate_ipa_service(
         )
         for k in range(n)
     ]
-    return IpaServiceResult(
+    result = IpaServiceResult(
         parameters=params,
         resolved=v,
         investment_k=np.array(invest, dtype=float),
@@ -297,6 +329,31 @@ def simulate_ipa_service(
         initial_backlog=np.broadcast_to(v["initial_overdue_reviews"], batch).astype(float),
         series=series,
         funding=blocks,
+        period_sums=period_sums,
+        first_months=heads,
+    )
+    if fused:
+        clear = heads["months_to_clear_backlog"]
+        start = np.broadcast_to(v["initial_overdue_reviews"], batch)
+        heads["months_to_clear_backlog"] = np.where(
+            start <= v["backlog_clear_threshold"], 0, clear
+        ).astype(np.int64)
+    else:
+        for name, matrix in sums:
+            period_sums[(name, matrix_key(matrix))] = sum_months(result.get(name), matrix)
+        if first_months:
+            heads["months_to_clear_backlog"] = result.months_to_clear_backlog()
+            heads["first_month_meeting_standard"] = result.first_month_meeting_standard()
+    return result
+
+
+def _fuse(shape: tuple[int, ...], sums: Sequence[tuple[str, FloatArray]], months: int) -> bool:
+    """Whether to sum series during a compiled run (numba there, batch large, sums by runs of
+    consecutive months)."""
+    from finmodel.service import ipa_compiled
+
+    return ipa_compiled.wanted(shape) and all(
+        np.shape(m)[0] == months and month_groups(m) is not None for _, m in sums
     )
 
 
@@ -316,6 +373,7 @@ def _run_months(
     blocks: Sequence[tuple[FloatArray, IntArray, IntArray, bool]],
     referrals: FloatArray | None,
     out: dict[str, FloatArray],
+    compiled: bool = False,
 ) -> None:
     """The monthly loop over ``shape`` (the batch, at least 1-D): fill ``out`` (series name
     -> ``(months, *shape)``, time-major).
@@ -325,7 +383,15 @@ def _run_months(
     Every step works in place on preallocated ``shape`` buffers (float64), and a series that is
     not recorded is not computed. The arithmetic, term by term and in the same order, is that
     of the module docstring, so results do not depend on what is recorded.
+
+    ``compiled`` runs the same loop compiled with numba (:mod:`finmodel.service.ipa_compiled`,
+    equal bit for bit). This numpy loop is the reference.
     """
+    if compiled:
+        from finmodel.service import ipa_compiled
+
+        ipa_compiled.run_months(params, shape, p, blocks, referrals, out)
+        return
     n = params.horizon_months
     nd = len(shape)
     first, interval = params.first_review_months, params.review_interval_months
@@ -370,15 +436,7 @@ def _run_months(
     backlog = full(p["initial_overdue_reviews"])
     # Reviews falling due in month T sit in slot T % ring. Exits are applied when a review is
     # scheduled (it survives the months until it is due), so the ring never needs decaying.
-    pipeline = np.zeros((ring, *shape))
-    soon = p["initial_outstanding_reviews"] - p["initial_overdue_reviews"]
-    later = p["initial_caseload"] - p["initial_outstanding_reviews"]
-    pipeline[:first] += soon / first
-    if ring > first:
-        pipeline[first:] += later / (ring - first)
-    else:
-        pipeline += later / ring
-    pipeline *= stay ** np.arange(1, ring + 1).reshape((ring,) + (1,) * nd)
+    pipeline = _initial_pipeline(params, shape, p, stay)
     survive_interval, survive_first = stay**interval, stay**first
     # Savings found on reviews: run-rate (£k a year, first-month prices) of the package
     # reductions in place, shrinking with exits and erosion; each ends after the persistence
@@ -524,6 +582,29 @@ def _run_months(
             add(take0, o_decisions[t], out=o_decisions[t])
 
 
+def _initial_pipeline(
+    params: IpaServiceParameters,
+    shape: tuple[int, ...],
+    p: Mapping[str, FloatArray],
+    stay: FloatArray,
+) -> FloatArray:
+    """Reviews falling due in each of the next ``ring`` months at the start, ``(ring, *shape)``:
+    the outstanding ones not overdue spread over the first ``first_review_months``, the rest of
+    the caseload over the months after, each allowing for exits until it falls due."""
+    first, interval = params.first_review_months, params.review_interval_months
+    ring = max(first, interval)
+    pipeline = np.zeros((ring, *shape))
+    soon = p["initial_outstanding_reviews"] - p["initial_overdue_reviews"]
+    later = p["initial_caseload"] - p["initial_outstanding_reviews"]
+    pipeline[:first] += soon / first
+    if ring > first:
+        pipeline[first:] += later / (ring - first)
+    else:
+        pipeline += later / ring
+    pipeline *= stay ** np.arange(1, ring + 1).reshape((ring,) + (1,) * len(shape))
+    return pipeline
+
+
 def _staffing(
     params: IpaServiceParameters,
     p: Mapping[str, FloatArray],
@@ -533,15 +614,8 @@ def _staffing(
     (money / cost per FTE with any interim premium, net of vacancies) from its start plus its
     lag, ramped over ``ramp_months``, until the money stops. The same arithmetic as
     :meth:`IpaServiceResult.extra_fte_profile`."""
-    in_post = 1.0 - p["vacancy_factor"]
     ramp = float(max(params.ramp_months, 1))
-    terms = []
-    for amount, start, end, interim in blocks:
-        premium = p["interim_premium"] if interim else 0.0
-        posts = amount / (p["cost_per_fte_k"] * (1.0 + premium)) * in_post
-        lag = p["interim_lag_months"] if interim else p["recruitment_lag_months"]
-        arrive = start + lag - 1.0
-        terms.append((posts, arrive, end))
+    terms = _staff_terms(p, blocks)
     base = p["base_fte"]
     changes = _staff_changes(params.horizon_months, terms, ramp)
     last: list[tuple[int, FloatArray]] = []  # the month computed last and its FTE
@@ -559,6 +633,22 @@ def _staffing(
         return found
 
     return fte
+
+
+def _staff_terms(
+    p: Mapping[str, FloatArray], blocks: Sequence[tuple[FloatArray, IntArray, IntArray, bool]]
+) -> list[tuple[FloatArray, FloatArray, IntArray]]:
+    """Each block's (posts in post when fully ramped, month before the first arrives, month the
+    money stops), compact batch shape (see :func:`_staffing`)."""
+    in_post = 1.0 - p["vacancy_factor"]
+    terms = []
+    for amount, start, end, interim in blocks:
+        premium = p["interim_premium"] if interim else 0.0
+        posts = amount / (p["cost_per_fte_k"] * (1.0 + premium)) * in_post
+        lag = p["interim_lag_months"] if interim else p["recruitment_lag_months"]
+        arrive = start + lag - 1.0
+        terms.append((posts, arrive, end))
+    return terms
 
 
 def _staff_changes(

@@ -227,6 +227,18 @@ def sum_months(monthly: npt.ArrayLike, matrix: npt.ArrayLike) -> FloatArray:
     return np.moveaxis(out, 0, -1)
 
 
+def matrix_key(matrix: npt.ArrayLike) -> bytes:
+    """A key identifying a ``(months, periods)`` weight matrix by its values."""
+    weights = np.ascontiguousarray(matrix, dtype=float)
+    return repr(weights.shape).encode() + weights.tobytes()
+
+
+def month_groups(matrix: FloatArray) -> list[tuple[int, int, FloatArray]] | None:
+    """Each column of a (months, periods) matrix as (first month, end month, weights), or None
+    when :func:`sum_months` would not add its months one after another."""
+    return _month_groups(np.asarray(matrix, dtype=float))
+
+
 def financial_year_of(year: int, month: int) -> str:
     """The UK financial year (April-March) of a calendar month.
 
@@ -292,6 +304,13 @@ class IpaServiceResult:
     funding: tuple[Funding, ...] = ()
     """The blocks of money buying staff (the recurrent investment first), arrays broadcasting
     with the batch; empty means the recurrent investment alone, never ending."""
+    period_sums: dict[tuple[str, bytes], FloatArray] = field(default_factory=dict, repr=False)
+    """Monthly series summed into periods during the run, ``(*batch, periods)``, by (series
+    name, :func:`matrix_key` of the ``(months, periods)`` weights): what :meth:`sum_months`
+    returns without the series being kept (a Monte Carlo run keeps only these)."""
+    first_months: dict[str, IntArray] = field(default_factory=dict, repr=False)
+    """:meth:`months_to_clear_backlog` and :meth:`first_month_meeting_standard` found during
+    the run (by those names), batch shape, when asked for."""
 
     # -- series (each ``(*batch, months)``; see :meth:`get`) ------------------------------------
     referrals = _Series()
@@ -337,6 +356,12 @@ class IpaServiceResult:
         raise FinmodelError(
             f"series {name!r} was not recorded in this run; recorded: {sorted(self.series)}"
         )
+
+    def sum_months(self, name: str, matrix: FloatArray) -> FloatArray:
+        """A monthly series summed into periods, ``(*batch, periods)``: ``sum_months(get(name),
+        matrix)``, taken from :attr:`period_sums` when the run summed it (the same numbers)."""
+        found = self.period_sums.get((name, matrix_key(matrix)))
+        return found if found is not None else sum_months(self.get(name), matrix)
 
     def _share_within_28_days(self, none: float) -> FloatArray:
         """Decisions within 28 days / assessments by month, ``none`` where no assessment was
@@ -433,6 +458,8 @@ class IpaServiceResult:
     def months_to_clear_backlog(self) -> IntArray:
         """Months from the start until the overdue backlog is first at or below the clearing
         threshold (0 if it starts there); ``NEVER`` (-1) if not within the horizon."""
+        if "months_to_clear_backlog" in self.first_months:
+            return self.first_months["months_to_clear_backlog"]
         # months first (a view: the service model's memory order), so the search runs along
         # contiguous rows
         backlog = np.moveaxis(self.get("overdue_backlog"), -1, 0)
@@ -444,6 +471,8 @@ class IpaServiceResult:
     def first_month_meeting_standard(self) -> IntArray:
         """Index of the first month whose share of decisions within 28 days reaches the standard
         (default 80%); ``NEVER`` (-1) if none. Months with no decisions do not count."""
+        if "first_month_meeting_standard" in self.first_months:
+            return self.first_months["first_month_meeting_standard"]
         done = np.moveaxis(self.get("assessments"), -1, 0)  # months first, as in memory
         share = np.full(done.shape, -1.0)  # a month with no decisions never meets it
         np.divide(
