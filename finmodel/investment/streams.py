@@ -63,7 +63,12 @@ from finmodel.investment.service_benefits import (
     service_sums,
 )
 from finmodel.service.ipa import RECORDED_SERIES, IpaServiceParameters, simulate_ipa_service
-from finmodel.service.ipa_results import Funding, IpaServiceResult, financial_year_of
+from finmodel.service.ipa_results import (
+    STAFF_COST,
+    Funding,
+    IpaServiceResult,
+    financial_year_of,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -324,7 +329,11 @@ def run_service(
     sums: list[tuple[str, FloatArray]] = []
     if summaries:
         growth = shaped.get("package_cost_growth", params.package_cost_growth)
-        sums = service_sums(investment, year_matrix(params, years), months, growth)
+        by_year = year_matrix(params, years)
+        sums = service_sums(investment, by_year, months, growth)
+        if not params.budget_held:  # the staff each block of money buys, charged by year
+            blocks = len(capacity_costs(investment))
+            sums += [(f"{STAFF_COST}{1 + k}", by_year) for k in range(blocks)]
     return simulate_ipa_service(
         params,
         np.zeros(len(investment.options)),
@@ -445,7 +454,7 @@ def compile_investment(
         service = run_service(model, inv, years, service_overrides, record, summaries)
         matrix = service_by_year(service, years)
         for k, cost_id in enumerate(capacity_costs(inv)):
-            charged = service.extra_staff_cost_profile(1 + k, compact=True) @ matrix
+            charged = service.sum_months(f"{STAFF_COST}{1 + k}", matrix)
             costs[cost_id] = (
                 costs[cost_id] + charged.reshape(charged.shape[-2:])
                 if (charged.ndim > 2 and charged.shape[:-2] == (1,) * (charged.ndim - 2))

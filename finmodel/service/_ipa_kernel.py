@@ -1,10 +1,15 @@
 """The numba kernel of :mod:`finmodel.service.ipa_compiled` (imports numba: import lazily).
 
-One batch element at a time, months inner, its state in local variables; every operation is
-the reference loop's (:func:`finmodel.service.ipa._run_months`), in the same order, in IEEE
-float64 (no fastmath), so the series are the same bit for bit. Rows of ``values`` (per element,
-``(rows, cols)``): the rates and derived factors listed in
-:data:`finmodel.service.ipa_compiled._PARAMS` etc., then the initial stocks.
+Batch elements go in blocks of :data:`BLOCK` side by side, month by month; each step of a month
+is a loop over the block with unit strides and no branches (selects), which the compiler turns
+into SIMD code, and each step's results stay in small block buffers (L1 cache) from which the
+recorded series, the period sums and the headline months are written. Every operation is the
+reference loop's (:func:`finmodel.service.ipa._run_months`), in the same order, in IEEE float64
+(no fastmath), so the series are the same bit for bit. Steps the reference skips are done here
+with neutral factors that leave the numbers unchanged (``x * 1.0``, ``x - 0.0``).
+
+Rows of ``values`` (per element, ``(rows, cols)``): see
+:func:`finmodel.service.ipa_compiled.run_months`.
 """
 
 from __future__ import annotations
@@ -14,17 +19,14 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-#: Batch elements run side by side, month by month (their state stays in the L1 cache, and
-#: each month's outputs are written in runs of this many contiguous numbers).
+#: Batch elements run side by side, month by month.
 BLOCK = 128
 
-
-@numba.njit(cache=True, nogil=True, boundscheck=False)
-def _minimum(a: float, b: float) -> float:  # np.minimum for numbers (no NaN here)
-    return a if a <= b else b
+# Rows of the block buffer `cur` (the series, in ipa_compiled.SERIES order).
+_REF, _ASS, _QUEUE, _INC, _DEC, _DUE, _REV, _BACK, _LAP, _WD, _CASE, _CASH = range(12)
 
 
-@numba.njit(cache=True, nogil=True, boundscheck=False)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _kernel(
     flags,
     ramp,
@@ -43,206 +45,210 @@ def _kernel(
     sum_weight,
     sums,
     firsts,
+    in_post_from,
+    staff_scale,
+    pay,
 ):
     n, first, interval, persist = flags[0], flags[1], flags[2], flags[3]
-    by_assessments, lapse, any_withdrawals = flags[4] == 1, flags[5] == 1, flags[6] == 1
-    positive = flags[7] == 1
+    by_assessments, positive = flags[4] == 1, flags[7] == 1
     ra, rb, pa, pb = flags[8], flags[9], flags[10], flags[11]
-    o_ref, o_ass, o_queue, o_inc, o_dec, o_due, o_rev, o_back, o_lap, o_wd, o_case, o_cash = outputs
-    r_ref, r_ass, r_queue, r_inc = (
-        recorded[0] == 1,
-        recorded[1] == 1,
-        recorded[2] == 1,
-        recorded[3] == 1,
-    )
-    r_dec, r_due, r_rev, r_back = (
-        recorded[4] == 1,
-        recorded[5] == 1,
-        recorded[6] == 1,
-        recorded[7] == 1,
-    )
-    r_lap, r_wd, r_case, r_cash = (
-        recorded[8] == 1,
-        recorded[9] == 1,
-        recorded[10] == 1,
-        recorded[11] == 1,
-    )
     heads = flags[12] == 1
-    c_wd, c_cash = needed[9] == 1, needed[11] == 1
     n_sums = sum_series.shape[0]
-    current = np.zeros(12)
     ring = max(first, interval)
     rows, cols = values.shape[1], values.shape[2]
     nblocks = posts.shape[0]
     width = min(BLOCK, cols)
+    slots = max(persist, 1)
     pipe = np.empty((ring, width))
-    found = np.zeros((max(persist, 1), width))
-    state = np.empty((6, width))
+    found = np.zeros((slots, width))
+    q0, q1, q2 = np.empty(width), np.empty(width), np.empty(width)
+    caseload, backlog, run_rate = np.empty(width), np.empty(width), np.empty(width)
+    fte, wait, want, elig = np.empty(width), np.empty(width), np.empty(width), np.empty(width)
+    staff = in_post_from.shape[0]  # blocks whose cost is charged (0: none asked for)
+    ga, gb = flags[13], flags[14]
+    cur = np.zeros((12 + staff, width))
     for i in range(rows):
         for j0 in range(0, cols, width):
             m = min(width, cols - j0)
             for jj in range(m):
                 j = j0 + jj
-                state[0, jj] = values[15, i, j]  # queue cohorts: age 0, 1, 2+
-                state[1, jj] = values[16, i, j]
-                state[2, jj] = 0.0
-                state[3, jj] = values[17, i, j]  # caseload
-                state[4, jj] = values[18, i, j]  # overdue backlog
-                state[5, jj] = 0.0  # run-rate of savings
+                q0[jj] = values[15, i, j]
+                q1[jj] = values[16, i, j]
+                q2[jj] = 0.0
+                caseload[jj] = values[17, i, j]
+                backlog[jj] = values[18, i, j]
+                run_rate[jj] = 0.0
                 for s in range(ring):
                     pipe[s, jj] = pipeline0[s, i, j]
-                for s in range(found.shape[0]):
+                for s in range(slots):
                     found[s, jj] = 0.0
             for t in range(n):
                 slot = t % ring
-                fs = t % persist if persist > 0 else 0
+                later = (t + first) % ring if interval == ring else (t + interval) % ring
+                fs = t % slots
+                # staff in post
+                for jj in range(m):
+                    fte[jj] = values[6, i, j0 + jj]
+                for k in range(nblocks):
+                    for jj in range(m):
+                        j = j0 + jj
+                        share = (t - arrive[k, i, j]) / ramp
+                        share = 0.0 if share < 0.0 else share
+                        share = 1.0 if share > 1.0 else share
+                        share = share * (1.0 if t < ends[k, i, j] else 0.0)
+                        fte[jj] = fte[jj] + posts[k, i, j] * share
+                # cost charged for each block's staff in post (IpaServiceResult
+                # .extra_staff_cost_profile's arithmetic)
+                for k in range(staff):
+                    for jj in range(m):
+                        j = j0 + jj
+                        share = t - in_post_from[k, i, j]
+                        share = share + 1.0
+                        share = share / ramp
+                        share = 0.0 if share < 0.0 else share
+                        share = 1.0 if share > 1.0 else share
+                        share = share * (1.0 if t < ends[k, i, j] else 0.0)
+                        share = share * values[22, i, j]
+                        share = share * staff_scale[k, i, j]
+                        share = share * pay[t, i * ga, j * gb]
+                        cur[12 + k, jj] = share / 12.0
+                for jj in range(m):
+                    cur[_REF, jj] = referrals[t, i * ra, (j0 + jj) * rb]
+                    cur[_CASH, jj] = prices[t, i * pa, (j0 + jj) * pb]
+                # queue: age the cohorts, this month's referrals arrive, withdrawals leave
                 for jj in range(m):
                     j = j0 + jj
-                    q0, q1, q2 = state[0, jj], state[1, jj], state[2, jj]
-                    caseload, backlog, run_rate = state[3, jj], state[4, jj], state[5, jj]
-                    # queue: age the cohorts, this month's referrals arrive
-                    q2 = q2 + q1
-                    q1 = q0
-                    q0 = referrals[t, i * ra, j * rb]
-                    if r_ref:
-                        o_ref[t, i, j] = q0
-                    waiting = 0.0
-                    withdrawn = 0.0
-                    if not any_withdrawals or c_wd:
-                        waiting = q0 + q1
-                        waiting = waiting + q2
-                    if any_withdrawals:
-                        withdraw, keep_queue = values[11, i, j], values[10, i, j]
-                        if c_wd:
-                            withdrawn = waiting * withdraw
-                        if r_wd:
-                            o_wd[t, i, j] = withdrawn
-                        q0 = q0 * keep_queue
-                        q1 = q1 * keep_queue
-                        q2 = q2 * keep_queue
-                        waiting = q0 + q1
-                        waiting = waiting + q2
-                    caseload = caseload * values[7, i, j]
+                    a2 = q2[jj] + q1[jj]
+                    a1 = q0[jj]
+                    a0 = cur[_REF, jj]
+                    waiting = a0 + a1
+                    waiting = waiting + a2
+                    cur[_WD, jj] = waiting * values[11, i, j]
+                    keep = values[10, i, j]
+                    a0 = a0 * keep
+                    a1 = a1 * keep
+                    a2 = a2 * keep
+                    q0[jj], q1[jj], q2[jj] = a0, a1, a2
+                    waiting = a0 + a1
+                    wait[jj] = waiting + a2
+                # exits from the caseload; reviews falling due; overdue ones lapsing
+                for jj in range(m):
+                    j = j0 + jj
+                    caseload[jj] = caseload[jj] * values[7, i, j]
                     due = pipe[slot, jj]
-                    if r_due:
-                        o_due[t, i, j] = due
-                    lapsed = 0.0
-                    if lapse:
-                        lapsed = backlog * values[2, i, j]
-                        backlog = backlog - lapsed
-                        backlog = backlog + due
-                        if r_lap:
-                            o_lap[t, i, j] = lapsed
-                    else:
-                        backlog = backlog + due
-                    # staff in post
-                    total = values[6, i, j]
-                    for k in range(nblocks):
-                        share = (t - arrive[k, i, j]) / ramp
-                        if share < 0.0:
-                            share = 0.0
-                        elif share > 1.0:
-                            share = 1.0
-                        share = share * (1.0 if t < ends[k, i, j] else 0.0)
-                        total = total + posts[k, i, j] * share
-                    f = 0.0 if total < 0.0 else total
-                    # work, in priority order, from one team
-                    a_rate, r_rate, cap = values[0, i, j], values[1, i, j], values[5, i, j]
-                    if by_assessments:
-                        ac = f * a_rate
-                        limit = ac * cap
-                        team_rc = f * r_rate
-                        wanted = _minimum(waiting, limit)
+                    cur[_DUE, jj] = due
+                    lapsed = backlog[jj] * values[19, i, j]  # exit rate, or 0 without lapsing
+                    cur[_LAP, jj] = lapsed
+                    owed = backlog[jj] - lapsed
+                    backlog[jj] = owed + due
+                # work, in priority order, from one team
+                if by_assessments:
+                    for jj in range(m):
+                        j = j0 + jj
+                        f = fte[jj]
+                        f = 0.0 if f < 0.0 else f
+                        ac = f * values[0, i, j]
+                        limit = ac * values[5, i, j]
+                        team_rc = f * values[1, i, j]
+                        waiting = wait[jj]
+                        wanted = waiting if waiting <= limit else limit
                         used = wanted / ac if (positive or wanted > 0.0) else 0.0
                         used = 1.0 - used
                         used = 0.0 if used < 0.0 else used
                         rc = team_rc * used
-                        reviewed = _minimum(backlog, rc)
-                    else:
-                        rc = f * r_rate
-                        limit = rc * cap
-                        reviewed = _minimum(backlog, limit)
+                        owed = backlog[jj]
+                        cur[_REV, jj] = owed if owed <= rc else rc
+                        want[jj] = wanted
+                else:
+                    for jj in range(m):
+                        j = j0 + jj
+                        f = fte[jj]
+                        f = 0.0 if f < 0.0 else f
+                        rc = f * values[1, i, j]
+                        limit = rc * values[5, i, j]
+                        owed = backlog[jj]
+                        reviewed = owed if owed <= limit else limit
                         used = reviewed / rc if (positive or reviewed > 0.0) else 0.0
                         used = 1.0 - used
                         used = 0.0 if used < 0.0 else used
-                        ac = f * a_rate
+                        ac = f * values[0, i, j]
                         ac = ac * used
-                        wanted = _minimum(waiting, ac)
-                    # first in, first out
-                    take2 = _minimum(wanted, q2)
+                        waiting = wait[jj]
+                        want[jj] = waiting if waiting <= ac else ac
+                        cur[_REV, jj] = reviewed
+                # first in, first out; eligibility
+                for jj in range(m):
+                    j = j0 + jj
+                    wanted = want[jj]
+                    a0, a1, a2 = q0[jj], q1[jj], q2[jj]
+                    take2 = wanted if wanted <= a2 else a2
                     rest = wanted - take2
-                    take1 = _minimum(rest, q1)
+                    take1 = rest if rest <= a1 else a1
                     rest = rest - take1
-                    take0 = _minimum(rest, q0)
-                    q2 = q2 - take2
-                    q1 = q1 - take1
-                    q0 = q0 - take0
+                    take0 = rest if rest <= a0 else a0
+                    a2 = a2 - take2
+                    a1 = a1 - take1
+                    q0[jj], q1[jj], q2[jj] = a0 - take0, a1, a2
                     assessed = take0 + take1
                     assessed = assessed + take2
+                    cur[_ASS, jj] = assessed
+                    cur[_QUEUE, jj] = wait[jj] - assessed
+                    cur[_INC, jj] = a1 + a2
+                    cur[_DEC, jj] = take0 + values[4, i, j] * take1
                     eligible = values[3, i, j] * assessed
-                    caseload = caseload + eligible
-                    backlog = backlog - reviewed
-                    if interval == ring:
-                        pipe[slot, jj] = reviewed * values[12, i, j]
-                        later = (t + first) % ring
-                        pipe[later, jj] = pipe[later, jj] + eligible * values[13, i, j]
-                    else:
-                        later = (t + interval) % ring
-                        pipe[later, jj] = pipe[later, jj] + reviewed * values[12, i, j]
-                        pipe[slot, jj] = eligible * values[13, i, j]
-                    cash = 0.0
-                    if c_cash:
-                        run_rate = run_rate * values[8, i, j]
-                        if persist > 0:
-                            run_rate = run_rate - found[fs, jj] * values[14, i, j]
-                            started = reviewed * values[9, i, j]
-                            found[fs, jj] = started
-                            run_rate = run_rate + started
-                        else:
-                            run_rate = run_rate + reviewed * values[9, i, j]
-                        cash = 0.0 if run_rate < 0.0 else run_rate
-                        cash = cash * prices[t, i * pa, j * pb]
-                        if r_cash:
-                            o_cash[t, i, j] = cash
-                    if r_queue:
-                        o_queue[t, i, j] = waiting - assessed
-                    if r_inc:
-                        o_inc[t, i, j] = q1 + q2
-                    decided = take0 + values[4, i, j] * take1
-                    if r_dec:
-                        o_dec[t, i, j] = decided
-                    if r_ass:
-                        o_ass[t, i, j] = assessed
-                    if r_rev:
-                        o_rev[t, i, j] = reviewed
-                    if r_back:
-                        o_back[t, i, j] = backlog
-                    if r_case:
-                        o_case[t, i, j] = caseload
-                    if n_sums > 0:
-                        current[0], current[1] = referrals[t, i * ra, j * rb], assessed
-                        current[2], current[3] = waiting - assessed, q1 + q2
-                        current[4], current[5], current[6] = decided, due, reviewed
-                        current[7], current[8], current[9] = backlog, lapsed, withdrawn
-                        current[10], current[11] = caseload, cash
-                        for r in range(n_sums):
-                            period = sum_period[r, t]
-                            if period >= 0:
-                                sums[r, period, i, j] = (
-                                    sums[r, period, i, j]
-                                    + current[sum_series[r]] * sum_weight[r, t]
-                                )
-                    if heads:
-                        if firsts[0, i, j] < 0 and backlog <= values[20, i, j]:
-                            firsts[0, i, j] = t + 1
-                        if (
-                            firsts[1, i, j] < 0
-                            and assessed > 0.0
-                            and decided / assessed >= values[19, i, j]
-                        ):
-                            firsts[1, i, j] = t
-                    state[0, jj], state[1, jj], state[2, jj] = q0, q1, q2
-                    state[3, jj], state[4, jj], state[5, jj] = caseload, backlog, run_rate
+                    elig[jj] = eligible
+                    caseload[jj] = caseload[jj] + eligible
+                    cur[_CASE, jj] = caseload[jj]
+                    backlog[jj] = backlog[jj] - cur[_REV, jj]
+                    cur[_BACK, jj] = backlog[jj]
+                # reviews: the slot just emptied takes those due in `ring` months
+                if interval == ring:
+                    for jj in range(m):
+                        j = j0 + jj
+                        pipe[slot, jj] = cur[_REV, jj] * values[12, i, j]
+                    for jj in range(m):
+                        j = j0 + jj
+                        pipe[later, jj] = pipe[later, jj] + elig[jj] * values[13, i, j]
+                else:
+                    for jj in range(m):
+                        j = j0 + jj
+                        pipe[later, jj] = pipe[later, jj] + cur[_REV, jj] * values[12, i, j]
+                    for jj in range(m):
+                        j = j0 + jj
+                        pipe[slot, jj] = elig[jj] * values[13, i, j]
+                # savings found (without a persistence limit, found * 0.0 ends nothing)
+                for jj in range(m):
+                    j = j0 + jj
+                    rate = run_rate[jj] * values[8, i, j]
+                    rate = rate - found[fs, jj] * values[14, i, j]
+                    started = cur[_REV, jj] * values[9, i, j]
+                    found[fs, jj] = started
+                    rate = rate + started
+                    run_rate[jj] = rate
+                    cash = 0.0 if rate < 0.0 else rate
+                    cur[_CASH, jj] = cash * cur[_CASH, jj]
+                for s in range(12):
+                    if recorded[s] == 1:
+                        out = outputs[s]
+                        for jj in range(m):
+                            out[t, i, j0 + jj] = cur[s, jj]
+                for r in range(n_sums):
+                    period = sum_period[r, t]
+                    if period >= 0:
+                        weight = sum_weight[r, t]
+                        s = sum_series[r]
+                        for jj in range(m):
+                            j = j0 + jj
+                            sums[r, period, i, j] = sums[r, period, i, j] + cur[s, jj] * weight
+                if heads:
+                    for jj in range(m):
+                        j = j0 + jj
+                        clear = firsts[0, i, j] < 0 and cur[_BACK, jj] <= values[21, i, j]
+                        firsts[0, i, j] = t + 1 if clear else firsts[0, i, j]
+                        done = cur[_ASS, jj]
+                        share = cur[_DEC, jj] / done if done > 0.0 else -1.0
+                        met = firsts[1, i, j] < 0 and share >= values[20, i, j]
+                        firsts[1, i, j] = t if met else firsts[1, i, j]
 
 
 def compiled() -> Callable[..., None]:

@@ -67,6 +67,7 @@ from finmodel.domain.service_parameters import (
 )
 from finmodel.errors import FinmodelError
 from finmodel.service.ipa_results import (
+    STAFF_COST,
     FloatArray,
     Funding,
     IntArray,
@@ -75,7 +76,6 @@ from finmodel.service.ipa_results import (
     financial_year_of,
     matrix_key,
     month_groups,
-    sum_months,
 )
 
 __all__ = [
@@ -279,9 +279,9 @@ def simulate_ipa_service(
             return np.reshape(values, (n, 1) if months else ())
         return np.ascontiguousarray(_compact(np.reshape(values, (*lead, *shape))).transpose(axes))
 
-    fused = bool(sums or first_months) and _fuse(inner, sums, n)
+    fused = bool(sums or first_months) and _fuse(params, inner, sums, n)
     if not fused:  # the series the sums and headline months come from
-        keep |= {name for name, _ in sums}
+        keep |= {name for name, _ in sums if not name.startswith(STAFF_COST)}
         if first_months:
             keep |= {"overdue_backlog", "assessments", "decisions_within_28_days"}
     out = {name: np.empty((n, *inner)) for name in RECORDED_SERIES if name in keep}
@@ -340,20 +340,32 @@ def simulate_ipa_service(
         ).astype(np.int64)
     else:
         for name, matrix in sums:
-            period_sums[(name, matrix_key(matrix))] = sum_months(result.get(name), matrix)
+            period_sums[(name, matrix_key(matrix))] = (
+                result.extra_staff_cost_by_period(int(name[len(STAFF_COST) :]), matrix)
+                if name.startswith(STAFF_COST)
+                else result.sum_months(name, matrix)
+            )
         if first_months:
             heads["months_to_clear_backlog"] = result.months_to_clear_backlog()
             heads["first_month_meeting_standard"] = result.first_month_meeting_standard()
     return result
 
 
-def _fuse(shape: tuple[int, ...], sums: Sequence[tuple[str, FloatArray]], months: int) -> bool:
+def _fuse(
+    params: IpaServiceParameters,
+    shape: tuple[int, ...],
+    sums: Sequence[tuple[str, FloatArray]],
+    months: int,
+) -> bool:
     """Whether to sum series during a compiled run (numba there, batch large, sums by runs of
     consecutive months)."""
     from finmodel.service import ipa_compiled
 
-    return ipa_compiled.wanted(shape) and all(
-        np.shape(m)[0] == months and month_groups(m) is not None for _, m in sums
+    staff = any(name.startswith(STAFF_COST) for name, _ in sums)
+    return (
+        ipa_compiled.wanted(shape)
+        and not (staff and params.budget_held)
+        and all(np.shape(m)[0] == months and month_groups(m) is not None for _, m in sums)
     )
 
 

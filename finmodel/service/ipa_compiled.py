@@ -11,7 +11,13 @@ batch each month; this one keeps each element's state in registers.
 numba is imported only when a large batch is run (:func:`available`), never by the command
 line's start-up, validation or a projection. The compiled code is cached on disk
 (``cache=True``: next to this file, or, where the installed package is not writable, numba's
-user-wide cache directory, ``NUMBA_CACHE_DIR`` if set). ``FINMODEL_NUMBA=0`` switches it off.
+user-wide cache directory, ``NUMBA_CACHE_DIR`` if set).
+
+**Opt-in** (``FINMODEL_NUMBA=1``, with numba installed; numba is not a dependency): measured on
+this 2-core machine it does not pay for itself end to end. The kernel runs in scalar code (the
+compiler does not vectorise most of its steps): with the sums and headline months taken during
+the run it saves 10-20 us a draw of about 50, while numba's import costs about 0.3 s CPU and 100 MB of resident memory per process and a cold
+compile 2.5-4 s. See ``bench/montecarlo.py --numba``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from finmodel.service.ipa_results import FloatArray, IntArray, month_groups
+from finmodel.service.ipa_results import STAFF_COST, FloatArray, IntArray, month_groups
 
 #: Smallest batch (options x draws) worth the compiled loop: below it, numba's import and the
 #: load of the cached machine code (about 0.35 s CPU once per process) cost more than it saves.
@@ -63,7 +69,7 @@ _kernel: Callable[..., None] | None = None
 
 def available() -> bool:
     """Whether the compiled loop can be used: numba is installed and not switched off."""
-    if os.environ.get("FINMODEL_NUMBA", "1") == "0":
+    if os.environ.get("FINMODEL_NUMBA", "0") != "1":  # opt-in: see the module docstring
         return False
     return _kernel is not None or importlib.util.find_spec("numba") is not None
 
@@ -80,6 +86,46 @@ def _get_kernel() -> Callable[..., None]:
 
         _kernel = _ipa_kernel.compiled()
     return _kernel
+
+
+def _series_index(name: str) -> int:
+    """Row of a series (or a block's staff cost) in the kernel's month buffer."""
+    if name.startswith(STAFF_COST):
+        return len(SERIES) + int(name[len(STAFF_COST) :])
+    return SERIES.index(name)
+
+
+def _staff_cost_terms(
+    params: Any,
+    shape: tuple[int, ...],
+    p: Mapping[str, FloatArray],
+    blocks: Sequence[tuple[FloatArray, IntArray, IntArray, bool]],
+    charged: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray, int, int]:
+    """Per block: the month staff start arriving (``start + lag``) and ``posts x cost per post``;
+    and the pay index / nothing, as :meth:`IpaServiceResult.extra_staff_cost_profile` has them
+    (every block, so that block ``k`` is row ``k``); empty when no staff cost is asked for."""
+    rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
+    if not charged:
+        none = np.zeros((0, rows, cols))
+        return none, none, np.zeros((1, 1, 1)), 0, 0
+    if params.budget_held:
+        raise ValueError("staff cost sums: not with budget_held")
+    starts, scales = [], []
+    for amount, start, _, interim in blocks:
+        premium = p["interim_premium"] if interim else 0.0
+        cost = p["cost_per_fte_k"] * (1.0 + premium)
+        lag = p["interim_lag_months"] if interim else p["recruitment_lag_months"]
+        starts.append(np.broadcast_to(start + lag, shape).reshape(rows, cols))
+        scales.append(np.broadcast_to(amount / cost * cost, shape).reshape(rows, cols))
+    n = params.horizon_months
+    growth = (1.0 + p["pay_growth"][None]) ** (
+        np.arange(n).reshape((n,) + (1,) * len(shape)) / 12.0
+    )
+    growth = np.ascontiguousarray(growth, dtype=float)
+    growth = growth.reshape(n, *growth.shape[1:]) if len(shape) == 2 else growth.reshape(n, 1, -1)
+    ga, gb = _stride_flags(growth, 2)
+    return np.stack(starts).astype(float), np.stack(scales), growth, ga, gb
 
 
 def _stride_flags(compact: np.ndarray, nd: int) -> tuple[int, int]:
@@ -143,7 +189,7 @@ def run_months(
     positive = first_rate.size == 0 or (
         float(first_rate.min()) > 0.0 and float(np.min(p["base_fte"], initial=1.0)) > 0.0
     )
-    values = np.empty((len(_PARAMS) + len(_DERIVED) + len(_DERIVED2) + 6, rows, cols))
+    values = np.empty((len(_PARAMS) + len(_DERIVED) + len(_DERIVED2) + 8, rows, cols))
     columns: list[Any] = [p[name] for name in _PARAMS]
     columns += [stay, keep_saving, saving, 1.0 - withdraw, withdraw, stay**interval]
     columns += [stay**first, keep_saving**persist if persist is not None else 0.0]
@@ -152,8 +198,10 @@ def run_months(
         p["initial_queue_over_28_days"],
         p["initial_caseload"],
         p["initial_overdue_reviews"],
+        exit_rate if params.overdue_reviews_lapse else 0.0,  # overdue reviews lapsing
         p["standard_share"] - 1e-12,  # as IpaServiceResult.first_month_meeting_standard
         p["backlog_clear_threshold"],
+        1.0 - p["vacancy_factor"],  # staff in post, of those funded
     ]
     for k, column in enumerate(columns):
         values[k] = full(column)
@@ -177,7 +225,9 @@ def run_months(
     recorded = np.asarray([name in out for name in SERIES], dtype=np.int64)
     asked = {name for name, _ in sums}
     needed = np.asarray([name in out or name in asked for name in SERIES], dtype=np.int64)
-    sum_series = np.asarray([SERIES.index(name) for name, _ in sums], dtype=np.int64)
+    charged = any(name.startswith(STAFF_COST) for name in asked)
+    sum_series = np.asarray([_series_index(name) for name, _ in sums], dtype=np.int64)
+    in_post_from, staff_scale, pay, ga, gb = _staff_cost_terms(params, shape, p, blocks, charged)
     periods = max((int(np.shape(matrix)[1]) for _, matrix in sums), default=0)
     sum_period = np.full((len(sums), n), -1, dtype=np.int64)
     sum_weight = np.zeros((len(sums), n))
@@ -205,12 +255,15 @@ def run_months(
             pa,
             pb,
             int(first_months),
+            ga,
+            gb,
         ],
         dtype=np.int64,
     )
     ramp = float(max(params.ramp_months, 1))
     _get_kernel()(flags, ramp, values, pipeline, posts, arrive, ends, monthly, price, outputs,
-                  recorded, needed, sum_series, sum_period, sum_weight, totals, firsts)  # fmt: skip
+                  recorded, needed, sum_series, sum_period, sum_weight, totals, firsts,
+                  in_post_from, staff_scale, pay)  # fmt: skip
     found = [
         totals[r, : np.shape(matrix)[1]].reshape((np.shape(matrix)[1], *shape))
         for r, (_, matrix) in enumerate(sums)
