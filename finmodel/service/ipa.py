@@ -77,6 +77,7 @@ from finmodel.service.ipa_results import (
     matrix_key,
     month_groups,
 )
+from finmodel.service.ipa_sums import HEADLINE_SERIES, MonthSums, summable
 
 __all__ = [
     "Funding",
@@ -279,12 +280,19 @@ def simulate_ipa_service(
             return np.reshape(values, (n, 1) if months else ())
         return np.ascontiguousarray(_compact(np.reshape(values, (*lead, *shape))).transpose(axes))
 
-    fused = bool(sums or first_months) and _fuse(params, inner, sums, n)
-    if not fused:  # the series the sums and headline months come from
+    asked = bool(sums or first_months)
+    fused = asked and _fuse(params, inner, sums, n)  # compiled, sums taken in the loop
+    summer = (
+        MonthSums(n, inner, {k: compact(v[k]) for k in VARIABLE_FIELDS}, sums, first_months)
+        if asked and not fused and summable(sums, n)
+        else None
+    )
+    if asked and not fused and summer is None:  # the series they come from, summed after
         keep |= {name for name, _ in sums if not name.startswith(STAFF_COST)}
         if first_months:
-            keep |= {"overdue_backlog", "assessments", "decisions_within_28_days"}
+            keep |= set(HEADLINE_SERIES)
     out = {name: np.empty((n, *inner)) for name in RECORDED_SERIES if name in keep}
+    kept = set(out)
     loop_args = (
         params,
         inner,
@@ -295,17 +303,26 @@ def simulate_ipa_service(
     )
     period_sums: dict[tuple[str, bytes], FloatArray] = {}
     heads: dict[str, IntArray] = {}
+    found: list[FloatArray] = []
+    firsts: dict[str, IntArray] = {}
     if fused:
         from finmodel.service import ipa_compiled
 
         found, firsts = ipa_compiled.run_months(*loop_args, sums=sums, first_months=first_months)
+    elif summer is not None:
+        summer.attach(out, n)
+        _run_months(*loop_args, on_month=summer.add)
+        found, firsts = summer.results()
+    else:
+        _run_months(*loop_args)
+    in_loop = [(name, m) for name, m in sums if fused or not name.startswith(STAFF_COST)]
+    if fused or summer is not None:
         axes = tuple(order.index(axis) for axis in range(len(shape)))
-        for (name, matrix), values in zip(sums, found, strict=True):
+        for (name, matrix), values in zip(in_loop, found, strict=True):
             by_batch = np.moveaxis(values.transpose((0, *(a + 1 for a in axes))), 0, -1)
             period_sums[(name, matrix_key(matrix))] = by_batch.reshape((*batch, -1))
         heads = {k: v.transpose(axes).reshape(batch) for k, v in firsts.items()}
-    else:
-        _run_months(*loop_args)
+    out = {name: values for name, values in out.items() if name in kept}
     series = {
         name: np.moveaxis(values.transpose(back).reshape((n, *batch)), 0, -1)
         for name, values in out.items()
@@ -332,20 +349,22 @@ def simulate_ipa_service(
         period_sums=period_sums,
         first_months=heads,
     )
-    if fused:
-        clear = heads["months_to_clear_backlog"]
-        start = np.broadcast_to(v["initial_overdue_reviews"], batch)
-        heads["months_to_clear_backlog"] = np.where(
-            start <= v["backlog_clear_threshold"], 0, clear
-        ).astype(np.int64)
-    else:
-        for name, matrix in sums:
-            period_sums[(name, matrix_key(matrix))] = (
+    for name, matrix in sums:  # those not taken during the run
+        key = (name, matrix_key(matrix))
+        if key not in period_sums:
+            period_sums[key] = (
                 result.extra_staff_cost_by_period(int(name[len(STAFF_COST) :]), matrix)
                 if name.startswith(STAFF_COST)
                 else result.sum_months(name, matrix)
             )
-        if first_months:
+    if first_months:
+        if heads:
+            clear = heads["months_to_clear_backlog"]
+            start = np.broadcast_to(v["initial_overdue_reviews"], batch)
+            heads["months_to_clear_backlog"] = np.where(
+                start <= v["backlog_clear_threshold"], 0, clear
+            ).astype(np.int64)
+        else:
             heads["months_to_clear_backlog"] = result.months_to_clear_backlog()
             heads["first_month_meeting_standard"] = result.first_month_meeting_standard()
     return result
@@ -386,6 +405,7 @@ def _run_months(
     referrals: FloatArray | None,
     out: dict[str, FloatArray],
     compiled: bool = False,
+    on_month: Callable[[int], None] | None = None,
 ) -> None:
     """The monthly loop over ``shape`` (the batch, at least 1-D): fill ``out`` (series name
     -> ``(months, *shape)``, time-major).
@@ -397,7 +417,8 @@ def _run_months(
     of the module docstring, so results do not depend on what is recorded.
 
     ``compiled`` runs the same loop compiled with numba (:mod:`finmodel.service.ipa_compiled`,
-    equal bit for bit). This numpy loop is the reference.
+    equal bit for bit). This numpy loop is the reference. ``on_month(t)`` is called at the end of
+    each month, when ``out[name][t]`` holds its values.
     """
     if compiled:
         from finmodel.service import ipa_compiled
@@ -592,6 +613,8 @@ def _run_months(
         if o_decisions is not None:
             mul(next_share, take1, out=o_decisions[t])
             add(take0, o_decisions[t], out=o_decisions[t])
+        if on_month is not None:  # e.g. sums by year taken as the loop goes (ipa_sums)
+            on_month(t)
 
 
 def _initial_pipeline(
