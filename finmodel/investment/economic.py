@@ -48,7 +48,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from finmodel.appraisal.discounting import DeflatorTable, discount_factors, to_real
-from finmodel.appraisal.measures import Appraisal, SwitchingValue, appraise, switching_values
+from finmodel.appraisal.measures import (
+    Appraisal,
+    SwitchingValue,
+    appraise,
+    present_value,
+    switching_values,
+)
 from finmodel.domain.investments import BenefitType
 from finmodel.investment.streams import RISK_STREAM, FloatArray, InvestmentStreams
 
@@ -145,8 +151,8 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
         option_names=streams.option_ids,
     )
     b = streams.baseline
-    pv_costs = {k: (v - v[..., b : b + 1, :]) @ df for k, v in costs.items()}
-    pv_benefits = {k: (v - v[..., b : b + 1, :]) @ df for k, v in benefits.items()}
+    pv_costs = {k: present_value(v - v[..., b : b + 1, :], df) for k, v in costs.items()}
+    pv_benefits = {k: present_value(v - v[..., b : b + 1, :], df) for k, v in benefits.items()}
 
     chosen: int | None = None
     found: list[SwitchingValue] = []
