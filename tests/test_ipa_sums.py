@@ -1,0 +1,160 @@
+"""Sums by period and headline months taken during the service model's run
+(:mod:`finmodel.service.ipa_sums`, the numba loop of :mod:`finmodel.service.ipa_compiled`) equal
+those taken afterwards from the recorded series, and the Monte Carlo path's staff cost by year
+equals the month-by-month product."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from finmodel.service import IpaServiceParameters, simulate_ipa_service
+from finmodel.service import ipa as ipa_module
+from finmodel.service.ipa_results import STAFF_COST, Funding, matrix_key, sum_months
+
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+SERIES = (
+    "assessments",
+    "decisions_within_28_days",
+    "incomplete_over_28_days",
+    "caseload",
+    "cash_released",
+    "reviews_done",
+    "overdue_backlog",
+    "withdrawals",
+    "lapsed_reviews",
+)
+INVESTMENT = [0.0, 796.0, 2000.0, 4000.0]
+
+
+def _years(months: int, first: int) -> np.ndarray:
+    """Months into years, the first holding ``first`` months."""
+    years = 1 + (months - first + 11) // 12
+    matrix = np.zeros((months, years))
+    for m in range(months):
+        matrix[m, 0 if m < first else 1 + (m - first) // 12] = 1.0
+    return matrix
+
+
+def _variant(
+    draws: int, seed: int, **update: Any
+) -> tuple[IpaServiceParameters, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    params = IpaServiceParameters.example().model_copy(update=update)
+    overrides = {
+        "conversion_rate": rng.uniform(0.2, 0.4, (draws, 1)),
+        "recruitment_lag_months": rng.uniform(1.5, 6.0, (draws, 1)),
+        "referral_growth": rng.uniform(0.0, 0.05, (draws, 1)),
+        "cost_per_fte_k": rng.uniform(45.0, 58.0, (draws, 1)),
+        "review_finding_rate": rng.uniform(0.05, 0.15, (draws, 1)),
+    }
+    return params, overrides
+
+
+VARIANTS = [
+    {},
+    {"priority": "reviews"},
+    {"overdue_reviews_lapse": False},
+    {"saving_persistence_months": 12, "saving_erosion_rate": 0.01},
+    {"queue_withdrawal_rate": 0.01, "priority_max_share": 0.7},
+    {"ramp_months": 4, "first_review_months": 12, "review_interval_months": 6},
+]
+TEAM = [Funding(np.array([0.0, 0.0, 500.0, 0.0]), np.array([0, 0, 3, 0]), np.array([121] * 4))]
+
+
+def _asked(months: int) -> list[tuple[str, np.ndarray]]:
+    years = _years(months, 3)
+    grown = years * (1.03 ** (np.arange(months) / 12.0))[:, None]
+    return [(name, years) for name in SERIES] + [("caseload", grown), (f"{STAFF_COST}1", years)]
+
+
+@pytest.mark.parametrize("update", VARIANTS)
+def test_sums_taken_during_the_run_equal_those_of_the_recorded_series(
+    update: dict[str, Any],
+) -> None:
+    params, overrides = _variant(64, 7, **update)
+    sums = _asked(params.horizon_months)
+    during = simulate_ipa_service(
+        params, INVESTMENT, overrides=overrides, funding=TEAM, record=(), sums=sums,
+        first_months=True,
+    )  # fmt: skip
+    after = simulate_ipa_service(params, INVESTMENT, overrides=overrides, funding=TEAM)
+    assert not during.series  # nothing kept month by month
+    for name, matrix in sums:
+        found = during.period_sums[(name, matrix_key(matrix))]
+        if name.startswith(STAFF_COST):  # by period, not month by month: rounding apart
+            expected = after.extra_staff_cost_profile(1) @ matrix
+            np.testing.assert_allclose(found, expected, rtol=1e-13, atol=1e-12)
+        else:  # the same additions in the same order: bit for bit
+            assert np.array_equal(found, sum_months(after.get(name), matrix)), name
+    assert np.array_equal(during.months_to_clear_backlog(), after.months_to_clear_backlog())
+    assert np.array_equal(
+        during.first_month_meeting_standard(), after.first_month_meeting_standard()
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.floats(0.0, 7.5),
+    st.integers(0, 6),
+    st.integers(0, 30),
+    st.integers(1, 60),
+    st.floats(-0.02, 0.08),
+    st.floats(0.0, 0.2),
+)
+def test_staff_cost_by_period_equals_the_monthly_product(
+    lag: float, ramp: int, start: int, length: int, pay: float, vacancy: float
+) -> None:
+    params = IpaServiceParameters.example().model_copy(
+        update={"recruitment_lag_months": lag, "ramp_months": ramp, "pay_growth": pay,
+                "vacancy_factor": vacancy, "horizon_months": 40}
+    )  # fmt: skip
+    block = Funding(np.array([0.0, 700.0]), np.array([0, start]), np.array([0, start + length]))
+    run = simulate_ipa_service(params, [0.0, 796.0], funding=[block])
+    years = _years(40, 5)
+    for k in (0, 1):
+        fast = run.extra_staff_cost_by_period(k, years)
+        np.testing.assert_allclose(
+            fast, run.extra_staff_cost_profile(k) @ years, rtol=1e-12, atol=1e-9
+        )
+
+
+@pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed (optional)")
+@pytest.mark.parametrize("update", VARIANTS)
+def test_compiled_loop_equals_the_numpy_loop_bit_for_bit(
+    update: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params, overrides = _variant(1100, 3, **update)  # 4,400 elements: above MIN_ELEMENTS
+    reference = simulate_ipa_service(params, INVESTMENT, overrides=overrides, funding=TEAM)
+    original = ipa_module._run_months
+
+    def compiled(*args: Any, **kwargs: Any) -> None:
+        original(*args, compiled=True, **kwargs)
+
+    monkeypatch.setattr(ipa_module, "_run_months", compiled)
+    fast = simulate_ipa_service(params, INVESTMENT, overrides=overrides, funding=TEAM)
+    for name, values in reference.series.items():
+        assert np.array_equal(fast.get(name), values), name
+    monkeypatch.setattr(ipa_module, "_run_months", original)
+    monkeypatch.setenv("FINMODEL_NUMBA", "1")
+    sums = _asked(params.horizon_months)
+    during = simulate_ipa_service(
+        params, INVESTMENT, overrides=overrides, funding=TEAM, record=(), sums=sums,
+        first_months=True,
+    )  # fmt: skip
+    for name, matrix in sums:
+        found = during.period_sums[(name, matrix_key(matrix))]
+        if name.startswith(STAFF_COST):
+            expected = reference.extra_staff_cost_profile(1) @ matrix
+            np.testing.assert_allclose(found, expected, rtol=1e-13, atol=1e-12)
+        else:
+            assert np.array_equal(found, sum_months(reference.get(name), matrix)), name
+    assert np.array_equal(during.months_to_clear_backlog(), reference.months_to_clear_backlog())
+    assert np.array_equal(
+        during.first_month_meeting_standard(), reference.first_month_meeting_standard()
+    )
