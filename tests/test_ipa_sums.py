@@ -1,11 +1,9 @@
 """Sums by period and headline months taken during the service model's run
-(:mod:`finmodel.service.ipa_sums`, the numba loop of :mod:`finmodel.service.ipa_compiled`) equal
-those taken afterwards from the recorded series, and the Monte Carlo path's staff cost by year
-equals the month-by-month product."""
+(:mod:`finmodel.service.ipa_sums`) equal those taken afterwards from the recorded series, and the
+Monte Carlo path's staff cost by year equals the month-by-month product."""
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import numpy as np
@@ -14,10 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finmodel.service import IpaServiceParameters, simulate_ipa_service
-from finmodel.service import ipa as ipa_module
 from finmodel.service.ipa_results import STAFF_COST, Funding, matrix_key, sum_months
 
-HAS_NUMBA = importlib.util.find_spec("numba") is not None
 SERIES = (
     "assessments",
     "decisions_within_28_days",
@@ -122,39 +118,3 @@ def test_staff_cost_by_period_equals_the_monthly_product(
         np.testing.assert_allclose(
             fast, run.extra_staff_cost_profile(k) @ years, rtol=1e-12, atol=1e-9
         )
-
-
-@pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed (optional)")
-@pytest.mark.parametrize("update", VARIANTS)
-def test_compiled_loop_equals_the_numpy_loop_bit_for_bit(
-    update: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    params, overrides = _variant(1100, 3, **update)  # 4,400 elements: above MIN_ELEMENTS
-    reference = simulate_ipa_service(params, INVESTMENT, overrides=overrides, funding=TEAM)
-    original = ipa_module._run_months
-
-    def compiled(*args: Any, **kwargs: Any) -> None:
-        original(*args, compiled=True, **kwargs)
-
-    monkeypatch.setattr(ipa_module, "_run_months", compiled)
-    fast = simulate_ipa_service(params, INVESTMENT, overrides=overrides, funding=TEAM)
-    for name, values in reference.series.items():
-        assert np.array_equal(fast.get(name), values), name
-    monkeypatch.setattr(ipa_module, "_run_months", original)
-    monkeypatch.setenv("FINMODEL_NUMBA", "1")
-    sums = _asked(params.horizon_months)
-    during = simulate_ipa_service(
-        params, INVESTMENT, overrides=overrides, funding=TEAM, record=(), sums=sums,
-        first_months=True,
-    )  # fmt: skip
-    for name, matrix in sums:
-        found = during.period_sums[(name, matrix_key(matrix))]
-        if name.startswith(STAFF_COST):
-            expected = reference.extra_staff_cost_profile(1) @ matrix
-            np.testing.assert_allclose(found, expected, rtol=1e-13, atol=1e-12)
-        else:
-            assert np.array_equal(found, sum_months(reference.get(name), matrix)), name
-    assert np.array_equal(during.months_to_clear_backlog(), reference.months_to_clear_backlog())
-    assert np.array_equal(
-        during.first_month_meeting_standard(), reference.first_month_meeting_standard()
-    )

@@ -75,7 +75,6 @@ from finmodel.service.ipa_results import (
     check_conservation,
     financial_year_of,
     matrix_key,
-    month_groups,
 )
 from finmodel.service.ipa_sums import HEADLINE_SERIES, MonthSums, summable
 
@@ -225,11 +224,10 @@ def simulate_ipa_service(
     ``sums`` asks for series summed into periods, ``(name, (months, periods) matrix)`` pairs
     (kept in :attr:`IpaServiceResult.period_sums`, read with
     :meth:`IpaServiceResult.sum_months`), and ``first_months`` for the months the backlog
-    clears and the standard is first met (:attr:`IpaServiceResult.first_months`). With numba
-    installed and a batch large enough (:func:`finmodel.service.ipa_compiled.wanted`) they are
-    found during the compiled run, without keeping the series they come from (unless in
-    ``record``): the Monte Carlo path, whose memory traffic was mostly writing series to sum
-    them later. Otherwise the series are recorded and summed afterwards. Same numbers either way.
+    clears and the standard is first met (:attr:`IpaServiceResult.first_months`). They are
+    taken as the months go (:class:`~finmodel.service.ipa_sums.MonthSums`), without keeping
+    the series they come from unless in ``record``: the Monte Carlo path, whose memory traffic
+    was mostly writing series out to sum them later. Same numbers as summing afterwards.
 
     >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 4000.0])
     >>> r.get("overdue_backlog").shape
@@ -281,13 +279,9 @@ def simulate_ipa_service(
         return np.ascontiguousarray(_compact(np.reshape(values, (*lead, *shape))).transpose(axes))
 
     asked = bool(sums or first_months)
-    fused = asked and _fuse(params, inner, sums, n)  # compiled, sums taken in the loop
-    summer = (
-        MonthSums(n, inner, {k: compact(v[k]) for k in VARIABLE_FIELDS}, sums, first_months)
-        if asked and not fused and summable(sums, n)
-        else None
-    )
-    if asked and not fused and summer is None:  # the series they come from, summed after
+    p = {name: compact(v[name]) for name in VARIABLE_FIELDS}
+    summer = MonthSums(n, inner, p, sums, first_months) if asked and summable(sums, n) else None
+    if asked and summer is None:  # the series they come from, summed after
         keep |= {name for name, _ in sums if not name.startswith(STAFF_COST)}
         if first_months:
             keep |= set(HEADLINE_SERIES)
@@ -296,7 +290,7 @@ def simulate_ipa_service(
     loop_args = (
         params,
         inner,
-        {name: compact(v[name]) for name in VARIABLE_FIELDS},
+        p,
         [(compact(b.amount_k), compact(b.start), compact(b.end), b.interim) for b in blocks],
         None if monthly is None else compact(np.moveaxis(monthly, -1, 0), months=True),
         out,
@@ -305,18 +299,14 @@ def simulate_ipa_service(
     heads: dict[str, IntArray] = {}
     found: list[FloatArray] = []
     firsts: dict[str, IntArray] = {}
-    if fused:
-        from finmodel.service import ipa_compiled
-
-        found, firsts = ipa_compiled.run_months(*loop_args, sums=sums, first_months=first_months)
-    elif summer is not None:
+    if summer is not None:
         summer.attach(out, n)
         _run_months(*loop_args, on_month=summer.add)
         found, firsts = summer.results()
     else:
         _run_months(*loop_args)
-    in_loop = [(name, m) for name, m in sums if fused or not name.startswith(STAFF_COST)]
-    if fused or summer is not None:
+    in_loop = [(name, m) for name, m in sums if not name.startswith(STAFF_COST)]
+    if summer is not None:
         axes = tuple(order.index(axis) for axis in range(len(shape)))
         for (name, matrix), values in zip(in_loop, found, strict=True):
             by_batch = np.moveaxis(values.transpose((0, *(a + 1 for a in axes))), 0, -1)
@@ -370,24 +360,6 @@ def simulate_ipa_service(
     return result
 
 
-def _fuse(
-    params: IpaServiceParameters,
-    shape: tuple[int, ...],
-    sums: Sequence[tuple[str, FloatArray]],
-    months: int,
-) -> bool:
-    """Whether to sum series during a compiled run (numba there, batch large, sums by runs of
-    consecutive months)."""
-    from finmodel.service import ipa_compiled
-
-    staff = any(name.startswith(STAFF_COST) for name, _ in sums)
-    return (
-        ipa_compiled.wanted(shape)
-        and not (staff and params.budget_held)
-        and all(np.shape(m)[0] == months and month_groups(m) is not None for _, m in sums)
-    )
-
-
 def _compact(values: np.ndarray) -> np.ndarray:
     """A broadcast array shrunk to length 1 along the axes it was broadcast along (a view).
 
@@ -404,7 +376,6 @@ def _run_months(
     blocks: Sequence[tuple[FloatArray, IntArray, IntArray, bool]],
     referrals: FloatArray | None,
     out: dict[str, FloatArray],
-    compiled: bool = False,
     on_month: Callable[[int], None] | None = None,
 ) -> None:
     """The monthly loop over ``shape`` (the batch, at least 1-D): fill ``out`` (series name
@@ -416,15 +387,8 @@ def _run_months(
     not recorded is not computed. The arithmetic, term by term and in the same order, is that
     of the module docstring, so results do not depend on what is recorded.
 
-    ``compiled`` runs the same loop compiled with numba (:mod:`finmodel.service.ipa_compiled`,
-    equal bit for bit). This numpy loop is the reference. ``on_month(t)`` is called at the end of
-    each month, when ``out[name][t]`` holds its values.
+    ``on_month(t)`` is called at the end of each month, when ``out[name][t]`` holds its values.
     """
-    if compiled:
-        from finmodel.service import ipa_compiled
-
-        ipa_compiled.run_months(params, shape, p, blocks, referrals, out)
-        return
     n = params.horizon_months
     nd = len(shape)
     first, interval = params.first_review_months, params.review_interval_months

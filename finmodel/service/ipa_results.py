@@ -373,8 +373,8 @@ class IpaServiceResult:
         """A monthly series summed into periods, ``(*batch, periods)``: ``sum_months(get(name),
         matrix)``, taken from :attr:`period_sums` when the run summed it (the same numbers).
         ``extra_staff_cost:k`` is block ``k``'s staff cost, ``extra_staff_cost_profile(k,
-        compact=True) @ matrix`` (summed month by month during a compiled run: equal within
-        rounding, relative 1e-15, as the matrix product adds in its own order)."""
+        compact=True) @ matrix`` (in a Monte Carlo run, :meth:`extra_staff_cost_by_period`: equal
+        within rounding)."""
         found = self.period_sums.get((name, matrix_key(matrix)))
         if found is not None:
             return found

@@ -116,7 +116,7 @@ class MonthSums:
 
     def results(self) -> tuple[list[FloatArray], dict[str, IntArray]]:
         """The sums ``(periods, *shape)`` in the order asked (staff costs left out) and the
-        headline months, as :func:`finmodel.service.ipa_compiled.run_months` returns them."""
+        headline months (``months_to_clear_backlog`` before the check of the initial backlog)."""
         heads = (
             {"months_to_clear_backlog": self.clear, "first_month_meeting_standard": self.standard}
             if self.first_months
