@@ -68,11 +68,9 @@ class MonthSums:
         self.standard = np.full(shape, -1, dtype=np.int64)
         self.threshold = p["backlog_clear_threshold"]
         self.standard_share = p["standard_share"] - 1e-12  # as first_month_meeting_standard
-        self.share, self.met, self.new = (
-            np.empty(shape),
-            np.empty(shape, bool),
-            np.empty(shape, bool),
-        )
+        self.share, self.met = np.empty(shape), np.empty(shape, bool)
+        # elements whose backlog has not yet cleared / standard not yet been met
+        self.clear_pending, self.standard_pending = np.ones(shape, bool), np.ones(shape, bool)
         self.scratch = np.empty(shape)
         self.rows: Mapping[str, FloatArray] = {}
 
@@ -102,17 +100,20 @@ class MonthSums:
                 np.add(total, np.multiply(row, weight, out=self.scratch), out=total)
         if not self.first_months:
             return
-        np.less_equal(self.rows["overdue_backlog"][t], self.threshold, out=self.met)
-        np.less(self.clear, 0, out=self.new)
-        np.logical_and(self.met, self.new, out=self.met)
-        np.copyto(self.clear, t + 1, where=self.met)
-        done = self.rows["assessments"][t]
-        self.share.fill(-1.0)  # a month with no decisions never meets it
-        np.divide(self.rows["decisions_within_28_days"][t], done, out=self.share, where=done > 0)
-        np.greater_equal(self.share, self.standard_share, out=self.met)
-        np.less(self.standard, 0, out=self.new)
-        np.logical_and(self.met, self.new, out=self.met)
-        np.copyto(self.standard, t, where=self.met)
+        met = self.met
+        np.less_equal(self.rows["overdue_backlog"][t], self.threshold, out=met)
+        np.logical_and(met, self.clear_pending, out=met)
+        np.copyto(self.clear, t + 1, where=met)
+        np.logical_xor(self.clear_pending, met, out=self.clear_pending)
+        # A month with no decisions never meets the standard: 0 / 0 is NaN, and NaN >= x is
+        # false (decisions within 28 days are at most the assessments, so none when none).
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(self.rows["decisions_within_28_days"][t], self.rows["assessments"][t],
+                      out=self.share)  # fmt: skip
+        np.greater_equal(self.share, self.standard_share, out=met)
+        np.logical_and(met, self.standard_pending, out=met)
+        np.copyto(self.standard, t, where=met)
+        np.logical_xor(self.standard_pending, met, out=self.standard_pending)
 
     def results(self) -> tuple[list[FloatArray], dict[str, IntArray]]:
         """The sums ``(periods, *shape)`` in the order asked (staff costs left out) and the
