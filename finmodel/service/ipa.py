@@ -339,7 +339,18 @@ def simulate_ipa_service(
         period_sums=period_sums,
         first_months=heads,
     )
-    for name, matrix in sums:  # those not taken during the run
+    _complete_sums(result, sums, first_months)
+    return result
+
+
+def _complete_sums(
+    result: IpaServiceResult, sums: Sequence[tuple[str, FloatArray]], first_months: bool
+) -> None:
+    """Fill in the period sums and headline months not taken during the run: the staff costs
+    (:meth:`IpaServiceResult.extra_staff_cost_by_period`), sums of recorded series, and the
+    check of the initial backlog."""
+    period_sums, heads = result.period_sums, result.first_months
+    for name, matrix in sums:
         key = (name, matrix_key(matrix))
         if key not in period_sums:
             period_sums[key] = (
@@ -347,17 +358,17 @@ def simulate_ipa_service(
                 if name.startswith(STAFF_COST)
                 else result.sum_months(name, matrix)
             )
-    if first_months:
-        if heads:
-            clear = heads["months_to_clear_backlog"]
-            start = np.broadcast_to(v["initial_overdue_reviews"], batch)
-            heads["months_to_clear_backlog"] = np.where(
-                start <= v["backlog_clear_threshold"], 0, clear
-            ).astype(np.int64)
-        else:
-            heads["months_to_clear_backlog"] = result.months_to_clear_backlog()
-            heads["first_month_meeting_standard"] = result.first_month_meeting_standard()
-    return result
+    if not first_months:
+        return
+    if heads:  # found during the run: a backlog that starts cleared clears in month 0
+        start = result.initial_backlog
+        threshold = np.broadcast_to(result.resolved["backlog_clear_threshold"], start.shape)
+        heads["months_to_clear_backlog"] = np.where(
+            start <= threshold, 0, heads["months_to_clear_backlog"]
+        ).astype(np.int64)
+    else:
+        heads["months_to_clear_backlog"] = result.months_to_clear_backlog()
+        heads["first_month_meeting_standard"] = result.first_month_meeting_standard()
 
 
 def _compact(values: np.ndarray) -> np.ndarray:
@@ -433,7 +444,15 @@ def _run_months(
     backlog = full(p["initial_overdue_reviews"])
     # Reviews falling due in month T sit in slot T % ring. Exits are applied when a review is
     # scheduled (it survives the months until it is due), so the ring never needs decaying.
-    pipeline = _initial_pipeline(params, shape, p, stay)
+    pipeline = np.zeros((ring, *shape))
+    soon = p["initial_outstanding_reviews"] - p["initial_overdue_reviews"]
+    later = p["initial_caseload"] - p["initial_outstanding_reviews"]
+    pipeline[:first] += soon / first
+    if ring > first:
+        pipeline[first:] += later / (ring - first)
+    else:
+        pipeline += later / ring
+    pipeline *= stay ** np.arange(1, ring + 1).reshape((ring,) + (1,) * nd)
     survive_interval, survive_first = stay**interval, stay**first
     # Savings found on reviews: run-rate (£k a year, first-month prices) of the package
     # reductions in place, shrinking with exits and erosion; each ends after the persistence
@@ -581,29 +600,6 @@ def _run_months(
             on_month(t)
 
 
-def _initial_pipeline(
-    params: IpaServiceParameters,
-    shape: tuple[int, ...],
-    p: Mapping[str, FloatArray],
-    stay: FloatArray,
-) -> FloatArray:
-    """Reviews falling due in each of the next ``ring`` months at the start, ``(ring, *shape)``:
-    the outstanding ones not overdue spread over the first ``first_review_months``, the rest of
-    the caseload over the months after, each allowing for exits until it falls due."""
-    first, interval = params.first_review_months, params.review_interval_months
-    ring = max(first, interval)
-    pipeline = np.zeros((ring, *shape))
-    soon = p["initial_outstanding_reviews"] - p["initial_overdue_reviews"]
-    later = p["initial_caseload"] - p["initial_outstanding_reviews"]
-    pipeline[:first] += soon / first
-    if ring > first:
-        pipeline[first:] += later / (ring - first)
-    else:
-        pipeline += later / ring
-    pipeline *= stay ** np.arange(1, ring + 1).reshape((ring,) + (1,) * len(shape))
-    return pipeline
-
-
 def _staffing(
     params: IpaServiceParameters,
     p: Mapping[str, FloatArray],
@@ -613,8 +609,15 @@ def _staffing(
     (money / cost per FTE with any interim premium, net of vacancies) from its start plus its
     lag, ramped over ``ramp_months``, until the money stops. The same arithmetic as
     :meth:`IpaServiceResult.extra_fte_profile`."""
+    in_post = 1.0 - p["vacancy_factor"]
     ramp = float(max(params.ramp_months, 1))
-    terms = _staff_terms(p, blocks)
+    terms = []
+    for amount, start, end, interim in blocks:
+        premium = p["interim_premium"] if interim else 0.0
+        posts = amount / (p["cost_per_fte_k"] * (1.0 + premium)) * in_post
+        lag = p["interim_lag_months"] if interim else p["recruitment_lag_months"]
+        arrive = start + lag - 1.0
+        terms.append((posts, arrive, end))
     base = p["base_fte"]
     changes = _staff_changes(params.horizon_months, terms, ramp)
     last: list[tuple[int, FloatArray]] = []  # the month computed last and its FTE
@@ -632,22 +635,6 @@ def _staffing(
         return found
 
     return fte
-
-
-def _staff_terms(
-    p: Mapping[str, FloatArray], blocks: Sequence[tuple[FloatArray, IntArray, IntArray, bool]]
-) -> list[tuple[FloatArray, FloatArray, IntArray]]:
-    """Each block's (posts in post when fully ramped, month before the first arrives, month the
-    money stops), compact batch shape (see :func:`_staffing`)."""
-    in_post = 1.0 - p["vacancy_factor"]
-    terms = []
-    for amount, start, end, interim in blocks:
-        premium = p["interim_premium"] if interim else 0.0
-        posts = amount / (p["cost_per_fte_k"] * (1.0 + premium)) * in_post
-        lag = p["interim_lag_months"] if interim else p["recruitment_lag_months"]
-        arrive = start + lag - 1.0
-        terms.append((posts, arrive, end))
-    return terms
 
 
 def _staff_changes(
