@@ -118,3 +118,42 @@ def test_staff_cost_by_period_equals_the_monthly_product(
         np.testing.assert_allclose(
             fast, run.extra_staff_cost_profile(k) @ years, rtol=1e-12, atol=1e-9
         )
+
+
+def test_monte_carlo_path_equals_the_recorded_one_with_package_growth_drawn() -> None:
+    """Drawing package cost growth (prices by draw) still gives the recorded path's answers."""
+    from finmodel.investment.economic import economic_case
+    from finmodel.investment.effects import investment_draws
+    from finmodel.investment.streams import (
+        DRAW_SERIES,
+        compile_investment,
+        service_by_year,
+        year_matrix,
+    )
+    from finmodel.io.yaml_io import load_model
+
+    model = load_model("models/lsc_ics.yaml")
+    growth = np.array([0.0, 0.02, 0.05])
+    draws = investment_draws(
+        model, {"package_cost_growth": growth, "conversion_rate": growth + 0.3}
+    )
+    streams = compile_investment(
+        model,
+        "ipa_uplift",
+        service_overrides={"package_cost_growth": growth, "conversion_rate": growth + 0.3},
+        record=DRAW_SERIES,
+    )
+    expected = economic_case(streams, switching=False).appraisal.npsv
+    scale = float(np.max(np.abs(expected)))
+    np.testing.assert_allclose(draws.npsv, expected, rtol=0, atol=1e-13 * scale)
+    assert streams.service is not None
+    assert np.array_equal(
+        draws.first_month_meeting_standard, streams.service.first_month_meeting_standard()
+    )
+    params = streams.investment.service.parameters.model_copy(  # type: ignore[union-attr]
+        update={"horizon_months": streams.service.months}
+    )
+    # the year matrix the sums are asked with is the one the streams read them with
+    assert np.array_equal(
+        year_matrix(params, streams.years), service_by_year(streams.service, streams.years)
+    )

@@ -61,6 +61,7 @@ from finmodel.investment.service_benefits import (
     HEALTH_STREAMS,
     service_streams,
     service_sums,
+    uniform_rate,
 )
 from finmodel.service.ipa import RECORDED_SERIES, IpaServiceParameters, simulate_ipa_service
 from finmodel.service.ipa_results import (
@@ -331,6 +332,8 @@ def run_service(
         growth = shaped.get("package_cost_growth", params.package_cost_growth)
         by_year = year_matrix(params, years)
         sums = service_sums(investment, by_year, months, growth)
+        if uniform_rate(growth) is None:  # package prices by draw: summed from the series
+            record = tuple({*(record or ()), "caseload", "incomplete_over_28_days"})
         if not params.budget_held:  # the staff each block of money buys, charged by year
             blocks = len(capacity_costs(investment))
             sums += [(f"{STAFF_COST}{1 + k}", by_year) for k in range(blocks)]
