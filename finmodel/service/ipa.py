@@ -278,6 +278,11 @@ def simulate_ipa_service(
             return np.reshape(values, (n, 1) if months else ())
         return np.ascontiguousarray(_compact(np.reshape(values, (*lead, *shape))).transpose(axes))
 
+    unknown = {
+        name for name, _ in sums if name not in RECORDED_SERIES and not name.startswith(STAFF_COST)
+    }
+    if unknown:
+        raise ServiceParameterError(f"sums: unknown series {sorted(unknown)}")
     asked = bool(sums or first_months)
     p = {name: compact(v[name]) for name in VARIABLE_FIELDS}
     summer = MonthSums(n, inner, p, sums, first_months) if asked and summable(sums, n) else None
