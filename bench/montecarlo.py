@@ -15,7 +15,10 @@ included), for each of ``--draws`` (default 10,000 and 100,000):
   chunk of ``--stage-draws`` draws, best of 3): sampling (uniforms, Iman-Conover correlation,
   inverse distributions), the service model (every option x draw: months, streams, economic
   case), the projection kernel (surpluses and counts), then the summary (percentiles) of a run
-  of N draws extrapolated as per-draw time x N plus the fixed stages.
+  of N draws extrapolated as per-draw time x N plus the fixed stages. The service model's
+  streams and economic case are also timed side by side by the current path (yearly sums and
+  headline months taken as the months go) and the previous one (every month recorded, summed
+  afterwards), with their ratio; their answers are checked equal (1e-13).
 * **Against a loop**, measured in the same run: the deterministic projection (and the service
   model for one draw) run once per draw in a Python loop, over ``--loop-draws`` draws, three
   times, median; the ratio is ``loop time per draw x N / end-to-end CPU time`` (CPU, so that
@@ -199,6 +202,55 @@ STAGES = (
     ("projection", "surpluses, counts"),
 )
 
+#: Draws per service-model call on the previous path (its best batch, as measured then).
+PREVIOUS_BATCH = 1024
+
+
+def service_paths(model, values, plan) -> tuple[float, float]:
+    """Seconds a draw (CPU, best of 3, interleaved) of the service model's streams and economic
+    case for every option, by the current path (yearly sums and headline months taken as the
+    months go, staff cost by year from the ramp months) and by the previous one (every month of
+    the Monte Carlo series recorded, then summed, staff cost month by month): the same answers,
+    to 1e-15 relative (checked here)."""
+    from finmodel.investment.economic import economic_case
+    from finmodel.investment.streams import DRAW_SERIES, compile_investment
+    from finmodel.risk.service_draws import SERVICE_BATCH
+
+    evaluator = plan.investments
+    inv_id = evaluator.investments[0]
+    overrides = evaluator._overrides(inv_id, values)
+    n = values.shape[0]
+
+    def run(summaries: bool) -> np.ndarray:
+        batch_size = SERVICE_BATCH if summaries else PREVIOUS_BATCH
+        npsv = []
+        for lo in range(0, n, batch_size):
+            batch = {k: v[lo : lo + batch_size] for k, v in overrides.items()}
+            streams = compile_investment(
+                model,
+                inv_id,
+                service_overrides=batch,
+                record=() if summaries else DRAW_SERIES,
+                summaries=summaries,
+            )
+            npsv.append(economic_case(streams, switching=False).appraisal.npsv)
+            assert streams.service is not None
+            streams.service.months_to_clear_backlog()
+            streams.service.first_month_meeting_standard()
+        return np.concatenate(npsv)
+
+    times: dict[bool, list[float]] = {True: [], False: []}
+    answers = {}
+    for _ in range(3):
+        for summaries in (True, False):
+            began = time.process_time()
+            answers[summaries] = run(summaries)
+            times[summaries].append(time.process_time() - began)
+    scale = float(np.max(np.abs(answers[False])))
+    worst = float(np.max(np.abs(answers[True] - answers[False])))
+    assert worst <= 1e-13 * scale, f"paths differ by {worst} (scale {scale})"
+    return min(times[True]) / n, min(times[False]) / n
+
 
 #: Runs the command and reports, as JSON, its wall time, the CPU time (user + system) of it and
 #: its worker processes, and the peak RSS of the largest of them: ``ru_maxrss`` of a fresh
@@ -265,6 +317,7 @@ def stage_times(stage_draws: int) -> tuple[dict[str, float], dict[str, float]]:
         per["sampling"], values = best(lambda: draw_values(plan, slice(0, stage_draws)))
         per["service model"], batch = best(lambda: evaluator.evaluate(values), 2)
         per["projection"], _ = best(lambda: plan.kernel.tally(values, batch.expenditure_deviation))
+        per["streams now"], per["streams before"] = service_paths(model, values, plan)
     return fixed, per
 
 
@@ -316,8 +369,16 @@ def main() -> None:
     for name, what in STAGES:
         cells = " | ".join(f"{per[name] * n:.2f}" for n in args.draws)
         print(f"| {name} ({what}) | {per[name] * 1e6:.1f} us/draw | {cells} |")
-    total = " | ".join(f"{sum(fixed.values()) + sum(per.values()) * n:.2f}" for n in args.draws)
+    stages = sum(per[name] for name, _ in STAGES)
+    total = " | ".join(f"{sum(fixed.values()) + stages * n:.2f}" for n in args.draws)
     print(f"| total on one CPU (without printing) | | {total} |")
+    print(
+        "\nService model's streams and economic case, side by side in this process (best of 3, "
+        f"interleaved): yearly sums taken as the months go {per['streams now'] * 1e6:.1f} us a "
+        f"draw (batches of the current size); every month recorded and summed afterwards, as "
+        f"before, {per['streams before'] * 1e6:.1f} us a draw (batches of {PREVIOUS_BATCH:,}); "
+        f"ratio {per['streams before'] / per['streams now']:.2f}x; same answers (1e-13)."
+    )
     print(
         f"\nLoop: {per_loop * 1000:.1f} ms a draw (deterministic projection and service model, "
         f"{args.loop_draws} draws, median of 3). Load average (1, 5 min) before "

@@ -70,7 +70,15 @@ def present_value(values: npt.ArrayLike, factors: npt.ArrayLike) -> FloatArray:
         raise AppraisalError(
             f"values have {v.shape[-1:]} years but there are {df.shape} discount factors"
         )
-    return np.asarray(v @ df, dtype=float)
+    # Year by year, in year order: the same arithmetic for every option and draw whatever the
+    # batch's size or memory layout (a matrix product, or numpy's sum, adds in an order that
+    # depends on them, so a draw's PV could differ in the last bit with the batch around it).
+    if df.size == 0:
+        return np.zeros(v.shape[:-1])
+    total = v[..., 0] * df[0]
+    for t in range(1, df.size):
+        total = total + v[..., t] * df[t]
+    return np.asarray(total, dtype=float)
 
 
 def incremental(values: npt.ArrayLike, baseline: int | None = 0) -> FloatArray:

@@ -48,7 +48,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from finmodel.appraisal.discounting import DeflatorTable, discount_factors, to_real
-from finmodel.appraisal.measures import Appraisal, SwitchingValue, appraise, switching_values
+from finmodel.appraisal.measures import (
+    Appraisal,
+    SwitchingValue,
+    appraise,
+    present_value,
+    switching_values,
+)
 from finmodel.domain.investments import BenefitType
 from finmodel.investment.streams import RISK_STREAM, FloatArray, InvestmentStreams
 
@@ -89,9 +95,10 @@ class EconomicCase:
     appraisal: Appraisal
     """PVC, PVB, NPSV, BCR, payback, rank, cost per outcome per option."""
     pv_costs: dict[str, FloatArray]
-    """Cost stream -> incremental PV (after optimism bias) per option ``(..., options)``."""
+    """Cost stream -> incremental PV (after optimism bias) per option ``(..., options)``
+    (empty when computed with ``by_stream=False``)."""
     pv_benefits: dict[str, FloatArray]
-    """Benefit stream -> incremental PV per option ``(..., options)``."""
+    """Benefit stream -> incremental PV per option ``(..., options)`` (empty likewise)."""
     switching: tuple[SwitchingValue, ...]
     """Switching values of each stream for :attr:`switching_option` (empty with draws)."""
     switching_option: int | None
@@ -108,8 +115,13 @@ class EconomicCase:
         return None if year is None else self.years[year]
 
 
-def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> EconomicCase:
-    """Appraise every option of compiled streams (see the module docstring for the method)."""
+def economic_case(
+    streams: InvestmentStreams, *, switching: bool = True, by_stream: bool = True
+) -> EconomicCase:
+    """Appraise every option of compiled streams (see the module docstring for the method).
+
+    ``by_stream=False`` leaves out each stream's own PV (:attr:`EconomicCase.pv_costs` and
+    ``pv_benefits`` empty): the Monte Carlo path needs the options' totals only."""
     inv = streams.investment
     years = list(streams.appraisal_years)
     window = streams.appraisal_slice
@@ -145,8 +157,11 @@ def economic_case(streams: InvestmentStreams, *, switching: bool = True) -> Econ
         option_names=streams.option_ids,
     )
     b = streams.baseline
-    pv_costs = {k: (v - v[..., b : b + 1, :]) @ df for k, v in costs.items()}
-    pv_benefits = {k: (v - v[..., b : b + 1, :]) @ df for k, v in benefits.items()}
+    pv_costs: dict[str, FloatArray] = {}
+    pv_benefits: dict[str, FloatArray] = {}
+    if by_stream:
+        pv_costs = {k: present_value(v - v[..., b : b + 1, :], df) for k, v in costs.items()}
+        pv_benefits = {k: present_value(v - v[..., b : b + 1, :], df) for k, v in benefits.items()}
 
     chosen: int | None = None
     found: list[SwitchingValue] = []

@@ -165,8 +165,9 @@ def investment_draws(
         )
     n_draws = draws.pop()
     values = {k: np.broadcast_to(np.asarray(v, dtype=float), (n_draws,)) for k, v in values.items()}
-    streams = compile_investment(model, inv_id, service_overrides=values, record=DRAW_SERIES)
-    economic = economic_case(streams, switching=False)
+    # the yearly sums and headline months only (no monthly series kept; same numbers)
+    streams = compile_investment(model, inv_id, service_overrides=values, record=(), summaries=True)
+    economic = economic_case(streams, switching=False, by_stream=False)
     n_years = len(model.years)
     shape = (n_draws, len(streams.partner_ids), n_years)
     if streams.selected == streams.baseline:  # nothing laid over the projection

@@ -84,6 +84,41 @@ class ServiceStreams:
     """Cash effect -> extra expenditure (+) ``(..., options, years)``."""
 
 
+def uniform_rate(rate: npt.ArrayLike) -> float | None:
+    """The package cost growth when it is one value over the batch (else None)."""
+    values = np.asarray(rate)
+    if values.size == 0 or bool(np.all(values == values.flat[0])):
+        return float(values.flat[0]) if values.size else 0.0
+    return None
+
+
+def package_price_matrix(by_year: FloatArray, rate: float, months: int) -> FloatArray:
+    """``by_year`` with each month weighted by its package price index ``(1 + rate) ** (m /
+    12)``: sums a monthly count into person-months at each month's prices, by year."""
+    return by_year * ((1.0 + rate) ** (np.arange(months) / 12.0))[:, None]
+
+
+def service_sums(
+    inv: Investment, by_year: FloatArray, months: int, package_growth: npt.ArrayLike
+) -> list[tuple[str, FloatArray]]:
+    """The period sums of service series that :func:`service_streams` and the cash-releasing
+    and outcome streams read (for :func:`finmodel.service.ipa.simulate_ipa_service`'s
+    ``sums``), so that a Monte Carlo run need not keep the monthly series."""
+    wanted = [
+        ("assessments", by_year),
+        ("decisions_within_28_days", by_year),
+        ("incomplete_over_28_days", by_year),
+        ("cash_released", by_year),
+    ]
+    one = uniform_rate(package_growth)
+    if one is not None:
+        grown = package_price_matrix(by_year, one, months)
+        wanted += [("incomplete_over_28_days", grown), ("caseload", grown)]
+    if inv.outcome is not None and inv.outcome.service_series is not None:
+        wanted.append((inv.outcome.service_series, by_year))
+    return wanted
+
+
 def _incremental(values: FloatArray, baseline: int) -> FloatArray:
     """``values`` less do nothing's (option axis second to last)."""
     return values - values[..., baseline : baseline + 1, :]
@@ -107,8 +142,8 @@ def service_streams(
         np.ones(len(years)), years, price_base, inv.deflator_series(), inv.deflator_extend_rate
     )
 
-    def yearly(monthly: FloatArray) -> FloatArray:
-        return sum_months(monthly, by_year)
+    def yearly(name: str) -> FloatArray:
+        return service.sum_months(name, by_year)
 
     def unit(name: str) -> FloatArray:
         return np.asarray(r[name])[..., None]
@@ -116,21 +151,21 @@ def service_streams(
     # Yearly sums first, then per-batch factors: no elementwise work on (batch, months) arrays.
     # Package prices grow monthly: folded into the year matrix when the growth is one value.
     rate = np.asarray(r["package_cost_growth"])
-    months = np.arange(service.months) / 12.0
-    if rate.size == 0 or bool(np.all(rate == rate.flat[0])):
-        one = float(rate.flat[0]) if rate.size else 0.0
-        grown = by_year * ((1.0 + one) ** months)[:, None]
+    one = uniform_rate(rate)
+    if one is not None:
+        grown = package_price_matrix(by_year, one, service.months)
 
-        def yearly_grown(monthly: FloatArray) -> FloatArray:
-            return sum_months(monthly, grown)
+        def yearly_grown(name: str) -> FloatArray:
+            return service.sum_months(name, grown)
 
     else:
+        months = np.arange(service.months) / 12.0
 
-        def yearly_grown(monthly: FloatArray) -> FloatArray:
-            return yearly(monthly * (1.0 + rate[..., None]) ** months)
+        def yearly_grown(name: str) -> FloatArray:
+            return sum_months(service.get(name) * (1.0 + rate[..., None]) ** months, by_year)
 
-    waiting = service.get("incomplete_over_28_days")  # month-end stock: person-months
-    late = yearly(service.get("assessments")) - yearly(service.get("decisions_within_28_days"))
+    waiting = "incomplete_over_28_days"  # month-end stock: person-months
+    late = yearly("assessments") - yearly("decisions_within_28_days")
     late_eligible = late * r["conversion_rate"][..., None]
     person_months = yearly(waiting)
     benefits = {
@@ -152,7 +187,7 @@ def service_streams(
     waiting_grown = yearly_grown(waiting) / 12.0  # person-years at each month's prices
     package = unit("package_cost_k_per_year")
     cash_effects = {
-        "package_spend": _incremental(yearly_grown(service.get("caseload")) / 12.0 * package, b),
+        "package_spend": _incremental(yearly_grown("caseload") / 12.0 * package, b),
         "retrospective_liability": _incremental(
             waiting_grown * unit("conversion_rate") * package, b
         ),

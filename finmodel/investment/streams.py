@@ -60,9 +60,16 @@ from finmodel.investment.service_benefits import (
     CASH_EFFECT_NAMES,
     HEALTH_STREAMS,
     service_streams,
+    service_sums,
+    uniform_rate,
 )
-from finmodel.service.ipa import RECORDED_SERIES, simulate_ipa_service
-from finmodel.service.ipa_results import Funding, IpaServiceResult, sum_months
+from finmodel.service.ipa import RECORDED_SERIES, IpaServiceParameters, simulate_ipa_service
+from finmodel.service.ipa_results import (
+    STAFF_COST,
+    Funding,
+    IpaServiceResult,
+    financial_year_of,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -301,13 +308,17 @@ def run_service(
     years: list[str],
     overrides: Mapping[str, npt.ArrayLike] | None = None,
     record: tuple[str, ...] | None = None,
+    summaries: bool = False,
 ) -> IpaServiceResult:
     """Run the investment's service model for every option (and draw).
 
     ``overrides`` maps service parameters to one value per draw ``(D,)`` (or per draw and option
     ``(D, options)``); the result's batch is then ``(D, options)``. The result's funding blocks
     are a zero recurrent block followed by :func:`service_funding`'s, one per cost that buys
-    staff (block ``1 + k`` is ``capacity_costs(investment)[k]``).
+    staff (block ``1 + k`` is ``capacity_costs(investment)[k]``). ``summaries`` asks the run for
+    the yearly sums and headline months the streams read
+    (:func:`~finmodel.investment.service_benefits.service_sums`), keeping only the series in
+    ``record`` (the Monte Carlo path: the same numbers, without writing every month out).
     """
     assert investment.service is not None
     months, starts = service_months(model, investment, years)
@@ -316,6 +327,16 @@ def run_service(
         name: (np.asarray(v, dtype=float)[:, None] if np.ndim(v) == 1 else np.asarray(v))
         for name, v in (overrides or {}).items()
     }
+    sums: list[tuple[str, FloatArray]] = []
+    if summaries:
+        growth = shaped.get("package_cost_growth", params.package_cost_growth)
+        by_year = year_matrix(params, years)
+        sums = service_sums(investment, by_year, months, growth)
+        if uniform_rate(growth) is None:  # package prices by draw: summed from the series
+            record = tuple({*(record or ()), "caseload", "incomplete_over_28_days"})
+        if not params.budget_held:  # the staff each block of money buys, charged by year
+            blocks = len(capacity_costs(investment))
+            sums += [(f"{STAFF_COST}{1 + k}", by_year) for k in range(blocks)]
     return simulate_ipa_service(
         params,
         np.zeros(len(investment.options)),
@@ -323,7 +344,22 @@ def run_service(
         investment_start=np.asarray(starts),
         record=record,
         funding=service_funding(investment, months),
+        sums=sums,
+        first_months=summaries,
     )
+
+
+def year_matrix(params: IpaServiceParameters, years: tuple[str, ...] | list[str]) -> FloatArray:
+    """:func:`service_by_year` before the run: a (months, years) matrix summing the months of
+    a service model with these parameters into the given financial years."""
+    labels = list(years)
+    start = params.start_year * 12 + params.start_month - 1
+    matrix = np.zeros((params.horizon_months, len(labels)))
+    for m in range(params.horizon_months):
+        fy = financial_year_of((start + m) // 12, (start + m) % 12 + 1)
+        if fy in labels:
+            matrix[m, labels.index(fy)] = 1.0
+    return matrix
 
 
 def service_by_year(result: IpaServiceResult, years: tuple[str, ...] | list[str]) -> FloatArray:
@@ -342,11 +378,14 @@ def compile_investment(
     *,
     service_overrides: Mapping[str, npt.ArrayLike] | None = None,
     record: tuple[str, ...] | None = None,
+    summaries: bool = False,
 ) -> InvestmentStreams:
     """Compile one investment of a validated model into :class:`InvestmentStreams`.
 
     ``service_overrides`` gives draws of the service model's numeric parameters (see
-    :func:`run_service`); ``record`` limits the service series kept (default all).
+    :func:`run_service`); ``record`` limits the service series kept (default all);
+    ``summaries`` has the service run sum what the streams need as it goes (see
+    :func:`run_service`; then ``record`` may be empty).
     Raises :class:`~finmodel.errors.InputError` for an unknown investment id.
     """
     try:
@@ -415,10 +454,10 @@ def compile_investment(
     cash_effect_shares: dict[str, FloatArray] = {}
     cash_effect_names: dict[str, str] = {}
     if inv.service is not None:
-        service = run_service(model, inv, years, service_overrides, record)
+        service = run_service(model, inv, years, service_overrides, record, summaries)
         matrix = service_by_year(service, years)
         for k, cost_id in enumerate(capacity_costs(inv)):
-            charged = service.extra_staff_cost_profile(1 + k, compact=True) @ matrix
+            charged = service.sum_months(f"{STAFF_COST}{1 + k}", matrix)
             costs[cost_id] = (
                 costs[cost_id] + charged.reshape(charged.shape[-2:])
                 if (charged.ndim > 2 and charged.shape[:-2] == (1,) * (charged.ndim - 2))
@@ -450,7 +489,7 @@ def compile_investment(
                 cash_effect_shares[key] = shares_o
                 cash_effect_names[key] = CASH_EFFECT_NAMES[key]
         if inv.service.cash_releasing:
-            benefits[SERVICE_STREAM] = sum_months(service.get("cash_released"), matrix)
+            benefits[SERVICE_STREAM] = service.sum_months("cash_released", matrix)
             types[SERVICE_STREAM] = BenefitType.cash_releasing
             benefit_names[SERVICE_STREAM] = SERVICE_STREAM_NAME
             benefit_shares[SERVICE_STREAM] = _beneficiaries(model, inv, partner_ids)
@@ -584,7 +623,7 @@ def _outcomes(
     if inv.outcome.service_series is not None:
         if service is None:
             return None
-        return sum_months(service.get(inv.outcome.service_series), service_by_year(service, years))
+        return service.sum_months(inv.outcome.service_series, service_by_year(service, years))
     out = np.zeros((len(inv.options), len(years)))
     for o, option in enumerate(inv.options):
         out[o] = _units_by_year(option, years)

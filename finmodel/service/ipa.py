@@ -67,13 +67,16 @@ from finmodel.domain.service_parameters import (
 )
 from finmodel.errors import FinmodelError
 from finmodel.service.ipa_results import (
+    STAFF_COST,
     FloatArray,
     Funding,
     IntArray,
     IpaServiceResult,
     check_conservation,
     financial_year_of,
+    matrix_key,
 )
+from finmodel.service.ipa_sums import HEADLINE_SERIES, MonthSums, summable
 
 __all__ = [
     "Funding",
@@ -200,6 +203,8 @@ def simulate_ipa_service(
     investment_start: npt.ArrayLike | None = None,
     investment_end: npt.ArrayLike | None = None,
     funding: Sequence[Funding] = (),
+    sums: Sequence[tuple[str, FloatArray]] = (),
+    first_months: bool = False,
 ) -> IpaServiceResult:
     """Run the service model for every option (and draw) at once.
 
@@ -215,6 +220,14 @@ def simulate_ipa_service(
     ``investment_end`` the month index at which its recurrent money stops (exclusive; default
     never): staff bought by it leave then. ``funding`` adds further blocks of money (e.g. a
     time-limited backlog team, :class:`Funding`), each buying staff for its own months.
+
+    ``sums`` asks for series summed into periods, ``(name, (months, periods) matrix)`` pairs
+    (kept in :attr:`IpaServiceResult.period_sums`, read with
+    :meth:`IpaServiceResult.sum_months`), and ``first_months`` for the months the backlog
+    clears and the standard is first met (:attr:`IpaServiceResult.first_months`). They are
+    taken as the months go (:class:`~finmodel.service.ipa_sums.MonthSums`), without keeping
+    the series they come from unless in ``record``: the Monte Carlo path, whose memory traffic
+    was mostly writing series out to sum them later. Same numbers as summing afterwards.
 
     >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 4000.0])
     >>> r.get("overdue_backlog").shape
@@ -265,15 +278,46 @@ def simulate_ipa_service(
             return np.reshape(values, (n, 1) if months else ())
         return np.ascontiguousarray(_compact(np.reshape(values, (*lead, *shape))).transpose(axes))
 
+    unknown = {
+        name for name, _ in sums if name not in RECORDED_SERIES and not name.startswith(STAFF_COST)
+    }
+    if unknown:
+        raise ServiceParameterError(f"sums: unknown series {sorted(unknown)}")
+    asked = bool(sums or first_months)
+    p = {name: compact(v[name]) for name in VARIABLE_FIELDS}
+    summer = MonthSums(n, inner, p, sums, first_months) if asked and summable(sums, n) else None
+    if asked and summer is None:  # the series they come from, summed after
+        keep |= {name for name, _ in sums if not name.startswith(STAFF_COST)}
+        if first_months:
+            keep |= set(HEADLINE_SERIES)
     out = {name: np.empty((n, *inner)) for name in RECORDED_SERIES if name in keep}
-    _run_months(
+    kept = set(out)
+    loop_args = (
         params,
         inner,
-        {name: compact(v[name]) for name in VARIABLE_FIELDS},
+        p,
         [(compact(b.amount_k), compact(b.start), compact(b.end), b.interim) for b in blocks],
         None if monthly is None else compact(np.moveaxis(monthly, -1, 0), months=True),
         out,
     )
+    period_sums: dict[tuple[str, bytes], FloatArray] = {}
+    heads: dict[str, IntArray] = {}
+    found: list[FloatArray] = []
+    firsts: dict[str, IntArray] = {}
+    if summer is not None:
+        summer.attach(out, n)
+        _run_months(*loop_args, on_month=summer.add)
+        found, firsts = summer.results()
+    else:
+        _run_months(*loop_args)
+    in_loop = [(name, m) for name, m in sums if not name.startswith(STAFF_COST)]
+    if summer is not None:
+        axes = tuple(order.index(axis) for axis in range(len(shape)))
+        for (name, matrix), values in zip(in_loop, found, strict=True):
+            by_batch = np.moveaxis(values.transpose((0, *(a + 1 for a in axes))), 0, -1)
+            period_sums[(name, matrix_key(matrix))] = by_batch.reshape((*batch, -1))
+        heads = {k: v.transpose(axes).reshape(batch) for k, v in firsts.items()}
+    out = {name: values for name, values in out.items() if name in kept}
     series = {
         name: np.moveaxis(values.transpose(back).reshape((n, *batch)), 0, -1)
         for name, values in out.items()
@@ -286,7 +330,7 @@ def simulate_ipa_service(
         )
         for k in range(n)
     ]
-    return IpaServiceResult(
+    result = IpaServiceResult(
         parameters=params,
         resolved=v,
         investment_k=np.array(invest, dtype=float),
@@ -297,7 +341,39 @@ def simulate_ipa_service(
         initial_backlog=np.broadcast_to(v["initial_overdue_reviews"], batch).astype(float),
         series=series,
         funding=blocks,
+        period_sums=period_sums,
+        first_months=heads,
     )
+    _complete_sums(result, sums, first_months)
+    return result
+
+
+def _complete_sums(
+    result: IpaServiceResult, sums: Sequence[tuple[str, FloatArray]], first_months: bool
+) -> None:
+    """Fill in the period sums and headline months not taken during the run: the staff costs
+    (:meth:`IpaServiceResult.extra_staff_cost_by_period`), sums of recorded series, and the
+    check of the initial backlog."""
+    period_sums, heads = result.period_sums, result.first_months
+    for name, matrix in sums:
+        key = (name, matrix_key(matrix))
+        if key not in period_sums:
+            period_sums[key] = (
+                result.extra_staff_cost_by_period(int(name[len(STAFF_COST) :]), matrix)
+                if name.startswith(STAFF_COST)
+                else result.sum_months(name, matrix)
+            )
+    if not first_months:
+        return
+    if heads:  # found during the run: a backlog that starts cleared clears in month 0
+        start = result.initial_backlog
+        threshold = np.broadcast_to(result.resolved["backlog_clear_threshold"], start.shape)
+        heads["months_to_clear_backlog"] = np.where(
+            start <= threshold, 0, heads["months_to_clear_backlog"]
+        ).astype(np.int64)
+    else:
+        heads["months_to_clear_backlog"] = result.months_to_clear_backlog()
+        heads["first_month_meeting_standard"] = result.first_month_meeting_standard()
 
 
 def _compact(values: np.ndarray) -> np.ndarray:
@@ -316,6 +392,7 @@ def _run_months(
     blocks: Sequence[tuple[FloatArray, IntArray, IntArray, bool]],
     referrals: FloatArray | None,
     out: dict[str, FloatArray],
+    on_month: Callable[[int], None] | None = None,
 ) -> None:
     """The monthly loop over ``shape`` (the batch, at least 1-D): fill ``out`` (series name
     -> ``(months, *shape)``, time-major).
@@ -325,6 +402,8 @@ def _run_months(
     Every step works in place on preallocated ``shape`` buffers (float64), and a series that is
     not recorded is not computed. The arithmetic, term by term and in the same order, is that
     of the module docstring, so results do not depend on what is recorded.
+
+    ``on_month(t)`` is called at the end of each month, when ``out[name][t]`` holds its values.
     """
     n = params.horizon_months
     nd = len(shape)
@@ -522,6 +601,8 @@ def _run_months(
         if o_decisions is not None:
             mul(next_share, take1, out=o_decisions[t])
             add(take0, o_decisions[t], out=o_decisions[t])
+        if on_month is not None:  # e.g. sums by year taken as the loop goes (ipa_sums)
+            on_month(t)
 
 
 def _staffing(

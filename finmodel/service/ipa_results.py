@@ -34,6 +34,18 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 T = TypeVar("T", bound=np.generic)
 
+#: Prefix of a block's staff cost in :meth:`IpaServiceResult.sum_months` (``extra_staff_cost:1``).
+STAFF_COST = "extra_staff_cost:"
+
+#: Parameters the staff cost depends on.
+_STAFF_FIELDS = (
+    "interim_premium",
+    "cost_per_fte_k",
+    "interim_lag_months",
+    "recruitment_lag_months",
+    "vacancy_factor",
+)
+
 #: Month or year index meaning "not within the horizon".
 NEVER = -1
 
@@ -227,6 +239,18 @@ def sum_months(monthly: npt.ArrayLike, matrix: npt.ArrayLike) -> FloatArray:
     return np.moveaxis(out, 0, -1)
 
 
+def matrix_key(matrix: npt.ArrayLike) -> bytes:
+    """A key identifying a ``(months, periods)`` weight matrix by its values."""
+    weights = np.ascontiguousarray(matrix, dtype=float)
+    return repr(weights.shape).encode() + weights.tobytes()
+
+
+def month_groups(matrix: FloatArray) -> list[tuple[int, int, FloatArray]] | None:
+    """Each column of a (months, periods) matrix as (first month, end month, weights), or None
+    when :func:`sum_months` would not add its months one after another."""
+    return _month_groups(np.asarray(matrix, dtype=float))
+
+
 def financial_year_of(year: int, month: int) -> str:
     """The UK financial year (April-March) of a calendar month.
 
@@ -292,6 +316,13 @@ class IpaServiceResult:
     funding: tuple[Funding, ...] = ()
     """The blocks of money buying staff (the recurrent investment first), arrays broadcasting
     with the batch; empty means the recurrent investment alone, never ending."""
+    period_sums: dict[tuple[str, bytes], FloatArray] = field(default_factory=dict, repr=False)
+    """Monthly series summed into periods during the run, ``(*batch, periods)``, by (series
+    name, :func:`matrix_key` of the ``(months, periods)`` weights): what :meth:`sum_months`
+    returns without the series being kept (a Monte Carlo run keeps only these)."""
+    first_months: dict[str, IntArray] = field(default_factory=dict, repr=False)
+    """:meth:`months_to_clear_backlog` and :meth:`first_month_meeting_standard` found during
+    the run (by those names), batch shape, when asked for."""
 
     # -- series (each ``(*batch, months)``; see :meth:`get`) ------------------------------------
     referrals = _Series()
@@ -337,6 +368,20 @@ class IpaServiceResult:
         raise FinmodelError(
             f"series {name!r} was not recorded in this run; recorded: {sorted(self.series)}"
         )
+
+    def sum_months(self, name: str, matrix: FloatArray) -> FloatArray:
+        """A monthly series summed into periods, ``(*batch, periods)``: ``sum_months(get(name),
+        matrix)``, taken from :attr:`period_sums` when the run summed it (the same numbers).
+        ``extra_staff_cost:k`` is block ``k``'s staff cost, ``extra_staff_cost_profile(k,
+        compact=True) @ matrix`` (in a Monte Carlo run, :meth:`extra_staff_cost_by_period`: equal
+        within rounding)."""
+        found = self.period_sums.get((name, matrix_key(matrix)))
+        if found is not None:
+            return found
+        if name.startswith(STAFF_COST):  # one block's staff cost, as the streams sum it
+            block = int(name[len(STAFF_COST) :])
+            return np.asarray(self.extra_staff_cost_profile(block, compact=True) @ matrix)
+        return sum_months(self.get(name), matrix)
 
     def _share_within_28_days(self, none: float) -> FloatArray:
         """Decisions within 28 days / assessments by month, ``none`` where no assessment was
@@ -423,6 +468,53 @@ class IpaServiceResult:
         full = (*self.batch_shape, self.months)
         return out if compact else np.broadcast_to(out, full).copy()
 
+    def extra_staff_cost_by_period(self, block_index: int, matrix: npt.ArrayLike) -> FloatArray:
+        """``extra_staff_cost_profile(block_index, compact=True) @ matrix`` (£k by period,
+        nominal), computed without a monthly array: months with the staff fully in post are
+        summed from cumulative sums of the pay index over the periods, and the few months of
+        the ramp (at most ``ramp_months + 1``) one by one. Equal to the month-by-month product
+        within rounding (relative 1e-13: the sums are added in another order); the Monte Carlo
+        path uses it. Falls back to the product with ``budget_held`` or pay growth varying by
+        option or draw.
+
+        >>> from finmodel.service.ipa import IpaServiceParameters, simulate_ipa_service
+        >>> r = simulate_ipa_service(IpaServiceParameters.example(), [0.0, 796.0])
+        >>> years = np.repeat(np.eye(10), 12, axis=0)
+        >>> fast = r.extra_staff_cost_by_period(0, years)
+        >>> bool(np.allclose(fast, r.extra_staff_cost_profile(0) @ years, rtol=1e-13, atol=0))
+        True
+        """
+        weights = np.asarray(matrix, dtype=float)
+        pay = np.asarray(self.resolved["pay_growth"])
+        if self.parameters.budget_held or not bool(np.all(pay == pay.flat[0])):
+            return np.asarray(self.extra_staff_cost_profile(block_index, compact=True) @ weights)
+        r = {name: _shrunk(self.resolved[name]) for name in _STAFF_FIELDS}
+        months = self.months
+        index = (1.0 + float(pay.flat[0])) ** (np.arange(months) / 12.0)
+        by_month = index[:, None] * weights  # (months, periods): pay index x weight
+        cumulative = np.zeros((months + 1, weights.shape[1]))
+        np.cumsum(by_month, axis=0, out=cumulative[1:])
+        block = self.funding_blocks()[block_index]
+        premium = r["interim_premium"] if block.interim else 0.0
+        cost = r["cost_per_fte_k"] * (1.0 + premium)
+        lag = r["interim_lag_months"] if block.interim else r["recruitment_lag_months"]
+        scale = np.asarray(_shrunk(block.amount_k)) / cost * cost * (1.0 - r["vacancy_factor"])
+        arrive = _shrunk(block.start) + lag  # share in post (m - arrive + 1) / ramp, clipped
+        end = np.asarray(_shrunk(block.end))
+        ramp = max(self.parameters.ramp_months, 1)
+        full_from = np.ceil(arrive - 1.0 + ramp)  # first month with every post filled
+        lo = np.clip(full_from, 0, months).astype(np.int64)
+        hi = np.maximum(np.clip(end, 0, months), lo)
+        total = cumulative[hi] - cumulative[lo]
+        first = np.floor(arrive - 1.0) + 1.0  # first month some may be in post
+        for k in range(ramp + 1):
+            m = first + k
+            share = np.clip((m - arrive + 1.0) / ramp, 0.0, 1.0)
+            share = share * ((m < full_from) & (m < end) & (m >= 0) & (m < months))
+            rows = by_month[np.clip(m, 0, months - 1).astype(np.int64)]
+            total = total + share[..., None] * rows
+        return np.asarray(total * (scale / 12.0)[..., None])
+
     def package_cost_per_month(self) -> FloatArray:
         """Average package cost per eligible case in each month, £k, ``(*batch, months)``."""
         growth = _monthly_growth(self.resolved["package_cost_growth"], self.months)
@@ -433,6 +525,8 @@ class IpaServiceResult:
     def months_to_clear_backlog(self) -> IntArray:
         """Months from the start until the overdue backlog is first at or below the clearing
         threshold (0 if it starts there); ``NEVER`` (-1) if not within the horizon."""
+        if "months_to_clear_backlog" in self.first_months:
+            return self.first_months["months_to_clear_backlog"]
         # months first (a view: the service model's memory order), so the search runs along
         # contiguous rows
         backlog = np.moveaxis(self.get("overdue_backlog"), -1, 0)
@@ -444,6 +538,8 @@ class IpaServiceResult:
     def first_month_meeting_standard(self) -> IntArray:
         """Index of the first month whose share of decisions within 28 days reaches the standard
         (default 80%); ``NEVER`` (-1) if none. Months with no decisions do not count."""
+        if "first_month_meeting_standard" in self.first_months:
+            return self.first_months["first_month_meeting_standard"]
         done = np.moveaxis(self.get("assessments"), -1, 0)  # months first, as in memory
         share = np.full(done.shape, -1.0)  # a month with no decisions never meets it
         np.divide(
