@@ -54,6 +54,7 @@ from finmodel.engine.inputs import FloatArray
 from finmodel.engine.projection import project_arrays
 from finmodel.errors import InputError, Problem
 from finmodel.investment.projection import compile_inputs
+from finmodel.risk.allocator import keep_freed_memory
 from finmodel.risk.correlation import CorrelationError, correlated_uniforms, correlation_matrix
 from finmodel.risk.defaults import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, DEFAULT_DRAWS, DEFAULT_SEED
 from finmodel.risk.inputs import UncertainValue, uncertain_inputs
@@ -601,6 +602,7 @@ def _start_worker(plan: SimulationPlan) -> None:
     global _WORKER_PLAN
     _WORKER_PLAN = plan
     threadpool_limits(1, user_api="blas")  # for the life of the worker process
+    keep_freed_memory()  # inherited when forked; needed when spawned
 
 
 def _one_blas_thread() -> Any:
@@ -626,8 +628,11 @@ def run_plan(
     plan and its draws, gathered in any order), in chunks of whole sampling blocks, at most
     ``chunk_size``, about :data:`CHUNKS_PER_WORKER` per worker so that they finish together;
     the results are identical to ``workers=1``. At most two
-    chunks per worker are in flight, so memory stays bounded.
+    chunks per worker are in flight, so memory stays bounded. Freed working arrays are kept
+    for reuse in this process and its workers (:func:`~finmodel.risk.allocator.keep_freed_memory`:
+    a page fault per page of each new array otherwise).
     """
+    keep_freed_memory()
     with _one_blas_thread():
         return _run_plan(plan, progress, workers)
 
