@@ -9,6 +9,7 @@ review pipeline, lapses and a held budget recalculate to the engine's monthly se
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,35 @@ def test_every_service_row_is_a_formula_of_inputs(model, book):
     )
     assert "Inputs!$E$" in formulas
     assert "MIN(" in formulas and "MAX(" in formulas
+
+
+#: Column width (characters, as Excel stores them) that one landscape A4 page holds at 100%,
+#: measured in LibreOffice's PDF export of this sheet: at 55% a financial year of months beside
+#: columns A-F printed on one page at 190 characters and split at 200.
+PAGE_CHARACTERS_AT_100 = 195 * 0.55
+
+
+def test_a_financial_year_of_months_prints_on_one_page_with_its_labels(book):
+    _, path = book
+    ws = openpyxl.load_workbook(path)["Service months"]
+    setup = ws.page_setup
+    assert setup.orientation == "landscape" and int(setup.scale) == sm.PRINT_SCALE
+    assert ws.print_title_cols == "$A:$F" and ws.print_title_rows == "$1:$4"
+    widths = {  # 1-based column -> width; an entry may cover several columns
+        col: d.width for d in ws.column_dimensions.values() for col in range(d.min, d.max + 1)
+    }
+    labels = sum(widths[col] for col in range(1, FIRST_YEAR_COL + 1))
+    months = sum(widths[FIRST_YEAR_COL + 1 + t] for t in range(12))
+    assert labels + months <= PAGE_CHARACTERS_AT_100 * 100 / sm.PRINT_SCALE
+    # every label in column A fits its column (section headings run across their band)
+    longest = max(
+        len(str(r[0].value))
+        for r in ws.iter_rows(min_row=5)
+        if r[0].value and not str(r[0].value).startswith(("Option ", "Shared factors"))
+    )
+    assert longest * 1.05 <= widths[1]
+    breaks = [b.id for b in ws.col_breaks.brk]
+    assert breaks and all(b2 - b1 == 12 for b1, b2 in pairwise(breaks))
 
 
 def test_the_service_parameters_are_inputs_with_paths_and_sources(model, book):

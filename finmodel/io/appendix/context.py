@@ -263,11 +263,13 @@ class AppendixContext:
     def text(self, ws: Worksheet, row: int, col: int, value: object, fmt: Any = None) -> None:
         """Write text as text, never as a formula (``=HYPERLINK(...)`` stays visible text).
 
-        Labels and keys (columns A-E, not notes) are measured, so their columns can be made
-        wide enough that nothing is clipped (:meth:`fit_columns`)."""
+        Labels and keys (columns A-E, not notes, not section headings: those run across their
+        shaded band) are measured, so their columns can be made wide enough that nothing is
+        clipped (:meth:`fit_columns`)."""
         text = str(value)[:MAX_TEXT]
         ws.write_string(row, col, text, fmt)
-        if col <= 4 and fmt is not self.styles.note and fmt is not self.styles.note_wrap:
+        unmeasured = (self.styles.note, self.styles.note_wrap, self.styles.section)
+        if col <= 4 and all(fmt is not style for style in unmeasured):
             key = (ws.name, col)
             self.text_widths[key] = max(self.text_widths.get(key, 0), len(text))
 

@@ -54,17 +54,19 @@ from finmodel.io.excel_styles import FIRST_YEAR_COL, col_letter, quote_sheet
 SERVICE_MONTHS = "Service months"
 #: Print scale (%) of the sheet: the labels and a financial year of months on a landscape page.
 PRINT_SCALE = 55
+#: Width of a month column (characters): "(12,345)" and "2030-03" fit.
+MONTH_WIDTH = 8
 #: Helper cells (column E) shared by every option: key -> (label, unit, formula of P and H).
 _HELPERS = (
-    ("stay", "Share of the caseload staying a month = 1 - exit rate", "share"),
-    ("keep_queue", "Share of the waiting staying a month = 1 - withdrawal rate", "share"),
-    ("survive_interval", "Share of a case surviving to its next review = stay ^ interval", "share"),
-    ("survive_first", "Share of a new case surviving to its first review = stay ^ first", "share"),
-    ("keep_saving", "Share of a saving kept a month = stay x (1 - erosion)", "share"),
-    ("saving", "Saving found per review done = finding rate x saving", "£k a year"),
-    ("ramp", "Months over which staff arrive = MAX(ramp months, 1)", "months"),
-    ("soon", "Reviews due soon at the start = outstanding - overdue", "reviews"),
-    ("later", "Cases with reviews due later = caseload - outstanding", "cases"),
+    ("stay", "Share of caseload staying a month = 1 - exit rate", "share"),
+    ("keep_queue", "Share of the queue staying a month = 1 - withdrawal", "share"),
+    ("survive_interval", "Share surviving to next review = stay ^ interval", "share"),
+    ("survive_first", "Share surviving to first review = stay ^ first", "share"),
+    ("keep_saving", "Savings kept a month = stay x (1 - erosion)", "share"),
+    ("saving", "Saving per review done = finding rate x saving", "£k a year"),
+    ("ramp", "Months for staff to arrive = MAX(ramp months, 1)", "months"),
+    ("soon", "Due soon at the start = outstanding - overdue", "reviews"),
+    ("later", "Cases due later = caseload - outstanding", "cases"),
 )
 
 
@@ -213,7 +215,9 @@ class _Writer:
     # -- rows ----------------------------------------------------------------------------------
     def helper(self, key: str, label: str, unit: str, formula: str, value: float) -> None:
         self.sh.label(self.row, label, unit)
-        self.ctx.write(self.sh.ws, self.row, 4, formula, value, self.sh.fmt.factor)
+        counted = unit in ("reviews", "cases", "months")
+        style = self.sh.fmt.count if counted else self.sh.fmt.factor
+        self.ctx.write(self.sh.ws, self.row, 4, formula, value, style)
         self.helpers[key] = f"$E${self.row + 1}"
         self.row += 1
 
@@ -257,9 +261,8 @@ class _Writer:
         sh, ctx, st, service = self.sh, self.ctx, self.st, self.service
         p = service.parameters
         sh.intro(
-            "Every figure is a formula of the service parameters and the options' amounts on "
-            "Inputs, in the engine's order: change one there and recalculate. Months "
-            f"{service.month_labels[0]} to {service.month_labels[-1]}; flows in the month, "
+            "Change an input on Inputs and recalculate. "
+            f"{service.month_labels[0]} to {service.month_labels[-1]}: flows in the month, "
             "stocks at its end."
         )
         self.month_row = self.row
@@ -273,7 +276,7 @@ class _Writer:
             ctx.text(sh.ws, self.row, FIRST_YEAR_COL + t, service.financial_years[t], st.key)
         self.row += 1
         self.result.price_row = self.row
-        sh.label(self.row, "Package price index: (1 + package cost growth) ^ (m / 12)", "index")
+        sh.label(self.row, "Package price index = (1 + cost growth) ^ (m / 12)", "index")
         growth = self.p("package_cost_growth")
         prices = (1 + float(np.asarray(service.resolved["package_cost_growth"]).flat[0])) ** (
             np.arange(self.n) / 12
@@ -288,7 +291,7 @@ class _Writer:
                 self.sh.fmt.factor,
             )
         self.row += 2
-        sh.section(self.row, "Shared factors (column E), formulas of the parameters on Inputs")
+        sh.section(self.row, "Shared factors (column E): formulas of the parameters on Inputs")
         self.row += 1
         r = {k: float(np.asarray(v).flat[0]) for k, v in service.resolved.items()}
         first, interval = p.first_review_months, p.review_interval_months
@@ -337,7 +340,11 @@ class _Writer:
         self._initial_pipeline(ring, first, interval)
         for o in range(len(self.case.option_ids)):
             self._option(o, ring, first, interval)
-        sh.ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + self.n - 1, 9)
+        sh.ws.set_column(FIRST_YEAR_COL, FIRST_YEAR_COL + self.n - 1, MONTH_WIDTH)
+        # the option number (B), two empty columns (C, D) and units up to "assessments" (F)
+        sh.ws.set_column(1, 1, 6)
+        sh.ws.set_column(2, 3, 1)
+        sh.ws.set_column(5, 5, 11)
         # printed a year of months a page, the labels (columns A-F) repeated on each page:
         # one page wide would shrink 100+ months to an illegible strip
         sh.ws.set_print_scale(PRINT_SCALE)
@@ -354,7 +361,7 @@ class _Writer:
         stay, row = 1 - r["monthly_exit_rate"], self.row
         soon = r["initial_outstanding_reviews"] - r["initial_overdue_reviews"]
         later = r["initial_caseload"] - r["initial_outstanding_reviews"]
-        sh.label(row, "Reviews falling due from the cases at the start (survivors)", "reviews")
+        sh.label(row, "Reviews due from cases at the start (survivors)", "reviews")
         fp, ip = self.p("first_review_months"), self.p("review_interval_months")
         values = []
         for k in range(min(ring, self.n)):
@@ -415,7 +422,7 @@ class _Writer:
                 (
                     "money",
                     f"{b.cost_id}: money buying staff"
-                    + (" (from Inputs)" if b.amount_ref else " (a team: its total / its months)"),
+                    + (" (from Inputs)" if b.amount_ref else " (a team)"),
                     "£k a year",
                     f"={b.amount_ref}" if b.amount_ref else None,
                     b.amount,
@@ -425,6 +432,8 @@ class _Writer:
                 ("end", f"{b.cost_id}: month the money stops", "m", None, float(b.end), st.flag),
             ):
                 sh.label(self.row, label, unit)
+                if key == "money" and not b.amount_ref:
+                    sh.note(self.row, "A time-limited team: its total over its months, a year.")
                 if formula is None:
                     self.ctx.number(sh.ws, self.row, 4, value, style)
                 else:
@@ -509,7 +518,7 @@ class _Writer:
         self.monthly(
             rows_ahead[0],
             o,
-            "Waiting 1 month: last month's referrals still waiting",
+            "Waiting 1 month: last month's referrals",
             "people",
             lambda t: (
                 f"={p('initial_queue')}-{p('initial_queue_over_28_days')}"
@@ -573,7 +582,7 @@ class _Writer:
         self.monthly(
             "wanted",
             o,
-            "Assessments made: the lesser of those waiting and the capacity allowed",
+            "Assessments made: lesser of waiting and capacity",
             "assessments",
             lambda t: (
                 f"=MIN({at('waiting', o, t)},{at('capacity_a', o, t)}*{p('priority_max_share')})"
@@ -583,7 +592,7 @@ class _Writer:
         self.monthly(
             "take2",
             o,
-            "Assessments of those waiting 2+ months (oldest first)",
+            "Assessments of those waiting 2+ months",
             "assessments",
             lambda t: f"=MIN({at('wanted', o, t)},{at('k2', o, t)})",
             "First in, first out.",
@@ -821,8 +830,9 @@ class _Writer:
             r = self.result.rows[(key, o)] + 1
             return f"{a}{r}:{b}{r}"
 
-        for text, inflow, outflows, stock, start in (
+        for what, text, inflow, outflows, stock, start in (
             (
+                "referrals add up",
                 "referrals = assessments + withdrawals + change in the queue",
                 "referrals",
                 ("assessments", "withdrawals"),
@@ -830,6 +840,7 @@ class _Writer:
                 p("initial_queue"),
             ),
             (
+                "reviews due add up",
                 "reviews due = reviews done + lapsed + change in the overdue backlog",
                 "reviews_due",
                 ("reviews_done", "lapsed_reviews"),
@@ -852,7 +863,8 @@ class _Writer:
                 if self.n > 1
                 else f"=IF(ABS({month0})>{tol},1,0)"
             )
-            sh.label(self.row, f"Check: {text} (months failing)", "flag")
+            sh.label(self.row, f"Check: {what} (months failing)", "flag")
+            sh.note(self.row, f"Each month: {text}; 1 a month where it fails.")
             self.ctx.write(sh.ws, self.row, 4, formula, 0.0, st.check)
             self.ctx.add_check(
                 f"{sh.name}: {option}: {text}", f"{quote_sheet(sh.name)}!E{self.row + 1}", 0
