@@ -95,6 +95,7 @@ from finmodel.io.appendix.context import (
 from finmodel.io.appendix.investment import appraise_investments, investment_sheets
 from finmodel.io.appendix.investment_link import link_investment_costs
 from finmodel.io.appendix.outputs import plan_system, write_bridge, write_partners, write_system
+from finmodel.io.appendix.print_bands import band_wide_sheets
 from finmodel.io.appendix.provenance import provenance_entries
 from finmodel.io.appendix.risk_sheet import RiskRun, risk_sheet
 from finmodel.io.appendix.sheets import Derived, write_exported_inputs, write_inputs, write_time
@@ -263,6 +264,7 @@ def _build(
     write_summary(ctx, summary)
     write_cover(ctx, cover, master, cover_facts)
     ctx.fit_columns()
+    band_wide_sheets(workbook, ctx.print_widths)
     workbook.set_properties(
         {
             "title": f"{result.model.name}: financial model appendix",
