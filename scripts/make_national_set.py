@@ -132,7 +132,7 @@ def _commissioner(
 
 
 def _trusts(n_acute: int, rng: np.random.Generator) -> list[dict[str, Any]]:
-    trusts = [
+    trusts: list[dict[str, Any]] = [
         {"id": f"acute_trust_{k + 1}", "name": f"Synthetic acute trust {k + 1}", "kind": "acute"}
         for k in range(n_acute)
     ]
@@ -219,7 +219,7 @@ def _council(k: int, population: float, share: float, rng: np.random.Generator) 
 def _synthetic_sources(node: Any) -> Any:
     """A copy with every ``source``/``sources`` text replaced by the synthetic label."""
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "source":
                 out[key] = _src("structure of the L&SC IPA case, figures scaled")

@@ -40,7 +40,7 @@ def model_dicts(draw: st.DrawFn, max_partners: int = 5, max_lines: int = 4) -> d
         for j in range(draw(st.integers(0, max_lines))):
             line: dict[str, Any] = {"id": f"c{j}", "baseline": draw(money)}
             others = [o for o in ids if o != pid]
-            if others and draw(st.booleans()):
+            if bool(others) and draw(st.booleans()):  # bool(): else mypy types draw() as a list
                 line["payee"] = draw(st.sampled_from(others))
             for field in ("demand_growth", "inflation", "efficiency"):
                 if draw(st.booleans()):

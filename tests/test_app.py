@@ -198,9 +198,9 @@ def test_save_reload_compare_delete(at: AppTest, data_dir: Path) -> None:
     assert saved["Stretch"].saved_by == "A. Finance Lead"
     assert saved["Stretch"].model_hash == file_hash(MODELS / "lsc_ics.yaml")
     stretch = engine("lsc_ics.yaml", saved["Stretch"].assumptions)
-    assert saved["Stretch"].results["final_year_system_surplus"] == pytest.approx(
-        final_surplus(stretch), abs=1e-6
-    )
+    results = saved["Stretch"].results
+    assert results is not None  # the app saves a snapshot of the headline with every scenario
+    assert results["final_year_system_surplus"] == pytest.approx(final_surplus(stretch), abs=1e-6)
 
     # the System page compares with the saved "Baseline" by default
     go(at, "System")
@@ -378,7 +378,9 @@ def test_money_formatting() -> None:
     assert money(-1234.4) == "(1,234)" and money_k(-1234.4) == "£(1,234)k"
     frame = pd.DataFrame({"Variance": [-5.0, np.nan, 7.0]})
     styler, _ = styled_money(frame, variance_columns=["Variance"])
-    assert styler.data["Variance"].tolist() == ["(5)", "-", "7"]  # "-": not applicable
+    # pandas-stubs omit Styler.data (pandas sets it in StylerRenderer.__init__)
+    shown = styler.data  # type: ignore[attr-defined]
+    assert shown["Variance"].tolist() == ["(5)", "-", "7"]  # "-": not applicable
     html = styler.to_html()
     assert "color: #b00020" in html and "color: #1b7f3b" in html
 
@@ -486,6 +488,7 @@ def test_model_scenarios_load_their_overlay_exactly_with_overrides_open_or_close
 ) -> None:
     model = load_model(MODELS / "lsc_ics.yaml")
     scenario = model.scenario("higher_demand")
+    assert scenario.name is not None  # the sidebar lists it by its name
     at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
     assert not at.exception
     assert at.session_state["ws_overlay"] == scenario.set
@@ -496,6 +499,7 @@ def test_model_scenarios_load_their_overlay_exactly_with_overrides_open_or_close
     go(at, "Inputs")
     assert any("Cost lines" in m.value for m in at.markdown)  # in the main area
     assert not any("Cost lines" in m.value for m in at.sidebar.markdown)
+    assert scenario.name is not None  # the sidebar lists it by its name
     at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
     assert at.session_state["ws_overlay"] == scenario.set  # through the editable tables
     go(at, "System")
@@ -505,7 +509,7 @@ def test_model_scenarios_load_their_overlay_exactly_with_overrides_open_or_close
 
 
 def _year_rows(at: AppTest, path: str) -> list[Any]:
-    return [n for n in at.number_input if str(n.key).startswith("yr:") and f":{path}:" in n.key]
+    return [n for n in at.number_input if (k := n.key) and k.startswith("yr:") and f":{path}:" in k]
 
 
 def test_editing_one_year_of_a_control_total_changes_only_that_year(at: AppTest) -> None:
@@ -545,7 +549,7 @@ def test_apply_to_all_years_and_funding_growth_keeps_its_profile(at: AppTest) ->
     assert at.session_state["ws_overlay"] == {path: [0.06, 0.05, 0.05, 0.057, 0.052]}
     every = next(n for n in at.number_input if str(n.key).startswith("yr_all:"))
     every.set_value(4.0).run()
-    at.button(key=next(b.key for b in at.button if str(b.key).startswith("yr_apply:"))).click()
+    at.button(key=next(k for b in at.button if (k := b.key) and k.startswith("yr_apply:"))).click()
     at.run()
     assert at.session_state["ws_overlay"] == {path: [0.04] * 5}
 
@@ -650,12 +654,10 @@ def test_risk_page_monte_carlo_on_the_default_model_is_simulates(risk: AppTest) 
     assert metric(at, MEET_LABEL) == pct(expected.p_meet_control_total[system, -1], 0)
     assert metric(at, "Median 20") == money_k(float(expected.surplus.at(50)[system, -1]))
     table = _frame_with(at, expected.years[-1])
-    assert table.loc[BREAK_EVEN_LABEL].tolist() == [
-        pct(v, 0) for v in expected.p_break_even[system]
-    ]
-    assert table.loc[MEET_LABEL].tolist() == [
-        pct(v, 0) for v in expected.p_meet_control_total[system]
-    ]
+    break_even, meet = table.loc[BREAK_EVEN_LABEL], table.loc[MEET_LABEL]
+    assert isinstance(break_even, pd.Series) and isinstance(meet, pd.Series)  # one row each
+    assert break_even.tolist() == [pct(v, 0) for v in expected.p_break_even[system]]
+    assert meet.tolist() == [pct(v, 0) for v in expected.p_meet_control_total[system]]
     # the investment's options under uncertainty
     inv = expected.investments["ipa_uplift"]
     options = _frame_with(at, "P(NPSV > 0)")
@@ -711,11 +713,11 @@ def test_risk_page_tornados_are_sensitivitys_and_goal_seek_is_the_engines(risk: 
     assert any("press Find the value" in i.value for i in at.info)
     at.button(key="gs_run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    expected = goal_seek_model(model, "assumptions.qipp", "control_total", year="2024/25")
+    sought = goal_seek_model(model, "assumptions.qipp", "control_total", year="2024/25")
     answer = at.session_state["goal_seek"]
-    assert answer.outcome.value == expected.value
-    assert metric(at, "Value needed") == format_value(model, "assumptions.qipp", expected.value)
-    assert metric(at, "Variance 2024/25, at the value found") == money_k(expected.metric)
+    assert answer.outcome.value == sought.value
+    assert metric(at, "Value needed") == format_value(model, "assumptions.qipp", sought.value)
+    assert metric(at, "Variance 2024/25, at the value found") == money_k(sought.metric)
     assert any("the system meets its control total in 2024/25" in s.value for s in at.success)
     # a partner, by name (a CCG: QIPP is on the CCGs' own lines, it moves no trust)
     at.selectbox(key="gs_target").set_value("break_even")
@@ -892,6 +894,7 @@ def test_icb_scenario_by_year_and_the_cost_uplift_edited_year_by_year(at: AppTes
     at.selectbox(key="model_choice").set_value("lsc_icb.yaml").run()
     model = load_model(MODELS / "lsc_icb.yaml")
     scenario = model.scenario("nonrecurrent_cip_not_replaced")
+    assert scenario.name is not None  # the sidebar lists it by its name
     at.selectbox(key="scenario_choice").set_value(MODEL_SCENARIO + scenario.name).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.session_state["ws_overlay"] == scenario.set  # lists kept whole

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
 from finmodel.io.atomic import atomic_path, write_text_atomic
 
 
-def test_success_replaces_and_leaves_no_temporary(tmp_path):
+def test_success_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "out" / "file.txt"
     write_text_atomic(target, "first")
     write_text_atomic(target, "second")
@@ -18,7 +19,7 @@ def test_success_replaces_and_leaves_no_temporary(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["file.txt"]
 
 
-def test_failure_keeps_existing_file(tmp_path):
+def test_failure_keeps_existing_file(tmp_path: Path) -> None:
     target = tmp_path / "file.txt"
     target.write_text("good")
     with pytest.raises(RuntimeError), atomic_path(target) as tmp:
@@ -28,7 +29,7 @@ def test_failure_keeps_existing_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
 
 
-def test_new_file_gets_normal_permissions(tmp_path):
+def test_new_file_gets_normal_permissions(tmp_path: Path) -> None:
     target = tmp_path / "new.txt"
     write_text_atomic(target, "x")
     umask = os.umask(0)
@@ -36,20 +37,34 @@ def test_new_file_gets_normal_permissions(tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
 
 
-def test_umask_is_never_changed(tmp_path, monkeypatch):
+def test_umask_is_never_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Setting the umask to read it races with threads creating files (issue 10)."""
-    calls = []
-    monkeypatch.setattr(os, "umask", lambda mask: calls.append(mask) or 0o022)
+    calls: list[int] = []
+
+    def umask(mask: int) -> int:
+        calls.append(mask)
+        return 0o022
+
+    monkeypatch.setattr(os, "umask", umask)
     write_text_atomic(tmp_path / "a.txt", "x")
     write_text_atomic(tmp_path / "a.txt", "y")
     assert calls == []
 
 
-def test_data_is_flushed_before_the_rename(tmp_path, monkeypatch):
+def test_data_is_flushed_before_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     events: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
-    monkeypatch.setattr(os, "replace", lambda a, b: events.append("replace") or real_replace(a, b))
+
+    def fsync(fd: int) -> None:
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        events.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
     write_text_atomic(tmp_path / "a.txt", "x")
     assert events[:2] == ["fsync", "replace"]
 
@@ -66,7 +81,7 @@ with atomic_path(sys.argv[1]) as tmp:
 """
 
 
-def test_a_killed_write_leaves_nothing_the_next_write_does_not_clean(tmp_path):
+def test_a_killed_write_leaves_nothing_the_next_write_does_not_clean(tmp_path: Path) -> None:
     """A real kill (SIGKILL) mid-write: the temporary file stays, the next write removes it."""
     import signal
     import subprocess
@@ -88,7 +103,7 @@ def test_a_killed_write_leaves_nothing_the_next_write_does_not_clean(tmp_path):
     assert target.read_text() == "new"
 
 
-def test_temporary_files_of_live_writers_are_left_alone(tmp_path):
+def test_temporary_files_of_live_writers_are_left_alone(tmp_path: Path) -> None:
     from finmodel.io.atomic import remove_stale_temporaries
 
     mine = tmp_path / f".a.txt.{os.getpid()}.abcd1234.tmp"

@@ -262,6 +262,7 @@ def test_national_set_script_writes_valid_synthetic_models(tmp_path: Path):
     sizes = set()
     for path in paths:
         model = load_model(path)
+        assert model.description is not None
         assert "Synthetic" in model.name and "SYNTHETIC" in model.description
         assert {s.id for s in model.scenarios} >= {"higher_demand", "lower_efficiency"}
         assert model.uncertainty

@@ -19,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pytest
@@ -29,6 +30,9 @@ from finmodel.app.store import ScenarioStore
 from finmodel.domain.validation import with_overlay
 from finmodel.resources import app_script
 from tests.conftest import MODELS, ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +107,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 @pytest.fixture(scope="module")
-def page(server: tuple[str, Path]) -> Iterator[object]:
+def page(server: tuple[str, Path]) -> Iterator[Page]:
     """A Chromium page (the system browser, no download) showing the app."""
     sync_api = pytest.importorskip("playwright.sync_api")
     url, _ = server
@@ -129,11 +133,11 @@ def page(server: tuple[str, Path]) -> Iterator[object]:
         browser.close()
 
 
-def _headline(tab: object) -> str:
+def _headline(tab: Page) -> str:
     return tab.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
 
 
-def _wait_headline(tab: object, expected: str) -> None:
+def _wait_headline(tab: Page, expected: str) -> None:
     deadline = time.monotonic() + TIMEOUT_MS / 1000
     while _headline(tab) != expected:
         if time.monotonic() > deadline:
@@ -141,7 +145,7 @@ def _wait_headline(tab: object, expected: str) -> None:
         time.sleep(0.2)
 
 
-def _goto(tab: object, name: str) -> None:
+def _goto(tab: Page, name: str) -> None:
     sidebar_radio = tab.locator('[data-testid="stSidebar"] [data-testid="stRadio"]')
     sidebar_radio.get_by_text(name, exact=True).click()
     tab.get_by_text(PAGE_TEXT[name]).first.wait_for()
@@ -149,19 +153,20 @@ def _goto(tab: object, name: str) -> None:
     _settle(tab)
 
 
-def _settle(tab: object) -> None:
+def _settle(tab: Page) -> None:
     """Wait until Streamlit has finished its run (no 'running' indicator)."""
     tab.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
     )
 
 
-def _shot(tab: object, name: str) -> None:
+def _shot(tab: Page, name: str) -> None:
     """A screenshot of the whole page: Streamlit scrolls its main area inside the window, so the
     window is made as tall as that area for the shot."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     _settle(tab)
     size = tab.viewport_size
+    assert size is not None, "the browser context sets a viewport"
     height = 0
     for _ in range(5):  # tables and charts may still be growing: until the height is stable
         tab.wait_for_timeout(600)
@@ -174,7 +179,7 @@ def _shot(tab: object, name: str) -> None:
     tab.set_viewport_size(size)
 
 
-def test_finance_lead_journey(page: object, server: tuple[str, Path], tmp_path: Path) -> None:
+def test_finance_lead_journey(page: Page, server: tuple[str, Path], tmp_path: Path) -> None:
     tab = page
     _, data_dir = server
     model = load_model(MODELS / "lsc_ics.yaml")
@@ -285,7 +290,7 @@ OVERFLOW = """() => {
 
 
 @pytest.mark.parametrize("width", [1280, 1920])
-def test_every_page_fits_nothing_cut(page: object, width: int) -> None:
+def test_every_page_fits_nothing_cut(page: Page, width: int) -> None:
     tab = page
     tab.set_viewport_size({"width": width, "height": 1400})
     try:
@@ -304,14 +309,14 @@ def test_every_page_fits_nothing_cut(page: object, width: int) -> None:
         tab.set_viewport_size({"width": 1500, "height": 2200})
 
 
-def _wait_values(boxes: list[object], expected: list[float]) -> None:
+def _wait_values(boxes: list[Locator], expected: list[float]) -> None:
     deadline = time.monotonic() + TIMEOUT_MS / 1000
     while [float(b.input_value()) for b in boxes] != expected:
         assert time.monotonic() < deadline, ([b.input_value() for b in boxes], expected)
         time.sleep(0.2)
 
 
-def test_editing_one_year_of_a_control_total_changes_only_that_year(page: object) -> None:
+def test_editing_one_year_of_a_control_total_changes_only_that_year(page: Page) -> None:
     tab = page
     model = load_model(MODELS / "lsc_ics.yaml")
     result = project(model)

@@ -37,7 +37,7 @@ FLAT = DeflatorTable(
 
 @pytest.fixture
 def flat_deflator(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(discounting.DEFLATOR_TABLES, FLAT.version, FLAT)  # type: ignore[attr-defined]
+    monkeypatch.setitem(discounting.DEFLATOR_TABLES, FLAT.version, FLAT)
 
 
 def it_system_model(**settings: Any) -> Any:
@@ -114,8 +114,9 @@ def test_health_schedule_and_real_prices(flat_deflator: None) -> None:
 def test_npsv_at_a_zero_rate_is_the_undiscounted_sum(ipa: InvestmentCase) -> None:
     """SPEC invariant 7 on the default case's own streams."""
     e = ipa.economic
-    costs = sum(e.costs.values())
-    benefits = sum(e.benefits.values())
+    shape = (len(ipa.option_ids), len(e.years))
+    costs = sum(e.costs.values(), np.zeros(shape))
+    benefits = sum(e.benefits.values(), np.zeros(shape))
     zero = appraise(costs, benefits, np.ones(len(e.years)), baseline=0)
     incremental = (benefits - benefits[0]) - (costs - costs[0])
     np.testing.assert_allclose(zero.npsv, incremental.sum(axis=-1))
@@ -222,6 +223,7 @@ def test_json_is_complete_and_strict(ipa: InvestmentCase) -> None:
     economic = data["economic_case"]
     assert economic["options"][0]["bcr"] is None and economic["options"][0]["payback_year"] is None
     assert len(economic["discount_factors"]) == 10
+    assert ipa.economic.switching_option is not None  # the JSON names the option it is for
     assert (
         economic["switching_values"]["option"]
         == ipa.streams.option_ids[ipa.economic.switching_option]

@@ -229,7 +229,8 @@ def test_goal_seek_on_a_profile_shifts_it_and_says_so() -> None:
     single = runner.invoke(
         main.app, ["goal-seek", "-a", "assumptions.efficiency", "-t", "break_even"]
     )
-    modelled = load_model(DEFAULT).assumptions.efficiency  # a single rate, not a profile
+    modelled = load_model(DEFAULT).assumptions.efficiency
+    assert not isinstance(modelled, list)  # a single rate, not a profile
     assert f"(modelled: {100 * float(modelled):.2f}%)" in " ".join(single.stdout.split())
 
 

@@ -72,7 +72,8 @@ def test_at_national_scale_the_sparse_path_is_taken_and_adds_up() -> None:
     assert n_groups * n_rows > projection._DENSE_LIMIT  # the default limit: sparse
     expected = np.zeros((2, n_groups, 11))
     kept = index >= 0
-    np.add.at(expected, (slice(None), index[kept]), values[:, kept])
+    # numpy's stubs type ufunc.at's indices as integers only; it documents a tuple with slices
+    np.add.at(expected, (slice(None), index[kept]), values[:, kept])  # type: ignore[arg-type]
     np.testing.assert_allclose(group_sum(index, n_groups, values), expected, rtol=1e-12)
 
 

@@ -29,6 +29,7 @@ def rate_columns(draw: st.DrawFn) -> tuple[list[Any], np.ndarray]:
     horizon = draw(st.integers(1, 5))
     value = st.one_of(st.none(), finite, st.lists(finite, min_size=horizon, max_size=horizon))
     kinds = draw(st.sampled_from(["none", "lists", "scalars", "mixed"]))
+    values: list[Any]
     if kinds == "none":
         values = draw(st.lists(st.none(), max_size=8))
     elif kinds == "lists":

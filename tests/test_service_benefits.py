@@ -64,7 +64,9 @@ def test_qalys_are_discounted_at_the_health_schedule(model: Any) -> None:
     window = s.appraisal_slice
     raw = (s.benefits[key] / s.benefit_factors[key])[..., window] * e.real_factor
     health = discount_factors(len(e.years) - 1, "health")
-    kept = 1 - s.investment.optimism_bias.benefit_shortfall
+    bias = s.investment.optimism_bias
+    assert bias is not None  # the IPA case declares its optimism bias and benefit shortfall
+    kept = 1 - bias.benefit_shortfall
     np.testing.assert_allclose(e.pv_benefits[key], kept * (raw - raw[0]) @ health)
     assert e.pv_benefits[key][1] > kept * (raw - raw[0])[1] @ e.discount_factors
     # every other benefit: only the shortfall
@@ -99,7 +101,9 @@ def test_collapsed_distributions_give_the_deterministic_answer(model: Any) -> No
     from finmodel.service import VARIABLE_FIELDS
 
     chosen = overlay(model, {"investments.ipa_uplift.option": "business_case_and_team"})
-    params = chosen.investments["ipa_uplift"].service.parameters
+    service = chosen.investments["ipa_uplift"].service
+    assert service is not None  # the IPA case is driven by its service model
+    params = service.parameters
     point = {name: np.full(3, float(getattr(params, name))) for name in VARIABLE_FIELDS}
     draws = investment_draws(chosen, point)
     case = appraise_model(chosen)

@@ -607,7 +607,8 @@ def test_a_lone_surrogate_is_refused_with_a_clear_message(tmp_path, field):
     store = ScenarioStore(tmp_path)
     bad = "High \udc80 demand"
     args: dict[str, Any] = {"model_name": MODEL, "model_hash": HASH_A, "user": "Jo Bloggs"}
-    name, assumptions = "High demand", {"assumptions.demand_growth": 0.04}
+    name = "High demand"
+    assumptions: dict[str, object] = {"assumptions.demand_growth": 0.04}
     if field == "name":
         name = bad
     elif field == "assumption text":

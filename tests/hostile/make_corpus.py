@@ -51,6 +51,13 @@ def _minimal(old: str, new: str, count: int = 1) -> Callable[[Path], None]:
     return make
 
 
+def _minimal_plus(extra: str) -> Callable[[Path], None]:
+    def make(path: Path) -> None:
+        path.write_text(MINIMAL.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+    return make
+
+
 def _default(old: str, new: str) -> Callable[[Path], None]:
     def make(path: Path) -> None:
         text = DEFAULT.read_text(encoding="utf-8")
@@ -167,11 +174,9 @@ CASES: tuple[Case, ...] = (
     Case(
         "uncertainty_huge_sd.yaml",
         "uncertainty",
-        lambda path: path.write_text(
-            MINIMAL.read_text(encoding="utf-8")
-            + "\nuncertainty:\n  assumptions.inflation:\n    dist: normal\n    mean: 0.02\n"
-            "    sd: 1.0e300\n    source: illustrative\n",
-            encoding="utf-8",
+        _minimal_plus(
+            "\nuncertainty:\n  assumptions.inflation:\n    dist: normal\n    mean: 0.02\n"
+            "    sd: 1.0e300\n    source: illustrative\n"
         ),
     ),
     Case("rows_past_limit.xlsx", "Costs!D25008", _workbook(_set("Costs", "D25008", "abc"))),
