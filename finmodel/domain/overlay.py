@@ -110,11 +110,7 @@ def _item_index(path: str, items: list[Any], segment: str) -> int:
         if isinstance(item, Mapping) and str(item.get("id")) == segment:
             return i
     ids = [str(item.get("id")) for item in items if isinstance(item, Mapping)]
-    raise OverlayPathError(
-        path,
-        f"no item with id {segment!r} (ids: {', '.join(ids) or 'none'})"
-        + schema_paths.did_you_mean(segment, ids),
-    )
+    raise OverlayPathError(path, f"no item with id {segment!r} (ids: {', '.join(ids) or 'none'})")
 
 
 def get_at(data: Any, keys: PathKey) -> Any:

@@ -5,9 +5,9 @@ and the growth assumed past its last year.
 Rows are named ``inputs.<dotted path>``; the Appraisal sheet's discount rates, deflator index and
 real price factor are formulas of them (:mod:`finmodel.io.appendix.appraisal_sheet`). The
 schedule chosen is checked against the table's schedules, listed on the row below it (a check
-rolled into the master check). A deflator
-value is the row ``inputs.investments.<id>.deflator.index.<year>``: the engine's run of a change
-to it is the case with ``deflator:`` set to the series with that year changed.
+rolled into the master check). A deflator value is the row
+``inputs.investments.<id>.deflator.index.<year>``: the engine's run of a change to it is the
+case with ``deflator:`` set to the series with that year changed.
 """
 
 from __future__ import annotations
@@ -130,13 +130,12 @@ def _discount_schedule(w: _InputsWriter, investment_id: str, investment: Investm
 
 def deflator_years(investment: Investment, years: list[str], base_year: str) -> list[str]:
     """The years of the deflator series the appraisal of ``years`` (and its price-base year)
-        reads from the table, in the table's order.
+    reads from the table, in the table's order.
 
-        >>> from finmodel.domain.investments import Investment
-    from finmodel.io.excel_styles import FIRST_YEAR_COL
-        >>> inv = Investment.model_validate({"options": [{"id": "a"}]})
-        >>> deflator_years(inv, ["2020/21", "2021/22"], "2019/20")
-        ['2019/20', '2020/21', '2021/22']
+    >>> from finmodel.domain.investments import Investment
+    >>> inv = Investment.model_validate({"options": [{"id": "a"}]})
+    >>> deflator_years(inv, ["2020/21", "2021/22"], "2019/20")
+    ['2019/20', '2020/21', '2021/22']
     """
     table = deflator_table(investment.deflator_series())
     wanted = set(years) | {base_year}
