@@ -85,3 +85,54 @@ def test_a_costs_years_are_inputs_and_its_profile_a_formula_of_them(books):
         assert formula.startswith("=IF(") and "Inputs!$E$" in formula, text
     cover = " ".join(str(c.value) for r in book["Cover"].iter_rows() for c in r if c.value)
     assert "profile" not in cover  # no cost keeps an engine-value profile
+
+
+def test_the_schedule_chosen_is_checked_against_the_tables_schedules(books):
+    _, rows, path = books["default"]
+    book = openpyxl.load_workbook(path)
+    inputs = book["Inputs"]
+    _, row = rows["inputs.investments.ipa_uplift.discount.schedule"]
+    listed = row + 2  # 1-based: the row below the choice
+    assert [inputs.cell(row=listed, column=G + k).value for k in range(2)] == [
+        "standard",
+        "health",
+    ]
+    flag = inputs.cell(row=listed, column=5).value
+    assert flag.startswith("=IF(SUMPRODUCT(") and f"$E${row + 1}" in flag
+    (validation,) = [v for v in inputs.data_validations.dataValidation if f"E{row + 1}" in v.sqref]
+    assert validation.formula1 == f"${_letter(G)}${listed}:${_letter(G + 1)}${listed}"
+    checks = book["Checks"]
+    sums = [c.value for c in checks["E"] if isinstance(c.value, str)]
+    assert f"=SUM(Inputs!E{listed})" in sums
+
+
+def _letter(column: int) -> str:
+    return openpyxl.utils.get_column_letter(column)
+
+
+@pytest.mark.slow
+def test_a_name_that_is_not_a_schedule_fails_the_master_check(tmp_path: Path) -> None:
+    """A reviewer pastes a name past the drop-down: recalculated in LibreOffice, the master check
+    counts it; the other schedule, chosen properly, keeps every check holding."""
+    from finmodel.io.recalc import recalculate
+    from tests.test_excel_flex import set_cells
+
+    model = load_model(MODELS / "lsc_ics.yaml")
+    written = {}
+    for label, name in (("bad", "standrd"), ("health", "health"), ("as_exported", None)):
+        path = tmp_path / "in" / f"{label}.xlsx"
+        layout = write_appendix(project(model), path, cached_values=False)
+        _, row = layout.rows["inputs.investments.ipa_uplift.discount.schedule"]
+        if name is not None:
+            set_cells(path, {f"E{row + 1}": name})
+        written[label] = (path, layout, row)
+    outputs = recalculate([p for p, _, _ in written.values()], tmp_path / "out")
+    master = {}
+    for (label, (_, layout, row)), out in zip(written.items(), outputs, strict=True):
+        book = openpyxl.load_workbook(out, data_only=True)
+        sheet, master_row, col = layout.master_check
+        master[label] = book[sheet].cell(row=master_row + 1, column=col + 1).value
+        flag = book["Inputs"].cell(row=row + 2, column=5).value
+        assert flag == (1 if label == "bad" else 0), label
+    assert master["bad"] == 1
+    assert master["health"] == 0 and master["as_exported"] == 0

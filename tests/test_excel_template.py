@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pytest
+import yaml
 from hypothesis import given, settings
 from typer.testing import CliRunner
 
@@ -80,18 +81,63 @@ def test_the_nhs_rules_round_trip(tmp_path):
         same_projection(model, back, scenario.id)
 
 
+def with_own_cip_and_qipp(qipp: Any) -> dict[str, Any]:
+    """The ICB model's data with providers' own CIP plans (a year list of plans, a 100%
+    delivered share, a recurrent share with a source of its own, the plan's source; a list of
+    delivered shares reaching 100%) and the ICB's own QIPP."""
+    data = yaml.safe_load((MODELS / "lsc_icb.yaml").read_text())
+    partners = {p["id"]: p for p in data["partners"]}
+    partners["lth"]["cip"] = {
+        "planned": [0.05, 0.045, 0.04, 0.04],
+        "delivered": 1.0,
+        "recurrent": 0.69,
+        "source": "illustrative: a trust's own plan, for the round trip",
+        "sources": {"recurrent": "illustrative: the 2023/24 system rate"},
+    }
+    partners["elht"]["cip"] = {"delivered": [0.84, 0.9, 1.0, 1.0]}
+    partners["icb"]["qipp"] = qipp
+    return data
+
+
+@pytest.mark.parametrize("qipp", [0.025, [0.02, 0.025, 0.03, 0.03]])
+def test_a_partners_own_cip_and_qipp_round_trip(tmp_path, qipp):
+    from finmodel.io.yaml_io import model_from_data
+
+    model = model_from_data(with_own_cip_and_qipp(qipp), "own.yaml")
+    write_template(tmp_path / "budget.xlsx", model)
+    back = load_workbook_model(tmp_path / "budget.xlsx")
+    assert back.partner("lth").cip == model.partner("lth").cip
+    assert back.partner("elht").cip == model.partner("elht").cip
+    assert back.partner("icb").qipp == qipp
+    # every partner as written (a convergence's sources fold into its one source cell)
+    assert [p.model_dump(exclude={"funding"}) for p in back.partners] == [
+        p.model_dump(exclude={"funding"}) for p in model.partners
+    ]
+    same_projection(model, back)
+    plain = project(load_model(MODELS / "lsc_icb.yaml")).arrays.surplus
+    assert not np.allclose(project(back).arrays.surplus, plain)  # the own rates count
+    overrides = open_template(tmp_path / "budget.xlsx")["Rate overrides"]
+    own = [(r[0].value, r[1].value, r[2].value) for r in overrides.iter_rows(min_row=5)]
+    assert ("lth", None, "cip.recurrent") in own and ("elht", None, "cip.delivered") in own
+
+
 def test_a_template_without_the_later_columns_still_reads(tmp_path):
-    """A budget workbook written before the payment basis, price series, ring-fence and
-    convergence columns existed (they end their sheets) reads as before."""
+    """A budget workbook written before the payment basis, price series, ring-fence,
+    convergence and a partner's own CIP and QIPP columns existed (they end their sheets) reads
+    as before."""
     model = load_model(MODELS / "minimal.yaml")
     write_template(tmp_path / "budget.xlsx", model)
     wb = open_template(tmp_path / "budget.xlsx")
-    for sheet, count in (("Costs", 3), ("Funding", 3)):
+    for sheet, count, before in (
+        ("Costs", 3, "Source"),
+        ("Funding", 3, "Source"),
+        ("Partners", 5, "Illustrative figures"),
+    ):
         ws = wb[sheet]
         headers = [c.value for c in ws[4]]
         last = max(i for i, h in enumerate(headers) if h)
         ws.delete_cols(last - count + 2, count)  # openpyxl columns count from 1
-        assert [c.value for c in ws[4] if c.value][-1] == "Source", sheet
+        assert [c.value for c in ws[4] if c.value][-1] == before, sheet
     wb.save(tmp_path / "older.xlsx")
     back = load_workbook_model(tmp_path / "older.xlsx")
     assert project(back).to_json() == project(model).to_json()

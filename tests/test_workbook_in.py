@@ -53,6 +53,58 @@ def test_template_reads_back(template):
     assert project(model).to_json() == project(load_model(MODELS / "minimal.yaml")).to_json()
 
 
+def test_a_partners_own_cip_and_qipp_are_read_with_their_cells(template):
+    """Partners!I-M hold a partner's own CIP plan and QIPP; Rate overrides a year-by-year one
+    (line blank). Bad values are named by their cell."""
+    edit(
+        template,
+        {
+            "Partners!I6": "4%",
+            "Partners!J6": 1,
+            "Partners!L6": "illustrative: own plan",
+            "Partners!M5": 0.03,
+            "Rate overrides!A5": "trust",
+            "Rate overrides!C5": "cip.recurrent",
+            "Rate overrides!D5": "illustrative: own recurrent share",
+            "Rate overrides!F5": 1,
+            "Rate overrides!G5": 0.7,
+            "Rate overrides!H5": 0.7,
+        },
+    )
+    model = load_workbook_model(template)
+    cip = model.partner("trust").cip
+    assert cip is not None and (cip.planned, cip.delivered, cip.recurrent) == (
+        0.04,
+        1.0,
+        [1.0, 0.7, 0.7],
+    )
+    assert cip.source == "illustrative: own plan"
+    assert cip.sources == {"recurrent": "illustrative: own recurrent share"}
+    assert model.partner("icb").qipp == 0.03
+    edit(
+        template,
+        {
+            "Partners!I6": "lots",
+            "Partners!J6": 1.5,
+            "Partners!M5": 3,
+            "Rate overrides!B5": "staff",
+            "Rate overrides!A6": "icb",
+            "Rate overrides!C6": "qipp",
+            "Rate overrides!D6": "a source",
+            "Rate overrides!E6": 0.01,
+        },
+    )
+    found = problems(template)
+    assert "Partners!I6: cip.planned must be a number, got 'lots'" in found
+    assert "Partners!M5: qipp of 3 is 300% a year: type 3% or 0.03 for 3% a year" in found
+    assert any(p.startswith("Partners!J6: delivered: ") for p in found), found
+    assert (
+        "Rate overrides!B5: cip.recurrent is the partner's own rate: leave the line blank, "
+        "got 'staff'" in found
+    )
+    assert any(p.startswith("Rate overrides!D6: qipp takes no source of its own") for p in found)
+
+
 def test_every_problem_is_reported_at_once_with_its_cell(template):
     edit(
         template,

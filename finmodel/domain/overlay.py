@@ -2,8 +2,10 @@
 
 A dotted path walks mappings by key and lists by element ``id``:
 ``partners.icb.costs.chc.demand_growth`` is the ``demand_growth`` of the cost line ``chc`` of the
-partner ``icb``. Every segment but the last must exist; the last may be absent (an override
-not yet given), and the overlaid model is validated again, so a misspelt field is still an
+partner ``icb``. List items (by id) and dict entries (by key) must exist; the last key may be
+absent (an override not yet given), and so may a section above it that the model format
+allows (``investments.ipa_uplift.discount.schedule`` with no ``discount:`` written), which the
+overlaid copy gains. The overlaid model is validated again, so a misspelt field is still an
 error. Where a path lands on a value written with its provenance (``{value: ..., source: ...}``),
 the value is replaced and the provenance kept.
 
@@ -19,6 +21,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from typing import Any
+
+from finmodel.domain import schema_paths
 
 PathKey = tuple[str | int, ...]
 
@@ -38,45 +42,75 @@ class OverlayPathError(KeyError):
 def resolve_path(data: Any, path: str, *, allow_missing_leaf: bool = True) -> PathKey:
     """The concrete key tuple (keys and list indices) of a dotted path in raw model data.
 
+    With ``allow_missing_leaf`` (an overlay) the last key may be absent, and so may keys above
+    it that are fields of the model format holding a section (an investment's ``discount:``, a
+    partner's ``cip:``): :func:`apply_overlay` creates those mappings. List items (by id) and
+    dict entries (investments, control totals) must exist. Raises :class:`OverlayPathError`.
+
     >>> resolve_path({"partners": [{"id": "a"}, {"id": "b", "x": 1}]}, "partners.b.x")
     ('partners', 1, 'x')
+    >>> resolve_path({"partners": [{"id": "a"}]}, "partners.a.cip.planned")
+    ('partners', 0, 'cip', 'planned')
     """
     segments = path.split(".")
     if not path or any(not s for s in segments):
         raise OverlayPathError(path, "empty segment")
     node = data
     keys: list[str | int] = []
+    creating = False  # below a mapping the overlay creates
     for depth, segment in enumerate(segments):
         last = depth == len(segments) - 1
-        if isinstance(node, Mapping):
-            if segment not in node:
-                if last and allow_missing_leaf:
-                    keys.append(segment)
-                    return tuple(keys)
-                raise OverlayPathError(
-                    path, f"no {segment!r} under {'.'.join(segments[:depth]) or 'the model'}"
-                )
+        where = ".".join(segments[:depth]) or "the model"
+        if creating or (isinstance(node, Mapping) and _absent(node, segment, last)):
+            if not allow_missing_leaf:
+                raise OverlayPathError(path, f"no {segment!r} under {where}")
+            if not (last and not creating):
+                _check_creatable(path, where, (*keys, segment), node, last)
+            keys.append(segment)
+            creating = True
+            node = None
+        elif isinstance(node, Mapping):
             keys.append(segment)
             node = node[segment]
         elif isinstance(node, list):
-            index = next(
-                (
-                    i
-                    for i, item in enumerate(node)
-                    if isinstance(item, Mapping) and str(item.get("id")) == segment
-                ),
-                None,
-            )
-            if index is None:
-                ids = [str(item.get("id")) for item in node if isinstance(item, Mapping)]
-                raise OverlayPathError(
-                    path, f"no item with id {segment!r} (ids: {', '.join(ids) or 'none'})"
-                )
+            index = _item_index(path, node, segment)
             keys.append(index)
             node = node[index]
         else:
-            raise OverlayPathError(path, f"{'.'.join(segments[:depth])} is a value, not a section")
+            raise OverlayPathError(path, f"{where} is a value, not a section")
     return tuple(keys)
+
+
+def _absent(node: Mapping[str, Any], segment: str, last: bool) -> bool:
+    """True when a key is missing (or, above the leaf, written as null)."""
+    return segment not in node or (not last and node[segment] is None)
+
+
+def _check_creatable(path: str, where: str, loc: PathKey, node: Any, last: bool) -> None:
+    """Refuse a missing key the overlay may not create: not a field of the model there (a dict
+    entry may only be a new leaf), or, above the leaf, a field holding a value or a list."""
+    segment = str(loc[-1])
+    fields = schema_paths.model_fields(loc[:-1])
+    new_entry = last and not fields and schema_paths.holds_section(loc[:-1])
+    if not schema_paths.is_field(loc) and not new_entry:
+        present = [str(k) for k in node] if isinstance(node, Mapping) else []
+        hint = schema_paths.did_you_mean(segment, present + fields)
+        raise OverlayPathError(path, f"no {segment!r} under {where}{hint}")
+    if last or schema_paths.holds_section(loc):
+        return
+    if schema_paths.holds_list(loc):
+        item = path.split(".")[len(loc)]
+        raise OverlayPathError(path, f"no item with id {item!r} under {where}.{segment} (none)")
+    raise OverlayPathError(path, f"{where}.{segment} is a value, not a section")
+
+
+def _item_index(path: str, items: list[Any], segment: str) -> int:
+    """The index of the list item whose id is ``segment``."""
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping) and str(item.get("id")) == segment:
+            return i
+    ids = [str(item.get("id")) for item in items if isinstance(item, Mapping)]
+    raise OverlayPathError(path, f"no item with id {segment!r} (ids: {', '.join(ids) or 'none'})")
 
 
 def get_at(data: Any, keys: PathKey) -> Any:
@@ -96,7 +130,7 @@ def apply_overlay(data: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[
     result = copy.deepcopy(dict(data))
     for path, value in settings.items():
         keys = resolve_path(result, path)
-        parent = get_at(result, keys[:-1])
+        parent = _make_parents(result, keys)
         leaf = keys[-1]
         current = parent.get(leaf) if isinstance(parent, Mapping) else parent[leaf]
         if isinstance(current, Mapping) and "value" in current and not isinstance(value, Mapping):
@@ -104,6 +138,16 @@ def apply_overlay(data: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[
         else:
             parent[leaf] = copy.deepcopy(value)
     return result
+
+
+def _make_parents(data: Any, keys: PathKey) -> Any:
+    """The container of the last key, creating the missing (or null) mappings above it."""
+    node = data
+    for key in keys[:-1]:
+        if isinstance(node, dict) and node.get(key) is None:
+            node[key] = {}
+        node = node[key]
+    return node
 
 
 def overlay_problems(data: Mapping[str, Any], settings: Mapping[str, Any]) -> list[tuple[str, str]]:

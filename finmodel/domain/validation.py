@@ -14,12 +14,10 @@ imports upwards.
 from __future__ import annotations
 
 import difflib
-import types
-import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from finmodel.domain.checks import Finding, Location, check_model
 from finmodel.domain.model import Model, Scenario
@@ -30,20 +28,11 @@ from finmodel.domain.overlay import (
     overlay_problems,
     resolve_path,
 )
+from finmodel.domain.schema_paths import allowed_keys, did_you_mean
 from finmodel.errors import Problem, ScenarioError
 
 #: A whole-model check added by a layer above the domain: ``(keys, message)`` findings.
 ModelCheck = Callable[[Model], list[Finding]]
-
-
-def did_you_mean(word: str, known: Iterable[str]) -> str:
-    """A " (did you mean 'x'?)" hint naming the closest known spelling, or "" when none is close.
-
-    >>> did_you_mean("trustt", ["trust", "icb"]), did_you_mean("zzz", ["trust"])
-    (" (did you mean 'trust'?)", '')
-    """
-    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _clean_location(data: Any, loc: tuple[Any, ...]) -> Location:
@@ -82,51 +71,6 @@ def _message(error: Any, data: Any = None, loc: Location = ()) -> str:
     if kind == "too_short" and tuple(loc) == ("partners",):
         return NO_PARTNERS
     return str(error.get("msg", "invalid value"))
-
-
-def _flatten_type(tp: Any) -> list[Any]:
-    """The types a field annotation can hold (through Optional, unions and Annotated)."""
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        return _flatten_type(typing.get_args(tp)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [t for arg in typing.get_args(tp) for t in _flatten_type(arg)]
-    return [tp]
-
-
-def _step_type(tp: Any, key: str | int) -> Any:
-    for option in _flatten_type(tp):
-        if isinstance(option, type) and issubclass(option, BaseModel):
-            field = option.model_fields.get(str(key))
-            if field is None:
-                field = next((f for f in option.model_fields.values() if f.alias == key), None)
-            if field is not None:
-                return field.annotation
-        origin = typing.get_origin(option)
-        if origin is list and isinstance(key, int):
-            return typing.get_args(option)[0]
-        if origin is dict and isinstance(key, str):
-            return typing.get_args(option)[1]
-    return None
-
-
-def allowed_keys(loc: Location) -> list[str]:
-    """The keys the model format allows beside the last key of ``loc`` (for "did you mean").
-
-    >>> "horizon" in allowed_keys(("timeline", "horizn"))
-    True
-    """
-    tp: Any = Model
-    for key in loc[:-1]:
-        tp = _step_type(tp, key)
-        if tp is None:
-            return []
-    keys: list[str] = []
-    for option in _flatten_type(tp):
-        if isinstance(option, type) and issubclass(option, BaseModel):
-            for name, field in option.model_fields.items():
-                keys.append(field.alias or name)
-    return keys
 
 
 def _other_union_branch(data: Any, loc: tuple[Any, ...]) -> bool:
@@ -210,7 +154,7 @@ def validate_data(
         base: Location = ("scenarios", index, "set")
         settings = raw_scenarios[index].get("set") or {}
         for path, reason in overlay_problems(data, settings):
-            findings.append(((*base, path), reason + path_hint(data, path)))
+            findings.append(((*base, path), with_path_hint(data, path, reason)))
         if any(f[0][:3] == base for f in findings):
             continue
         overlaid = {k: v for k, v in apply_overlay(data, settings).items() if k != "scenarios"}
@@ -348,13 +292,20 @@ def raw_findings(data: Mapping[str, Any], check_scenarios: bool = True) -> list[
         for path in settings:
             reason = problems.get(path) or _unknown_leaf(data, path)
             if reason is not None:
-                findings.append((("scenarios", index, "set", path), reason + path_hint(data, path)))
+                findings.append(
+                    (("scenarios", index, "set", path), with_path_hint(data, path, reason))
+                )
     return findings
 
 
 def _closest(word: str, options: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(word, list(dict.fromkeys(options)), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def with_path_hint(data: Any, path: str, reason: str) -> str:
+    """A reason for refusing a path, with a whole-path "did you mean" unless it has one."""
+    return reason if "did you mean" in reason else reason + path_hint(data, path)
 
 
 def path_hint(data: Any, path: str) -> str:

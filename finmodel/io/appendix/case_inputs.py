@@ -3,9 +3,11 @@ deflator index of every year the appraisal uses (the bundled table's or the user
 and the growth assumed past its last year.
 
 Rows are named ``inputs.<dotted path>``; the Appraisal sheet's discount rates, deflator index and
-real price factor are formulas of them (:mod:`finmodel.io.appendix.appraisal_sheet`). A deflator
-value is the row ``inputs.investments.<id>.deflator.index.<year>``: the engine's run of a change
-to it is the case with ``deflator:`` set to the series with that year changed.
+real price factor are formulas of them (:mod:`finmodel.io.appendix.appraisal_sheet`). The
+schedule chosen is checked against the table's schedules, listed on the row below it (a check
+rolled into the master check). A deflator value is the row
+``inputs.investments.<id>.deflator.index.<year>``: the engine's run of a change to it is the
+case with ``deflator:`` set to the series with that year changed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from finmodel.domain.appraisal_tables import deflator_table, discount_table
 from finmodel.domain.investments import Investment
+from finmodel.io.excel_styles import FIRST_YEAR_COL
 
 if TYPE_CHECKING:
     from finmodel.io.appendix.sheets import _InputsWriter
@@ -70,6 +73,61 @@ def _cost_years(
                     w.number(row, 4, value, s.rate_input)
 
 
+def _discount_schedule(w: _InputsWriter, investment_id: str, investment: Investment) -> None:
+    """The discount schedule chosen (a drop-down) and, on the row below, the table's schedules
+    it must be one of, with a check: 1 in the Value column when the name typed or pasted is
+    none of them (the Appraisal sheet's rates would otherwise take the last schedule), rolled
+    into the master check and shown red on the choice itself."""
+    ctx, s = w.ctx, w.ctx.styles
+    d = investment.discount
+    table = discount_table(d.version)
+    schedules = list(table.schedules)
+    if len(schedules) > ctx.n_years:
+        raise ValueError(f"{len(schedules)} discount schedules do not fit {ctx.n_years} columns")
+    row = w.line(
+        f"investments.{investment_id}.discount.schedule",
+        f"Discount schedule (one of: {', '.join(schedules)}), Green Book table {d.version}",
+        "schedule",
+        d.source,
+    )
+    ctx.text(w.ws, row, 4, d.schedule, s.text_input)
+    ctx.exported_inputs.append((row, 4, d.schedule))
+    listed = w.row
+    w.row += 1
+    ctx.text(
+        w.ws,
+        listed,
+        0,
+        f"Schedules of table {d.version} (the choice above must be one; Value: 1 when not)",
+        s.label,
+    )
+    for k, schedule in enumerate(schedules):
+        ctx.text(w.ws, listed, FIRST_YEAR_COL + k, schedule, s.key)
+    ctx.text(w.ws, listed, 5, "flag", s.unit)
+    ctx.text(w.ws, listed, w.source_col, table.citation, s.note_wrap)
+    names = f"${ctx.letter(0)}${listed + 1}:${ctx.letter(len(schedules) - 1)}${listed + 1}"
+    chosen = f"$E${row + 1}"
+    flag = f"=IF(SUMPRODUCT(--({chosen}={names}))=0,1,0)"  # "=" as the Appraisal's IF compares
+    ctx.write(w.ws, listed, 4, flag, float(d.schedule not in schedules), s.check)
+    ctx.add_check(
+        f"Inputs: investment {investment_id}'s discount schedule is one of table {d.version}'s",
+        f"Inputs!E{listed + 1}",
+        int(d.schedule not in schedules),
+    )
+    w.ws.data_validation(row, 4, row, 4, {"validate": "list", "source": "=" + names})
+    w.ws.conditional_format(
+        row,
+        4,
+        row,
+        4,
+        {
+            "type": "formula",
+            "criteria": f"=$E${listed + 1}>0",
+            "format": ctx.workbook.add_format({"bg_color": "#FFC7CE", "bold": True}),
+        },
+    )
+
+
 def deflator_years(investment: Investment, years: list[str], base_year: str) -> list[str]:
     """The years of the deflator series the appraisal of ``years`` (and its price-base year)
     reads from the table, in the table's order.
@@ -101,17 +159,7 @@ def write_case_settings(
     ctx, s = w.ctx, w.ctx.styles
     prefix = f"investments.{investment_id}"
     _cost_years(w, investment_id, investment, case_years)
-    d = investment.discount
-    schedules = list(discount_table(d.version).schedules)
-    row = w.line(
-        f"{prefix}.discount.schedule",
-        f"Discount schedule (one of: {', '.join(schedules)}), Green Book table {d.version}",
-        "schedule",
-        d.source,
-    )
-    ctx.text(w.ws, row, 4, d.schedule, s.text_input)
-    ctx.exported_inputs.append((row, 4, d.schedule))
-    w.ws.data_validation(row, 4, row, 4, {"validate": "list", "source": schedules})
+    _discount_schedule(w, investment_id, investment)
     table = deflator_table(investment.deflator_series())
     own = investment.deflator is not None
     source = (

@@ -85,7 +85,43 @@ PARTNER_COLUMNS = (
         14,
         "Yes when the partner's figures are invented: every output labels them (blank = No)",
     ),
+    # optional, last: a template from before them (without these columns) still reads
+    Column(
+        "cip.planned",
+        "Own CIP planned",
+        "rate",
+        13,
+        "A provider's own CIP planned a year, share of its own costs, all years (blank = the "
+        "assumptions; year by year or with a source on Rate overrides)",
+    ),
+    Column(
+        "cip.delivered",
+        "Own CIP delivered",
+        "share",
+        13,
+        "Share of its own planned CIP delivered (blank = the assumptions)",
+    ),
+    Column(
+        "cip.recurrent",
+        "Own CIP recurrent",
+        "share",
+        13,
+        "Share of its own delivered CIP that is recurrent (blank = the assumptions)",
+    ),
+    Column("cip.source", "Own CIP source", "citation", 40, "Where its own CIP plan comes from"),
+    Column(
+        "qipp",
+        "Own QIPP",
+        "rate",
+        12,
+        "A commissioner's own QIPP a year, all years (blank = the assumptions; year by year "
+        "on Rate overrides)",
+    ),
 )
+#: A partner's own rates (its CIP plan's and its QIPP), settable year by year on Rate overrides
+#: with the line left blank; the shares among them may be 100%.
+PARTNER_RATES = ("cip.planned", "cip.delivered", "cip.recurrent", "qipp")
+PARTNER_SHARES = ("cip.delivered", "cip.recurrent")
 
 
 def _item_columns(id_header: str, name_guidance: str, baseline_what: str) -> tuple[Column, ...]:
@@ -205,6 +241,11 @@ OPTIONAL_FIELDS = (
     "convergence.fair_share",
     "convergence.pace",
     "convergence.source",
+    "cip.planned",
+    "cip.delivered",
+    "cip.recurrent",
+    "cip.source",
+    "qipp",
 )
 
 
@@ -286,14 +327,20 @@ OVERRIDES = YearTable(
     (
         Column("partner", "Partner id", "id", 14, "The partner of the line or stream"),
         Column(
-            "line", "Line or stream id", "id", 18, "A cost line (Costs) or funding stream (Funding)"
+            "line",
+            "Line or stream id",
+            "id",
+            18,
+            "A cost line (Costs) or funding stream (Funding); blank for the partner's own CIP "
+            "or QIPP",
         ),
         Column(
             "rate",
             "Rate",
             "id",
             22,
-            "demand_growth, non_demographic_growth, inflation, efficiency or funding_growth",
+            "demand_growth, non_demographic_growth, inflation, efficiency or funding_growth; "
+            "with no line: cip.planned, cip.delivered, cip.recurrent or qipp",
         ),
     ),
 )

@@ -50,6 +50,8 @@ from finmodel.io.template.layout import (
     OTHER_KEYS,
     OVERRIDES,
     PARTNER_COLUMNS,
+    PARTNER_RATES,
+    PARTNER_SHARES,
     SHARE_ASSUMPTIONS,
     STREAM_RATES,
     Column,
@@ -421,8 +423,12 @@ def _read_years(
     take: Callable[..., None],
     *,
     rate: bool,
+    share: Callable[[int, str | None], bool] | None = None,
 ) -> None:
+    """Each row of a year sheet, its value checked as a rate a year when ``rate`` (unless
+    ``share(row, key)`` says it is a share, which may be 100%), handed to ``take``."""
     rate_rows = rate
+    is_share = share or (lambda _, key: key in SHARE_ASSUMPTIONS)
     sheet = table.sheet
     headers = [c.header for c in table.keys] + ["Source", "All years"]
     if not r.check_headers(sheet, headers):
@@ -431,7 +437,7 @@ def _read_years(
         key = r.text(sheet, row, 0, table.keys[0].field)
         source = r.text(sheet, row, table.source_col, "source")
         cells: dict[int, str] = {}
-        rate = rate_rows and key not in SHARE_ASSUMPTIONS  # a share of 100% is fine
+        rate = rate_rows and not is_share(row, key)  # a share of 100% is fine
         everything = r.number(sheet, row, table.all_years_col, "value", rate=rate)
         if everything is not None:
             cells[-1] = r.place(sheet, row, table.all_years_col)
@@ -477,12 +483,19 @@ def _read_partners(r: CellReader, data: dict[str, Any]) -> dict[str, dict[str, A
     partners: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
     shares: dict[str, float] = {}
-    if r.check_headers(sheet, [c.header for c in PARTNER_COLUMNS]):
-        for row in r.rows(sheet, len(PARTNER_COLUMNS)):
+    columns = _present_columns(r, sheet, PARTNER_COLUMNS)
+    if r.check_headers(sheet, [c.header for c in columns]):
+        for row in r.rows(sheet, len(columns)):
             index = len(partners)
             partner: dict[str, Any] = {"funding": [], "costs": []}
-            for col, column in enumerate(PARTNER_COLUMNS):
+            for col, column in enumerate(columns):
                 value = r.read(sheet, row, col, column)
+                if "." in column.field:  # a field of a nested object, e.g. cip.planned
+                    _set_nested(partner, column.field, value)
+                    r.cells[("partners", index, *column.field.split(".", 1))] = r.place(
+                        sheet, row, col
+                    )
+                    continue
                 r.cells[("partners", index, column.field)] = r.place(sheet, row, col)
                 if value is None:
                     continue
@@ -509,6 +522,23 @@ def _read_partners(r: CellReader, data: dict[str, Any]) -> dict[str, dict[str, A
     return by_id
 
 
+def _present_columns(r: CellReader, sheet: str, columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """The columns of a sheet less the optional ones at its end that a template written before
+    them lacks (their header cell is empty)."""
+    while (
+        columns[-1].field in OPTIONAL_FIELDS and r.raw(sheet, HEADER_ROW, len(columns) - 1) is None
+    ):
+        columns = columns[:-1]
+    return columns
+
+
+def _set_nested(item: dict[str, Any], field: str, value: Any) -> None:
+    """Set ``outer.inner`` of an item's row (``cip.planned``) unless the value is blank."""
+    if value is not None:
+        outer, inner = field.split(".", 1)
+        item.setdefault(outer, {})[inner] = value
+
+
 def _read_lines(
     r: CellReader,
     partners: dict[str, dict[str, Any]],
@@ -516,10 +546,7 @@ def _read_lines(
     columns: tuple[Column, ...],
     group: str,
 ) -> None:
-    while (
-        columns[-1].field in OPTIONAL_FIELDS and r.raw(sheet, HEADER_ROW, len(columns) - 1) is None
-    ):
-        columns = columns[:-1]  # a template from before these columns
+    columns = _present_columns(r, sheet, columns)
     if not r.check_headers(sheet, [c.header for c in columns]):
         return
     order = list(partners)
@@ -537,10 +564,8 @@ def _read_lines(
         for col, column in enumerate(columns[1:], start=1):
             value = r.read(sheet, row, col, column)
             if "." in column.field:  # a field of a nested object, e.g. convergence.pace
-                outer, inner = column.field.split(".", 1)
-                r.cells[(*base, outer, inner)] = r.place(sheet, row, col)
-                if value is not None:
-                    line.setdefault(outer, {})[inner] = value
+                _set_nested(line, column.field, value)
+                r.cells[(*base, *column.field.split(".", 1))] = r.place(sheet, row, col)
                 continue
             r.cells[(*base, column.field)] = r.place(sheet, row, col)
             if value is not None:
@@ -602,14 +627,13 @@ def _read_overrides(
         if partner_id not in partners:
             r.problem(sheet, row, 0, f"partner {partner_id!r} is not on the Partners sheet")
             return
+        if rate in PARTNER_RATES:
+            _partner_rate(r, partners, row, partner_id, line_id, rate, source, value, cells)
+            return
         group = "funding" if rate in STREAM_RATES else "costs"
         if rate not in (*LINE_RATES, *STREAM_RATES):
-            r.problem(
-                sheet,
-                row,
-                2,
-                f"unknown rate {rate!r}; use one of {', '.join((*LINE_RATES, *STREAM_RATES))}",
-            )
+            known = ", ".join((*LINE_RATES, *STREAM_RATES, *PARTNER_RATES))
+            r.problem(sheet, row, 2, f"unknown rate {rate!r}; use one of {known}")
             return
         lines = partners[partner_id][group]
         found = next((i for i, ln in enumerate(lines) if ln.get("id") == line_id), None)
@@ -639,7 +663,66 @@ def _read_overrides(
             line.setdefault("sources", {})[rate] = source
         _register(r, ("partners", order.index(partner_id), group, found, rate), cells)
 
-    _read_years(r, OVERRIDES, horizon, take, rate=True)
+    def share(row: int, _: str | None) -> bool:
+        return r.raw(OVERRIDES.sheet, row, 2) in PARTNER_SHARES  # a share of 100% is fine
+
+    _read_years(r, OVERRIDES, horizon, take, rate=True, share=share)
+
+
+def _partner_rate(
+    r: CellReader,
+    partners: dict[str, dict[str, Any]],
+    row: int,
+    partner_id: str,
+    line_id: str | None,
+    rate: str,
+    source: str | None,
+    value: Any,
+    cells: dict[int, str],
+) -> None:
+    """A Rate overrides row setting a partner's own CIP figure or QIPP (``cip.planned``...)."""
+    sheet = OVERRIDES.sheet
+    if line_id is not None:
+        r.problem(
+            sheet,
+            row,
+            1,
+            f"{rate} is the partner's own rate: leave the line blank, got {line_id!r}",
+        )
+        return
+    partner = partners[partner_id]
+    outer, _, inner = rate.partition(".")
+    node = partner.setdefault(outer, {}) if inner else partner
+    field = inner or outer
+    if field in node:
+        r.problem(
+            sheet,
+            row,
+            2,
+            f"{rate} of {partner_id} is given twice (on Partners or another row here); "
+            "give it in one place",
+        )
+        return
+    if value is None:
+        r.problem(
+            sheet,
+            row,
+            OVERRIDES.all_years_col,
+            f"{rate} is missing: give it for all years or year by year",
+        )
+        return
+    if source and not inner:
+        r.problem(
+            sheet,
+            row,
+            OVERRIDES.source_col,
+            f"{rate} takes no source of its own: cite it in the partner's Source on Partners",
+        )
+        return
+    node[field] = value
+    if source:
+        node.setdefault("sources", {})[field] = source
+    _register(r, ("partners", list(partners).index(partner_id), *rate.split(".")), cells)
 
 
 #: Deepest nesting of the YAML on the Other settings sheet.

@@ -39,6 +39,7 @@ from finmodel.io.template.layout import (
     NON_RECURRENT_KINDS,
     OTHER_KEYS,
     OVERRIDES,
+    PARTNER_RATES,
     STREAM_RATES,
     YES,
     Column,
@@ -191,7 +192,8 @@ def write_year_sheet(
     if table is CONTROL_TOTALS or table is OVERRIDES:
         w.check_rows(ws, 0, 0, {"validate": "list", "source": PARTNER_IDS})
     if table is OVERRIDES:
-        w.check_rows(ws, 2, 2, {"validate": "list", "source": [*LINE_RATES, *STREAM_RATES]})
+        rates = [*LINE_RATES, *STREAM_RATES, *PARTNER_RATES]
+        w.check_rows(ws, 2, 2, {"validate": "list", "source": rates})
     if table is ASSUMPTIONS:
         w.check_rows(ws, 0, 0, {"validate": "list", "source": list(ASSUMPTION_KEYS)})
 
@@ -228,6 +230,7 @@ def write_lists(w: TemplateWriter) -> None:
         ("Places", list(dict.fromkeys(p.place for p in w.model.partners))),
         ("Risk-share methods", [m.value for m in RiskShareMethod]),
         ("Rates a line can set", [*LINE_RATES, *STREAM_RATES]),
+        ("A partner's own rates (line blank)", list(PARTNER_RATES)),
     )
     for col, (header, values) in enumerate(lists):
         ws.write_string(HEADER_ROW, col, header, w.f["header"])

@@ -43,7 +43,7 @@ from typing import Any
 
 from xlsxwriter.workbook import Workbook
 
-from finmodel.domain.model import ControlTotalEntry, Model
+from finmodel.domain.model import ControlTotalEntry, Model, Partner
 from finmodel.errors import InputError, Problem
 from finmodel.io.appendix.context import shareable_permissions
 from finmodel.io.atomic import atomic_path
@@ -71,6 +71,42 @@ from finmodel.io.template.sheets import (
     write_table,
     write_year_sheet,
 )
+
+
+def own_rates(partner: Partner, overrides: list[YearRow]) -> dict[str, Any]:
+    """A partner's own CIP plan and QIPP as its Partners columns (by field, e.g. ``cip.planned``);
+    a year-by-year rate, or one with a source of its own, goes to ``overrides`` (Rate overrides,
+    the line left blank) instead.
+
+    >>> from finmodel.domain.model import CipPlan
+    >>> p = Partner(id="t", name="T", kind="provider", place="X", qipp=[0.01, 0.02],
+    ...             cip=CipPlan(planned=0.05, delivered=0.8, sources={"delivered": "plan"}))
+    >>> rows: list[YearRow] = []
+    >>> own_rates(p, rows)
+    {'cip.planned': 0.05}
+    >>> [r[1:] for r in rows]
+    [(['t', None, 'cip.delivered'], 'plan', 0.8), (['t', None, 'qipp'], None, [0.01, 0.02])]
+    """
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    if partner.cip is not None:
+        values = {
+            f"cip.{k}": getattr(partner.cip, k) for k in ("planned", "delivered", "recurrent")
+        }
+        sources = {f"cip.{k}": str(v) for k, v in partner.cip.sources.items()}
+    values["qipp"] = partner.qipp
+    row: dict[str, Any] = {}
+    for field, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, list) or field in sources:
+            keys = [partner.id, None, field]
+            overrides.append((f"{partner.id}.{field}", keys, sources.get(field), value))
+        else:
+            row[field] = value
+    if partner.cip is not None and partner.cip.source is not None:
+        row["cip.source"] = partner.cip.source
+    return row
 
 
 def write_template(out: str | Path, model: Model, *, blank: bool = False) -> None:
@@ -133,6 +169,7 @@ def _fill(w: TemplateWriter, blank: bool) -> None:
         "Growth a year of each series that drives demand; cost lines name a driver in the Costs sheet.",
     )
     partners = [] if blank else model.partners
+    overrides: list[YearRow] = []
     write_table(
         w,
         "Partners",
@@ -149,11 +186,11 @@ def _fill(w: TemplateWriter, blank: bool) -> None:
                 "risk_share": (model.risk_share.shares or {}).get(p.id),
                 "source": p.source,
                 "illustrative": p.illustrative or None,
+                **own_rates(p, overrides),
             }
             for p in partners
         ],
     )
-    overrides: list[YearRow] = []
 
     def line_row(
         partner_id: str, line: Any, fields: tuple[str, ...], rates: tuple[str, ...]
