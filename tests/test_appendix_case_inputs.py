@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from finmodel import load_model, project
+from finmodel import Model, load_model, project
 from finmodel.domain.appraisal_tables import deflator_table
 from finmodel.io.appendix.case_inputs import deflator_years
 from finmodel.io.appendix.writer import write_appendix
@@ -20,7 +20,9 @@ G = FIRST_YEAR_COL + 1  # openpyxl's 1-based column of the first year
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, dict, Path]]:
+def books(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[Model, dict[str, tuple[str, int]], Path]]:
     folder = tmp_path_factory.mktemp("case")
     out = {}
     for label, model in (

@@ -19,19 +19,20 @@ import pytest
 
 from finmodel import Model, load_model, project
 from finmodel.domain.validation import with_overlay
-from finmodel.investment.case import appraise_model
+from finmodel.investment.case import InvestmentCase, appraise_model
 from finmodel.investment.streams import capacity_costs
 from finmodel.io.appendix import service_months as sm
 from finmodel.io.appendix.service_inputs import LAYOUT_PARAMETERS, SERVICE_INPUTS
 from finmodel.io.appendix.service_trace import staff_blocks, trace, trace_mismatch
 from finmodel.io.appendix.writer import AppendixLayout, write_appendix
 from finmodel.io.excel_styles import FIRST_YEAR_COL
+from finmodel.service.ipa_results import IpaServiceResult
 from tests.conftest import MODELS
 
 INV = "ipa_uplift"
 P = f"investments.{INV}.service.parameters."
 #: Variants of the layout: first review after the interval, no lapses, a held budget.
-VARIANTS = {
+VARIANTS: dict[str, dict[str, Any]] = {
     "first_after_interval": {P + "first_review_months": 14, P + "vacancy_factor": 0.1},
     "no_lapse": {P + "overdue_reviews_lapse": False, P + "ramp_months": 0},
     "budget_held": {P + "budget_held": True, P + "first_review_months": 12},
@@ -66,6 +67,12 @@ def book(model: Model, tmp_path_factory: pytest.TempPathFactory) -> tuple[Append
     return write_appendix(project(model), path), path
 
 
+def service_of(case: InvestmentCase) -> IpaServiceResult:
+    """The case's service model run (the default case has one)."""
+    assert case.streams.service is not None
+    return case.streams.service
+
+
 def option_rows(ws: Any) -> dict[tuple[str, int], int]:
     """(label, option no.) -> 1-based row of every monthly row of Service months."""
     return {
@@ -79,7 +86,7 @@ def test_every_service_row_is_a_formula_of_inputs(model, book):
     layout, path = book
     assert "Service months" in layout.sheets
     ws = openpyxl.load_workbook(path)["Service months"]
-    months = appraise_model(model, INV).streams.service.months
+    months = service_of(appraise_model(model, INV)).months
     rows = option_rows(ws)
     options = len(model.investments[INV].options)
     assert len(rows) >= 30 * options  # every step of the loop, for every option
@@ -167,7 +174,7 @@ def test_stored_figures_are_the_engines(model, book):
     """The figures stored with the formulas (what a reader that does not recalculate shows)."""
     _, path = book
     ws = openpyxl.load_workbook(path, data_only=True)["Service months"]
-    service = appraise_model(model, INV).streams.service
+    service = service_of(appraise_model(model, INV))
     for (label, o), r in option_rows(ws).items():
         if label in SERIES:
             want = service.get(SERIES[label])[o - 1]
@@ -189,11 +196,8 @@ def test_the_traced_formulas_reproduce_the_engine(model, name):
     case = appraise_model(with_overlay(model, VARIANTS[name]), INV)
     assert sm.supported(case)
     blocks = [staff_blocks(case, {}, o) for o in range(len(case.option_ids))]
-    traced = trace(case.streams.service, blocks)
-    assert (
-        trace_mismatch(case.streams.service, traced, capacity_costs(case.streams.investment))
-        < 1e-12
-    )
+    traced = trace(service_of(case), blocks)
+    assert trace_mismatch(service_of(case), traced, capacity_costs(case.streams.investment)) < 1e-12
 
 
 def test_a_model_the_sheet_cannot_lay_out_keeps_engine_values(model, tmp_path):
@@ -217,7 +221,7 @@ def test_variants_recalculate_to_the_engines_months(model, tmp_path):
         cases.append(appraise_model(flexed, INV))
     for case, out in zip(cases, recalculate(paths, tmp_path / "out"), strict=True):
         ws = openpyxl.load_workbook(out, data_only=True)["Service months"]
-        service = case.streams.service
+        service = service_of(case)
         compared = 0
         for (label, o), r in option_rows(ws).items():
             if label in SERIES:

@@ -243,12 +243,12 @@ def figure_mismatches(path: Path, result: ProjectionResult, layout: AppendixLayo
             checked.add((sheet, row + 1, col0 + i))
             if not close(got, value):
                 bad.append(f"{sheet}!{name} waterfall part {i}: workbook {got!r}, want {value!r}")
-    for name, want in expected_scalars(result).items():
+    for name, scalar in expected_scalars(result).items():
         sheet, row = layout.rows[name]
         got = wb[sheet].cell(row=row + 1, column=5).value
         checked.add((sheet, row + 1, 5))
-        if not close(got, want):
-            bad.append(f"{sheet}!E{row + 1} ({name}): workbook {got!r}, engine {want!r}")
+        if not close(got, scalar):
+            bad.append(f"{sheet}!E{row + 1} ({name}): workbook {got!r}, engine {scalar!r}")
     for sheet in FIGURE_SHEETS:  # every figure on these sheets is one the engine also gives
         for row in wb[sheet].iter_rows(min_row=5, min_col=5):
             for c in row:

@@ -45,11 +45,14 @@ def set_cells(path: Path, values: dict[str, float | str]) -> None:
                         if isinstance(value, str)
                         else f"><v>{value!r}</v></c>"
                     )
-                    text, found = cell.subn(
-                        lambda m, ref=ref, typed=typed: f'<c r="{ref}"{m.group(1) or ""}{typed}',
-                        text,
-                        count=1,
-                    )
+                    opening = f'<c r="{ref}"'
+
+                    def replaced(
+                        m: re.Match[str], opening: str = opening, typed: str = typed
+                    ) -> str:
+                        return f"{opening}{m.group(1) or ''}{typed}"
+
+                    text, found = cell.subn(replaced, text, count=1)
                     assert found == 1, f"Inputs!{ref} not found"
                 data = text.encode("utf-8")
             zout.writestr(item, data)
@@ -114,6 +117,7 @@ def flex_of(model: Model) -> dict[str, Any]:
         # the option laid over the projection when one is (its net cost on Inputs follows it)
         option = selected if selected.costs else next(o for o in investment.options if o.costs)
         item = next(c for c in option.costs if isinstance(c.amount, int | float))
+        assert isinstance(item.amount, int | float)
         prefix = f"investments.{investment_id}"
         case[f"{prefix}.options.{option.id}.costs.{item.id}.amount"] = float(item.amount) + 123.0
         if investment.optimism_bias is not None:
@@ -364,6 +368,7 @@ def test_flexed_service_inputs_give_the_engines_service_rows(flexed):
                 continue
             case = appraise_model(engine.model, investment_id)
             service = case.streams.service
+            assert service is not None
             annual = service.annual()
             for o, option in enumerate(case.option_ids):
                 for series in ("overdue_backlog", "reviews_done", "caseload", "cash_released",

@@ -75,8 +75,8 @@ def mismatches(path: Path, layout: AppendixLayout, case: InvestmentCase) -> list
                     f"appraisal.{INV}.{measure}.{option}", G + n, values[o], f"{measure} {option}"
                 )
         summary = f"appraisal.{INV}.summary.{option}"
-        for col, values in enumerate((a.pv_costs, a.pv_benefits, a.npsv, a.bcr, a.rank)):
-            check(summary, G + col, float(values[o]), f"summary column {col} of {option}")
+        for col, column in enumerate((a.pv_costs, a.pv_benefits, a.npsv, a.bcr, a.rank)):
+            check(summary, G + col, float(column[o]), f"summary column {col} of {option}")
         if o == s.baseline:
             continue
         for p in f.involved:

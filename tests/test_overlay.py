@@ -21,7 +21,7 @@ from finmodel.io.yaml_io import load_model
 from tests.cli import invoke
 from tests.conftest import MODELS
 
-DATA = {
+DATA: dict[str, Any] = {
     "assumptions": {"inflation": 0.02},
     "partners": [{"id": "icb", "costs": [{"id": "chc", "baseline": 300}]}],
     "control_totals": {"icb": {"value": 0, "source": "illustrative"}},
