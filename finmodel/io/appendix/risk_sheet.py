@@ -37,6 +37,10 @@ from finmodel.risk.analysis import SensitivityResult, Tornado, sensitivity
 from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult, simulate
 
 SHEET = "Risk"
+#: The last column the sheet uses (0-based: K), at least: the source notes wrap up to it.
+LAST_COL = 10
+#: Width of columns B onwards (characters): "(323,473)" and "P(NPSV > 0)" fit.
+COLUMN_WIDTH = 12
 
 #: A Monte Carlo run and its tornados (None: not computed), as the caller passes them.
 RiskRun = tuple[SimulationResult, SensitivityResult | None]
@@ -76,8 +80,10 @@ def write_risk_sheet(
     st = ctx.styles
     years = result.years
     n_years = len(years)
+    last_col = max(n_years, LAST_COL)
     ws.set_column(0, 0, 50)
-    ws.set_column(1, max(n_years, 15), 15)
+    ws.set_column(1, last_col, COLUMN_WIDTH)
+    ctx.bound_print_width(ws, last_col)  # one legible page wide: notes wrap within it
     scenario = result.scenario or ctx.result.scenario
     ctx.text(ws, 0, 0, "Risk: range of outcomes (Monte Carlo)", st.title)
     ctx.text(
@@ -174,8 +180,10 @@ def write_risk_sheet(
     row += 1
     ctx.section(ws, row, "Uncertain inputs (model file `uncertainty:`)")
     row += 1
-    # columns: input | distribution (2) | apply | also (2) | source (9), text wrapped
-    spans = ((0, 0), (1, 2), (3, 3), (4, 5), (6, 14))
+    # columns: input | distribution (2) | apply | also (2) | source (the rest), text wrapped
+    last_col = max(len(result.years), LAST_COL)
+    spans = ((0, 0), (1, 2), (3, 3), (4, 5), (6, last_col))
+    source_chars = int((last_col - 5) * COLUMN_WIDTH * 0.95)
     input_headers = ("Input (dotted path)", "Distribution", "Apply", "Also (same draw)", "Source")
     for (first, last), head in zip(spans, input_headers, strict=True):
         _cell(ctx, ws, row, first, last, head, st.header)
@@ -190,7 +198,11 @@ def write_risk_sheet(
         texts = (value.key, f"{spec.dist}({params})", spec.apply, ", ".join(spec.also), spec.source)
         for (first, last), text in zip(spans, texts, strict=True):
             _cell(ctx, ws, row, first, last, text, st.wrap)
-        lines = max(1, -(-len(spec.source) // 140), -(-len(", ".join(spec.also)) // 28))
+        lines = max(
+            1,
+            -(-len(spec.source) // source_chars),
+            -(-len(", ".join(spec.also)) // int(2 * COLUMN_WIDTH * 0.95)),
+        )
         ws.set_row(row, 13.5 * lines)
         row += 1
     return ws
@@ -278,7 +290,7 @@ def _fan_chart(
     fan.set_x_axis({"label_position": "low"})
     fan.set_size({"width": 760, "height": 340})
     row += 1
-    ws.set_h_pagebreaks([row])  # the chart starts a printed page, never split
+    ws.set_h_pagebreaks([*ws.hbreaks, row])  # the chart starts a printed page, never split
     ws.insert_chart(row, 0, fan)
     return row + 19
 
@@ -286,12 +298,13 @@ def _fan_chart(
 def _cell(
     ctx: AppendixContext, ws: Worksheet, row: int, first: int, last: int, text: str, fmt: Any
 ) -> None:
-    """Text in one cell, or merged over ``first..last`` (always written as text)."""
+    """Text in one cell, or merged over ``first..last`` (always written as text; merged text
+    wraps in its cells, so it does not widen their columns)."""
     if first == last:
         ctx.text(ws, row, first, text, fmt)
     else:
         ws.merge_range(row, first, row, last, "", fmt)
-        ctx.text(ws, row, first, text, fmt)
+        ws.write_string(row, first, text, fmt)
 
 
 def _write_investment(
@@ -415,6 +428,7 @@ def _write_tornado(ctx: AppendixContext, ws: Worksheet, row: int, tornado: Torna
         chart.set_legend({"position": "bottom"})
         height = max(240, 90 + 28 * len(tornado.rows))
         chart.set_size({"width": 760, "height": height})
+        ws.set_h_pagebreaks([*ws.hbreaks, row + 1])  # on a page of its own, never split
         ws.insert_chart(row + 1, 0, chart)
         row += 3 + height // 20
     return row
