@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellFormulaTuple, Worksheet
 
 from finmodel.engine.result import ProjectionResult
 from finmodel.io.atomic import default_mode
@@ -49,30 +49,98 @@ MAX_TEXT = 32_767
 
 #: Builds the formula of one year column from its column letter and the previous one's.
 RowFormula = Callable[[str, str], str]
-#: Functions the core sheets use: none needs XlsxWriter's rewriting of newer Excel functions.
+#: Functions the appendix uses: none needs XlsxWriter's rewriting of newer Excel functions.
 PLAIN_FUNCTIONS = frozenset(
-    {"IF", "SUM", "SUMIF", "SUMPRODUCT", "ABS", "MIN", "MAX", "INDEX", "MATCH"}
+    {"IF", "SUM", "SUMIF", "SUMPRODUCT", "ABS", "MIN", "MAX", "INDEX", "MATCH", "AND"}
+    | {"COUNTIF", "RANK", "VALUE", "LEFT", "FIND"}
 )
 _FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
+
+
+def _is_plain(formula: str) -> bool:
+    """Whether XlsxWriter would store ``formula`` as it is, less its ``=``: a formula (not an
+    array formula) whose functions are all :data:`PLAIN_FUNCTIONS`. Such a formula cannot name
+    a dynamic array function either (XlsxWriter's ``re_dynamic_function`` needs one of its
+    names right before a bracket, which the function names found here would include)."""
+    return (
+        formula.startswith("=")
+        and not formula.endswith("}")  # XlsxWriter strips a closing array brace
+        and ("(" not in formula or set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS)
+    )
 
 
 class TimelineWorksheet(Worksheet):
     """An XlsxWriter worksheet that writes formulas made only of :data:`PLAIN_FUNCTIONS` quickly.
 
-    XlsxWriter rewrites every formula for about thirty newer Excel functions (``_xlfn.``
-    prefixes), which dominates the time of a large appendix; formulas using none of them need
-    no rewriting. Any other formula goes through XlsxWriter's own preparation. The result is
-    always XlsxWriter's own (``tests/test_excel_context.py`` holds it to that contract).
+    XlsxWriter examines every formula for about thirty newer Excel functions (dynamic arrays,
+    ``_xlfn.`` prefixes) and writes every cell through general code; with 40,000 formulas
+    that dominates the time of the appendix. Here a plain formula (:func:`_is_plain`) is
+    stored as XlsxWriter would store it without that examination, and a formula cell with a
+    format and a number as its cached result is written to the sheet's XML directly. Anything
+    else goes through XlsxWriter's own code. The stored cells and the sheet's XML are always
+    XlsxWriter's own, byte for byte (``tests/test_excel_context.py`` holds the overrides of
+    its private methods to that contract; ``pyproject.toml`` pins XlsxWriter's major version).
     """
 
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+    def write_formula(  # type: ignore[override]
+        self, row: int, col: int, formula: str, cell_format: Any = None, value: Any = 0
+    ) -> int:
+        """As XlsxWriter's ``write_formula`` (0-based row and column; ``value`` is the cached
+        result), without its checks when the cell is given by numbers and the formula is plain."""
         if (
-            formula.startswith("=")
-            and not formula.endswith("}")  # XlsxWriter strips a closing array brace
-            and ("(" not in formula or set(_FUNCTION.findall(formula)) <= PLAIN_FUNCTIONS)
+            row.__class__ is int
+            and col.__class__ is int
+            and formula.__class__ is str
+            and not self.constant_memory
+            and _is_plain(formula)
         ):
-            return formula[1:]
-        return str(super()._prepare_formula(formula, expand_future_functions))
+            if self._check_dimensions(row, col):
+                return -1
+            self.table[row][col] = CellFormulaTuple(formula[1:], cell_format, value)
+            return 0
+        return int(super().write_formula(row, col, formula, cell_format, value))
+
+    def _write_rows(self) -> None:
+        """XlsxWriter's ``_write_rows``, with formula cells that have a format and a number as
+        their result written in one string each (the same XML as ``_write_cell``'s)."""
+        if self.constant_memory or self.dim_rowmin is None:
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+        colmin, colmax = self.dim_colmin, self.dim_colmax
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table[row_num]
+            if not (row_num in row_info or row_num in comments or cells):
+                continue
+            span = spans.get(row_num // 16)
+            if not cells:
+                self._write_empty_row(row_num, span, row_info.get(row_num))
+                continue
+            self._write_row(row_num, span, row_info.get(row_num))
+            write = self.fh.write
+            number = str(row_num + 1)
+            for col_num in sorted(cells):
+                if not colmin <= col_num <= colmax:
+                    continue
+                cell = cells[col_num]
+                if (
+                    cell.__class__ is CellFormulaTuple
+                    and cell.format is not None
+                    and not isinstance(cell.value, (str, bool))
+                ):
+                    formula = cell.formula
+                    if "&" in formula or "<" in formula or ">" in formula:
+                        formula = (
+                            formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                        )
+                    write(
+                        f'<c r="{col_letter(col_num)}{number}" s="{cell.format._get_xf_index()}">'
+                        f"<f>{formula}</f><v>{cell.value}</v></c>"
+                    )
+                else:
+                    self._write_cell(row_num, col_num, cell)
+            self._xml_end_tag("row")
 
 
 def shareable_permissions(tmp: Path, target: Path) -> None:
