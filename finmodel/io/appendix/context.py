@@ -82,7 +82,7 @@ class TimelineWorksheet(Worksheet):
     its private methods to that contract; ``pyproject.toml`` pins XlsxWriter's major version).
     """
 
-    def write_formula(  # type: ignore[override]
+    def write_formula(
         self, row: int, col: int, formula: str, cell_format: Any = None, value: Any = 0
     ) -> int:
         """As XlsxWriter's ``write_formula`` (0-based row and column; ``value`` is the cached
