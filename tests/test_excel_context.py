@@ -14,6 +14,7 @@ major version.
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from pathlib import Path
 from unittest import mock
@@ -134,7 +135,9 @@ def _cell_formulas() -> st.SearchStrategy[str]:
 @st.composite
 def cells(draw: st.DrawFn) -> tuple[str, int, int, object, object, int | None]:
     """One write: (kind, row, col, content, value, format index or None)."""
-    kind = draw(st.sampled_from(["formula", "formula", "formula", "number", "string", "blank"]))
+    kind = draw(
+        st.sampled_from(["formula"] * 3 + ["number", "string", "blank", "boolean", "array", "date"])
+    )
     row, col = draw(st.integers(0, 40)), draw(st.integers(0, 20))
     fmt = draw(st.one_of(st.none(), st.integers(0, 2)))
     if kind == "formula":
@@ -143,6 +146,12 @@ def cells(draw: st.DrawFn) -> tuple[str, int, int, object, object, int | None]:
         return kind, row, col, draw(st.floats(allow_nan=False, allow_infinity=False)), None, fmt
     if kind == "string":
         return kind, row, col, draw(st.sampled_from(["a", "<b>", "x & y"])), None, fmt
+    if kind == "boolean":
+        return kind, row, col, draw(st.booleans()), None, fmt
+    if kind == "array":
+        return kind, row, col, "{=SUM(A1:A3*2)}", draw(st.floats(0, 9)), fmt
+    if kind == "date":
+        return kind, row, col, dt.date(2020, 4, draw(st.integers(1, 30))), None, fmt
     return kind, row, col, None, None, fmt
 
 
@@ -171,6 +180,14 @@ def _write_sheet(
             returns.append(sheet.write_number(row, col, content, cell_format))
         elif kind == "string":
             returns.append(sheet.write_string(row, col, content, cell_format))
+        elif kind == "boolean":
+            returns.append(sheet.write_boolean(row, col, content, cell_format))
+        elif kind == "array":
+            returns.append(
+                sheet.write_array_formula(row, col, row, col, content, cell_format, value)
+            )
+        elif kind == "date":
+            returns.append(sheet.write_datetime(row, col, content, cell_format or formats[1]))
         else:
             returns.append(sheet.write_blank(row, col, None, cell_format))
     sheet.write_comment(3, 2, "a comment on a row that may hold nothing else")
@@ -178,7 +195,7 @@ def _write_sheet(
     return returns
 
 
-@settings(max_examples=60, deadline=None)  # two small workbooks per example
+@settings(max_examples=100, deadline=None)  # two small workbooks per example
 @given(
     writes=st.lists(cells(), max_size=40),
     row_formats=st.lists(st.tuples(st.integers(0, 45), st.integers(0, 2)), max_size=4),

@@ -25,7 +25,13 @@ from typing import Any
 
 import numpy as np
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import CellFormulaTuple, Worksheet
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellFormulaTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    Worksheet,
+)
 
 from finmodel.engine.result import ProjectionResult
 from finmodel.io.atomic import default_mode
@@ -100,9 +106,41 @@ class TimelineWorksheet(Worksheet):
             return 0
         return int(super().write_formula(row, col, formula, cell_format, value))
 
+    def write_formula_row(
+        self,
+        row: int,
+        first_col: int,
+        formulas: Sequence[str],
+        cell_format: Any,
+        values: Sequence[Any],
+    ) -> None:
+        """``write_formula(row, first_col + i, formulas[i], cell_format, values[i])`` for each
+        ``i``: formulas along a row in consecutive columns with their cached results, checked
+        as a batch when they are all plain (the same cells as one call each)."""
+        last = first_col + len(formulas) - 1
+        if (
+            formulas
+            and row.__class__ is int
+            and first_col.__class__ is int
+            and not self.constant_memory
+            and all(f.__class__ is str and f[:1] == "=" and f[-1:] != "}" for f in formulas)
+            and set(_FUNCTION.findall("\0".join(formulas))) <= PLAIN_FUNCTIONS
+            and not self._check_dimensions(row, first_col)
+            and not self._check_dimensions(row, last)
+        ):
+            cells = self.table[row]
+            for col, formula, value in zip(
+                range(first_col, last + 1), formulas, values, strict=True
+            ):
+                cells[col] = CellFormulaTuple(formula[1:], cell_format, value)
+            return
+        for i, (formula, value) in enumerate(zip(formulas, values, strict=True)):
+            self.write_formula(row, first_col + i, formula, cell_format, value)
+
     def _write_rows(self) -> None:
-        """XlsxWriter's ``_write_rows``, with formula cells that have a format and a number as
-        their result written in one string each (the same XML as ``_write_cell``'s)."""
+        """XlsxWriter's ``_write_rows``, with the cells the appendix is made of (formulas with a
+        number as their result, numbers, shared strings and blanks, each with its own format)
+        written in one string each: the same XML as XlsxWriter's ``_write_cell`` writes."""
         if self.constant_memory or self.dim_rowmin is None:
             super()._write_rows()
             return
@@ -124,19 +162,30 @@ class TimelineWorksheet(Worksheet):
                 if not colmin <= col_num <= colmax:
                     continue
                 cell = cells[col_num]
-                if (
-                    cell.__class__ is CellFormulaTuple
-                    and cell.format is not None
-                    and not isinstance(cell.value, (str, bool))
-                ):
+                kind, fmt = cell.__class__, cell.format
+                if fmt is None:
+                    self._write_cell(row_num, col_num, cell)
+                elif kind is CellFormulaTuple and not isinstance(cell.value, (str, bool)):
                     formula = cell.formula
                     if "&" in formula or "<" in formula or ">" in formula:
                         formula = (
                             formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                         )
                     write(
-                        f'<c r="{col_letter(col_num)}{number}" s="{cell.format._get_xf_index()}">'
+                        f'<c r="{col_letter(col_num)}{number}" s="{fmt._get_xf_index()}">'
                         f"<f>{formula}</f><v>{cell.value}</v></c>"
+                    )
+                elif kind is CellBlankTuple:
+                    write(f'<c r="{col_letter(col_num)}{number}" s="{fmt._get_xf_index()}"/>')
+                elif kind is CellNumberTuple:
+                    write(
+                        f'<c r="{col_letter(col_num)}{number}" s="{fmt._get_xf_index()}">'
+                        f"<v>{cell.number:.16G}</v></c>"
+                    )
+                elif kind is CellStringTuple:
+                    write(
+                        f'<c r="{col_letter(col_num)}{number}" s="{fmt._get_xf_index()}" t="s">'
+                        f"<v>{cell.string}</v></c>"
                     )
                 else:
                     self._write_cell(row_num, col_num, cell)
@@ -386,6 +435,25 @@ class AppendixContext:
         else:
             ws.write_number(row, col, number, fmt)
 
+    def write_formulas(
+        self,
+        ws: Worksheet,
+        row: int,
+        first_col: int,
+        formulas: Sequence[str],
+        values: Sequence[float] | np.ndarray,
+        fmt: Any,
+    ) -> None:
+        """Formulas in consecutive columns from ``first_col``, each with the engine's figure
+        (``values``, numbers): what :meth:`write` of each gives, written as a batch."""
+        numbers = np.asarray(values, dtype=float)
+        if self.formulas and isinstance(ws, TimelineWorksheet) and np.isfinite(numbers).all():
+            stored = numbers.tolist() if self.cached_values else [0] * len(formulas)
+            ws.write_formula_row(row, first_col, formulas, fmt, stored)
+            return
+        for i, formula in enumerate(formulas):
+            self.write(ws, row, first_col + i, formula, float(numbers[i]), fmt)
+
     def write_row(
         self,
         ws: Worksheet,
@@ -401,15 +469,20 @@ class AppendixContext:
         years not in ``years`` (default: all) are left blank.
         """
         self.row_values[(ws.name, row)] = values
-        chosen = range(self.n_years) if years is None else years
+        if years is None:
+            letters = [col_letter(FIRST_YEAR_COL + t) for t in range(-1, self.n_years)]
+            formulas = [formula(letters[t + 1], letters[t]) for t in range(self.n_years)]
+            numbers = np.asarray(values, dtype=float)[: self.n_years]
+            self.write_formulas(ws, row, FIRST_YEAR_COL, formulas, numbers, fmt)
+            return
+        chosen = list(years)
         for t in chosen:
             col = FIRST_YEAR_COL + t
             self.write(
                 ws, row, col, formula(col_letter(col), col_letter(col - 1)), float(values[t]), fmt
             )
-        if years is not None:
-            for t in sorted(set(range(self.n_years)) - set(chosen)):
-                ws.write_blank(row, FIRST_YEAR_COL + t, None, self.styles.na)
+        for t in sorted(set(range(self.n_years)) - set(chosen)):
+            ws.write_blank(row, FIRST_YEAR_COL + t, None, self.styles.na)
 
     # ----- sheets and checks ----------------------------------------------------------------
     def add_timeseries_sheet(

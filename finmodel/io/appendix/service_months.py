@@ -235,14 +235,8 @@ class _Writer:
         self.sh.label(row, label, unit)
         self.ctx.number(ws, row, 1, o + 1, self.st.key)
         style = fmt or self.sh.fmt.count
-        if np.all(np.isfinite(values)):  # formulas mode (see write_service_months)
-            stored = values.tolist() if self.ctx.cached_values else [0] * self.n
-            write = ws.write_formula
-            for t in range(self.n):
-                write(row, FIRST_YEAR_COL + t, formula(t), style, stored[t])
-        else:
-            for t in range(self.n):
-                self.ctx.write(ws, row, FIRST_YEAR_COL + t, formula(t), float(values[t]), style)
+        formulas = [formula(t) for t in range(self.n)]
+        self.ctx.write_formulas(ws, row, FIRST_YEAR_COL, formulas, values[: self.n], style)
         self.sh.note(row, note)
         self.result.rows[(key, o)] = row
         self.result.values[(key, o)] = values
