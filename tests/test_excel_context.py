@@ -15,18 +15,27 @@ major version.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import zipfile
 from pathlib import Path
 from unittest import mock
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from finmodel import project
-from finmodel.io.appendix.context import PLAIN_FUNCTIONS, TimelineWorksheet, _is_plain
+from finmodel.io.appendix.context import (
+    PLAIN_FUNCTIONS,
+    AppendixContext,
+    TimelineWorksheet,
+    _is_plain,
+)
 from finmodel.io.appendix.writer import write_appendix
+from finmodel.io.excel_styles import Styles
 
 #: Function names: the plain ones, ones XlsxWriter rewrites, near misses and odd spellings.
 FUNCTIONS = [
@@ -246,3 +255,57 @@ def test_the_fast_paths_are_taken_when_the_appendix_is_written(minimal_model, tm
     slow = [c.args[3] for c in examined_spy.call_args_list if type(c.args[0]) is TimelineWorksheet]
     assert slow == []  # every formula is plain (the Cover, a plain Worksheet, has a few)
     assert examined_spy.call_count > 0  # the spy works
+
+
+@settings(max_examples=150)
+@given(
+    formulas=st.lists(_cell_formulas(), max_size=6),
+    values=st.lists(VALUES, min_size=6, max_size=6),
+    row=st.sampled_from([-1, 0, 7, 1_048_575]),
+    col=st.sampled_from([-1, 0, 6, 16_380]),
+    future=st.booleans(),
+)
+def test_a_row_of_formulas_stores_what_one_write_formula_each_stores(
+    formulas, values, row, col, future
+) -> None:
+    """``write_formula_row``: the cells (and sheet dimensions) of one ``write_formula`` each,
+    whether all formulas are plain (one batch) or not, in bounds or not."""
+    ours, theirs = _sheets(future)
+    values = values[: len(formulas)]
+    ours.write_formula_row(row, col, formulas, None, values)
+    for i, (formula, value) in enumerate(zip(formulas, values, strict=True)):
+        theirs.write_formula(row, col + i, formula, None, value)
+    assert dict(ours.table) == dict(theirs.table)
+    assert (ours.dim_rowmin, ours.dim_rowmax, ours.dim_colmin, ours.dim_colmax) == (
+        theirs.dim_rowmin, theirs.dim_rowmax, theirs.dim_colmin, theirs.dim_colmax
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("formulas", "cached"), [(True, True), (True, False), (False, True)])
+def test_a_batch_of_formulas_is_what_writing_each_gives(
+    minimal_model, tmp_path: Path, formulas: bool, cached: bool
+) -> None:
+    """``AppendixContext.write_formulas``: NaN blank, infinity and numbers as :meth:`write`
+    writes each, in live, values and zero-cached modes."""
+    rows = [
+        ["=A1*2", "=SUM(A1:A3)", "=B1+1"],
+        ["=A1*2", "=XLOOKUP(A1,B:B,C:C)", "=B1+1"],
+    ]
+    values = [[1.5, 2.0, 3.25], [np.nan, np.inf, -0.0]]
+    files = []
+    for batch in (True, False):
+        path = tmp_path / f"{batch}.xlsx"
+        workbook = Workbook(str(path), {"nan_inf_to_errors": True})
+        ctx = AppendixContext(
+            workbook, project(minimal_model), Styles.create(workbook), formulas, cached
+        )
+        ws = ctx.add_plain_sheet("Sheet1", "test")
+        for row, (texts, numbers) in enumerate(itertools.product(rows, values)):
+            if batch:
+                ctx.write_formulas(ws, row, 2, texts, np.asarray(numbers), ctx.styles.money)
+            else:
+                for i, (text, number) in enumerate(zip(texts, numbers, strict=True)):
+                    ctx.write(ws, row, 2 + i, text, number, ctx.styles.money)
+        workbook.close()
+        files.append(_sheet_xml(path))
+    assert files[0] == files[1]
