@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,8 @@ PLAIN_FUNCTIONS = frozenset(
     {"IF", "SUM", "SUMIF", "SUMPRODUCT", "ABS", "MIN", "MAX", "INDEX", "MATCH", "AND"}
     | {"COUNTIF", "RANK", "VALUE", "LEFT", "FIND"}
 )
-_FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
+#: A function name before its bracket (possessive: a name never ends inside a longer one).
+_FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*+)\(")
 
 
 def _is_plain(formula: str) -> bool:
@@ -117,22 +119,25 @@ class TimelineWorksheet(Worksheet):
         """``write_formula(row, first_col + i, formulas[i], cell_format, values[i])`` for each
         ``i``: formulas along a row in consecutive columns with their cached results, checked
         as a batch when they are all plain (the same cells as one call each)."""
+        if len(values) != len(formulas):
+            raise ValueError(f"{len(formulas)} formulas and {len(values)} values")
         last = first_col + len(formulas) - 1
         if (
             formulas
             and row.__class__ is int
             and first_col.__class__ is int
             and not self.constant_memory
-            and all(f.__class__ is str and f[:1] == "=" and f[-1:] != "}" for f in formulas)
+            and set(map(type, formulas)) == {str}
+            and all(map(str.startswith, formulas, repeat("=")))
+            and not any(map(str.endswith, formulas, repeat("}")))
             and set(_FUNCTION.findall("\0".join(formulas))) <= PLAIN_FUNCTIONS
             and not self._check_dimensions(row, first_col)
             and not self._check_dimensions(row, last)
         ):
-            cells = self.table[row]
-            for col, formula, value in zip(
-                range(first_col, last + 1), formulas, values, strict=True
-            ):
-                cells[col] = CellFormulaTuple(formula[1:], cell_format, value)
+            stored = zip([f[1:] for f in formulas], repeat(cell_format), values)
+            # tuple.__new__ is what the named tuple's own constructor calls, one cell each
+            cells = map(tuple.__new__, repeat(CellFormulaTuple), stored)
+            self.table[row].update(zip(range(first_col, last + 1), cells, strict=True))
             return
         for i, (formula, value) in enumerate(zip(formulas, values, strict=True)):
             self.write_formula(row, first_col + i, formula, cell_format, value)
