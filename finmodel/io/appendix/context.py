@@ -78,16 +78,23 @@ def _is_plain(formula: str) -> bool:
 
 
 class TimelineWorksheet(Worksheet):
-    """An XlsxWriter worksheet that writes formulas made only of :data:`PLAIN_FUNCTIONS` quickly.
+    """An XlsxWriter worksheet that writes the appendix's cells quickly, as XlsxWriter would.
 
     XlsxWriter examines every formula for about thirty newer Excel functions (dynamic arrays,
     ``_xlfn.`` prefixes) and writes every cell through general code; with 40,000 formulas
-    that dominates the time of the appendix. Here a plain formula (:func:`_is_plain`) is
-    stored as XlsxWriter would store it without that examination, and a formula cell with a
-    format and a number as its cached result is written to the sheet's XML directly. Anything
-    else goes through XlsxWriter's own code. The stored cells and the sheet's XML are always
-    XlsxWriter's own, byte for byte (``tests/test_excel_context.py`` holds the overrides of
-    its private methods to that contract; ``pyproject.toml`` pins XlsxWriter's major version).
+    that dominated the time of the appendix. Here
+
+    * ``write_formula`` stores a plain formula (:func:`_is_plain`: functions only from
+      :data:`PLAIN_FUNCTIONS`) as XlsxWriter would, without that examination;
+      :meth:`write_formula_row` does it for a row of formulas at once;
+    * ``_write_rows`` writes a cell with a format (a formula with a number as its result, a
+      number, a shared string, a blank) as one string, and ``_calculate_spans`` finds each
+      row's first and last cell without testing every column.
+
+    Anything else goes through XlsxWriter's own code. The stored cells and the sheet's XML are
+    XlsxWriter's own, byte for byte: ``tests/test_excel_context.py`` holds these overrides of
+    its private methods to that over random sheets, and ``pyproject.toml`` pins XlsxWriter's
+    major version.
     """
 
     def write_formula(
@@ -141,6 +148,29 @@ class TimelineWorksheet(Worksheet):
             return
         for i, (formula, value) in enumerate(zip(formulas, values, strict=True)):
             self.write_formula(row, first_col + i, formula, cell_format, value)
+
+    def _calculate_spans(self) -> None:
+        """XlsxWriter's ``_calculate_spans`` (the first and last column used in each block of 16
+        rows, 1-based), from each row's first and last cell rather than a test of every column."""
+        spans: dict[int, str] = {}
+        lo: int | None = None
+        hi = 0
+        colmin, colmax = self.dim_colmin, self.dim_colmax
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            for used in (self.table.get(row_num), self.comments.get(row_num)):
+                if not used:
+                    continue
+                first, last = min(used), max(used)
+                if first < colmin or last > colmax:
+                    inside = [col for col in used if colmin <= col <= colmax]
+                    if not inside:
+                        continue
+                    first, last = min(inside), max(inside)
+                lo, hi = (first, last) if lo is None else (min(lo, first), max(hi, last))
+            if ((row_num + 1) % 16 == 0 or row_num == self.dim_rowmax) and lo is not None:
+                spans[row_num // 16] = f"{lo + 1}:{hi + 1}"
+                lo = None
+        self.row_spans = spans
 
     def _write_rows(self) -> None:
         """XlsxWriter's ``_write_rows``, with the cells the appendix is made of (formulas with a
