@@ -192,15 +192,22 @@ class _Writer:
         self.letters = [col_letter(FIRST_YEAR_COL + t) for t in range(self.n)]
         self.inv = case.streams.investment_id
         self.helpers: dict[str, str] = {}
+        self.params: dict[str, str] = {}
         self.month_row = 0
+        self.month_cells: list[str] = []
         self.row = 4
         self.result = MonthRows(sh.name, service.financial_years)
         self.st = ctx.styles
 
     # -- references ----------------------------------------------------------------------------
     def p(self, name: str) -> str:
-        """Anchored reference to a service parameter on Inputs."""
-        return f"Inputs!$E${self.ctx.rows[parameter_key(self.inv, name)][1] + 1}"
+        """Anchored reference to a service parameter on Inputs (looked up once a name: the
+        formulas of every month refer to them)."""
+        ref = self.params.get(name)
+        if ref is None:
+            ref = f"Inputs!$E${self.ctx.rows[parameter_key(self.inv, name)][1] + 1}"
+            self.params[name] = ref
+        return ref
 
     def h(self, key: str) -> str:
         """Anchored reference to a helper cell of this sheet."""
@@ -208,7 +215,7 @@ class _Writer:
 
     def m(self, t: int) -> str:
         """The month index of month ``t`` (its cell on the month row)."""
-        return f"{self.letters[t]}${self.month_row + 1}"
+        return self.month_cells[t]
 
     # -- rows ----------------------------------------------------------------------------------
     def helper(self, key: str, label: str, unit: str, formula: str, value: float) -> None:
@@ -257,6 +264,7 @@ class _Writer:
             "stocks at its end."
         )
         self.month_row = self.row
+        self.month_cells = [f"{letter}${self.row + 1}" for letter in self.letters]
         sh.label(self.row, "Month index m (0 = the first month)", "m")
         for t in range(self.n):
             ctx.number(sh.ws, self.row, FIRST_YEAR_COL + t, float(t), st.flag)
