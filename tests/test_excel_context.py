@@ -241,17 +241,25 @@ def test_write_formula_stores_the_cell_xlsxwriter_stores(formula, value, row, fu
 
 
 def test_the_fast_paths_are_taken_when_the_appendix_is_written(minimal_model, tmp_path) -> None:
-    """The shortcuts are live code: XlsxWriter still calls ``_write_rows``, and every formula
-    of the appendix's sheets is stored without XlsxWriter's examination of each one."""
+    """The shortcuts are live code: XlsxWriter still calls ``_write_rows`` and
+    ``_calculate_spans`` (a renamed private method would leave an override unused), and every
+    formula of the appendix's sheets is stored without XlsxWriter's examination of each one."""
     rows = mock.patch.object(
         TimelineWorksheet, "_write_rows", autospec=True, side_effect=TimelineWorksheet._write_rows
+    )
+    spans = mock.patch.object(
+        TimelineWorksheet,
+        "_calculate_spans",
+        autospec=True,
+        side_effect=TimelineWorksheet._calculate_spans,
     )
     examined = mock.patch.object(
         Worksheet, "_write_formula", autospec=True, side_effect=Worksheet._write_formula
     )
-    with rows as rows_spy, examined as examined_spy:
+    with rows as rows_spy, spans as spans_spy, examined as examined_spy:
         write_appendix(project(minimal_model), tmp_path / "appendix.xlsx")
     assert rows_spy.call_count >= 5  # every timeline sheet
+    assert spans_spy.call_count == rows_spy.call_count
     slow = [c.args[3] for c in examined_spy.call_args_list if type(c.args[0]) is TimelineWorksheet]
     assert slow == []  # every formula is plain (the Cover, a plain Worksheet, has a few)
     assert examined_spy.call_count > 0  # the spy works
