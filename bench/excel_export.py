@@ -27,11 +27,12 @@ lines (100 partners x 20 lines) over 10 projected years, built as a raw model di
 
 Targets (issue 13, on a 2-core machine): export of the default model <= 0.5 s, of the large
 one <= 5 s. ``write_appendix(result, ...)`` first builds the bundle (``appendix_bundle``:
-each investment appraised; included in these times), then lays it out. The Monte Carlo of the
+each investment appraised; included in these times), then lays it out, with Python's cyclic
+garbage collector paused (as ``write_appendix`` always does; not a setting of this benchmark). The Monte Carlo of the
 Risk sheet is the caller's (``risk=``) and is not in these times (``finmodel run --out`` adds
 ``default_risk_run``, about 0.45 s for the default model).
 
-Run time about 2 minutes on 2 cores. Usage: python bench/excel_export.py [--repeats N]
+Run time about 1 minute on 2 cores. Usage: python bench/excel_export.py [--repeats N]
 [--large-repeats N] [--lo-repeats N] [--engine-repeats N]
 """
 

@@ -291,3 +291,26 @@ def test_the_projection_effect_equals_the_financial_case_to_the_penny(
     assert np.all(f.cash_effects["council_care"][1:, councils, 1:] < 0)
     data = ipa.to_json()["financial_case"]["options"]["uplift_2m"]
     assert set(data) >= {"package_spend", "retrospective_liability", "council_care"}
+
+
+def test_the_financial_case_is_the_engine_with_each_option_selected_exactly(
+    default_model: Any,
+) -> None:
+    """The financial case projects the model compiled once with each option's net cost laid
+    over it: exactly what setting the option and projecting again gives, including with a
+    second investment (before and after this one) whose own selected option stays laid over."""
+    from finmodel import project
+
+    data = default_model.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    second = copy.deepcopy(data["investments"]["ipa_uplift"]) | {"option": "uplift_3m"}
+    data["investments"] = {"first": second, **data["investments"], "last": second}
+    model = model_from_data(data, "two.yaml")
+    case = appraise_model(model, "ipa_uplift")
+    f = case.financial
+    path = "investments.ipa_uplift.option"
+    baseline = project(with_overlay(model, {path: "do_nothing"})).arrays.surplus[:, 1:]
+    for o, option in enumerate(case.option_ids):
+        engine = project(with_overlay(model, {path: option})).arrays
+        assert np.array_equal(f.system_surplus[o], engine.system_surplus[1:])
+        assert np.array_equal(f.system_variance[o], engine.system_variance[1:])
+        assert np.array_equal(f.surplus_change[o], engine.surplus[:, 1:] - baseline)

@@ -611,3 +611,32 @@ def test_cli_refuses_xlsm_output(tmp_path):
     out = finmodel("run", str(MODELS / "minimal.yaml"), "--out", str(tmp_path / "a.xlsm"))
     assert out.exit_code == 2
     assert ".xlsm" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_garbage_collector_is_paused_while_writing_and_left_as_it_was(
+    minimal_model: Model, tmp_path: Path, enabled_before: bool
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    def sheet(workbook: Any, ctx: AppendixContext) -> None:
+        seen.append(gc.isenabled())
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled_before else gc.disable)()
+        write_appendix(project(minimal_model), tmp_path / "a.xlsx", extra_sheets=[sheet])
+        assert seen == [False]
+        assert gc.isenabled() is enabled_before
+
+        def failing(workbook: Any, ctx: AppendixContext) -> None:
+            raise RuntimeError("a sheet writer fails")
+
+        with pytest.raises(RuntimeError):
+            write_appendix(project(minimal_model), tmp_path / "b.xlsx", extra_sheets=[failing])
+        assert gc.isenabled() is enabled_before
+        assert not (tmp_path / "b.xlsx").exists()
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -27,17 +27,19 @@ Example
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from finmodel.domain.model import Model
-from finmodel.domain.validation import apply_scenario, with_overlay
+from finmodel.domain.validation import apply_scenario
+from finmodel.engine.inputs import compile_model
+from finmodel.engine.projection import project_arrays
 from finmodel.errors import InputError, Problem
 from finmodel.investment.economic import EconomicCase, economic_case
+from finmodel.investment.effects import expenditure_by_option
 from finmodel.investment.least_cost import least_cost_view
-from finmodel.investment.projection import project
 from finmodel.investment.streams import FloatArray, InvestmentStreams, compile_investment
 from finmodel.service.headlines import describe_course
 from finmodel.service.ipa_results import NEVER
@@ -365,14 +367,17 @@ def _service_json(case: InvestmentCase) -> dict[str, Any] | None:
 def financial_case(model: Model, streams: InvestmentStreams) -> FinancialCase:
     """The financial case: nominal money by partner and the projection under each option."""
     n_model = len(model.years)
-    path = f"investments.{streams.investment_id}.option"
     surplus, system_surplus, system_variance = [], [], []
-    for option in streams.option_ids:
-        with_option = with_overlay(model, {path: option}, label=f"{model.origin}: option {option}")
-        result = project(with_option.with_origin(model.origin))
-        surplus.append(result.arrays.surplus[:, 1:])
-        system_surplus.append(result.arrays.system_surplus[1:])
-        system_variance.append(result.arrays.system_variance[1:])
+    # the model compiled once: selecting an option changes only the investments' net costs
+    # laid over it (as finmodel.project does after setting the option and compiling again)
+    inputs = compile_model(model)
+    for extra in expenditure_by_option(model, streams):
+        arrays = project_arrays(
+            inputs if extra is None else replace(inputs, investment_expenditure=extra)
+        )
+        surplus.append(arrays.surplus[:, 1:])
+        system_surplus.append(arrays.system_surplus[1:])
+        system_variance.append(arrays.system_variance[1:])
     surplus_arr = np.asarray(surplus)
     variance = np.asarray(system_variance)
     b = streams.baseline

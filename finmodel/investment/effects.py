@@ -49,7 +49,7 @@ from finmodel.domain.model import Model
 from finmodel.engine.inputs import FloatArray, IntArray, ProjectionInputs
 from finmodel.errors import InputError, Problem
 from finmodel.investment.economic import economic_case
-from finmodel.investment.streams import DRAW_SERIES, compile_investment
+from finmodel.investment.streams import DRAW_SERIES, InvestmentStreams, compile_investment
 
 
 def investment_expenditure(model: Model, inputs: ProjectionInputs) -> FloatArray | None:
@@ -65,14 +65,58 @@ def investment_expenditure(model: Model, inputs: ProjectionInputs) -> FloatArray
     True
     """
     del inputs
-    total: FloatArray | None = None
+    return _expenditure(model, {})
+
+
+def expenditure_by_option(model: Model, streams: InvestmentStreams) -> list[FloatArray | None]:
+    """:func:`investment_expenditure` of ``model`` with each option of ``streams``' investment
+    selected in turn (the other investments as selected), £k ``(partners, years)`` or None,
+    from the streams already compiled: the same arrays as setting the option and compiling the
+    model again, without re-validating and recompiling it once per option.
+
+    >>> from finmodel.io.yaml_io import load_model
+    >>> from finmodel.investment.streams import compile_investment
+    >>> m = load_model("models/lsc_ics.yaml")
+    >>> by_option = expenditure_by_option(m, compile_investment(m, "ipa_uplift"))
+    >>> by_option[0] is None, by_option[1].shape == (len(m.partners), len(m.years))
+    (True, True)
+    """
     n_years = len(model.years)
-    for inv_id, inv in model.investments.items():
-        if inv.selected_index() == inv.baseline_index():
-            continue
-        streams = compile_investment(model, inv_id, record=DRAW_SERIES)
-        net = streams.net_of(streams.selected)[:, :n_years]
-        total = net if total is None else total + net
+    others = {
+        inv_id: _selected_net(model, inv_id)
+        for inv_id in model.investments
+        if inv_id != streams.investment_id
+    }
+    return [
+        _expenditure(
+            model,
+            others
+            | {
+                streams.investment_id: None
+                if o == streams.baseline
+                else streams.net_of(o)[:, :n_years]
+            },
+        )
+        for o in range(len(streams.option_ids))
+    ]
+
+
+def _selected_net(model: Model, inv_id: str) -> FloatArray | None:
+    """Net cost of an investment's selected option over the model's years (None: do nothing)."""
+    inv = model.investments[inv_id]
+    if inv.selected_index() == inv.baseline_index():
+        return None
+    streams = compile_investment(model, inv_id, record=DRAW_SERIES)
+    return streams.net_of(streams.selected)[:, : len(model.years)]
+
+
+def _expenditure(model: Model, nets: Mapping[str, FloatArray | None]) -> FloatArray | None:
+    """Sum over the investments in model order of their net costs (``nets`` where given)."""
+    total: FloatArray | None = None
+    for inv_id in model.investments:
+        net = nets[inv_id] if inv_id in nets else _selected_net(model, inv_id)
+        if net is not None:
+            total = net if total is None else total + net
     return total
 
 

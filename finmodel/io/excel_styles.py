@@ -24,6 +24,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +54,10 @@ NA_FILL = "#F2F2F2"
 OK_FILL, FAIL_FILL = "#C6EFCE", "#FFC7CE"
 
 
+@functools.cache
 def col_letter(col: int) -> str:
-    """Column letter of a 0-based column index: 0 -> ``A``."""
+    """Column letter of a 0-based column index: 0 -> ``A`` (cached: called for every cell of a
+    formula written along a timeline)."""
     return str(xl_col_to_name(col))
 
 

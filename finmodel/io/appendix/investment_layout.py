@@ -243,12 +243,15 @@ class InvestmentSheet:
     # ----- along the timeline -------------------------------------------------------------
     def _along(self, row: int, start: int, stop: int, write: Callable[[int, int], None]) -> None:
         """``write(t, column)`` in years ``start .. stop - 1``; other years greyed."""
+        for t in range(start, stop):
+            write(t, FIRST_YEAR_COL + t)
+        self._grey_outside(row, start, stop)
+
+    def _grey_outside(self, row: int, start: int, stop: int) -> None:
+        """Grey the year cells of ``row`` outside years ``start .. stop - 1``."""
         for t in range(self.n):
-            col = FIRST_YEAR_COL + t
-            if start <= t < stop:
-                write(t, col)
-            else:
-                self.ws.write_blank(row, col, None, self.ctx.styles.na)
+            if not start <= t < stop:
+                self.ws.write_blank(row, FIRST_YEAR_COL + t, None, self.ctx.styles.na)
 
     def formulas(
         self,
@@ -264,12 +267,15 @@ class InvestmentSheet:
         """``formula`` in years ``start .. stop - 1`` (``first`` in year ``start`` if given),
         with the engine's ``values`` (indexed by year) as results; other years greyed."""
 
-        def write(t: int, col: int) -> None:
-            text = first if first is not None and t == start else None
-            here, prev = col_letter(col), col_letter(col - 1)
-            self.ctx.write(self.ws, row, col, text or formula(here, prev), float(values[t]), fmt)
-
-        self._along(row, start, self.n if stop is None else stop, write)
+        stop = self.n if stop is None else stop
+        letters = [col_letter(FIRST_YEAR_COL + t) for t in range(start - 1, stop)]
+        texts = [
+            (first if first and t == start else None) or formula(letters[i + 1], letters[i])
+            for i, t in enumerate(range(start, stop))
+        ]
+        numbers = np.asarray(values, dtype=float)[start:stop]
+        self.ctx.write_formulas(self.ws, row, FIRST_YEAR_COL + start, texts, numbers, fmt)
+        self._grey_outside(row, start, stop)
 
     def links(
         self,

@@ -194,15 +194,22 @@ class _Writer:
         self.letters = [col_letter(FIRST_YEAR_COL + t) for t in range(self.n)]
         self.inv = case.streams.investment_id
         self.helpers: dict[str, str] = {}
+        self.params: dict[str, str] = {}
         self.month_row = 0
+        self.month_cells: list[str] = []
         self.row = 4
         self.result = MonthRows(sh.name, service.financial_years)
         self.st = ctx.styles
 
     # -- references ----------------------------------------------------------------------------
     def p(self, name: str) -> str:
-        """Anchored reference to a service parameter on Inputs."""
-        return f"Inputs!$E${self.ctx.rows[parameter_key(self.inv, name)][1] + 1}"
+        """Anchored reference to a service parameter on Inputs (looked up once a name: the
+        formulas of every month refer to them)."""
+        ref = self.params.get(name)
+        if ref is None:
+            ref = f"Inputs!$E${self.ctx.rows[parameter_key(self.inv, name)][1] + 1}"
+            self.params[name] = ref
+        return ref
 
     def h(self, key: str) -> str:
         """Anchored reference to a helper cell of this sheet."""
@@ -210,7 +217,7 @@ class _Writer:
 
     def m(self, t: int) -> str:
         """The month index of month ``t`` (its cell on the month row)."""
-        return f"{self.letters[t]}${self.month_row + 1}"
+        return self.month_cells[t]
 
     # -- rows ----------------------------------------------------------------------------------
     def helper(self, key: str, label: str, unit: str, formula: str, value: float) -> None:
@@ -239,14 +246,8 @@ class _Writer:
         self.sh.label(row, label, unit)
         self.ctx.number(ws, row, 1, o + 1, self.st.key)
         style = fmt or self.sh.fmt.count
-        if np.all(np.isfinite(values)):  # formulas mode (see write_service_months)
-            stored = values.tolist() if self.ctx.cached_values else [0] * self.n
-            write = ws.write_formula
-            for t in range(self.n):
-                write(row, FIRST_YEAR_COL + t, formula(t), style, stored[t])
-        else:
-            for t in range(self.n):
-                self.ctx.write(ws, row, FIRST_YEAR_COL + t, formula(t), float(values[t]), style)
+        formulas = [formula(t) for t in range(self.n)]
+        self.ctx.write_formulas(ws, row, FIRST_YEAR_COL, formulas, values[: self.n], style)
         self.sh.note(row, note)
         self.result.rows[(key, o)] = row
         self.result.values[(key, o)] = values
@@ -266,6 +267,7 @@ class _Writer:
             "stocks at its end."
         )
         self.month_row = self.row
+        self.month_cells = [f"{letter}${self.row + 1}" for letter in self.letters]
         sh.label(self.row, "Month index m (0 = the first month)", "m")
         for t in range(self.n):
             ctx.number(sh.ws, self.row, FIRST_YEAR_COL + t, float(t), st.flag)

