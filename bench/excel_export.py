@@ -172,12 +172,12 @@ def load_case(key: str, folder: Path) -> Case:
         model = load_model(DEFAULT_MODEL)
         return Case(key, "default (L&SC)", model, DEFAULT_MODEL, "higher_demand")
     data = generated_model_data()
-    model, findings = validate_data(data)
-    if model is None or findings:
+    generated, findings = validate_data(data)
+    if generated is None or findings:
         raise SystemExit(f"the generated model is invalid: {findings[:5]}")
     model_file = folder / "generated.yaml"
     model_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return Case(key, "generated", model, model_file, "higher_demand")
+    return Case(key, "generated", generated, model_file, "higher_demand")
 
 
 def describe(case: Case) -> str:

@@ -171,16 +171,16 @@ def _write_sheet(
     row_formats: list[tuple[int, int]],
     col_formats: list[tuple[int, int]],
     future: bool,
-) -> list[int]:
+) -> list[int | None]:
     workbook = Workbook(str(path), {"use_future_functions": future, "in_memory": True})
     formats = [workbook.add_format({"bold": True}), workbook.add_format({"num_format": "0.0"})]
     formats.append(workbook.add_format({"font_color": "red"}))
     sheet = workbook.add_worksheet("Sheet1", worksheet_class=worksheet_class)
-    for row, fmt in row_formats:
-        sheet.set_row(row, None, formats[fmt])
-    for col, fmt in col_formats:
-        sheet.set_column(col, col, 12, formats[fmt])
-    returns = []
+    for row, row_format in row_formats:
+        sheet.set_row(row, None, formats[row_format])
+    for col, col_format in col_formats:
+        sheet.set_column(col, col, 12, formats[col_format])
+    returns: list[int | None] = []
     for kind, row, col, content, value, fmt in writes:
         cell_format = None if fmt is None else formats[fmt]
         if kind == "formula":
@@ -215,7 +215,7 @@ def test_a_sheet_of_any_cells_is_byte_for_byte_xlsxwriters(
     tmp_path_factory, writes, row_formats, col_formats, future
 ) -> None:
     folder = tmp_path_factory.mktemp("sheets")
-    outcomes = []
+    outcomes: list[tuple[object, object]] = []
     for name, worksheet_class in (("ours", TimelineWorksheet), ("theirs", Worksheet)):
         path = folder / f"{name}.xlsx"
         try:  # XlsxWriter fails on some odd cells (a dynamic formula with None as its value)
