@@ -64,7 +64,7 @@ def resolve_path(data: Any, path: str, *, allow_missing_leaf: bool = True) -> Pa
         if creating or (isinstance(node, Mapping) and _absent(node, segment, last)):
             if not allow_missing_leaf:
                 raise OverlayPathError(path, f"no {segment!r} under {where}")
-            if not (last and not creating):
+            if creating or not last:
                 _check_creatable(path, where, (*keys, segment), node, last)
             keys.append(segment)
             creating = True

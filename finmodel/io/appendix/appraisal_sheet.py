@@ -42,6 +42,7 @@ from finmodel.io.appendix.investment_layout import (
     service_link,
 )
 from finmodel.io.appendix.investment_results import AppraisalRows, write_results, write_switching
+from finmodel.io.appendix.print_bands import start_page
 from finmodel.io.appendix.risk_register import option_risks, risk_formula
 from finmodel.io.appendix.service_months import MonthRows
 from finmodel.io.appendix.service_streams import (
@@ -165,7 +166,7 @@ def _options_chart(sh: InvestmentSheet, row: int) -> None:
     chart.set_y_axis({"num_format": MONEY})
     chart.set_x_axis({"label_position": "low"})
     chart.set_size({"width": 760, "height": 340})
-    sh.ws.set_h_pagebreaks([row])
+    start_page(sh.ws, row)
     sh.ws.insert_chart(row, 0, chart)
 
 

@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from finmodel.domain.model import RiskShareMethod
 from finmodel.engine.projection import BRIDGE_STEPS, one_hot
 from finmodel.io.appendix.context import AppendixContext, RowFormula, RowSpec
+from finmodel.io.appendix.print_bands import start_page
 from finmodel.io.appendix.sheets import NON_RECURRENT_BOOKING, Derived
 from finmodel.io.appendix.waterfall import waterfall_chart, write_waterfall_data
 from finmodel.io.excel_styles import FIRST_ROW, FIRST_YEAR_COL, HEADER_ROW, MONEY
@@ -620,7 +621,8 @@ def _charts(ctx: AppendixContext, ws: Worksheet, first: int, last: int, at_row: 
     bars = waterfall_chart(ctx, "Bridge", first, last, FIRST_YEAR_COL, title)
     ws.insert_chart(at_row, 0, bars)
     # each chart starts a printed page, so neither is split across pages
-    ws.set_h_pagebreaks([at_row, at_row + 19])
+    start_page(ws, at_row)
+    start_page(ws, at_row + 19)
 
     sheet, row = ctx.rows["system.surplus"]
     _, ct_row = ctx.rows["system.control_total"]

@@ -117,6 +117,12 @@ def print_in_bands(ws: Worksheet, last_col: int) -> bool:
     return True
 
 
+def start_page(ws: Worksheet, row: int) -> None:
+    """A printed page starts at ``row`` (0-based), as well as where pages started before (a
+    chart placed there is never split across two pages)."""
+    ws.set_h_pagebreaks([*ws.hbreaks, row])
+
+
 def last_printed_row(ws: Worksheet) -> int:
     """The last row (0-based) a printout of ``ws`` needs: its last cell or the foot of its
     lowest chart (rows of the default 20 pixels; a chart below every cell is printed too)."""
@@ -137,7 +143,7 @@ def band_wide_sheets(workbook: Workbook, print_widths: Mapping[str, int]) -> lis
         last_col = print_widths.get(ws.name)
         if last_col is not None:
             ws.print_area(0, 0, max(last_printed_row(ws), 1), last_col)
-        if print_in_bands(ws, ws.dim_colmax or 0 if last_col is None else last_col):
+        if print_in_bands(ws, (ws.dim_colmax or 0) if last_col is None else last_col):
             banded.append(ws.name)
     return banded
 
@@ -149,4 +155,5 @@ __all__ = [
     "band_scale",
     "band_wide_sheets",
     "print_in_bands",
+    "start_page",
 ]

@@ -32,6 +32,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from finmodel.domain.model import Model
 from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.print_bands import start_page
 from finmodel.io.excel_styles import MONEY, col_letter
 from finmodel.risk.analysis import SensitivityResult, Tornado, sensitivity
 from finmodel.risk.montecarlo import InvestmentSummary, SimulationResult, simulate
@@ -80,7 +81,7 @@ def write_risk_sheet(
     st = ctx.styles
     years = result.years
     n_years = len(years)
-    last_col = max(n_years, LAST_COL)
+    last_col = _last_col(result)
     ws.set_column(0, 0, 50)
     ws.set_column(1, last_col, COLUMN_WIDTH)
     ctx.bound_print_width(ws, last_col)  # one legible page wide: notes wrap within it
@@ -181,7 +182,7 @@ def write_risk_sheet(
     ctx.section(ws, row, "Uncertain inputs (model file `uncertainty:`)")
     row += 1
     # columns: input | distribution (2) | apply | also (2) | source (the rest), text wrapped
-    last_col = max(len(result.years), LAST_COL)
+    last_col = _last_col(result)
     spans = ((0, 0), (1, 2), (3, 3), (4, 5), (6, last_col))
     source_chars = int((last_col - 5) * COLUMN_WIDTH * 0.95)
     input_headers = ("Input (dotted path)", "Distribution", "Apply", "Also (same draw)", "Source")
@@ -290,9 +291,14 @@ def _fan_chart(
     fan.set_x_axis({"label_position": "low"})
     fan.set_size({"width": 760, "height": 340})
     row += 1
-    ws.set_h_pagebreaks([*ws.hbreaks, row])  # the chart starts a printed page, never split
+    start_page(ws, row)
     ws.insert_chart(row, 0, fan)
     return row + 19
+
+
+def _last_col(result: SimulationResult) -> int:
+    """The sheet's last column (0-based): its years' or :data:`LAST_COL`, the larger."""
+    return max(len(result.years), LAST_COL)
 
 
 def _cell(
@@ -428,7 +434,7 @@ def _write_tornado(ctx: AppendixContext, ws: Worksheet, row: int, tornado: Torna
         chart.set_legend({"position": "bottom"})
         height = max(240, 90 + 28 * len(tornado.rows))
         chart.set_size({"width": 760, "height": height})
-        ws.set_h_pagebreaks([*ws.hbreaks, row + 1])  # on a page of its own, never split
+        start_page(ws, row + 1)
         ws.insert_chart(row + 1, 0, chart)
         row += 3 + height // 20
     return row

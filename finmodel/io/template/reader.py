@@ -304,13 +304,7 @@ def _read_data(r: CellReader) -> dict[str, Any]:
             for k, v in (("name", name), ("growth", value), ("source", source))
             if v is not None
         }
-        if value is None:
-            r.problem(
-                "Drivers",
-                row,
-                DRIVERS.all_years_col,
-                "growth is missing: give it for all years or year by year",
-            )
+        _missing(r, "Drivers", row, DRIVERS.all_years_col, "growth", value)
         r.cells[("drivers", key)] = r.place("Drivers", row, 0)
         _register(r, ("drivers", key, "growth"), cells)
 
@@ -334,13 +328,7 @@ def _read_data(r: CellReader) -> dict[str, Any]:
         if key in totals:
             r.problem("Control totals", row, 0, f"partner {key!r} has two control total rows")
             return
-        if value is None:
-            r.problem(
-                "Control totals",
-                row,
-                CONTROL_TOTALS.all_years_col,
-                "control total is missing: give it for all years or year by year",
-            )
+        if _missing(r, "Control totals", row, CONTROL_TOTALS.all_years_col, "control total", value):
             return
         totals[key] = {"value": value, "source": source} if source else value
         r.cells[("control_totals", key)] = r.place("Control totals", row, 0)
@@ -650,13 +638,7 @@ def _read_overrides(
                 f"{rate} of {partner_id}.{line_id} is also given on the {'Funding' if group == 'funding' else 'Costs'} sheet; give it in one place",
             )
             return
-        if value is None:
-            r.problem(
-                sheet,
-                row,
-                OVERRIDES.all_years_col,
-                f"{rate} is missing: give it for all years or year by year",
-            )
+        if _missing(r, sheet, row, OVERRIDES.all_years_col, rate, value):
             return
         line[rate] = value
         if source:
@@ -667,6 +649,14 @@ def _read_overrides(
         return r.raw(OVERRIDES.sheet, row, 2) in PARTNER_SHARES  # a share of 100% is fine
 
     _read_years(r, OVERRIDES, horizon, take, rate=True, share=share)
+
+
+def _missing(r: CellReader, sheet: str, row: int, col: int, what: str, value: Any) -> bool:
+    """Report ``what`` as missing at its all-years cell when a row gives no value (True)."""
+    if value is None:
+        r.problem(sheet, row, col, f"{what} is missing: give it for all years or year by year")
+        return True
+    return False
 
 
 def _partner_rate(
@@ -703,13 +693,7 @@ def _partner_rate(
             "give it in one place",
         )
         return
-    if value is None:
-        r.problem(
-            sheet,
-            row,
-            OVERRIDES.all_years_col,
-            f"{rate} is missing: give it for all years or year by year",
-        )
+    if _missing(r, sheet, row, OVERRIDES.all_years_col, rate, value):
         return
     if source and not inner:
         r.problem(

@@ -28,12 +28,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from finmodel import project
-from finmodel.io.appendix.context import (
-    PLAIN_FUNCTIONS,
-    AppendixContext,
-    TimelineWorksheet,
-    _is_plain,
-)
+from finmodel.io.appendix.context import AppendixContext
+from finmodel.io.appendix.worksheet import PLAIN_FUNCTIONS, TimelineWorksheet, _is_plain
 from finmodel.io.appendix.writer import write_appendix
 from finmodel.io.excel_styles import Styles
 
